@@ -1,0 +1,37 @@
+// step-bench NAME [ARGS]: runs one benchmark, printing one JSON line per figure.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/benches.h"
+
+namespace step::bench {
+
+// Benchmarks register here, one line each (declare the function in its own file's part).
+#define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */
+
+#define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
+STEP_BENCH_LIST(STEP_BENCH_DECLARE)
+
+const std::vector<Entry>& all_benches() {
+#define STEP_BENCH_ENTRY(name, what, fn) Entry{name, what, &fn},
+    static const std::vector<Entry> entries{STEP_BENCH_LIST(STEP_BENCH_ENTRY)};
+    return entries;
+}
+
+}  // namespace step::bench
+
+int main(int argc, char** argv) {
+    using namespace step::bench;
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "list") == 0) {
+        std::printf("usage: step-bench NAME [ARGS]\n\nbenchmarks:\n");
+        for (const auto& e : all_benches()) std::printf("  %-14s %s\n", e.name, e.what);
+        return argc < 2 ? 2 : 0;
+    }
+    std::vector<std::string> args(argv + 2, argv + argc);
+    for (const auto& e : all_benches())
+        if (e.name == std::string(argv[1])) return e.run(args);
+    std::fprintf(stderr, "step-bench: unknown benchmark '%s' (try: step-bench list)\n", argv[1]);
+    return 2;
+}

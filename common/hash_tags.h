@@ -1,0 +1,21 @@
+// Every domain tag used with tagged_hash, in one place. Changing one forks the chain.
+#pragma once
+
+namespace step::tags {
+
+inline constexpr char kMerkleLeaf[] = "stepchain/merkle-leaf";
+inline constexpr char kMerkleNode[] = "stepchain/merkle-node";
+inline constexpr char kChunk[] = "stepchain/chunk";
+inline constexpr char kBlobRoot[] = "stepchain/blob-root";
+inline constexpr char kTraceLeaf[] = "stepchain/trace-leaf";
+inline constexpr char kAddress[] = "stepchain/address";
+inline constexpr char kTxId[] = "stepchain/txid";
+inline constexpr char kTxSighash[] = "stepchain/tx-sighash";
+inline constexpr char kBlockHash[] = "stepchain/block";
+inline constexpr char kPow[] = "stepchain/pow";
+inline constexpr char kTxRoot[] = "stepchain/tx-root";
+inline constexpr char kStateLeaf[] = "stepchain/state-leaf";
+inline constexpr char kStateNode[] = "stepchain/state-node";
+inline constexpr char kRandom[] = "stepchain/random";
+
+}  // namespace step::tags

