@@ -35,7 +35,7 @@ std::optional<Hash256> hash_from_hex(std::string_view hex) {
     if (hex.size() != 64) return std::nullopt;
     auto bytes = from_hex(hex);
     if (!bytes) return std::nullopt;
-    Hash256 h;
+    Hash256 h{};
     std::copy(bytes->begin(), bytes->end(), h.begin());
     return h;
 }
