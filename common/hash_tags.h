@@ -18,5 +18,7 @@ inline constexpr char kStateLeaf[] = "stepchain/state-leaf";
 inline constexpr char kStateNode[] = "stepchain/state-node";
 inline constexpr char kRandom[] = "stepchain/random";
 inline constexpr char kDataRecord[] = "stepchain/data-record";
+inline constexpr char kAuditCommit[] = "stepchain/audit-commit";
+inline constexpr char kProofCommit[] = "stepchain/proof-commit";
 
 }  // namespace step::tags
