@@ -72,7 +72,6 @@ struct UnitTrace {
     Hash256 root{};               // merkle_root(leaves)
     std::vector<Checkpoint> checkpoints;  // leaves 0, C/L, 2C/L, ..., ascending
     kernels::TrainState final_state;
-    std::vector<float> losses;    // one per step
 };
 
 // Trains a unit from its start state G_r (whose step counter must be round*U: error
