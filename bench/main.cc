@@ -11,7 +11,9 @@ namespace step::bench {
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
-    X("digest", "state hashing time and share of step time", kernels_digest)
+    X("digest", "state hashing time and share of step time", kernels_digest) \
+    X("fraudproof", "ms to check one fraud proof of the example task, 1 thread", verifier_fraudproof) \
+    X("audit", "audit replay share of training and audit catch probabilities", verifier_audit)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)
