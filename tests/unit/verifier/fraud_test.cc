@@ -121,9 +121,13 @@ TEST_CASE("a tampered record is rejected with bad-record-proof") {
     FraudProof p = c.proof;
     p.records[3].record[200] ^= 1;
     CHECK(c.code_of(p) == "bad-record-proof");
+    REQUIRE_FALSE(c.proof.record_proof.empty());
     FraudProof path = c.proof;
-    path.records[0].path[0][0] ^= 1;
+    path.record_proof[0][0] ^= 1;
     CHECK(c.code_of(path) == "bad-record-proof");
+    FraudProof shorter = c.proof;
+    shorter.record_proof.pop_back();
+    CHECK(c.code_of(shorter) == "bad-record-proof");
 }
 
 TEST_CASE("records that are not the segment's are rejected") {
