@@ -5,8 +5,9 @@
 //   tiled to 7,996 records (the real training set's size, so a segment's 3,200 batch rows are
 //   all distinct records, as on real data) without needing the network.
 // Options: --spec PATH (default examples/mnist-mlp.toml), --data PATH (default
-//   tests/fixtures/mnist-train-500.rec), --runs N (default 3); paths relative to the working
-//   directory (run from the repository root).
+//   tests/fixtures/mnist-train-500.rec), --runs N (default 3), --L N (another leaf interval; the
+//   checkpoint interval becomes 2L when the spec's no longer fits), --tiled-only; paths
+//   relative to the working directory (run from the repository root).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -121,6 +122,12 @@ int verifier_fraudproof(const std::vector<std::string>& args) {
     auto fixture = load_records(str_option(args, "--data", "tests/fixtures/mnist-train-500.rec"), *fmt);
     if (!fixture.ok()) return fail(fixture.status());
     int runs = std::max(1, std::stoi(str_option(args, "--runs", "3")));
+    if (uint64_t L = std::stoull(str_option(args, "--L", "0"))) {
+        spec->leaf_interval = L;
+        if (spec->checkpoint_interval < 2 * L || spec->checkpoint_interval % L)
+            spec->checkpoint_interval = 2 * L;
+    }
+    const bool tiled_only = std::find(args.begin(), args.end(), "--tiled-only") != args.end();
 
     Dataset tiled{*fmt, {}};
     const uint64_t mnist_train = 7996;
@@ -137,6 +144,7 @@ int verifier_fraudproof(const std::vector<std::string>& args) {
         const Dataset* data;
     };
     for (Case c : {Case{"", &tiled}, Case{"_fixture500", &*fixture}}) {
+        if (tiled_only && c.data != &tiled) break;
         uint64_t bytes = 0, bound = 0;
         std::vector<double> cpu;
         auto ms = time_checks(*spec, *c.data, runs, bytes, bound, cpu);
