@@ -24,7 +24,9 @@ Status at_tx(size_t i, const Status& s) {
 
 template <size_t N>
 bool equals(const std::string& field, const std::array<uint8_t, N>& want) {
-    return field.size() == N && std::equal(want.begin(), want.end(), field.begin());
+    // Compare as bytes: std::string holds (signed) char, so 0x80..0xff would never match.
+    return field.size() == N &&
+           std::equal(want.begin(), want.end(), reinterpret_cast<const uint8_t*>(field.data()));
 }
 
 Address miner_of(const pb::BlockHeader& h) {
