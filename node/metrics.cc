@@ -13,7 +13,7 @@ constexpr std::array<double, 9> kLatencyBuckets = {0.0001, 0.0005, 0.001, 0.005,
 
 std::string fmt(double v) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;
 }
 

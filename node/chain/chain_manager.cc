@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/hash.h"
 #include "consensus/encoding.h"
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
@@ -408,6 +409,21 @@ std::optional<Hash256> ChainManager::tx_block(const Hash256& txid) const {
     Hash256 h;
     std::copy(v->begin(), v->end(), h.begin());
     return h;
+}
+
+std::pair<Hash256, uint64_t> ChainManager::state_digest() const {
+    std::lock_guard lock(mutex_);
+    Bytes all;
+    uint64_t count = 0;
+    db_.scan(Bytes{keys::kState}, [&](ByteSpan key, ByteSpan value) {
+        append_u32le(all, static_cast<uint32_t>(key.size() - 1));
+        all.insert(all.end(), key.begin() + 1, key.end());
+        append_u32le(all, static_cast<uint32_t>(value.size()));
+        all.insert(all.end(), value.begin(), value.end());
+        ++count;
+        return true;
+    });
+    return {sha256(all), count};
 }
 
 }  // namespace step::node

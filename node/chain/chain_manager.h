@@ -79,6 +79,10 @@ public:
     // The best-chain block that confirmed txid.
     std::optional<Hash256> tx_block(const Hash256& txid) const;
 
+    // SHA-256 over every stored consensus key and value in key order (length-prefixed), and
+    // their count: a digest of the whole state, tree nodes included, for comparing two nodes.
+    std::pair<Hash256, uint64_t> state_digest() const;
+
     uint64_t blocks_validated() const { return blocks_validated_; }
     bool importing() const { return importing_; }
     const consensus::Params& params() const { return params_; }
