@@ -84,6 +84,10 @@ struct Routes {
 
 int run(int argc, char** argv) {
     // Signals are taken by sigwait in the main thread: block them before any thread starts.
+    // Reset dispositions first: a shell starts background jobs with SIGINT ignored, and an
+    // ignored signal is discarded before sigwait could see it.
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
