@@ -126,7 +126,12 @@ Status ChainManager::load() {
     std::vector<std::pair<uint64_t, Hash256>> by_height;
     for (auto& [h, e] : index_) by_height.emplace_back(e.height, h);
     std::sort(by_height.begin(), by_height.end());
-    for (auto& [height, h] : by_height) index_[h].sequence = next_sequence_++;
+    for (auto& [height, h] : by_height) {
+        Entry& e = index_[h];
+        e.sequence = next_sequence_++;
+        if (e.status == BlockStatus::kHaveData || e.status == BlockStatus::kValid)
+            candidates_.insert({e.work, e.sequence, h});
+    }
 
     auto tip = db_.get(keys::tip());
     if (!tip || tip->size() != 32) return Status::error("corrupt-index", "no best-chain tip stored");
@@ -218,6 +223,7 @@ Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSou
         // Not synced: losing a side block in a power cut costs a re-download, never consistency.
         STEP_TRY(db_.write(batch, false));
     }
+    candidates_.insert({e.work, e.sequence, result.hash});
     index_.emplace(result.hash, std::move(e));
     log_debug("stored block ", short_hex(result.hash), " at height ", child.height, " from ",
               source == BlockSource::kMiner ? "miner" : source == BlockSource::kRpc ? "rpc" : "peer");
@@ -232,22 +238,15 @@ Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSou
 Status ChainManager::activate_best_chain(SubmitResult& result) {
     for (;;) {
         // The heaviest block whose data we have and that is not known invalid.
-        const Hash256* best = nullptr;
-        const Entry* best_entry = nullptr;
-        for (const auto& [hash, e] : index_) {
-            if (e.status != BlockStatus::kHaveData && e.status != BlockStatus::kValid) continue;
-            if (!best_entry || e.work > best_entry->work ||
-                (e.work == best_entry->work && e.sequence < best_entry->sequence)) {
-                best = &hash;
-                best_entry = &e;
-            }
-        }
+        if (candidates_.empty()) return Status::ok_status();
+        const Hash256 best = candidates_.begin()->hash;  // a copy: mark_invalid erases the element
+        const Entry* best_entry = &index_.at(best);
         const Entry& tip_entry = index_.at(active_.back());
-        if (!best || !consensus::prefer_chain(best_entry->work, tip_entry.work)) return Status::ok_status();
+        if (!consensus::prefer_chain(best_entry->work, tip_entry.work)) return Status::ok_status();
 
         // Path from the candidate back to the active chain.
         std::vector<Hash256> path;
-        Hash256 cursor = *best;
+        Hash256 cursor = best;
         bool path_invalid = false;
         for (;;) {
             const Entry& c = index_.at(cursor);
@@ -257,7 +256,7 @@ Status ChainManager::activate_best_chain(SubmitResult& result) {
             cursor = c.prev;
         }
         if (path_invalid) {
-            mark_invalid(*best, Status::error("invalid-parent", "descends from an invalid block"));
+            mark_invalid(best, Status::error("invalid-parent", "descends from an invalid block"));
             continue;
         }
         const uint64_t fork_height = index_.at(cursor).height;
@@ -339,6 +338,7 @@ void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
     Entry& e = index_.at(hash);
     e.status = BlockStatus::kInvalid;
     e.invalid_reason = why.code();
+    candidates_.erase({e.work, e.sequence, hash});
     (void)persist_entry(hash, e, false);
     // Descendants inherit the verdict (index scan: rare event, small index).
     bool changed = true;
@@ -351,6 +351,7 @@ void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
             if (parent->second.status == BlockStatus::kInvalid || parent->second.status == BlockStatus::kInvalidParent) {
                 c.status = BlockStatus::kInvalidParent;
                 c.invalid_reason = "invalid-parent";
+                candidates_.erase({c.work, c.sequence, h});
                 (void)persist_entry(h, c, false);
                 changed = true;
             }

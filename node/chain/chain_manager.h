@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -98,6 +99,18 @@ private:
         uint64_t sequence = 0;  // arrival order: ties in work keep the block seen first
     };
 
+    // Blocks that may head the best chain (stored, not known invalid), heaviest first, then
+    // the first seen; keeps chain activation O(log n) per block.
+    struct Candidate {
+        consensus::U256 work;
+        uint64_t sequence = 0;
+        Hash256 hash{};
+        bool operator<(const Candidate& o) const {
+            if (work != o.work) return work > o.work;
+            return sequence < o.sequence;
+        }
+    };
+
     ChainManager(Database& db, const consensus::Params& params, Clock clock);
     Status load();
     Status init_genesis();
@@ -116,6 +129,7 @@ private:
     mutable std::mutex mutex_;
     std::unordered_map<Hash256, Entry, Hash256Hasher> index_;
     std::vector<Hash256> active_;  // best chain by height
+    std::set<Candidate> candidates_;
     uint64_t next_sequence_ = 0;
     std::atomic<uint64_t> blocks_validated_{0};
     std::atomic<bool> importing_{false};
