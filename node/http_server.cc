@@ -157,13 +157,13 @@ uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 void HttpServer::stop() {
     if (!impl_ || impl_->stopped.exchange(true)) return;
-    asio::post(impl_->ioc, [impl = impl_.get()] {
-        beast::error_code ignored;
-        impl->acceptor.close(ignored);
-    });
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();
+    // No thread runs the io_context any more: closing here is race-free, and the port stops
+    // accepting at once (pending handlers, and their sockets, go with the io_context).
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
 }
 
 }  // namespace step::node

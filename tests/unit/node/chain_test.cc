@@ -236,3 +236,49 @@ TEST_CASE("invalid blocks are rejected with the consensus reason and remembered"
     CHECK(n.node->submit_block(child, BlockSource::kPeer).status().code() == "unknown-parent");
     std::filesystem::remove_all(dir);
 }
+
+// A crash between the batches of a reorganisation leaves a heavier branch stored but not
+// connected. Simulated by copying B's branch into A's database as bare stored blocks: opening
+// A must finish the switch.
+TEST_CASE("opening the chain finishes an interrupted reorganisation") {
+    const std::string dir_a = temp_dir("resume-a"), dir_b = temp_dir("resume-b");
+    uint64_t clock = params().genesis_timestamp + 1000;
+    {
+        TestNode a(dir_a, &clock), b(dir_b, &clock);
+        a.mine(address(1));
+        clock += 2;
+        a.mine(address(1));
+        for (int i = 0; i < 3; ++i) {
+            clock += 2;
+            b.mine(address(2));
+        }
+        WriteBatch batch;
+        for (uint64_t h = 1; h <= 3; ++h) {
+            const Hash256 hash = *b.chain->hash_at_height(h);
+            auto rec = decode_index_record(*b.db->get(keys::index(hash)));
+            REQUIRE(rec.ok());
+            rec->status = BlockStatus::kHaveData;
+            batch.put(keys::index(hash), encode_index_record(*rec));
+            batch.put(keys::block(hash), *b.db->get(keys::block(hash)));
+        }
+        REQUIRE(a.db->write(batch, true).ok());
+        CHECK(a.chain->tip().height == 2);  // the running node has not looked at them
+    }
+    TestNode a(dir_a, &clock), b(dir_b, &clock);
+    CHECK(a.chain->tip().hash == b.chain->tip().hash);
+    CHECK(a.chain->state_digest() == b.chain->state_digest());
+    std::filesystem::remove_all(dir_a);
+    std::filesystem::remove_all(dir_b);
+}
+
+TEST_CASE("a datadir of one network is refused by another") {
+    const std::string dir = temp_dir("network");
+    auto db = Database::open(dir);
+    REQUIRE(db.ok());
+    REQUIRE(ChainManager::open(**db, cs::devnet_params()).ok());
+    auto other = ChainManager::open(**db, cs::testnet_params());
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.status().code() == "wrong-network");
+    db = Status::error("x", "close");
+    std::filesystem::remove_all(dir);
+}
