@@ -35,6 +35,14 @@ void Metrics::add_counter(const std::string& name, const std::string& help, uint
     s.value += static_cast<double>(delta);
 }
 
+void Metrics::set_counter(const std::string& name, const std::string& help, uint64_t total) {
+    std::lock_guard lock(mutex_);
+    auto& s = series_[name];
+    s.help = help;
+    s.type = "counter";
+    s.value = static_cast<double>(total);
+}
+
 void Metrics::observe_rpc_latency(const std::string& method, double seconds) {
     std::lock_guard lock(mutex_);
     auto& h = rpc_latency_[method];

@@ -13,6 +13,8 @@ public:
     // Gauges are overwritten, counters only grow.
     void set_gauge(const std::string& name, const std::string& help, double value);
     void add_counter(const std::string& name, const std::string& help, uint64_t delta = 1);
+    // A counter kept elsewhere (e.g. an atomic in the chain), published as its current total.
+    void set_counter(const std::string& name, const std::string& help, uint64_t total);
     // RPC latency as a histogram with a "method" label.
     void observe_rpc_latency(const std::string& method, double seconds);
     std::string render() const;

@@ -116,8 +116,8 @@ void Node::refresh_metrics() {
     metrics_.set_gauge("stepd_chain_height", "Height of the best-chain tip", static_cast<double>(tip.height));
     metrics_.set_gauge("stepd_mempool_size", "Transactions in the mempool", static_cast<double>(info.size));
     metrics_.set_gauge("stepd_mempool_bytes", "Bytes of transactions in the mempool", static_cast<double>(info.bytes));
-    metrics_.set_gauge("stepd_blocks_validated", "Blocks validated by apply_block since start",
-                       static_cast<double>(chain_.blocks_validated()));
+    metrics_.set_counter("stepd_blocks_validated_total", "Blocks validated by apply_block since start",
+                         chain_.blocks_validated());
 }
 
 }  // namespace step::node

@@ -160,6 +160,8 @@ int run(int argc, char** argv) {
         remove_cookie(cfg->datadir);
         return 1;
     }
+    if (cfg->rpc_host != "127.0.0.1" && cfg->rpc_host != "localhost" && cfg->rpc_host != "::1")
+        log_warn("RPC is bound to ", cfg->rpc_host, ": reachable from other machines, over plain HTTP");
     log_info("RPC listening on ", cfg->rpc_host, ":", (*server)->port(), " (cookie ", cfg->datadir, "/",
              rpc::kCookieFileName, ")");
 

@@ -111,3 +111,22 @@ TEST_CASE("dispatcher handles batches and notifications") {
     CHECK(r["error"]["code"] == step::rpc::kErrInvalidRequest);
     CHECK(metrics.render().find("stepd_rpc_latency_seconds_count{method=\"echo\"} 3") != std::string::npos);
 }
+
+TEST_CASE("metrics render gauges, counters and the latency histogram in Prometheus text") {
+    Metrics m;
+    m.set_gauge("stepd_chain_height", "Height", 12);
+    m.set_gauge("stepd_chain_height", "Height", 13);
+    m.add_counter("stepd_blocks_mined_total", "Mined");
+    m.add_counter("stepd_blocks_mined_total", "Mined", 2);
+    m.set_counter("stepd_blocks_validated_total", "Validated", 40);
+    m.observe_rpc_latency("getblock", 0.002);
+    m.observe_rpc_latency("getblock", 2.0);
+    const std::string text = m.render();
+    CHECK(text.find("# TYPE stepd_chain_height gauge\nstepd_chain_height 13\n") != std::string::npos);
+    CHECK(text.find("# TYPE stepd_blocks_mined_total counter\nstepd_blocks_mined_total 3\n") != std::string::npos);
+    CHECK(text.find("stepd_blocks_validated_total 40\n") != std::string::npos);
+    CHECK(text.find("stepd_rpc_latency_seconds_bucket{method=\"getblock\",le=\"0.001\"} 0\n") != std::string::npos);
+    CHECK(text.find("stepd_rpc_latency_seconds_bucket{method=\"getblock\",le=\"0.005\"} 1\n") != std::string::npos);
+    CHECK(text.find("stepd_rpc_latency_seconds_bucket{method=\"getblock\",le=\"+Inf\"} 2\n") != std::string::npos);
+    CHECK(text.find("stepd_rpc_latency_seconds_count{method=\"getblock\"} 2\n") != std::string::npos);
+}
