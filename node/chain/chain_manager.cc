@@ -412,19 +412,22 @@ std::optional<Hash256> ChainManager::tx_block(const Hash256& txid) const {
     return h;
 }
 
-std::pair<Hash256, uint64_t> ChainManager::state_digest() const {
+ChainManager::StateDigest ChainManager::state_digest() const {
     std::lock_guard lock(mutex_);
     Bytes all;
-    uint64_t count = 0;
+    StateDigest out;
     db_.scan(Bytes{keys::kState}, [&](ByteSpan key, ByteSpan value) {
         append_u32le(all, static_cast<uint32_t>(key.size() - 1));
         all.insert(all.end(), key.begin() + 1, key.end());
         append_u32le(all, static_cast<uint32_t>(value.size()));
         all.insert(all.end(), value.begin(), value.end());
-        ++count;
+        ++out.entries;
         return true;
     });
-    return {sha256(all), count};
+    out.digest = sha256(all);
+    out.tip = active_.back();
+    out.height = active_.size() - 1;
+    return out;
 }
 
 }  // namespace step::node

@@ -80,9 +80,17 @@ public:
     // The best-chain block that confirmed txid.
     std::optional<Hash256> tx_block(const Hash256& txid) const;
 
-    // SHA-256 over every stored consensus key and value in key order (length-prefixed), and
-    // their count: a digest of the whole state, tree nodes included, for comparing two nodes.
-    std::pair<Hash256, uint64_t> state_digest() const;
+    // SHA-256 over every stored consensus key and value in key order (length-prefixed), their
+    // count, and the tip they belong to (read under one lock): a digest of the whole state, tree
+    // nodes included, for comparing two nodes.
+    struct StateDigest {
+        Hash256 digest{};
+        uint64_t entries = 0;
+        Hash256 tip{};
+        uint64_t height = 0;
+        friend bool operator==(const StateDigest&, const StateDigest&) = default;
+    };
+    StateDigest state_digest() const;
 
     uint64_t blocks_validated() const { return blocks_validated_; }
     bool importing() const { return importing_; }

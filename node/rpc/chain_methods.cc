@@ -263,10 +263,9 @@ void register_chain_methods(RpcDispatcher& d, Node& node, const std::atomic<bool
     });
 
     d.add(rpc::kGetStateHash, false, [&](const json&) {
-        const auto tip = chain.tip();
-        const auto [digest, entries] = chain.state_digest();
-        return json{{"height", tip.height}, {"best_hash", to_hex(tip.hash)}, {"state_hash", to_hex(digest)},
-                    {"entries", entries}};
+        const auto d = chain.state_digest();
+        return json{{"height", d.height}, {"best_hash", to_hex(d.tip)}, {"state_hash", to_hex(d.digest)},
+                    {"entries", d.entries}};
     });
 }
 
