@@ -1,11 +1,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <thread>
 
 #include "consensus/encoding.h"
 #include "consensus/pow.h"
 #include "consensus/state.h"
 #include "consensus/transaction.h"
 #include "node/chain/chain_manager.h"
+#include "node/miner.h"
 #include "node/node.h"
 #include "node/storage/database.h"
 
@@ -280,5 +282,30 @@ TEST_CASE("a datadir of one network is refused by another") {
     REQUIRE_FALSE(other.ok());
     CHECK(other.status().code() == "wrong-network");
     db = Status::error("x", "close");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the background miner extends the chain and stops on request") {
+    const std::string dir = temp_dir("miner");
+    uint64_t clock = params().genesis_timestamp + 1000;
+    TestNode n(dir, &clock);
+    {
+        Miner miner(*n.node, address(4));
+        miner.start();
+        // Bounded polling (up to 10 s): the first block comes at once, pacing only delays later ones.
+        for (int i = 0; i < 1000 && n.chain->tip().height == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        miner.stop();
+    }
+    const uint64_t height = n.chain->tip().height;
+    CHECK(height >= 1);
+    CHECK(balance(n, 4) == height * cs::miner_subsidy_share(cs::block_subsidy(1, params()), params()));
+
+    // A raised stop flag makes mine_block return without a block.
+    std::atomic<bool> stop{true};
+    auto r = n.node->mine_block(address(4), stop);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(n.chain->tip().height == height);
     std::filesystem::remove_all(dir);
 }
