@@ -9,10 +9,6 @@
 
 namespace step::node {
 
-bool higher_fee_rate(uint64_t fee_a, size_t size_a, uint64_t fee_b, size_t size_b) {
-    return static_cast<unsigned __int128>(fee_a) * size_b > static_cast<unsigned __int128>(fee_b) * size_a;
-}
-
 Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead& state, uint64_t height) {
     STEP_TRY(consensus::check_transaction(tx, params_));
     MempoolEntry entry;
@@ -67,6 +63,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
             if (replaced) {  // put the replaced one back: the newcomer is refused
                 by_sender_[entry.sender][replaced->nonce] = replaced->txid;
                 bytes_ += replaced->size;
+                eviction_order_.insert(eviction_key(*replaced));
                 entries_.emplace(replaced->txid, *replaced);
             }
             return w.status();
@@ -93,6 +90,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     entry.sequence = next_sequence_++;
     by_sender_[entry.sender][entry.nonce] = entry.txid;
     bytes_ += entry.size;
+    eviction_order_.insert(eviction_key(entry));
     const Hash256 id = entry.txid;
     entries_.emplace(id, std::move(entry));
     // A replacement can make the sender's later transactions unaffordable.
@@ -102,13 +100,8 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
 }
 
 const MempoolEntry* Mempool::worst_entry() const {
-    const MempoolEntry* worst = nullptr;
-    for (const auto& [id, e] : entries_) {
-        if (!worst || higher_fee_rate(worst->fee, worst->size, e.fee, e.size) ||
-            (!higher_fee_rate(e.fee, e.size, worst->fee, worst->size) && e.sequence > worst->sequence))
-            worst = &e;
-    }
-    return worst;
+    if (eviction_order_.empty()) return nullptr;
+    return &entries_.at(eviction_order_.begin()->txid);
 }
 
 void Mempool::erase(const Hash256& txid) {
@@ -120,6 +113,7 @@ void Mempool::erase(const Hash256& txid) {
         if (s->second.empty()) by_sender_.erase(s);
     }
     bytes_ -= it->second.size;
+    eviction_order_.erase(eviction_key(it->second));
     entries_.erase(it);
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +33,11 @@ inline constexpr size_t kDefaultMaxMempoolBytes = 64u << 20;
 // A sender may queue at most this many nonces ahead of its account: gaps cost memory and can
 // never be mined until filled.
 inline constexpr uint64_t kMaxNonceGap = 64;
+
+// True when a pays a strictly higher fee per byte than b (exact, in 128-bit integers).
+inline bool higher_fee_rate(uint64_t fee_a, size_t size_a, uint64_t fee_b, size_t size_b) {
+    return static_cast<unsigned __int128>(fee_a) * size_b > static_cast<unsigned __int128>(fee_b) * size_a;
+}
 
 struct MempoolEntry {
     pb::Transaction tx;
@@ -72,8 +78,22 @@ private:
     // Drops the sender's entries below account_nonce, then those that fail to apply in order
     // (and every later nonce behind a failure).
     void revalidate_sender(const consensus::Address& sender, const consensus::KvRead& state, uint64_t height);
-    // Lowest fee rate first; ties: the newest goes first.
+    // The eviction candidate: lowest fee rate; ties: the newest.
     const MempoolEntry* worst_entry() const;
+
+    // Eviction order, so finding the worst entry is O(1) and keeping it O(log n).
+    struct EvictionKey {
+        uint64_t fee;
+        size_t size;
+        uint64_t sequence;
+        Hash256 txid;
+        bool operator<(const EvictionKey& o) const {
+            if (higher_fee_rate(o.fee, o.size, fee, size)) return true;   // lower rate first
+            if (higher_fee_rate(fee, size, o.fee, o.size)) return false;
+            return sequence > o.sequence;                                // then newest first
+        }
+    };
+    static EvictionKey eviction_key(const MempoolEntry& e) { return {e.fee, e.size, e.sequence, e.txid}; }
 
     const consensus::Params& params_;
     size_t max_bytes_;
@@ -81,9 +101,7 @@ private:
     uint64_t next_sequence_ = 0;
     std::unordered_map<Hash256, MempoolEntry, Hash256Hasher> entries_;
     std::map<consensus::Address, std::map<uint64_t, Hash256>> by_sender_;
+    std::set<EvictionKey> eviction_order_;
 };
-
-// True when a pays a strictly higher fee per byte than b (exact, in 128-bit integers).
-bool higher_fee_rate(uint64_t fee_a, size_t size_a, uint64_t fee_b, size_t size_b);
 
 }  // namespace step::node
