@@ -70,13 +70,28 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
         }
     }
 
-    // Make room: evict the lowest fee rates, unless the newcomer is the lowest itself.
-    while (bytes_ + entry.size > max_bytes_) {
-        const MempoolEntry* worst = worst_entry();
-        if (!worst || !higher_fee_rate(entry.fee, entry.size, worst->fee, worst->size)) {
+    // Make room by evicting lower fee rates. First check, without touching anything, that the
+    // entries paying less than the newcomer free enough bytes; otherwise refuse it.
+    if (bytes_ + entry.size > max_bytes_) {
+        const size_t needed = bytes_ + entry.size - max_bytes_;
+        size_t freeable = 0;
+        for (auto it = eviction_order_.begin(); it != eviction_order_.end() && freeable < needed; ++it) {
+            if (!higher_fee_rate(entry.fee, entry.size, it->fee, it->size)) break;
+            freeable += it->size;
+        }
+        if (freeable < needed) {
+            if (replaced) {  // the pending transaction stays
+                by_sender_[entry.sender][replaced->nonce] = replaced->txid;
+                bytes_ += replaced->size;
+                eviction_order_.insert(eviction_key(*replaced));
+                entries_.emplace(replaced->txid, *replaced);
+            }
             drop_if_empty();
             return Status::error("mempool-full", "the mempool is full and this fee rate is too low to enter");
         }
+    }
+    while (bytes_ + entry.size > max_bytes_) {
+        const MempoolEntry* worst = worst_entry();
         // The evicted sender's later nonces could never be mined: they go too.
         const consensus::Address victim = worst->sender;
         const uint64_t from_nonce = worst->nonce;

@@ -189,3 +189,44 @@ TEST_CASE("mempool drops confirmed transactions and re-adds disconnected ones") 
     CHECK(pool.size() == 0);
     CHECK(pool.bytes() == 0);
 }
+
+namespace {
+
+pb::Transaction bond(const Wallet& from, uint64_t nonce, uint64_t fee) {
+    pb::Transaction tx;
+    tx.set_chain_id(params().chain_id);
+    tx.set_nonce(nonce);
+    tx.set_fee(fee);
+    tx.mutable_bond()->set_role(pb::BOND_ROLE_SOLVER);
+    tx.mutable_bond()->set_amount(10);
+    cs::sign_transaction(tx, from.seed);
+    return tx;
+}
+
+}  // namespace
+
+TEST_CASE("mempool refusing a newcomer for lack of room changes nothing") {
+    cs::MemoryKv kv;
+    Wallet a = wallet(1), b = wallet(2), c = wallet(3), sink = wallet(9);
+    for (const auto& w : {a, b, c}) fund(kv, w, 1'000'000);
+    // Bonds are smaller than transfers (no recipient): two bonds fill the pool, and a transfer
+    // needs one byte more than evicting the cheaper bond would free.
+    const size_t small = tx_size(bond(a, 0, 2'000));
+    const size_t large = tx_size(transfer(c, sink, 0, 5'000));
+    REQUIRE(large > small);
+    Mempool pool(params(), 2 * small + (large - small) - 1);
+    auto cheap = pool.add(bond(a, 0, 2'000), kv, 1);
+    auto dear = pool.add(bond(b, 0, 9'000), kv, 1);
+    REQUIRE(cheap.ok());
+    REQUIRE(dear.ok());
+
+    CHECK(pool.add(transfer(c, sink, 0, 5'000), kv, 1).status().code() == "mempool-full");
+    CHECK(pool.get(*cheap).has_value());  // nothing was evicted for a newcomer that was refused
+    CHECK(pool.get(*dear).has_value());
+
+    // A larger replacement that does not fit leaves the pending transaction in place.
+    CHECK(pool.add(transfer(a, sink, 0, 3'000), kv, 1).status().code() == "mempool-full");
+    CHECK(pool.get(*cheap).has_value());
+    CHECK(pool.size() == 2);
+    CHECK(pool.bytes() == 2 * small);
+}
