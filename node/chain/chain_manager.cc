@@ -6,6 +6,7 @@
 
 #include "common/hash.h"
 #include "consensus/encoding.h"
+#include "consensus/errors.h"
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
 #include "consensus/transaction.h"
@@ -31,6 +32,11 @@ Hash256 to_hash(const std::string& s) {
 }
 
 std::string short_hex(const Hash256& h) { return to_hex(ByteSpan(h.data(), 8)); }
+
+bool is_storage_failure(const Status& s) {
+    return s.code() == "db-write" || s.code() == "missing-block-data" || s.code() == "corrupt-undo" ||
+           s.code() == consensus::codes::kCorruptState;
+}
 
 void put_state_changes(WriteBatch& batch, const consensus::KvWrites& changes) {
     for (const auto& [key, value] : changes) {
@@ -267,7 +273,8 @@ Status ChainManager::activate_best_chain(SubmitResult& result) {
         for (auto it = path.rbegin(); it != path.rend(); ++it) {
             Status s = connect_block(*it, result);
             if (!s.ok()) {
-                if (s.code() == "db-write") return s;
+                // Storage failures say nothing about the block: stop rather than mark it invalid.
+                if (is_storage_failure(s)) return s;
                 log_warn("block ", to_hex(*it), " is invalid: ", s.to_string());
                 mark_invalid(*it, s);
                 break;  // choose again: the old chain may be the best valid one now
