@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -35,8 +36,9 @@ http::response<http::string_body> to_beast(const HttpResponse& r, unsigned versi
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, const HttpHandler& handler, const HttpServerOptions& options)
-        : stream_(std::move(socket)), handler_(handler), options_(options) {}
+    Session(tcp::socket socket, const HttpHandler& handler, const HttpServerOptions& options,
+            asio::thread_pool& workers)
+        : stream_(std::move(socket)), handler_(handler), options_(options), workers_(workers) {}
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -68,15 +70,27 @@ private:
         request.target = std::string(req.target());
         request.body = std::move(req.body());
         request.authorization = std::string(req[http::field::authorization]);
-        HttpResponse response;
-        try {
-            response = handler_(request);
-        } catch (const std::exception& e) {
-            response.status = 500;
-            response.content_type = "text/plain";
-            response.body = std::string("internal error: ") + e.what();
+        const unsigned version = req.version();
+        const bool keep_alive = req.keep_alive();
+        // GETs (health, metrics) are quick and answered on the I/O thread, so they stay
+        // responsive while long POSTs (a big `generate`) occupy the worker pool.
+        if (request.method != "POST") {
+            write(to_beast(call_handler(request), version, keep_alive));
+            return;
         }
-        write(to_beast(response, req.version(), req.keep_alive()));
+        asio::post(workers_, [self = shared_from_this(), request = std::move(request), version, keep_alive] {
+            auto res = std::make_shared<HttpResponse>(self->call_handler(request));
+            asio::post(self->stream_.get_executor(),
+                       [self, res, version, keep_alive] { self->write(to_beast(*res, version, keep_alive)); });
+        });
+    }
+
+    HttpResponse call_handler(const HttpRequest& request) {
+        try {
+            return handler_(request);
+        } catch (const std::exception& e) {
+            return HttpResponse{500, "text/plain", std::string("internal error: ") + e.what(), false};
+        }
     }
 
     void write(http::response<http::string_body> res) {
@@ -99,6 +113,7 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     const HttpHandler& handler_;
     const HttpServerOptions& options_;
+    asio::thread_pool& workers_;
 };
 
 }  // namespace
@@ -108,14 +123,15 @@ struct HttpServer::Impl {
     HttpHandler handler;
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
-    std::vector<std::thread> threads;
+    std::vector<std::thread> threads;  // run ioc: network I/O and quick GETs
+    std::unique_ptr<asio::thread_pool> workers;  // run POST handlers
     std::atomic<bool> stopped{false};
     uint16_t bound_port = 0;
 
     void accept() {
         acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-            if (!ec) std::make_shared<Session>(std::move(socket), handler, options)->run();
+            if (!ec) std::make_shared<Session>(std::move(socket), handler, options, *workers)->run();
             accept();
         });
     }
@@ -147,9 +163,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& o
         return Status::error("rpc-bind", "cannot listen on " + options.host + ":" +
                                              std::to_string(options.port) + ": " + ec.message());
     impl->bound_port = impl->acceptor.local_endpoint().port();
-    impl->accept();
     const size_t n = options.threads == 0 ? 1 : options.threads;
-    for (size_t i = 0; i < n; ++i) impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
+    impl->workers = std::make_unique<asio::thread_pool>(n);
+    impl->accept();
+    // Two I/O threads suffice for loopback RPC; handlers run on the worker pool.
+    for (size_t i = 0; i < 2; ++i) impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
     return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -160,6 +178,9 @@ void HttpServer::stop() {
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();
+    // Running handlers finish (long ones watch the caller's stop flag); queued ones are dropped.
+    impl_->workers->stop();
+    impl_->workers->join();
     // No thread runs the io_context any more: closing here is race-free, and the port stops
     // accepting at once (pending handlers, and their sockets, go with the io_context).
     beast::error_code ignored;

@@ -31,7 +31,7 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0 picks a free port (see HttpServer::port)
-    size_t threads = 4;
+    size_t threads = 4;  // workers for POST handlers; GETs are answered on the I/O threads
     // Bodies above this are refused before they are read in full, with this response (413).
     size_t max_body_bytes = 4 * 1024 * 1024;
     HttpResponse too_large_response;

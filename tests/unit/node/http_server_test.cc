@@ -1,5 +1,7 @@
 // The HTTP server over a real socket on 127.0.0.1 with an ephemeral port.
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "node/datadir.h"
@@ -71,4 +73,31 @@ TEST_CASE("http server routes requests to the handler and enforces the body limi
 
     (*server)->stop();
     CHECK(http_request(port, "GET", "/health/live", "", "", 5).status == 0);
+}
+
+TEST_CASE("http server answers GETs while every worker is busy with a long POST") {
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::promise<void> entered;
+    HttpServerOptions options;
+    options.threads = 1;  // one worker: the long POST occupies all of them
+    auto server = HttpServer::start(options, [&](const HttpRequest& req) {
+        if (req.method == "POST") {
+            entered.set_value();
+            released.wait();
+            return HttpResponse{200, "text/plain", "slow done", false};
+        }
+        return HttpResponse{200, "text/plain", "live", false};
+    });
+    REQUIRE(server.ok());
+    const uint16_t port = (*server)->port();
+    step::test::MiniResponse slow;
+    std::thread poster([&] { slow = http_request(port, "POST", "/", "{}"); });
+    entered.get_future().wait();
+    auto live = http_request(port, "GET", "/health/live", "", "", 10);
+    release.set_value();
+    poster.join();
+    CHECK(live.status == 200);
+    CHECK(live.body == "live");
+    CHECK(slow.body == "slow done");
 }
