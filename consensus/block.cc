@@ -1,6 +1,7 @@
 #include "consensus/block.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/hash.h"
 #include "common/hash_tags.h"
@@ -24,9 +25,8 @@ Status at_tx(size_t i, const Status& s) {
 
 template <size_t N>
 bool equals(const std::string& field, const std::array<uint8_t, N>& want) {
-    // Compare as bytes: std::string holds (signed) char, so 0x80..0xff would never match.
-    return field.size() == N &&
-           std::equal(want.begin(), want.end(), reinterpret_cast<const uint8_t*>(field.data()));
+    // Compare as bytes: std::string's char may be signed.
+    return field.size() == N && std::memcmp(field.data(), want.data(), N) == 0;
 }
 
 Address miner_of(const pb::BlockHeader& h) {
