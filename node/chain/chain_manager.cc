@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "common/hash.h"
 #include "consensus/encoding.h"
@@ -32,6 +33,16 @@ Hash256 to_hash(const std::string& s) {
 }
 
 std::string short_hex(const Hash256& h) { return to_hex(ByteSpan(h.data(), 8)); }
+
+// Below this many transactions, starting threads costs more than the signatures they check.
+constexpr int kParallelVerifyMinTxs = 64;
+// Signature-checking threads for a large block; capped so a block never takes the whole machine.
+constexpr unsigned kMaxVerifyThreads = 4;
+
+unsigned verify_threads_for(const pb::Block& block) {
+    if (block.transactions_size() < kParallelVerifyMinTxs) return 1;
+    return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxVerifyThreads);
+}
 
 bool is_storage_failure(const Status& s) {
     return s.code() == "db-write" || s.code() == "missing-block-data" || s.code() == "corrupt-undo" ||
@@ -290,7 +301,7 @@ Status ChainManager::connect_block(const Hash256& hash, SubmitResult& result) {
     ctx.now = clock_();
     ctx.parent = make_tip(active_.back());
     DbStateView view(db_);
-    auto applied = consensus::apply_block(view, *block, params_, ctx);
+    auto applied = consensus::apply_block(view, *block, params_, ctx, verify_threads_for(*block));
     if (!applied.ok()) return applied.status();
     blocks_validated_++;
 
