@@ -211,8 +211,19 @@ void Mempool::update_for_chain(const SubmitResult& change, const consensus::KvRe
     for (const auto& block : change.disconnected)
         for (const auto& tx : block.transactions())
             if (!confirmed.count(consensus::txid(tx))) (void)add(tx, state, height);
-    std::vector<consensus::Address> senders;
-    for (const auto& [sender, q] : by_sender_) senders.push_back(sender);
+    // Today only a sender's own transactions spend from its account, so after a plain block
+    // only the block's senders need a fresh look (O(block), not O(mempool) signature checks).
+    // After a reorganisation, and every kFullRevalidationInterval blocks (later rules may debit
+    // accounts from others' transactions), everyone is checked.
+    std::set<consensus::Address> senders;
+    blocks_since_full_check_ += change.connected.size();
+    if (!change.disconnected.empty() || blocks_since_full_check_ >= kFullRevalidationInterval) {
+        blocks_since_full_check_ = 0;
+        for (const auto& [sender, q] : by_sender_) senders.insert(sender);
+    } else {
+        for (const auto& block : change.connected)
+            for (const auto& tx : block.transactions()) senders.insert(consensus::tx_sender(tx));
+    }
     for (const auto& sender : senders) revalidate_sender(sender, state, height);
 }
 

@@ -30,6 +30,9 @@ namespace step::node {
 
 // 64 MiB: a few hundred full blocks of waiting transactions; bounds memory against spam.
 inline constexpr size_t kDefaultMaxMempoolBytes = 64u << 20;
+// Blocks between full mempool revalidations (between them, only senders seen in new blocks
+// are rechecked): bounds how long a transaction made invalid by someone else can linger.
+inline constexpr uint64_t kFullRevalidationInterval = 16;
 // A sender may queue at most this many nonces ahead of its account: gaps cost memory and can
 // never be mined until filled.
 inline constexpr uint64_t kMaxNonceGap = 64;
@@ -99,6 +102,7 @@ private:
     size_t max_bytes_;
     size_t bytes_ = 0;
     uint64_t next_sequence_ = 0;
+    uint64_t blocks_since_full_check_ = 0;
     std::unordered_map<Hash256, MempoolEntry, Hash256Hasher> entries_;
     std::map<consensus::Address, std::map<uint64_t, Hash256>> by_sender_;
     std::set<EvictionKey> eviction_order_;

@@ -182,12 +182,42 @@ TEST_CASE("mempool drops confirmed transactions and re-adds disconnected ones") 
     REQUIRE(picked.size() == 2);
     CHECK(picked[0].nonce() == 0);
 
-    // A state where a's nonce jumped past both (confirmed elsewhere) empties the pool.
+    // A block confirms other transactions of a with both nonces (e.g. sent through another
+    // node): the pool's versions can never be mined and leave.
+    SubmitResult elsewhere;
+    elsewhere.connected.emplace_back();
+    *elsewhere.connected.back().add_transactions() = transfer(a, sink, 0, 1'000, 2);
+    *elsewhere.connected.back().add_transactions() = transfer(a, sink, 1, 1'000, 2);
     cs::MemoryKv later = kv;
     fund(later, a, 1'000'000, 2);
-    pool.update_for_chain(SubmitResult{}, later, 3);
+    pool.update_for_chain(elsewhere, later, 3);
     CHECK(pool.size() == 0);
     CHECK(pool.bytes() == 0);
+}
+
+TEST_CASE("mempool rechecks block senders each block and everyone periodically") {
+    cs::MemoryKv kv;
+    Wallet a = wallet(1), b = wallet(2), sink = wallet(9);
+    fund(kv, a, 1'000'000);
+    fund(kv, b, 1'000'000);
+    Mempool pool(params());
+    auto b_tx = pool.add(transfer(b, sink, 0, 1'000, 900'000), kv, 1);
+    REQUIRE(b_tx.ok());
+    // b's funds shrink without a transaction of b's (a stand-in for future rules that debit
+    // accounts from others' transactions, e.g. slashing).
+    cs::MemoryKv drained = kv;
+    fund(drained, b, 10);
+    SubmitResult block;
+    block.connected.emplace_back();
+    *block.connected.back().add_transactions() = transfer(a, sink, 0, 1'000);
+    pool.update_for_chain(block, drained, 2);
+    CHECK(pool.get(*b_tx).has_value());  // b was not in the block: not rechecked yet
+    for (uint64_t i = 1; i < kFullRevalidationInterval; ++i) {
+        SubmitResult empty;
+        empty.connected.emplace_back();
+        pool.update_for_chain(empty, drained, 2 + i);
+    }
+    CHECK_FALSE(pool.get(*b_tx).has_value());  // the periodic full check dropped it
 }
 
 namespace {
