@@ -1,0 +1,31 @@
+#include "wallet/network.h"
+
+namespace step::wallet {
+
+Result<Network> parse_network(std::string_view name) {
+    if (name == "devnet") return Network::kDevnet;
+    if (name == "testnet") return Network::kTestnet;
+    if (name == "mainnet") return Network::kMainnet;
+    return Status::error("unknown-network", "unknown network '" + std::string(name) +
+                                                "' (expected devnet, testnet or mainnet)");
+}
+
+std::string_view network_name(Network network) {
+    switch (network) {
+        case Network::kDevnet: return "devnet";
+        case Network::kTestnet: return "testnet";
+        case Network::kMainnet: return "mainnet";
+    }
+    return "devnet";
+}
+
+uint16_t default_rpc_port(Network network) {
+    switch (network) {
+        case Network::kDevnet: return 18443;
+        case Network::kTestnet: return 28443;
+        case Network::kMainnet: return 8443;
+    }
+    return 18443;
+}
+
+}  // namespace step::wallet
