@@ -1,5 +1,7 @@
 #include "wallet/network.h"
 
+#include "node/rpc_methods.h"
+
 namespace step::wallet {
 
 Result<Network> parse_network(std::string_view name) {
@@ -21,11 +23,11 @@ std::string_view network_name(Network network) {
 
 uint16_t default_rpc_port(Network network) {
     switch (network) {
-        case Network::kDevnet: return 18443;
-        case Network::kTestnet: return 28443;
-        case Network::kMainnet: return 8443;
+        case Network::kDevnet: return rpc::kDevnetRpcPort;
+        case Network::kTestnet: return rpc::kTestnetRpcPort;
+        case Network::kMainnet: return rpc::kMainnetRpcPort;
     }
-    return 18443;
+    return rpc::kDevnetRpcPort;
 }
 
 }  // namespace step::wallet

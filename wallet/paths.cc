@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "node/rpc_methods.h"
+
 namespace step::wallet {
 namespace {
 
@@ -29,7 +31,7 @@ Result<std::string> default_wallet_dir(const std::optional<std::string>& home, N
 Result<std::string> default_cookie_path(const std::optional<std::string>& home, Network network) {
     if (!home) return home_unset("node cookie (pass --cookie FILE)");
     return (std::filesystem::path(*home) / ".stepchain" / std::string(network_name(network)) /
-            ".cookie")
+            rpc::kCookieFileName)
         .string();
 }
 
