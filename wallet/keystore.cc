@@ -99,6 +99,13 @@ Result<KeyRecord> record_from_json(const json& j, const std::string& path) {
 
 Seed::~Seed() { CryptoPP::SecureWipeArray(bytes_.data(), bytes_.size()); }
 
+Seed random_seed() {
+    Seed seed;
+    CryptoPP::AutoSeededRandomPool rng;
+    rng.GenerateBlock(seed.mutable_bytes().data(), seed.mutable_bytes().size());
+    return seed;
+}
+
 Result<Seed> parse_seed_hex(const std::string& text) {
     size_t b = text.find_first_not_of(" \t\r\n");
     size_t e = text.find_last_not_of(" \t\r\n");

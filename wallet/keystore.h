@@ -32,6 +32,9 @@ private:
     std::array<uint8_t, 32> bytes_{};
 };
 
+// A fresh seed from the operating system's generator (Crypto++ AutoSeededRandomPool).
+Seed random_seed();
+
 // Reads a seed from hex text (64 hex digits, surrounding whitespace ignored): seed-format.
 Result<Seed> parse_seed_hex(const std::string& text);
 
