@@ -1,5 +1,6 @@
-// A one-shot HTTP server on 127.0.0.1 for client tests: a real socket, a canned answer.
-// It accepts one connection, records the raw request, writes `response` and closes.
+// A small HTTP server on 127.0.0.1 for client tests: a real socket, scripted answers. It serves
+// one request per connection (as the client makes them), records each raw request and writes
+// what the handler returns, until destroyed.
 #pragma once
 
 #include <arpa/inet.h>
@@ -7,15 +8,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace step::wallet::testing {
 
 class LoopbackHttpServer {
 public:
-    explicit LoopbackHttpServer(std::string response) : response_(std::move(response)) {
+    using Handler = std::function<std::string(const std::string& raw_request)>;
+
+    // Answers every request with the same response.
+    explicit LoopbackHttpServer(std::string response)
+        : LoopbackHttpServer(Handler([response](const std::string&) { return response; })) {}
+
+    explicit LoopbackHttpServer(Handler handler) : handler_(std::move(handler)) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
@@ -27,7 +37,10 @@ public:
         socklen_t len = sizeof addr;
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
         port_ = ntohs(addr.sin_port);
-        thread_ = std::thread([this] { serve_one(); });
+        thread_ = std::thread([this] {
+            while (serve_one()) {
+            }
+        });
     }
     ~LoopbackHttpServer() {
         ::shutdown(fd_, SHUT_RDWR);
@@ -35,10 +48,14 @@ public:
         ::close(fd_);
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-    // The raw request; call after the client returned.
+    // The first raw request; call after the client returned.
     std::string request() {
-        if (thread_.joinable()) thread_.join();
-        return request_;
+        std::lock_guard<std::mutex> lock(mu_);
+        return requests_.empty() ? std::string() : requests_.front();
+    }
+    std::vector<std::string> requests() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return requests_;
     }
 
     // An HTTP response with a JSON body.
@@ -50,32 +67,41 @@ public:
     }
 
 private:
-    void serve_one() {
+    // False once the listening socket is shut down.
+    bool serve_one() {
         int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) return;
+        if (c < 0) return false;
+        std::string request;
         char buf[4096];
         size_t body_len = 0;
         for (;;) {
             ssize_t n = ::read(c, buf, sizeof buf);
             if (n <= 0) break;
-            request_.append(buf, static_cast<size_t>(n));
-            size_t end = request_.find("\r\n\r\n");
+            request.append(buf, static_cast<size_t>(n));
+            size_t end = request.find("\r\n\r\n");
             if (end == std::string::npos) continue;
-            size_t cl = request_.find("Content-Length: ");
-            if (cl != std::string::npos) body_len = std::stoul(request_.substr(cl + 16));
-            if (request_.size() >= end + 4 + body_len) break;
+            size_t cl = request.find("Content-Length: ");
+            if (cl != std::string::npos) body_len = std::stoul(request.substr(cl + 16));
+            if (request.size() >= end + 4 + body_len) break;
         }
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            requests_.push_back(request);
+        }
+        std::string response = handler_(request);
         size_t done = 0;
-        while (done < response_.size()) {
-            ssize_t n = ::write(c, response_.data() + done, response_.size() - done);
+        while (done < response.size()) {
+            ssize_t n = ::write(c, response.data() + done, response.size() - done);
             if (n <= 0) break;
             done += static_cast<size_t>(n);
         }
         ::close(c);
+        return true;
     }
 
-    std::string response_;
-    std::string request_;
+    Handler handler_;
+    std::mutex mu_;
+    std::vector<std::string> requests_;
     int fd_ = -1;
     int port_ = 0;
     std::thread thread_;
