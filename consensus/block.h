@@ -61,7 +61,6 @@ struct AssembledBlock {
     pb::Block block;                      // header complete except nonce (0)
     std::vector<Hash256> included;        // txids in block order
     std::vector<std::pair<Hash256, Status>> skipped;  // txid and why it was left out
-    BlockApplied applied;                 // the result of applying the block (any nonce)
 };
 // Block template: applies candidates in order, skipping any that fail or do not fit the size
 // and count limits, then fills tx_root, state_root and target. The miner only varies nonce.
