@@ -101,7 +101,7 @@ TEST_CASE("an existing key name is never overwritten") {
     CHECK(ks.unlock("alice", "pw")->bytes() == seed_of(1).bytes());
 }
 
-TEST_CASE("the first key is the default; set_default moves it") {
+TEST_CASE("the first key is the default and set_default moves it") {
     TempDir tmp;
     Keystore ks(tmp.sub("w"));
     CHECK_FALSE(ks.default_name()->has_value());
