@@ -17,6 +17,30 @@ void amounts_to_step(json& j, std::initializer_list<const char*> keys) {
     }
 }
 
+// Copies getaccount's list `key` (unbonding entries, or immature mining rewards) into the output
+// with amounts in STEP; an absent list is an empty one.
+Status add_locked_entries(const json& acc, const char* key, const std::string& label,
+                          CommandOutput& out) {
+    out.json[key] = json::array();
+    if (!acc.contains(key) || !acc[key].is_array()) return Status();
+    for (const json& e : acc[key]) {
+        auto amount = json_amount(e, "amount");
+        auto release = json_u64(e, "release_height");
+        if (!amount.ok()) return amount.status();
+        if (!release.ok()) return release.status();
+        json entry = {{"amount", format_step_amount(*amount)}, {"release_height", *release}};
+        std::string role;
+        if (e.contains("role") && e["role"].is_string()) {
+            role = e["role"].get<std::string>();
+            entry["role"] = role;
+        }
+        out.json[key].push_back(entry);
+        out.text += label + " " + step_text(*amount) + (role.empty() ? "" : " (" + role + ")") +
+                    ", released at height " + std::to_string(*release) + "\n";
+    }
+    return Status();
+}
+
 }  // namespace
 
 Result<CommandOutput> cmd_balance(Context& ctx, const CommandArgs& args) {
@@ -44,24 +68,13 @@ Result<CommandOutput> cmd_balance(Context& ctx, const CommandArgs& args) {
                 {"nonce", *nonce},
                 {"next_nonce", *next_nonce},
                 {"solver_bond", format_step_amount(*solver)},
-                {"verifier_bond", format_step_amount(*verifier)},
-                {"unbonding", json::array()}};
+                {"verifier_bond", format_step_amount(*verifier)}};
     out.text = "address:       " + *address + "\nbalance:       " + step_text(*balance) +
                "\nnonce:         " + std::to_string(*nonce) + " (next " +
                std::to_string(*next_nonce) + ")\nsolver bond:   " + step_text(*solver) +
                "\nverifier bond: " + step_text(*verifier) + "\n";
-    if (acc->contains("unbonding") && (*acc)["unbonding"].is_array()) {
-        for (const json& e : (*acc)["unbonding"]) {
-            auto amount = json_amount(e, "amount");
-            auto release = json_u64(e, "release_height");
-            if (!amount.ok()) return amount.status();
-            if (!release.ok()) return release.status();
-            out.json["unbonding"].push_back(
-                {{"amount", format_step_amount(*amount)}, {"release_height", *release}});
-            out.text += "unbonding:     " + step_text(*amount) + " released at height " +
-                        std::to_string(*release) + "\n";
-        }
-    }
+    STEP_TRY(add_locked_entries(*acc, "unbonding", "unbonding:    ", out));
+    STEP_TRY(add_locked_entries(*acc, "immature", "immature:     ", out));
     return out;
 }
 

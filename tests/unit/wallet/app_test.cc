@@ -120,7 +120,10 @@ public:
         results["getaccount"] = {{"balance", "10000000000"}, {"nonce", 4}, {"next_nonce", 5},
                                  {"solver_bond", "2000000000"}, {"verifier_bond", "0"},
                                  {"unbonding", json::array({{{"amount", "500000000"},
-                                                             {"release_height", 99}}})}};
+                                                             {"release_height", 99},
+                                                             {"role", "solver"}}})},
+                                 {"immature", json::array({{{"amount", "25000000000"},
+                                                            {"release_height", 112}}})}};
         results["generate"] = {{"hashes", json::array({std::string(64, 'e')})}, {"height", 13}};
     }
     std::string url() const { return server_.url(); }
@@ -270,6 +273,9 @@ TEST_CASE("balance shows STEP amounts, nonce and bonds of a key or an address") 
     CHECK(j["verifier_bond"] == "0");
     CHECK(j["unbonding"][0]["amount"] == "0.5");
     CHECK(j["unbonding"][0]["release_height"] == 99);
+    CHECK(j["unbonding"][0]["role"] == "solver");
+    CHECK(j["immature"][0]["amount"] == "25");
+    CHECK(j["immature"][0]["release_height"] == 112);
     CHECK(node.last_call("getaccount")["params"]["address"] == alice);
     std::string bob = w.new_key("bob");
     REQUIRE(run({"balance", "bob", "--rpc", node.url()}).code == 0);
