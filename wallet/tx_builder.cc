@@ -1,6 +1,7 @@
 #include "wallet/tx_builder.h"
 
 #include "consensus/encoding.h"
+#include "consensus/errors.h"
 #include "consensus/keys.h"
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
@@ -25,7 +26,14 @@ pb::Transaction skeleton(const TxContext& ctx) {
 // for its shape fails here, with the same code, before anything is sent.
 Result<SignedTx> sign_and_check(pb::Transaction& tx, const TxContext& ctx, const Seed& seed) {
     consensus::sign_transaction(tx, seed.bytes());
-    STEP_TRY(consensus::check_transaction(tx, *ctx.params));
+    Status checked = consensus::check_transaction(tx, *ctx.params);
+    // Consensus speaks base units; people using the wallet type STEP.
+    if (checked.code() == consensus::codes::kFeeTooLow)
+        return Status::error(checked.code(),
+                             "fee " + format_step_amount(ctx.fee) + " STEP is below the minimum " +
+                                 format_step_amount(Amount::from_units(ctx.params->min_fee)) +
+                                 " STEP");
+    STEP_TRY(checked);
     SignedTx out;
     out.bytes = consensus::encode_tx(tx);
     out.txid = to_hex(consensus::txid(tx));

@@ -104,8 +104,9 @@ TEST_CASE("transactions consensus would reject fail before sending, with its cod
     const auto& params = consensus::devnet_params();
     std::string to = identity_from_seed(test_seed(2)).address;
     TxContext low_fee{&params, 0, Amount::from_units(params.min_fee - 1)};
-    CHECK(build_transfer(low_fee, test_seed(1), to, Amount::from_units(1)).status().code() ==
-          "fee-too-low");
+    auto low = build_transfer(low_fee, test_seed(1), to, Amount::from_units(1));
+    CHECK(low.status().code() == "fee-too-low");
+    CHECK(low.status().message() == "fee 0.000000999 STEP is below the minimum 0.000001 STEP");
     TxContext ok_fee{&params, 0, Amount::from_units(params.min_fee)};
     CHECK(build_transfer(ok_fee, test_seed(1), to, Amount()).status().code() == "zero-amount");
     CHECK(build_transfer(ok_fee, test_seed(1), "step1notanaddress", Amount::from_units(1))
