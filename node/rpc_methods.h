@@ -12,8 +12,11 @@ inline constexpr char kGetAccount[] = "getaccount";
 inline constexpr char kGetStateProof[] = "getstateproof";
 inline constexpr char kGetMempoolInfo[] = "getmempoolinfo";
 inline constexpr char kGenerate[] = "generate";
-// Node-to-node and test helper: accepts a block as hex of its canonical protobuf bytes.
+// Node extensions beyond RPC_CONTRACT.md (docs/rpc.md):
+// submitblock {block: hex of canonical block bytes} (auth) -> {hash, height, tip_changed}
 inline constexpr char kSubmitBlock[] = "submitblock";
+// getstatehash {} -> {height, best_hash, state_hash, entries}: digest of all stored state.
+inline constexpr char kGetStateHash[] = "getstatehash";
 
 // JSON-RPC error codes (standard ones, then the project's own).
 inline constexpr int kErrParse = -32700;
@@ -25,6 +28,8 @@ inline constexpr int kErrUnauthorized = -32001;
 inline constexpr int kErrTxRejected = -32010;
 inline constexpr int kErrNotFound = -32011;
 inline constexpr int kErrNotAvailable = -32012;
+inline constexpr int kErrBlockRejected = -32013;  // error.data = {"code": "<consensus reason>"}
+inline constexpr int kErrNotReady = -32014;       // the node is still loading its chain
 
 // Default RPC ports per network.
 inline constexpr unsigned short kDevnetRpcPort = 18443;
