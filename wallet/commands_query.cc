@@ -50,7 +50,7 @@ Result<CommandOutput> cmd_balance(Context& ctx, const CommandArgs& args) {
     if (!address.ok()) return address.status();
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
-    auto acc = rpc->call(rpc::kGetAccount, {{"address", *address}}, RpcAuth::kIfAvailable);
+    auto acc = rpc->call(rpc::kGetAccount, {{"address", *address}}, RpcAuth::kNone);
     if (!acc.ok()) return acc.status();
 
     auto balance = json_amount(*acc, "balance");
@@ -85,7 +85,7 @@ Result<CommandOutput> cmd_tx(Context& ctx, const CommandArgs& args) {
         return Status::error("bad-txid", "'" + txid + "' is not a txid (64 hex digits)");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
-    auto res = rpc->call(rpc::kGetTransaction, {{"txid", txid}}, RpcAuth::kIfAvailable);
+    auto res = rpc->call(rpc::kGetTransaction, {{"txid", txid}}, RpcAuth::kNone);
     if (!res.ok()) return res.status();
 
     CommandOutput out;
@@ -116,7 +116,7 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args) {
     if (args.size() != 1 || args[0] != "info") return usage("expected: chain info");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
-    auto res = rpc->call(rpc::kGetChainInfo, json::object(), RpcAuth::kIfAvailable);
+    auto res = rpc->call(rpc::kGetChainInfo, json::object(), RpcAuth::kNone);
     if (!res.ok()) return res.status();
     CommandOutput out;
     out.json = *res;

@@ -15,7 +15,7 @@ std::string step_text(Amount a) { return format_step_amount(a) + " STEP"; }
 
 // A node on another network would reject the signature's chain id with a cryptic code; say it.
 Status check_node_network(const Context& ctx, const RpcClient& rpc) {
-    auto info = rpc.call(rpc::kGetChainInfo, json::object(), RpcAuth::kIfAvailable);
+    auto info = rpc.call(rpc::kGetChainInfo, json::object(), RpcAuth::kNone);
     if (!info.ok()) return info.status();
     auto chain_id = json_u64(*info, "chain_id");
     if (!chain_id.ok()) return chain_id.status();
@@ -32,7 +32,7 @@ Status check_node_network(const Context& ctx, const RpcClient& rpc) {
 Result<Amount> choose_fee(const Context& ctx, const RpcClient& rpc) {
     if (ctx.options.fee) return parse_step_amount(*ctx.options.fee);
     Amount fee = Amount::from_units(ctx.params->min_fee);
-    auto info = rpc.call(rpc::kGetMempoolInfo, json::object(), RpcAuth::kIfAvailable);
+    auto info = rpc.call(rpc::kGetMempoolInfo, json::object(), RpcAuth::kNone);
     if (info.ok()) {
         auto min = json_amount(*info, "min_fee");
         if (min.ok() && *min > fee) fee = *min;
@@ -46,7 +46,7 @@ struct Account {
 };
 
 Result<Account> fetch_account(const RpcClient& rpc, const std::string& address) {
-    auto acc = rpc.call(rpc::kGetAccount, {{"address", address}}, RpcAuth::kIfAvailable);
+    auto acc = rpc.call(rpc::kGetAccount, {{"address", address}}, RpcAuth::kNone);
     if (!acc.ok()) return acc.status();
     Account a;
     auto balance = json_amount(*acc, "balance");

@@ -103,6 +103,13 @@ Result<RpcUrl> parse_rpc_url(std::string_view url) {
     return out;
 }
 
+bool is_loopback_host(std::string_view host) {
+    if (host == "localhost" || host == "::1") return true;
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address_v4(std::string(host), ec);
+    return !ec && addr.is_loopback();
+}
+
 Result<std::string> load_cookie(const CookieLocation& where) {
     std::optional<std::string> path = where.explicit_path ? where.explicit_path
                                                           : where.default_path;
@@ -130,11 +137,15 @@ RpcClient::RpcClient(RpcUrl url, CookieLocation cookie, std::chrono::seconds tim
 
 Result<json> RpcClient::call(const std::string& method, const json& params, RpcAuth auth) const {
     std::optional<std::string> credentials;
-    auto cookie = load_cookie(cookie_);
-    if (cookie.ok()) {
+    if (auth == RpcAuth::kRequired) {
+        if (!cookie_.explicit_path && !is_loopback_host(url_.host))
+            return Status::error("rpc-cookie-missing",
+                                 "this command needs the RPC cookie of the node at " + url_.text +
+                                     ": pass --cookie FILE (the local node's cookie is only "
+                                     "used for a node on this machine)");
+        auto cookie = load_cookie(cookie_);
+        if (!cookie.ok()) return cookie.status();
         credentials = *cookie;
-    } else if (auth == RpcAuth::kRequired) {
-        return cookie.status();
     }
 
     static std::atomic<uint64_t> next_id{1};

@@ -36,9 +36,14 @@ struct CookieLocation {
 Result<std::string> load_cookie(const CookieLocation& where);
 
 enum class RpcAuth {
-    kIfAvailable,  // read-only methods: send the cookie when found, work without it
-    kRequired,     // methods that change anything: fail before connecting without a cookie
+    kNone,      // read-only methods: no credentials are sent
+    kRequired,  // methods that change anything: fail before connecting without a cookie
 };
+
+// True for 127.0.0.0/8, ::1 and "localhost". The default cookie (the local node's) is only sent
+// to such hosts: a --rpc pointing elsewhere must name its cookie with --cookie, so the local
+// node's secret never leaves the machine by accident.
+bool is_loopback_host(std::string_view host);
 
 // Error codes returned by call():
 //   rpc-unreachable     connection refused / host unknown (the message names the URL)

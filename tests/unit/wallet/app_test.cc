@@ -277,6 +277,7 @@ TEST_CASE("balance shows STEP amounts, nonce and bonds of a key or an address") 
     CHECK(j["immature"][0]["amount"] == "25");
     CHECK(j["immature"][0]["release_height"] == 112);
     CHECK(node.last_call("getaccount")["params"]["address"] == alice);
+    CHECK_FALSE(node.authed.back());  // reading needs no cookie and gets none
     std::string bob = w.new_key("bob");
     REQUIRE(run({"balance", "bob", "--rpc", node.url()}).code == 0);
     CHECK(node.last_call("getaccount")["params"]["address"] == bob);

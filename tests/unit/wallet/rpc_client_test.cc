@@ -37,7 +37,7 @@ TEST_CASE("a call posts a JSON-RPC 2.0 request and returns its result") {
     LoopbackHttpServer server(LoopbackHttpServer::json_response(
         R"({"jsonrpc":"2.0","id":1,"result":{"height":7}})"));
     auto result = client_for(server.url()).call("getchaininfo", json::object(),
-                                                RpcAuth::kIfAvailable);
+                                                RpcAuth::kNone);
     REQUIRE(result.ok());
     CHECK((*result)["height"] == 7);
     std::string raw = server.request();
@@ -46,7 +46,35 @@ TEST_CASE("a call posts a JSON-RPC 2.0 request and returns its result") {
     CHECK(body["jsonrpc"] == "2.0");
     CHECK(body["method"] == "getchaininfo");
     CHECK(body["params"].is_object());
-    CHECK(raw.find("Authorization:") == std::string::npos);  // no cookie found, none sent
+    CHECK(raw.find("Authorization:") == std::string::npos);  // read-only: no credentials
+}
+
+TEST_CASE("read-only calls never send the cookie, even when one is found") {
+    TempDir tmp;
+    std::string cookie = write_cookie(tmp);
+    LoopbackHttpServer server(
+        LoopbackHttpServer::json_response(R"({"jsonrpc":"2.0","id":1,"result":{}})"));
+    auto result = client_for(server.url(), CookieLocation{cookie, cookie})
+                      .call("getaccount", json::object(), RpcAuth::kNone);
+    REQUIRE(result.ok());
+    CHECK(server.request().find("Authorization:") == std::string::npos);
+}
+
+TEST_CASE("the default cookie is only sent to a node on this machine") {
+    CHECK(is_loopback_host("127.0.0.1"));
+    CHECK(is_loopback_host("127.8.9.10"));
+    CHECK(is_loopback_host("localhost"));
+    CHECK(is_loopback_host("::1"));
+    CHECK_FALSE(is_loopback_host("192.0.2.1"));
+    CHECK_FALSE(is_loopback_host("node.example"));
+    TempDir tmp;
+    std::string cookie = write_cookie(tmp);
+    // 192.0.2.0/24 is TEST-NET-1: the call must fail before any connection attempt.
+    auto remote = client_for("http://192.0.2.1:18443", CookieLocation{std::nullopt, cookie})
+                      .call("sendtransaction", json::object(), RpcAuth::kRequired);
+    REQUIRE_FALSE(remote.ok());
+    CHECK(remote.status().code() == "rpc-cookie-missing");
+    CHECK(remote.status().message().find("--cookie FILE") != std::string::npos);
 }
 
 TEST_CASE("the cookie travels as HTTP Basic auth") {
@@ -93,7 +121,7 @@ TEST_CASE("JSON-RPC errors keep the node's message and data.code") {
     LoopbackHttpServer server(LoopbackHttpServer::json_response(
         R"({"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"transaction rejected: nonce too low","data":{"code":"bad-nonce"}}})"));
     auto result = client_for(server.url()).call("getaccount", json::object(),
-                                                RpcAuth::kIfAvailable);
+                                                RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
     CHECK(result.status().code() == "bad-nonce");
     CHECK(result.status().message() ==
@@ -105,14 +133,14 @@ TEST_CASE("HTTP 401 is reported as a refused cookie") {
         R"({"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"unauthorized"}})", 401,
         "Unauthorized"));
     auto result = client_for(server.url()).call("getaccount", json::object(),
-                                                RpcAuth::kIfAvailable);
+                                                RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
     CHECK(result.status().code() == "rpc-unauthorized");
 }
 
 TEST_CASE("connection refused names the URL") {
     std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
-    auto result = client_for(url).call("getchaininfo", json::object(), RpcAuth::kIfAvailable);
+    auto result = client_for(url).call("getchaininfo", json::object(), RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
     CHECK(result.status().code() == "rpc-unreachable");
     CHECK(result.status().message().find(url) != std::string::npos);
@@ -121,7 +149,7 @@ TEST_CASE("connection refused names the URL") {
 TEST_CASE("a non-JSON answer is a bad response") {
     LoopbackHttpServer server("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
     auto result = client_for(server.url()).call("getchaininfo", json::object(),
-                                                RpcAuth::kIfAvailable);
+                                                RpcAuth::kNone);
     CHECK(result.status().code() == "rpc-bad-response");
 }
 
