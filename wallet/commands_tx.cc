@@ -97,7 +97,7 @@ Result<Prepared> prepare(Context& ctx) {
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
     // Sending needs the cookie: fail now rather than after the passphrase prompt.
-    auto cookie = load_cookie(ctx.cookie_location());
+    auto cookie = rpc->credentials();
     if (!cookie.ok()) return cookie.status();
     STEP_TRY(check_node_network(ctx, *rpc));
     auto fee = choose_fee(ctx, *rpc);

@@ -135,15 +135,19 @@ Result<std::string> load_cookie(const CookieLocation& where) {
 RpcClient::RpcClient(RpcUrl url, CookieLocation cookie, std::chrono::seconds timeout)
     : url_(std::move(url)), cookie_(std::move(cookie)), timeout_(timeout) {}
 
+Result<std::string> RpcClient::credentials() const {
+    if (!cookie_.explicit_path && !is_loopback_host(url_.host))
+        return Status::error("rpc-cookie-missing",
+                             "this command needs the RPC cookie of the node at " + url_.text +
+                                 ": pass --cookie FILE (the local node's cookie is only used "
+                                 "for a node on this machine)");
+    return load_cookie(cookie_);
+}
+
 Result<json> RpcClient::call(const std::string& method, const json& params, RpcAuth auth) const {
     std::optional<std::string> credentials;
     if (auth == RpcAuth::kRequired) {
-        if (!cookie_.explicit_path && !is_loopback_host(url_.host))
-            return Status::error("rpc-cookie-missing",
-                                 "this command needs the RPC cookie of the node at " + url_.text +
-                                     ": pass --cookie FILE (the local node's cookie is only "
-                                     "used for a node on this machine)");
-        auto cookie = load_cookie(cookie_);
+        auto cookie = this->credentials();
         if (!cookie.ok()) return cookie.status();
         credentials = *cookie;
     }

@@ -63,6 +63,10 @@ public:
     Result<nlohmann::json> call(const std::string& method, const nlohmann::json& params,
                                 RpcAuth auth) const;
 
+    // The credentials a kRequired call would send, or why there are none: lets a command fail
+    // before it prompts for anything.
+    Result<std::string> credentials() const;
+
     const RpcUrl& url() const { return url_; }
     void set_timeout(std::chrono::seconds timeout) { timeout_ = timeout; }
 

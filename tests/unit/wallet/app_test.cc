@@ -356,6 +356,11 @@ TEST_CASE("send refuses a node of another network and a missing cookie before an
     CHECK(no_cookie.code == 1);
     CHECK(no_cookie.err.find("needs the node's RPC cookie") != std::string::npos);
     CHECK(t.prompts.empty());
+    // A remote node never gets the local cookie: --cookie is required, asked for up front.
+    Run remote = run({"send", "alice", "1", "--rpc", "http://192.0.2.1:18443"}, t);
+    CHECK(remote.code == 1);
+    CHECK(remote.err.find("only used for a node on this machine") != std::string::npos);
+    CHECK(t.prompts.empty());
 }
 
 TEST_CASE("send checks the balance before asking for the passphrase") {
