@@ -1,6 +1,7 @@
 #include "wallet/terminal.h"
 
 #include <cctype>
+#include <csignal>
 #include <iostream>
 #include <termios.h>
 #include <unistd.h>
@@ -31,6 +32,16 @@ Result<std::string> read_passphrase_file(const std::string& path) {
     return line;
 }
 
+// While echo is off, an interrupt must not leave the user's terminal silent: restore the mode,
+// then die of the signal as usual.
+termios g_saved_mode{};
+
+extern "C" void restore_echo_and_reraise(int sig) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_mode);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
 Status needs_passphrase(const std::string& key_name) {
     return Status::error("passphrase-needed",
                          "key '" + key_name +
@@ -47,13 +58,22 @@ Result<std::string> ConsoleTerminal::read_secret(const std::string& prompt) {
     std::cerr << prompt << std::flush;
     termios old_mode{};
     bool restore = ::tcgetattr(STDIN_FILENO, &old_mode) == 0;
+    using Handler = void (*)(int);
+    Handler old_int = SIG_DFL, old_term = SIG_DFL;
     if (restore) {
+        g_saved_mode = old_mode;
+        old_int = std::signal(SIGINT, restore_echo_and_reraise);
+        old_term = std::signal(SIGTERM, restore_echo_and_reraise);
         termios quiet = old_mode;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
     auto line = read_line_from_stdin();
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_mode);
+    if (restore) {
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_mode);
+        std::signal(SIGINT, old_int);
+        std::signal(SIGTERM, old_term);
+    }
     std::cerr << "\n";
     return line;
 }
