@@ -1,4 +1,6 @@
 // key new / import / list / show / default: everything here works without a node.
+#include <algorithm>
+
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
@@ -54,9 +56,13 @@ Result<CommandOutput> cmd_key(Context& ctx, const CommandArgs& args) {
         auto keys = ks->list();
         if (!keys.ok()) return keys.status();
         CommandOutput out{{{"keys", nlohmann::json::array()}}, ""};
+        size_t width = 0;
+        for (const auto& k : *keys) width = std::max(width, k.name.size());
         for (const auto& k : *keys) {
             out.json["keys"].push_back(key_json(k));
-            out.text += (k.is_default ? "* " : "  ") + k.name + "  " + k.identity.address + "\n";
+            std::string name = k.name;
+            name.resize(width, ' ');
+            out.text += (k.is_default ? "* " : "  ") + name + "  " + k.identity.address + "\n";
         }
         if (keys->empty()) out.text = "no keys in " + ks->dir() + "\n";
         return out;
