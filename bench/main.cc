@@ -13,7 +13,9 @@ namespace step::bench {
     X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \
     X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
     X("stateroot", "state tree update cost per changed key at 1e4 and 1e6 accounts", consensus_stateroot) \
-    X("node_connect", "block template, apply_block and synced connect, blocks/s and txs/s", node_connect)
+    X("node_connect", "block template, apply_block and synced connect, blocks/s and txs/s", node_connect) \
+    X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
+    X("digest", "state hashing time and share of step time", kernels_digest)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)

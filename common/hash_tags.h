@@ -19,5 +19,6 @@ inline constexpr char kStateNode[] = "stepchain/state-node";
 inline constexpr char kStateKey[] = "stepchain/state-key";
 inline constexpr char kStateValue[] = "stepchain/state-value";
 inline constexpr char kRandom[] = "stepchain/random";
+inline constexpr char kDataRecord[] = "stepchain/data-record";
 
 }  // namespace step::tags
