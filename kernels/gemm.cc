@@ -47,7 +47,7 @@ Level level_for(Simd requested) {
 
 // Below this many multiply-adds a job runs on the calling thread: waking workers costs a few
 // microseconds, more than the whole product.
-constexpr double kMinParallelFmas = 1 << 17;
+constexpr double kMinParallelFmas = 1 << 19;
 
 // Scratch for packing one B panel (NT layout); one per thread, grown on demand.
 float* pack_buffer(size_t floats) {

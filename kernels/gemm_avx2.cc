@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_blocks.h"
+#include "kernels/gemm_pack.h"
 
 namespace step::kernels::detail {
 
@@ -77,11 +78,9 @@ void gemm_block_avx2(const GemmView& g, int i0, int i1, int j0, int j1, float* p
         const float* b = g.B + jt * g.b_col;
         std::ptrdiff_t b_k = g.b_k;
         if (g.b_col != 1) {
-            // Copy the panel to [K][16] so every k reads contiguous columns. Copies are exact.
-            for (int j = 0; j < width; ++j) {
-                const float* src = g.B + (jt + j) * g.b_col;
-                for (int k = 0; k < g.K; ++k) pack[k * kTileColsAvx2 + j] = src[k * g.b_k];
-            }
+            // Transpose the panel to [K][16] so every k reads contiguous columns (a copy).
+            // b_k == 1 here: NT is the only layout with b_col != 1.
+            pack_transposed(b, g.b_col, width, g.K, pack, kTileColsAvx2);
             b = pack;
             b_k = kTileColsAvx2;
         }

@@ -39,24 +39,32 @@ void cpu_relax() {
 thread_local int t_parallel_depth = 0;
 }  // namespace
 
+// Job admission word: generation (high 32 bits) | closed flag (bit 31) | active workers (low
+// 31 bits). A worker joins job g only by a compare-and-swap that sees generation g still open,
+// so a worker that wakes late never touches a finished job, and the caller never waits for a
+// worker that has not joined: it closes the job once every index is claimed and waits only for
+// the workers still running a claimed chunk.
+constexpr uint64_t kClosed = uint64_t{1} << 31;
+constexpr uint64_t kActiveMask = kClosed - 1;
+constexpr uint64_t generation_of(uint64_t word) { return word >> 32; }
+
 struct ThreadPool::Impl {
     unsigned threads = 1;
     std::vector<std::thread> workers;
 
     std::mutex call_mutex;  // one job at a time when several threads share a pool
 
-    std::mutex mutex;  // guards the sleeping side of generation/stop
+    std::atomic<uint64_t> admission{kClosed};  // generation 0: closed
+    std::mutex mutex;                          // guards sleeping on the condition variables
     std::condition_variable work_cv;
     std::condition_variable done_cv;
-    std::atomic<uint64_t> generation{0};  // bumped once per job
     bool stop = false;
 
-    // The current job; written by the caller before generation is bumped.
+    // The current job; written by the caller before its generation is published.
     const std::function<void(size_t)>* fn = nullptr;
     size_t n = 0;
     size_t chunk = 1;
     std::atomic<size_t> next{0};
-    std::atomic<unsigned> pending{0};  // workers that have not finished the current job
 
     void run_share() {
         ++t_parallel_depth;
@@ -69,30 +77,47 @@ struct ThreadPool::Impl {
         --t_parallel_depth;
     }
 
+    // Joins the open job of a generation other than `seen`, or returns false after sleeping
+    // (or on stop). On true, `seen` is the joined generation.
+    bool join(uint64_t& seen) {
+        uint64_t word = admission.load(std::memory_order_acquire);
+        for (int spin = 0; spin < kSpinIterations; ++spin) {
+            if (generation_of(word) != seen && !(word & kClosed)) {
+                if (admission.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
+                                                    std::memory_order_acquire)) {
+                    seen = generation_of(word);
+                    return true;
+                }
+                continue;
+            }
+            if (generation_of(word) != seen) seen = generation_of(word);  // missed: closed
+            cpu_relax();
+            word = admission.load(std::memory_order_acquire);
+        }
+        std::unique_lock<std::mutex> lock(mutex);
+        work_cv.wait(lock, [&] {
+            uint64_t w = admission.load(std::memory_order_acquire);
+            return stop || (generation_of(w) != seen && !(w & kClosed));
+        });
+        return false;
+    }
+
     void worker_main() {
         set_fp_control_exact();
         require_fp_control_exact("kernel pool worker start-up");
         uint64_t seen = 0;
         for (;;) {
-            uint64_t gen = generation.load(std::memory_order_acquire);
-            for (int spin = 0; gen == seen && spin < kSpinIterations; ++spin) {
-                cpu_relax();
-                gen = generation.load(std::memory_order_acquire);
-            }
-            if (gen == seen) {
-                std::unique_lock<std::mutex> lock(mutex);
-                work_cv.wait(lock, [&] {
-                    return stop || generation.load(std::memory_order_acquire) != seen;
-                });
+            if (!join(seen)) {
+                std::lock_guard<std::mutex> lock(mutex);
                 if (stop) return;
-                gen = generation.load(std::memory_order_acquire);
+                continue;
             }
-            seen = gen;
             // A job may have changed this thread's MXCSR (a kernel must not, but a callback
             // could): refuse to run the next one with it.
             require_fp_control_exact("kernel pool worker");
             run_share();
-            if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            uint64_t before = admission.fetch_sub(1, std::memory_order_acq_rel);
+            if ((before & kClosed) && (before & kActiveMask) == 1) {
                 std::lock_guard<std::mutex> lock(mutex);
                 done_cv.notify_one();
             }
@@ -136,21 +161,27 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     size_t chunk = n / (static_cast<size_t>(p.threads) * 4);
     p.chunk = chunk ? chunk : 1;
     p.next.store(0, std::memory_order_relaxed);
-    p.pending.store(static_cast<unsigned>(p.workers.size()), std::memory_order_relaxed);
+    uint64_t generation = generation_of(p.admission.load(std::memory_order_relaxed)) + 1;
     {
+        // Published under the mutex so a worker about to sleep cannot miss it.
         std::lock_guard<std::mutex> lock(p.mutex);
-        p.generation.fetch_add(1, std::memory_order_release);
+        p.admission.store(generation << 32, std::memory_order_release);
     }
     p.work_cv.notify_all();
 
     p.run_share();
 
-    for (int spin = 0; p.pending.load(std::memory_order_acquire) != 0 && spin < kSpinIterations;
-         ++spin)
-        cpu_relax();
-    if (p.pending.load(std::memory_order_acquire) != 0) {
+    // Every index is claimed: admit nobody else, then wait for the chunks still running.
+    uint64_t before = p.admission.fetch_or(kClosed, std::memory_order_acq_rel);
+    if (before & kActiveMask) {
+        int spin = 0;
+        while ((p.admission.load(std::memory_order_acquire) & kActiveMask) != 0 &&
+               spin++ < kSpinIterations)
+            cpu_relax();
         std::unique_lock<std::mutex> lock(p.mutex);
-        p.done_cv.wait(lock, [&] { return p.pending.load(std::memory_order_acquire) == 0; });
+        p.done_cv.wait(lock, [&] {
+            return (p.admission.load(std::memory_order_acquire) & kActiveMask) == 0;
+        });
     }
     p.fn = nullptr;
 }

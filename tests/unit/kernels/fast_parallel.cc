@@ -142,8 +142,12 @@ TEST_CASE("a worker whose state a job changed aborts on its next job", "[kernels
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             });
         if (!worker_changed.load()) _exit(3);  // the worker never ran: the test cannot judge
-        pool.parallel_for(8, [](size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(1)); });
-        _exit(0);  // reached only if the worker ran a job in the wrong state
+        // The worker checks its state when it joins a job; give it jobs until it joins one.
+        for (int rep = 0; rep < 200; ++rep)
+            pool.parallel_for(8, [](size_t) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            });
+        _exit(0);  // reached only if the worker never noticed its wrong state
     });
     REQUIRE(aborted(status));
 }
