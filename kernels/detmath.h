@@ -9,7 +9,7 @@
 //   det_exp  : <= 2 ulp            for x in [-103, 88.7]   (subnormal results exactly rounded once)
 //   det_log  : <= 2 ulp            for x in (0, inf)       (subnormal inputs included)
 //   det_tanh : <= 3 ulp            for all x
-//   det_erf  : <= 4e-8 absolute    for all x (<= 3 ulp where |erf| >= 0.1)
+//   det_erf  : <= 1e-7 absolute    for all x (<= 3 ulp where |erf| >= 0.1)
 #pragma once
 
 #include <cmath>
@@ -132,47 +132,69 @@ STEP_HD inline float det_tanh(float x) {
     return x < 0.0f ? -r : r;
 }
 
-// erf(x): for |x| < 1 the Maclaurin series (13 terms, fmaf Horner in x^2); for 1 <= |x| < 4,
-// 1 - exp(-x^2) * erfcx(|x|) with erfcx a degree-14 Chebyshev fit on [1, 4] in u = (|x|-2.5)/1.5,
-// and exp(-x^2) corrected for the rounding of x^2 (x^2 = hi + lo exactly, exp(-hi) * (1 - lo));
-// +-1 beyond 4 (erf(4) rounds to 1 in binary32).
+// erf(x), by |x|:
+//   [0, 0.5):   Maclaurin series, 13 terms, fmaf Horner in z = x^2;
+//   [0.5, 1.5): erf itself as a degree-14 Chebyshev fit in u = (|x| - 1) / 0.5;
+//   [1.5, 4):   1 - exp(-x^2) * erfcx(|x|), erfcx a degree-14 Chebyshev fit in
+//               u = (|x| - 2.75) / 1.25, with exp(-x^2) corrected for the rounding of x^2
+//               (x^2 = hi + lo exactly via fmaf; exp(-hi - lo) ~ exp(-hi) - exp(-hi) * lo);
+//   [4, inf):   1 (erf(4) rounds to 1 in binary32).
+// Odd: erf(-x) = -erf(x). Coefficients were fitted in double and rounded once to binary32.
 STEP_HD inline float det_erf(float x) {
     if (det_isnan(x)) return x;
     float a = x < 0.0f ? -x : x;
     float r;
-    if (a < 1.0f) {
+    if (a < 0.5f) {
         float z = a * a;
-        float p = 9.42275906e-11f;             // 2/sqrt(pi) * (-1)^n / (n! (2n+1)), n = 12..0
-        p = det_fmaf(p, z, -1.22905553e-09f);
-        p = det_fmaf(p, z, 1.48071928e-08f);
-        p = det_fmaf(p, z, -1.63658447e-07f);
-        p = det_fmaf(p, z, 1.64621144e-06f);
-        p = det_fmaf(p, z, -1.49256504e-05f);
-        p = det_fmaf(p, z, 1.20553330e-04f);
-        p = det_fmaf(p, z, -8.54832702e-04f);
-        p = det_fmaf(p, z, 5.22397763e-03f);
-        p = det_fmaf(p, z, -2.68661706e-02f);
-        p = det_fmaf(p, z, 1.12837917e-01f);
-        p = det_fmaf(p, z, -3.76126389e-01f);
-        p = det_fmaf(p, z, 1.12837917e+00f);
+        float p = 9.422759060e-11f;  // 2/sqrt(pi) (-1)^n / (n! (2n+1)), n = 12..0
+        p = det_fmaf(p, z, -1.229055530e-09f);
+        p = det_fmaf(p, z, 1.480719280e-08f);
+        p = det_fmaf(p, z, -1.636584470e-07f);
+        p = det_fmaf(p, z, 1.646211440e-06f);
+        p = det_fmaf(p, z, -1.492565040e-05f);
+        p = det_fmaf(p, z, 1.205533300e-04f);
+        p = det_fmaf(p, z, -8.548327020e-04f);
+        p = det_fmaf(p, z, 5.223977630e-03f);
+        p = det_fmaf(p, z, -2.686617060e-02f);
+        p = det_fmaf(p, z, 1.128379170e-01f);
+        p = det_fmaf(p, z, -3.761263890e-01f);
+        p = det_fmaf(p, z, 1.128379170e+00f);
         r = a * p;
+    } else if (a < 1.5f) {
+        float u = (a - 1.0f) / 0.5f;
+        float q = 1.283721462e-09f;  // erf fit, highest degree first
+        q = det_fmaf(q, u, 1.704059560e-09f);
+        q = det_fmaf(q, u, -4.850949153e-08f);
+        q = det_fmaf(q, u, 4.261504927e-08f);
+        q = det_fmaf(q, u, 1.197205279e-06f);
+        q = det_fmaf(q, u, -3.682660235e-06f);
+        q = det_fmaf(q, u, -1.866008643e-05f);
+        q = det_fmaf(q, u, 1.183965069e-04f);
+        q = det_fmaf(q, u, 7.206721784e-05f);
+        q = det_fmaf(q, u, -2.162018325e-03f);
+        q = det_fmaf(q, u, 4.324036650e-03f);
+        q = det_fmaf(q, u, 1.729614660e-02f);
+        q = det_fmaf(q, u, -1.037768722e-01f);
+        q = det_fmaf(q, u, 2.075537443e-01f);
+        q = det_fmaf(q, u, 8.427007794e-01f);
+        r = q;
     } else if (a < 4.0f) {
-        float u = (a - 2.5f) / 1.5f;
-        float q = 1.758096914e-06f;
-        q = det_fmaf(q, u, -5.053529549e-06f);
-        q = det_fmaf(q, u, 7.665360499e-06f);
-        q = det_fmaf(q, u, -2.050471994e-05f);
-        q = det_fmaf(q, u, 6.340925756e-05f);
-        q = det_fmaf(q, u, -1.644786535e-04f);
-        q = det_fmaf(q, u, 4.087380366e-04f);
-        q = det_fmaf(q, u, -1.004799735e-03f);
-        q = det_fmaf(q, u, 2.403721446e-03f);
-        q = det_fmaf(q, u, -5.570925772e-03f);
-        q = det_fmaf(q, u, 1.248936728e-02f);
-        q = det_fmaf(q, u, -2.700527571e-02f);
-        q = det_fmaf(q, u, 5.611049384e-02f);
-        q = det_fmaf(q, u, -1.115210205e-01f);
-        q = det_fmaf(q, u, 2.108063698e-01f);
+        float u = (a - 2.75f) / 1.25f;
+        float q = 4.949820465e-08f;  // erfcx fit, highest degree first
+        q = det_fmaf(q, u, -1.768158597e-07f);
+        q = det_fmaf(q, u, 4.345342006e-07f);
+        q = det_fmaf(q, u, -1.471428277e-06f);
+        q = det_fmaf(q, u, 5.156014595e-06f);
+        q = det_fmaf(q, u, -1.680107562e-05f);
+        q = det_fmaf(q, u, 5.328113548e-05f);
+        q = det_fmaf(q, u, -1.654322696e-04f);
+        q = det_fmaf(q, u, 5.004201666e-04f);
+        q = det_fmaf(q, u, -1.471547643e-03f);
+        q = det_fmaf(q, u, 4.198197741e-03f);
+        q = det_fmaf(q, u, -1.159050316e-02f);
+        q = det_fmaf(q, u, 3.087280132e-02f);
+        q = det_fmaf(q, u, -7.904704660e-02f);
+        q = det_fmaf(q, u, 1.936620921e-01f);
         float hi = a * a;
         float lo = det_fmaf(a, a, -hi);
         float e = det_exp(-hi);
