@@ -10,7 +10,8 @@ namespace step::bench {
 
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
-    X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm)
+    X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
+    X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)
