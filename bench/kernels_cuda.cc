@@ -107,10 +107,11 @@ int kernels_cuda_step(const std::vector<std::string>& args) {
                 device + "; exact CUDA step vs the same step with cuBLAS GEMMs"});
 
     struct Shape { const char* what; int layout, M, N, K; };
-    const Shape shapes[] = {{"fwd1", 0, 64, 256, 784}, {"fwd2", 0, 64, 256, 256},
-                            {"fwd3", 0, 64, 10, 256},  {"dx1", 1, 64, 784, 256},
-                            {"dx2", 1, 64, 256, 256},  {"dw1", 2, 784, 256, 64},
-                            {"dw2", 2, 256, 256, 64},  {"dw3", 2, 256, 10, 64}};
+    // The MLP's products (see bench/kernels_gemm.cc): forward NT, dX NN, dW TN.
+    const Shape shapes[] = {{"fwd1", 1, 64, 256, 784}, {"fwd2", 1, 64, 256, 256},
+                            {"fwd3", 1, 64, 10, 256},  {"dx2", 0, 64, 256, 256},
+                            {"dx3", 0, 64, 256, 10},   {"dw1", 2, 256, 784, 64},
+                            {"dw2", 2, 256, 256, 64},  {"dw3", 2, 10, 256, 64}};
     const char* layouts[] = {"nn", "nt", "tn"};
     for (const Shape& s : shapes) {
         double flop = 2.0 * s.M * s.N * s.K;

@@ -1,6 +1,6 @@
-// step-bench gemm: GFLOP/s of our exact GEMM (best vector level of this CPU) on the MLP
-// 784-256-256-10 shapes at batch 64, each layout, at 1 and 2 threads, beside OpenBLAS sgemm on
-// the same shape and thread count (peer). OpenBLAS runs with openblas_set_num_threads(threads);
+// step-bench gemm: GFLOP/s of our exact GEMM (best vector level of this CPU) on the products of
+// one MLP 784-256-256-10 training step at batch 64 (all three layouts), at 1 and 2 threads,
+// beside OpenBLAS sgemm on the same shape and thread count (peer). OpenBLAS runs with openblas_set_num_threads(threads);
 // its kernel choice follows the environment (OPENBLAS_CORETYPE), so the peers script runs this
 // with and without it. Args: "quick" shortens every measurement (for smoke tests).
 #include <cblas.h>
@@ -28,14 +28,13 @@ struct Case {
     int M, N, K;
 };
 
-// Forward Y = X W (NN); backward dX = dY W^T (NT, W stored [in][out] read as [N][K]) and
-// dW = X^T dY (TN, K = batch).
+// The products of kernels/model_mlp.cc, W stored [out][in]: forward z = x W^T (NT, K = in),
+// dX = dz W (NN, K = out; layer 1 needs none), dW = dz^T x (TN, K = batch).
 const Case kCases[] = {
-    {"fwd1", Layout::kNN, 64, 256, 784}, {"fwd2", Layout::kNN, 64, 256, 256},
-    {"fwd3", Layout::kNN, 64, 10, 256},  {"dx1", Layout::kNT, 64, 784, 256},
-    {"dx2", Layout::kNT, 64, 256, 256},  {"dx3", Layout::kNT, 64, 256, 10},
-    {"dw1", Layout::kTN, 784, 256, 64},  {"dw2", Layout::kTN, 256, 256, 64},
-    {"dw3", Layout::kTN, 256, 10, 64},
+    {"fwd1", Layout::kNT, 64, 256, 784}, {"fwd2", Layout::kNT, 64, 256, 256},
+    {"fwd3", Layout::kNT, 64, 10, 256},  {"dx2", Layout::kNN, 64, 256, 256},
+    {"dx3", Layout::kNN, 64, 256, 10},   {"dw1", Layout::kTN, 256, 784, 64},
+    {"dw2", Layout::kTN, 256, 256, 64},  {"dw3", Layout::kTN, 10, 256, 64},
 };
 
 const char* layout_name(Layout l) { return l == Layout::kNN ? "nn" : l == Layout::kNT ? "nt" : "tn"; }

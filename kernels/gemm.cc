@@ -2,6 +2,11 @@
 // CPU supports) and splits C into (row block x column tile) tasks for the pool. Tasks partition
 // the outputs; each output's k-reduction stays whole inside one task, so bits do not depend on
 // the level, the thread count or the tiling (gemm.h).
+//
+// NT (B stored [N][K]) needs B transposed into column panels before vectors can run along j.
+// Packing costs one copy of the packed operand, so when M < N the transposed problem
+// C^T = B A^T runs instead (the same products and sums per output, only C is written
+// transposed), packing the smaller A. Panels are packed once, shared by all tasks.
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -15,21 +20,22 @@ namespace {
 using detail::GemmView;
 
 // The scalar level: the definition itself, applied to a block.
-void gemm_block_scalar(const GemmView& g, int i0, int i1, int j0, int j1, float*) {
+void gemm_block_scalar(const GemmView& g, int i0, int i1, int j0, int j1, const float*) {
     for (int i = i0; i < i1; ++i)
         for (int j = j0; j < j1; ++j) {
             float acc = 0.0f;
             for (int k = 0; k < g.K; ++k)
                 acc = std::fmaf(g.A[i * g.a_row + k * g.a_k], g.B[k * g.b_k + j * g.b_col], acc);
-            g.C[i * g.ldc + j] = acc;
+            g.C[i * g.c_row + j * g.c_col] = acc;
         }
 }
 
-using Block = void (*)(const GemmView&, int, int, int, int, float*);
+using Block = void (*)(const GemmView&, int, int, int, int, const float*);
 
 struct Level {
     Block block;
     int tile_cols;
+    bool packs;  // whether non-contiguous B columns are packed first
 };
 
 Level level_for(Simd requested) {
@@ -38,18 +44,18 @@ Level level_for(Simd requested) {
     static const Simd best = detect_simd();
     Simd s = static_cast<int>(requested) < static_cast<int>(best) ? requested : best;
     switch (s) {
-        case Simd::kAvx512: return {&detail::gemm_block_avx512, detail::kTileColsAvx512};
-        case Simd::kAvx2: return {&detail::gemm_block_avx2, detail::kTileColsAvx2};
+        case Simd::kAvx512: return {&detail::gemm_block_avx512, detail::kTileColsAvx512, true};
+        case Simd::kAvx2: return {&detail::gemm_block_avx2, detail::kTileColsAvx2, true};
         case Simd::kScalar: break;
     }
-    return {&gemm_block_scalar, detail::kTileColsAvx2};
+    return {&gemm_block_scalar, detail::kTileColsAvx2, false};
 }
 
 // Below this many multiply-adds a job runs on the calling thread: waking workers costs a few
 // microseconds, more than the whole product.
 constexpr double kMinParallelFmas = 1 << 19;
 
-// Scratch for packing one B panel (NT layout); one per thread, grown on demand.
+// Packed B panels; one buffer per calling thread, grown on demand and reused across calls.
 float* pack_buffer(size_t floats) {
     thread_local std::vector<float> buf;
     if (buf.size() < floats) buf.resize(floats);
@@ -59,21 +65,28 @@ float* pack_buffer(size_t floats) {
 void run(const Exec& ex, const GemmView& g, int M, int N) {
     if (M <= 0 || N <= 0) return;
     Level lv = level_for(ex.simd);
-    bool packs = g.b_col != 1;
-    auto block = [&](int i0, int i1, int j0, int j1) {
-        float* pack = packs ? pack_buffer(static_cast<size_t>(g.K) * static_cast<size_t>(lv.tile_cols))
-                            : nullptr;
-        lv.block(g, i0, i1, j0, j1, pack);
-    };
     unsigned threads = ex.threads();
     double fmas = static_cast<double>(M) * N * (g.K > 0 ? g.K : 1);
-    if (threads <= 1 || fmas < kMinParallelFmas) {
-        block(0, M, 0, N);
+    bool parallel = threads > 1 && fmas >= kMinParallelFmas;
+    int col_tiles = (N + lv.tile_cols - 1) / lv.tile_cols;
+
+    const float* packed = nullptr;
+    if (lv.packs && g.b_col != 1 && g.K > 0) {
+        float* buf = pack_buffer(static_cast<size_t>(col_tiles) * static_cast<size_t>(g.K) *
+                                 static_cast<size_t>(lv.tile_cols));
+        auto pack = [&](size_t t) { detail::gemm_pack_tile(g, static_cast<int>(t), lv.tile_cols, N, buf); };
+        if (parallel && col_tiles > 1)
+            ex.pool->parallel_for(static_cast<size_t>(col_tiles), pack);
+        else
+            for (int t = 0; t < col_tiles; ++t) pack(static_cast<size_t>(t));
+        packed = buf;
+    }
+    if (!parallel) {
+        lv.block(g, 0, M, 0, N, packed);
         return;
     }
     // Tasks: every column tile, times enough row blocks (whole register tiles) for about four
     // tasks per thread, so uneven tiles still balance over the pool's dynamic hand-out.
-    int col_tiles = (N + lv.tile_cols - 1) / lv.tile_cols;
     int row_tiles = (M + detail::kTileRows - 1) / detail::kTileRows;
     int wanted = static_cast<int>(threads) * 4;
     int row_blocks = (wanted + col_tiles - 1) / col_tiles;
@@ -88,19 +101,27 @@ void run(const Exec& ex, const GemmView& g, int M, int N) {
         int i0 = rb * rows_per_block, j0 = ct * lv.tile_cols;
         int i1 = i0 + rows_per_block < M ? i0 + rows_per_block : M;
         int j1 = j0 + lv.tile_cols < N ? j0 + lv.tile_cols : N;
-        block(i0, i1, j0, j1);
+        lv.block(g, i0, i1, j0, j1, packed);
     });
 }
 }  // namespace
 
 void gemm_nn(const Exec& ex, const float* A, const float* B, float* C, int M, int N, int K) {
-    run(ex, GemmView{A, K, 1, B, N, 1, C, N, K}, M, N);
+    run(ex, GemmView{A, K, 1, B, N, 1, C, N, 1, K}, M, N);
 }
 void gemm_nt(const Exec& ex, const float* A, const float* B, float* C, int M, int N, int K) {
-    run(ex, GemmView{A, K, 1, B, 1, K, C, N, K}, M, N);
+    // Pack the smaller operand. (Swapping for a narrow N, to fill the vector lanes, measured
+    // slower at 64x10x256: packing A then costs more than the idle lanes.)
+    if (M < N) {
+        // C^T[j][i] = sum_k B[j][k] * A[i][k]: fmaf(b, a, acc) == fmaf(a, b, acc) exactly, and
+        // the k order is unchanged, so this is the same definition with the roles swapped.
+        run(ex, GemmView{B, K, 1, A, 1, K, C, 1, N, K}, N, M);
+        return;
+    }
+    run(ex, GemmView{A, K, 1, B, 1, K, C, N, 1, K}, M, N);
 }
 void gemm_tn(const Exec& ex, const float* A, const float* B, float* C, int M, int N, int K) {
-    run(ex, GemmView{A, 1, M, B, N, 1, C, N, K}, M, N);
+    run(ex, GemmView{A, 1, M, B, N, 1, C, N, 1, K}, M, N);
 }
 
 }  // namespace step::kernels

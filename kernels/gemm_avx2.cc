@@ -67,29 +67,39 @@ Micro pick(int mr, int nv) {
 }
 }  // namespace
 
-void gemm_block_avx2(const GemmView& g, int i0, int i1, int j0, int j1, float* pack) {
-    for (int jt = j0; jt < j1; jt += kTileColsAvx2) {
-        int width = j1 - jt < kTileColsAvx2 ? j1 - jt : kTileColsAvx2;
+void gemm_block_avx2(const GemmView& g, int i0, int i1, int j0, int j1, const float* packed) {
+    constexpr int kCols = kTileColsAvx2;
+    // C^T problems (c_col != 1) go through a row-major scratch tile, then are scattered.
+    alignas(64) float scratch[kTileRows * kCols];
+    const bool direct = g.c_col == 1;
+    for (int jt = j0; jt < j1; jt += kCols) {
+        int width = j1 - jt < kCols ? j1 - jt : kCols;
         int nv = (width + kLanes - 1) / kLanes;
         int tail = width - (nv - 1) * kLanes;
         // Lane l is in use when l < tail: compare against 0..7 gives all-ones there.
         __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        const float* b = g.B + jt * g.b_col;
-        std::ptrdiff_t b_k = g.b_k;
-        if (g.b_col != 1) {
-            // Transpose the panel to [K][16] so every k reads contiguous columns (a copy).
-            // b_k == 1 here: NT is the only layout with b_col != 1.
-            pack_transposed(b, g.b_col, width, g.K, pack, kTileColsAvx2);
-            b = pack;
-            b_k = kTileColsAvx2;
-        }
+        const float* b = packed ? packed + static_cast<std::ptrdiff_t>(jt / kCols) * g.K * kCols
+                                : g.B + jt * g.b_col;
+        std::ptrdiff_t b_k = packed ? kCols : g.b_k;
         for (int it = i0; it < i1; it += kTileRows) {
             int mr = i1 - it < kTileRows ? i1 - it : kTileRows;
-            pick(mr, nv)(g.A + it * g.a_row, g.a_row, g.a_k, b, b_k, g.C + it * g.ldc + jt, g.ldc,
-                         g.K, last);
+            float* c = direct ? g.C + it * g.c_row + jt : scratch;
+            std::ptrdiff_t ldc = direct ? g.c_row : kCols;
+            pick(mr, nv)(g.A + it * g.a_row, g.a_row, g.a_k, b, b_k, c, ldc, g.K, last);
+            if (!direct)
+                for (int j = 0; j < width; ++j)
+                    for (int r = 0; r < mr; ++r)
+                        g.C[(it + r) * g.c_row + (jt + j) * g.c_col] = scratch[r * kCols + j];
         }
     }
+}
+
+void gemm_pack_tile(const GemmView& g, int tile, int tile_cols, int N, float* packed) {
+    int j0 = tile * tile_cols;
+    int width = N - j0 < tile_cols ? N - j0 : tile_cols;
+    pack_transposed(g.B + j0 * g.b_col, g.b_col, width, g.K,
+                    packed + static_cast<std::ptrdiff_t>(tile) * g.K * tile_cols, tile_cols);
 }
 
 }  // namespace step::kernels::detail

@@ -127,9 +127,12 @@ struct Pools {
 TEST_CASE("gemm fast paths equal the reference bitwise on the MLP shapes", "[kernels][gemm]") {
     std::mt19937 rng(1);
     Pools p;
-    // Forward 784-256-256-10 at batch 64, and the backward products (dX: NT, dW: TN with K=64).
+    // MLP 784-256-256-10 at batch 64 (W stored [out][in]): forward NT, dX NN, dW TN (K = 64);
+    // every shape runs in all three layouts, so NT also covers M < N (the transposed problem)
+    // and M > N (packing B).
     for (Shape s : {Shape{64, 256, 784}, Shape{64, 256, 256}, Shape{64, 10, 256},
-                    Shape{64, 784, 256}, Shape{784, 256, 64}, Shape{256, 10, 64}})
+                    Shape{64, 256, 10}, Shape{256, 784, 64}, Shape{10, 256, 64},
+                    Shape{784, 256, 64}})
         check_shape(rng, s, Values::kPlain, p.all);
 }
 
@@ -139,7 +142,8 @@ TEST_CASE("gemm fast paths equal the reference on edge shapes", "[kernels][gemm]
     for (Shape s : {Shape{1, 1, 1}, Shape{1, 1, 0}, Shape{5, 7, 0}, Shape{0, 5, 3},
                     Shape{4, 0, 3}, Shape{7, 13, 17}, Shape{67, 131, 97}, Shape{6, 64, 1},
                     Shape{13, 65, 2}, Shape{12, 129, 33}, Shape{1, 1000, 5}, Shape{1000, 1, 5},
-                    Shape{61, 17, 257}, Shape{97, 200, 41}})
+                    Shape{61, 17, 257}, Shape{97, 200, 41}, Shape{3, 200, 9},
+                    Shape{200, 3, 9}, Shape{7, 7, 300}})
         check_shape(rng, s, Values::kPlain, p.all);
 }
 
