@@ -1,6 +1,6 @@
-// GEMM on the GPU, bitwise equal to kernels/gemm.h. A 256-thread block owns a 64x64 tile of C;
-// each thread owns 4x4 whole outputs and runs acc = __fmaf_rn(a(i,k), b(k,j), acc) for k = 0..K-1
-// in order, staging 16-wide k slices of A and B through shared memory. Nothing splits a k-sum,
+// GEMM on the GPU, bitwise equal to kernels/gemm.h. For large C a 256-thread block owns a 64x64
+// tile; each thread owns 4x4 whole outputs and runs acc = __fmaf_rn(a(i,k), b(k,j), acc) for
+// k = 0..K-1 in order, staging 16-wide k slices of A and B through shared memory. Nothing splits a k-sum,
 // so the bits are the CPU's on every GPU model. Built with -fmad=false.
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_ops.h"
@@ -78,22 +78,66 @@ gemm_kernel(const float* __restrict__ A, long a_row, long a_k, const float* __re
             if (i < M && j < N) C[static_cast<long>(i) * N + j] = acc[r][c];
         }
 }
+
+// Few outputs (the MLP's 64 x 256 products are only 4 big tiles): a 16 x 16 block with one output
+// per thread spreads them over more SMs. The k-loop of each output is the same sequential
+// __fmaf_rn chain; K cannot be split, so this is the most parallelism exactness allows.
+constexpr int kSmall = 16;
+
+template <bool A_K_CONTIG, bool B_K_CONTIG>
+__global__ void __launch_bounds__(kSmall * kSmall)
+gemm_small_kernel(const float* __restrict__ A, long a_row, long a_k, const float* __restrict__ B,
+                  long b_k, long b_col, float* __restrict__ C, int M, int N, int K) {
+    __shared__ float As[kSmall][kSmall + 1];  // As[i][k]
+    __shared__ float Bs[kSmall][kSmall + 1];  // Bs[k][j]
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const int i0 = blockIdx.y * kSmall, j0 = blockIdx.x * kSmall;
+    // Consecutive tx read consecutive addresses: along k when that is contiguous, else along
+    // i (for A) or j (for B).
+    const int ai = A_K_CONTIG ? ty : tx, ak = A_K_CONTIG ? tx : ty;
+    const int bj = B_K_CONTIG ? ty : tx, bk = B_K_CONTIG ? tx : ty;
+    float acc = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += kSmall) {
+        int i = i0 + ai, k = k0 + ak;
+        As[ai][ak] = (i < M && k < K) ? A[i * a_row + k * a_k] : 0.0f;
+        int j = j0 + bj;
+        k = k0 + bk;
+        Bs[bk][bj] = (j < N && k < K) ? B[k * b_k + j * b_col] : 0.0f;
+        __syncthreads();
+        const int kend = K - k0 < kSmall ? K - k0 : kSmall;
+        for (int kk = 0; kk < kend; ++kk) acc = __fmaf_rn(As[ty][kk], Bs[kk][tx], acc);
+        __syncthreads();
+    }
+    int i = i0 + ty, j = j0 + tx;
+    if (i < M && j < N) C[static_cast<long>(i) * N + j] = acc;
+}
+
+// Below this many 64 x 64 tiles the small kernel keeps more SMs busy.
+constexpr long kMinBigTiles = 128;
+
+template <bool A_K_CONTIG, bool B_K_CONTIG>
+void launch(cudaStream_t s, const float* A, long a_row, long a_k, const float* B, long b_k,
+            long b_col, float* C, int M, int N, int K) {
+    long tiles = static_cast<long>((N + kTile - 1) / kTile) * ((M + kTile - 1) / kTile);
+    if (tiles >= kMinBigTiles) {
+        dim3 grid((N + kTile - 1) / kTile, (M + kTile - 1) / kTile);
+        gemm_kernel<A_K_CONTIG, B_K_CONTIG><<<grid, kThreads, 0, s>>>(A, a_row, a_k, B, b_k, b_col,
+                                                                    C, M, N, K);
+    } else {
+        dim3 grid((N + kSmall - 1) / kSmall, (M + kSmall - 1) / kSmall);
+        gemm_small_kernel<A_K_CONTIG, B_K_CONTIG><<<grid, dim3(kSmall, kSmall), 0, s>>>(
+            A, a_row, a_k, B, b_k, b_col, C, M, N, K);
+    }
+}
 }  // namespace
 
 void gemm(cudaStream_t s, GemmLayout layout, const float* A, const float* B, float* C, int M,
           int N, int K) {
     if (M <= 0 || N <= 0) return;
-    dim3 grid((N + kTile - 1) / kTile, (M + kTile - 1) / kTile);
     switch (layout) {
-        case GemmLayout::kNN:
-            gemm_kernel<true, false><<<grid, kThreads, 0, s>>>(A, K, 1, B, N, 1, C, M, N, K);
-            break;
-        case GemmLayout::kNT:
-            gemm_kernel<true, true><<<grid, kThreads, 0, s>>>(A, K, 1, B, 1, K, C, M, N, K);
-            break;
-        case GemmLayout::kTN:
-            gemm_kernel<false, false><<<grid, kThreads, 0, s>>>(A, 1, M, B, N, 1, C, M, N, K);
-            break;
+        case GemmLayout::kNN: launch<true, false>(s, A, K, 1, B, N, 1, C, M, N, K); break;
+        case GemmLayout::kNT: launch<true, true>(s, A, K, 1, B, 1, K, C, M, N, K); break;
+        case GemmLayout::kTN: launch<false, false>(s, A, 1, M, B, N, 1, C, M, N, K); break;
     }
     STEP_CUDA_CHECK(cudaGetLastError());
 }

@@ -101,7 +101,7 @@ void same_bits(Backend& cpu, Backend& gpu, const char* what, Op op) {
 
 }  // namespace
 
-TEST_CASE("make_backend(\"cuda\") works exactly when a CUDA device is usable", "[kernels][cuda]") {
+TEST_CASE("make_backend cuda works exactly when a CUDA device is usable", "[kernels][cuda]") {
     auto be = make_backend("cuda", Exec{});
     if (have_device()) {
         REQUIRE(be.ok());
@@ -125,7 +125,9 @@ TEST_CASE("CUDA GEMM equals the CPU definition bitwise on every layout", "[kerne
     struct Shape { int M, N, K; };
     for (Shape s : {Shape{64, 256, 784}, Shape{64, 10, 256}, Shape{64, 784, 256},
                     Shape{784, 256, 64}, Shape{1, 1, 1}, Shape{3, 5, 0}, Shape{67, 131, 97},
-                    Shape{65, 63, 17}, Shape{129, 1, 33}})
+                    Shape{65, 63, 17}, Shape{129, 1, 33},
+                    // >= 128 tiles of 64 x 64: the large-tile kernel (4 x 4 outputs a thread)
+                    Shape{1000, 700, 50}, Shape{1030, 1000, 3}})
         for (int layout = 0; layout < 3; ++layout) {
             auto A = values(rng, static_cast<size_t>(s.M) * s.K);
             auto B = values(rng, static_cast<size_t>(s.K) * s.N);
