@@ -1,7 +1,8 @@
 // step-bench cuda-step: one training step of the MLP 784-256-256-10 (batch 64, SGD momentum) on
 // the exact CUDA backend, beside the same step with cuBLAS matrix multiplies (peer, same card;
-// not consensus). Also each MLP GEMM shape: exact CUDA GEMM vs cuBLAS sgemm, GFLOP/s. Without a
-// CUDA device (or in a build without CUDA) it prints one JSON line saying so and exits 0.
+// not consensus). Also each MLP GEMM shape: exact CUDA GEMM vs cuBLAS sgemm, GFLOP/s. The CPU
+// step time comes first, for scale. Without a CUDA device (or in a build without CUDA) the GPU
+// part is one JSON line saying so, and the exit status is 0.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +17,8 @@
 #include "kernels/spec.h"
 #include "kernels/state.h"
 #include "kernels/trainer.h"
+#include "kernels/parallel.h"
+#include "kernels/simd.h"
 #if defined(STEP_HAVE_CUBLAS)
 #include "kernels/cuda/cublas_fast.h"
 #include "kernels/cuda/cuda_backend.h"
@@ -26,7 +29,25 @@ namespace step::bench {
 namespace {
 using namespace step::kernels;
 
-#if defined(STEP_HAVE_CUBLAS)
+// The example task's model and optimiser (examples/mnist-mlp.toml); the data path is unused.
+constexpr const char* kSpecToml = R"(kernel_version = 1
+batch = 64
+steps = 1000
+seed = 1
+leaf_interval = 10
+checkpoint_interval = 20
+[model]
+arch = "mlp{784,256,256,10}"
+activation = "relu"
+[optimizer]
+kind = "sgd"
+lr = 0.05
+momentum = 0.9
+[data]
+format = "mnist-u8"
+train = "unused.rec"
+)";
+
 double seconds_per(int reps, const std::function<void()>& fn) {
     fn();  // warm-up: allocations, module loading, cuBLAS heuristics
     auto t0 = std::chrono::steady_clock::now();
@@ -55,6 +76,7 @@ Result<double> step_seconds(Backend& be, const TaskSpec& spec, int steps) {
     return s;
 }
 
+#if defined(STEP_HAVE_CUBLAS)
 double gemm_seconds(Backend& be, int layout, int M, int N, int K) {
     Buffer a = be.alloc(static_cast<size_t>(M) * K * 4), b = be.alloc(static_cast<size_t>(K) * N * 4);
     Buffer c = be.alloc(static_cast<size_t>(M) * N * 4);
@@ -75,6 +97,23 @@ double gemm_seconds(Backend& be, int layout, int M, int N, int K) {
 
 int kernels_cuda_step(const std::vector<std::string>& args) {
     (void)args;
+    auto spec = parse_task_spec(kSpecToml);
+    if (!spec.ok()) {
+        std::fprintf(stderr, "cuda-step: %s\n", spec.status().to_string().c_str());
+        return 1;
+    }
+    // The CPU step on this machine, for scale (best vector level, 1 and 2 threads).
+    for (unsigned threads : {1u, 2u}) {
+        ThreadPool pool(threads);
+        auto cpu = make_cpu_backend(Exec{&pool, detect_simd()});
+        auto t = step_seconds(*cpu, *spec, 300);
+        if (!t.ok()) {
+            std::fprintf(stderr, "cuda-step: %s\n", t.status().to_string().c_str());
+            return 1;
+        }
+        emit(Figure{"cpu_step_mlp_784_256_256_10_b64_t" + std::to_string(threads), *t * 1e3, "ms",
+                    "", 0, std::string("simd=") + simd_name(detect_simd())});
+    }
 #if !defined(STEP_HAVE_CUBLAS)
     emit(Figure{"cuda_step", 0, "ms", "", 0, "skipped: built without CUDA"});
     return 0;
@@ -83,21 +122,13 @@ int kernels_cuda_step(const std::vector<std::string>& args) {
         emit(Figure{"cuda_step", 0, "ms", "", 0, "skipped: " + cuda_device_description()});
         return 0;
     }
-    TaskSpec spec;
-    auto model = parse_model_spec("mlp{784,256,256,10}", Activation::kRelu);
-    if (!model.ok()) return 1;
-    spec.model = *model;
-    spec.optimizer.kind = OptimizerKind::kSgd;
-    spec.optimizer.lr = 0.05f;
-    spec.optimizer.momentum = 0.9f;
-    spec.batch = 64;
     auto exact = make_cuda_backend(Exec{});
     auto fast = make_cublas_fast_backend(Exec{});
     if (!exact.ok() || !fast.ok()) return 1;
     std::string device = cuda_device_description();
 
-    auto ours = step_seconds(**exact, spec, 500);
-    auto peer = step_seconds(**fast, spec, 500);
+    auto ours = step_seconds(**exact, *spec, 500);
+    auto peer = step_seconds(**fast, *spec, 500);
     if (!ours.ok() || !peer.ok()) {
         std::fprintf(stderr, "cuda-step: %s %s\n", ours.status().to_string().c_str(),
                      peer.status().to_string().c_str());
@@ -106,8 +137,8 @@ int kernels_cuda_step(const std::vector<std::string>& args) {
     emit(Figure{"cuda_step_mlp_784_256_256_10_b64", *ours * 1e3, "ms", "cublas", *peer * 1e3,
                 device + "; exact CUDA step vs the same step with cuBLAS GEMMs"});
 
-    struct Shape { const char* what; int layout, M, N, K; };
     // The MLP's products (see bench/kernels_gemm.cc): forward NT, dX NN, dW TN.
+    struct Shape { const char* what; int layout, M, N, K; };
     const Shape shapes[] = {{"fwd1", 1, 64, 256, 784}, {"fwd2", 1, 64, 256, 256},
                             {"fwd3", 1, 64, 10, 256},  {"dx2", 0, 64, 256, 256},
                             {"dx3", 0, 64, 256, 10},   {"dw1", 2, 256, 784, 64},
