@@ -11,7 +11,9 @@ namespace step::bench {
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
     X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
-    X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step)
+    X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step) \
+    X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
+    X("digest", "state hashing time and share of step time", kernels_digest)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)

@@ -30,7 +30,7 @@ TEST_CASE("the example spec parses with binary32 hyper-parameters and defaults")
     auto s = load_task_spec(std::string(STEP_SOURCE_DIR) + "/examples/mnist-mlp.toml");
     REQUIRE(s.ok());
     CHECK(s->model.text() == "mlp{784,256,256,10}/relu");
-    CHECK(s->optimizer.lr == 0.05f);
+    CHECK(s->optimizer.lr == 0.1f);
     CHECK(s->optimizer.momentum == 0.9f);
     CHECK(s->batch == 64);
     CHECK(s->checkpoint_interval == 500);
