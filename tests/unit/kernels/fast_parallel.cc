@@ -63,7 +63,7 @@ TEST_CASE("parallel_for spreads work over more than one thread", "[kernels][pool
     std::atomic<int> on_caller{0}, elsewhere{0};
     auto caller = std::this_thread::get_id();
     // Sleeping indices give the workers time to wake and take a share.
-    for (int rep = 0; rep < 50 && elsewhere.load() == 0; ++rep)
+    for (int rep = 0; rep < 500 && elsewhere.load() == 0; ++rep)
         pool.parallel_for(12, [&](size_t) {
             (std::this_thread::get_id() == caller ? on_caller : elsewhere).fetch_add(1);
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
