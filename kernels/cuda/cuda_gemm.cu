@@ -81,30 +81,38 @@ gemm_kernel(const float* __restrict__ A, long a_row, long a_k, const float* __re
 
 // Few outputs (the MLP's 64 x 256 products are only 4 big tiles): a 16 x 16 block with one output
 // per thread spreads them over more SMs. The k-loop of each output is the same sequential
-// __fmaf_rn chain; K cannot be split, so this is the most parallelism exactness allows.
+// __fmaf_rn chain; K cannot be split, so this is the most parallelism exactness allows. k is
+// staged 64 at a time (4 loads in flight per thread, few barriers) to hide global latency.
 constexpr int kSmall = 16;
+constexpr int kSmallSlice = 64;
 
 template <bool A_K_CONTIG, bool B_K_CONTIG>
 __global__ void __launch_bounds__(kSmall * kSmall)
 gemm_small_kernel(const float* __restrict__ A, long a_row, long a_k, const float* __restrict__ B,
                   long b_k, long b_col, float* __restrict__ C, int M, int N, int K) {
-    __shared__ float As[kSmall][kSmall + 1];  // As[i][k]
-    __shared__ float Bs[kSmall][kSmall + 1];  // Bs[k][j]
-    const int tx = threadIdx.x, ty = threadIdx.y;
+    __shared__ float As[kSmall][kSmallSlice + 1];  // As[i][k]
+    __shared__ float Bs[kSmallSlice][kSmall + 1];  // Bs[k][j]
+    const int tx = threadIdx.x, ty = threadIdx.y, t = ty * kSmall + tx;
     const int i0 = blockIdx.y * kSmall, j0 = blockIdx.x * kSmall;
-    // Consecutive tx read consecutive addresses: along k when that is contiguous, else along
-    // i (for A) or j (for B).
-    const int ai = A_K_CONTIG ? ty : tx, ak = A_K_CONTIG ? tx : ty;
-    const int bj = B_K_CONTIG ? ty : tx, bk = B_K_CONTIG ? tx : ty;
     float acc = 0.0f;
-    for (int k0 = 0; k0 < K; k0 += kSmall) {
-        int i = i0 + ai, k = k0 + ak;
-        As[ai][ak] = (i < M && k < K) ? A[i * a_row + k * a_k] : 0.0f;
-        int j = j0 + bj;
-        k = k0 + bk;
-        Bs[bk][bj] = (j < N && k < K) ? B[k * b_k + j * b_col] : 0.0f;
+    for (int k0 = 0; k0 < K; k0 += kSmallSlice) {
+        // 16 x 64 values of A and of B, 4 per thread; consecutive threads read consecutive
+        // addresses (along k when that is contiguous, else along i or j).
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+            int ii = A_K_CONTIG ? t / kSmallSlice + 4 * q : t % kSmall;
+            int ak = A_K_CONTIG ? t % kSmallSlice : t / kSmall + 16 * q;
+            int i = i0 + ii, k = k0 + ak;
+            As[ii][ak] = (i < M && k < K) ? A[i * a_row + k * a_k] : 0.0f;
+            int jj = B_K_CONTIG ? t / kSmallSlice + 4 * q : t % kSmall;
+            int bk = B_K_CONTIG ? t % kSmallSlice : t / kSmall + 16 * q;
+            int j = j0 + jj;
+            k = k0 + bk;
+            Bs[bk][jj] = (j < N && k < K) ? B[k * b_k + j * b_col] : 0.0f;
+        }
         __syncthreads();
-        const int kend = K - k0 < kSmall ? K - k0 : kSmall;
+        // Only real k terms: the slice may run past K, and the sum must hold exactly K terms.
+        const int kend = K - k0 < kSmallSlice ? K - k0 : kSmallSlice;
         for (int kk = 0; kk < kend; ++kk) acc = __fmaf_rn(As[ty][kk], Bs[kk][tx], acc);
         __syncthreads();
     }
