@@ -169,9 +169,12 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(step), static_cast<double>(loss), sps);
         std::fflush(stdout);
     };
-    // One unit straight through when the run fits in it (any --steps, resume anywhere);
-    // otherwise rounds of K units of U steps with the state mean between rounds.
-    const bool one_unit = spec->units_per_round == 1 && opt.until_step <= spec->steps_per_unit;
+    // K = 1: one unit straight through when the run fits in it, or when --steps / --resume do
+    // not fall on round boundaries (epochs cycle, so any step count runs); otherwise rounds of K
+    // units of U steps with the state mean between rounds (leaves indexed per unit).
+    const uint64_t U = spec->steps_per_unit;
+    const bool one_unit = spec->units_per_round == 1 &&
+                          (opt.until_step <= U || opt.until_step % U != 0 || start->step % U != 0);
     auto run = one_unit ? run_training(be, ex, *spec, *train, *start, opt)
                         : run_rounds(be, ex, *spec, *train, *start, opt.until_step, opt.task_id,
                                      opt.on_step);

@@ -33,7 +33,7 @@ Dataset fixture() {
 }
 }  // namespace
 
-TEST_CASE("state bytes round-trip, pin their layout, and canonicalise NaN") {
+TEST_CASE("state bytes round-trip and pin their layout and canonicalise NaN") {
     auto s = init_state(small_spec(OptimizerKind::kAdamW));
     REQUIRE(s.ok());
     uint64_t P = 784 * 16 + 16 + 16 * 10 + 10;
@@ -56,7 +56,7 @@ TEST_CASE("state bytes round-trip, pin their layout, and canonicalise NaN") {
     CHECK(state_from_bytes(truncated).status().code() == "bad-state");
 }
 
-TEST_CASE("state_root is the blob root of the canonical bytes, whatever the thread count") {
+TEST_CASE("state_root is the blob root of the canonical bytes whatever the thread count") {
     auto s = init_state(small_spec(OptimizerKind::kSgd));
     REQUIRE(s.ok());
     Bytes b = state_to_bytes(*s);
@@ -65,7 +65,7 @@ TEST_CASE("state_root is the blob root of the canonical bytes, whatever the thre
     CHECK(state_root(*s, Exec{&pool, Simd::kScalar}) == blob_root(b));
 }
 
-TEST_CASE("leaf_digest is the tagged hash of task, round, unit, leaf and state root") {
+TEST_CASE("leaf_digest is the tagged hash of task and round and unit and leaf and state root") {
     Hash256 task{}, root{};
     task[0] = 1;
     root[31] = 2;
