@@ -109,7 +109,7 @@ void check_shape(std::mt19937& rng, Shape s, Values kind, std::vector<ThreadPool
                 INFO(name(l) << " M=" << s.M << " N=" << s.N << " K=" << s.K << " simd="
                              << simd_name(level) << " threads=" << ex.threads());
                 auto got_bits = canonical_bits(got.data() + kGuard, c_n);
-                REQUIRE(std::memcmp(got_bits.data(), want_bits.data(), c_n * 4) == 0);
+                REQUIRE(got_bits == want_bits);
                 for (size_t g = 0; g < kGuard; ++g) {
                     REQUIRE(got[g] == kGuardValue);
                     REQUIRE(got[kGuard + c_n + g] == kGuardValue);
