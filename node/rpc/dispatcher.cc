@@ -97,7 +97,8 @@ std::string RpcDispatcher::handle(const std::string& body, bool authorized, int&
         out = call(request);
     }
     if (unauthorized) http_status = 401;
-    return out.is_null() ? std::string() : out.dump();
+    // Replace rather than throw on invalid UTF-8 a handler might echo back.
+    return out.is_null() ? std::string() : out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace step::node
