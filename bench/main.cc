@@ -9,7 +9,9 @@
 namespace step::bench {
 
 // Benchmarks register here, one line each (declare the function in its own file's part).
-#define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */
+#define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
+    X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
+    X("digest", "state hashing time and share of step time", kernels_digest)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)

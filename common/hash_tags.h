@@ -17,5 +17,6 @@ inline constexpr char kTxRoot[] = "stepchain/tx-root";
 inline constexpr char kStateLeaf[] = "stepchain/state-leaf";
 inline constexpr char kStateNode[] = "stepchain/state-node";
 inline constexpr char kRandom[] = "stepchain/random";
+inline constexpr char kDataRecord[] = "stepchain/data-record";
 
 }  // namespace step::tags

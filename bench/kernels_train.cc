@@ -1,0 +1,104 @@
+// step-bench train-mlp: training steps/s of the example task's model (mlp{784,256,256,10}, ReLU,
+//   batch 64, SGD momentum) on the CPU reference backend at 1 and 2 threads.
+// step-bench digest: time to hash the example state (state_root) and its share of training time
+//   at the example's leaf interval.
+// Options: --steps N (timed steps, default 40), --leaf-interval L (default 50).
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "bench/bench_json.h"
+#include "kernels/rng.h"
+#include "kernels/run.h"
+
+namespace step::bench {
+
+namespace {
+
+using namespace step::kernels;
+using Clock = std::chrono::steady_clock;
+
+TaskSpec example_spec() {
+    TaskSpec s;
+    s.model = *parse_model_spec("mlp{784,256,256,10}", Activation::kRelu);
+    s.optimizer.lr = 0.1f;
+    s.optimizer.momentum = 0.9f;
+    s.batch = 64;
+    s.steps = s.steps_per_unit = 1000;
+    s.seed = 1;
+    s.leaf_interval = 50;
+    s.checkpoint_interval = 500;
+    return s;
+}
+
+// Synthetic MNIST-shaped records (timing does not depend on the pixel values' meaning).
+Dataset synthetic(uint64_t n) {
+    Dataset ds{*record_format("mnist-u8"), Bytes(n * kMnistRecordBytes)};
+    for (uint64_t i = 0; i < ds.bytes.size(); ++i)
+        ds.bytes[i] = static_cast<uint8_t>(rng_u64(7, RngPurpose::kInit, i) & 0xff);
+    for (uint64_t i = 0; i < n; ++i) ds.bytes[i * kMnistRecordBytes + kMnistPixels] = i % 10;
+    return ds;
+}
+
+uint64_t option(const std::vector<std::string>& args, const std::string& name, uint64_t dflt) {
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == name) return std::stoull(args[i + 1]);
+    return dflt;
+}
+
+// Seconds per step over `steps` timed steps after 3 warm-up steps.
+double seconds_per_step(unsigned threads, uint64_t steps) {
+    TaskSpec spec = example_spec();
+    ThreadPool pool(threads);
+    Exec ex{&pool, detect_simd()};
+    auto be = make_cpu_backend(ex);
+    Dataset data = synthetic(2048);
+    RunOptions warm;
+    warm.until_step = 3;
+    auto r0 = run_training(*be, ex, spec, data, *init_state(spec), warm);
+    RunOptions timed;
+    timed.until_step = 3 + steps;
+    auto r = run_training(*be, ex, spec, data, r0->final_state, timed);
+    return r->train_seconds / static_cast<double>(steps);
+}
+
+}  // namespace
+
+int kernels_train_mlp(const std::vector<std::string>& args) {
+    uint64_t steps = option(args, "--steps", 40);
+    for (unsigned threads : {1u, 2u}) {
+        double sps = 1.0 / seconds_per_step(threads, steps);
+        emit({"train_mlp_steps_per_s", sps, "steps/s", "", 0,
+              "mlp{784,256,256,10} relu batch 64 sgd, cpu reference, threads=" +
+                  std::to_string(threads) + ", simd=" + simd_name(detect_simd())});
+    }
+    return 0;
+}
+
+int kernels_digest(const std::vector<std::string>& args) {
+    uint64_t L = option(args, "--leaf-interval", 50);
+    TaskSpec spec = example_spec();
+    TrainState s = *init_state(spec);
+    Bytes bytes = state_to_bytes(s);
+    const int reps = 20;
+    double hash_s[3] = {0, 0, 0};
+    for (unsigned threads : {1u, 2u}) {
+        ThreadPool pool(threads);
+        Exec ex{&pool, detect_simd()};
+        state_root(s, ex);
+        auto t0 = Clock::now();
+        for (int i = 0; i < reps; ++i) state_root(s, ex);
+        hash_s[threads] = std::chrono::duration<double>(Clock::now() - t0).count() / reps;
+        emit({"state_root_ms", 1e3 * hash_s[threads], "ms", "", 0,
+              std::to_string(bytes.size()) + " state bytes (serialise + chunked SHA-256), threads=" +
+                  std::to_string(threads)});
+    }
+    double step_s = seconds_per_step(1, option(args, "--steps", 20));
+    double share = hash_s[1] / (static_cast<double>(L) * step_s + hash_s[1]);
+    emit({"digest_share_of_training", 100 * share, "%", "", 0,
+          "leaf interval " + std::to_string(L) + ", 1 thread, step " +
+              std::to_string(1e3 * step_s) + " ms"});
+    return 0;
+}
+
+}  // namespace step::bench

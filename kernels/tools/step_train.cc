@@ -1,0 +1,229 @@
+// step-train SPEC [options]: trains a task spec with the deterministic kernels, writes its trace
+// leaves and final checkpoint, and evaluates on the held-out set. See docs/kernels.md.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/backend.h"
+#include "kernels/run.h"
+#include "kernels/tools/check_runs.h"
+
+#ifndef STEP_SOURCE_DIR
+#define STEP_SOURCE_DIR "."
+#endif
+
+using namespace step;
+using namespace step::kernels;
+
+namespace {
+
+struct Args {
+    std::string spec, backend = "cpu", digests, checkpoint, resume, export_dir;
+    std::string golden = std::string(STEP_SOURCE_DIR) + "/tests/golden";
+    unsigned threads = 1;
+    uint64_t steps = 0, leaf_interval = 0;
+    bool json = false, check = false, quiet = false;
+};
+
+int usage() {
+    std::fprintf(stderr,
+        "usage: step-train SPEC [--threads N] [--backend cpu|cuda] [--steps N]\n"
+        "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
+        "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
+        "       step-train --check [--golden DIR] [--threads N] [--backend cpu|cuda]\n");
+    return 2;
+}
+
+int fail(const std::string& what) {
+    std::fprintf(stderr, "step-train: %s\n", what.c_str());
+    return 1;
+}
+
+bool parse_u64(const char* s, uint64_t& out) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-') return false;
+    out = v;
+    return true;
+}
+
+// Files for tests/peer/torch_check.py: the start state, each step's batch indices, losses, and
+// the first step's gradients (binary32 little-endian).
+Status export_peer(const std::string& dir, Backend& be, const TaskSpec& spec,
+                   const Dataset& train, const TrainState& start, uint64_t steps) {
+    STEP_TRY(save_checkpoint(dir + "/init.state", start));
+    auto t = Trainer::create(be, spec);
+    if (!t.ok()) return t.status();
+    STEP_TRY((*t)->load(start));
+    std::ofstream batches(dir + "/batches.txt"), losses(dir + "/losses.txt");
+    for (uint64_t i = 0; i < steps; ++i) {
+        auto idx = batch_indices(spec.seed, train.count(), 1, 0, spec.batch, (*t)->step());
+        if (!idx.ok()) return idx.status();
+        for (size_t j = 0; j < idx->size(); ++j) batches << (j ? " " : "") << (*idx)[j];
+        batches << "\n";
+        auto loss = (*t)->train_step(gather_records(train, *idx));
+        if (!loss.ok()) return loss.status();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(*loss));
+        losses << buf << "\n";
+        if (i == 0) {
+            auto g = (*t)->last_gradients();
+            std::ofstream gf(dir + "/grads0.bin", std::ios::binary);
+            gf.write(reinterpret_cast<const char*>(g.data()),
+                     static_cast<std::streamsize>(g.size() * sizeof(float)));
+        }
+    }
+    if (!batches || !losses) return Status::error("file-write", "cannot write into " + dir);
+    return Status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        const char* v = nullptr;
+        if (k == "--check") a.check = true;
+        else if (k == "--quiet") a.quiet = true;
+        else if (k == "--help" || k == "-h") return usage();
+        else if (k.rfind("--", 0) == 0) {
+            if (!(v = next())) return fail("option " + k + " needs a value");
+            uint64_t n = 0;
+            if (k == "--threads") {
+                if (!parse_u64(v, n) || n < 1 || n > 256) return fail("--threads: need 1..256");
+                a.threads = static_cast<unsigned>(n);
+            } else if (k == "--steps") {
+                if (!parse_u64(v, a.steps)) return fail("--steps: need a count");
+            } else if (k == "--leaf-interval") {
+                if (!parse_u64(v, a.leaf_interval) || !a.leaf_interval)
+                    return fail("--leaf-interval: need a positive count");
+            } else if (k == "--backend") a.backend = v;
+            else if (k == "--digests") a.digests = v;
+            else if (k == "--checkpoint") a.checkpoint = v;
+            else if (k == "--resume") a.resume = v;
+            else if (k == "--golden") a.golden = v;
+            else if (k == "--export-peer") a.export_dir = v;
+            else if (k == "--output") {
+                if (std::string(v) != "json" && std::string(v) != "text")
+                    return fail("--output: json or text");
+                a.json = std::string(v) == "json";
+            } else return fail("unknown option " + k);
+        } else if (a.spec.empty()) a.spec = k;
+        else return usage();
+    }
+
+    ThreadPool pool(a.threads);
+    Exec ex{&pool, detect_simd()};
+    auto backend = make_backend(a.backend, ex);
+    if (!backend.ok()) return fail(backend.status().to_string());
+    Backend& be = **backend;
+    if (a.check) return check_golden_runs(a.golden, be, ex, a.json);
+    if (a.spec.empty()) return usage();
+
+    std::string spec_text;
+    if (!read_text_file(a.spec, spec_text)) return fail("cannot open spec " + a.spec);
+    auto spec = load_task_spec(a.spec);
+    if (!spec.ok()) return fail(spec.status().to_string());
+    if (spec->units_per_round != 1)
+        return fail("spec.split.units = " + std::to_string(spec->units_per_round) +
+                    ": step-train runs one unit (K = 1); rounds of K units run in the node");
+    auto fmt = record_format(spec->data_format);
+    auto train = load_records(spec->train_path, *fmt);
+    if (!train.ok()) return fail(train.status().to_string());
+
+    auto start = a.resume.empty() ? init_state(*spec) : load_checkpoint(a.resume);
+    if (!start.ok()) return fail(start.status().to_string());
+    if (!a.export_dir.empty()) {
+        Status s = export_peer(a.export_dir, be, *spec, *train, *start, a.steps ? a.steps : 100);
+        if (!s.ok()) return fail(s.to_string());
+        return 0;
+    }
+
+    RunOptions opt;
+    opt.until_step = a.steps ? a.steps : spec->steps;
+    opt.leaf_interval = a.leaf_interval ? a.leaf_interval : spec->leaf_interval;
+    opt.task_id = task_id_of_file_bytes(as_bytes(spec_text));
+    auto t0 = std::chrono::steady_clock::now();
+    auto last = t0;
+    uint64_t last_step = start->step;
+    const uint64_t every = 100;
+    opt.on_step = [&](uint64_t step, float loss) {
+        if (a.quiet || (step % every != 0 && step != opt.until_step)) return;
+        auto now = std::chrono::steady_clock::now();
+        double dt = std::chrono::duration<double>(now - last).count();
+        double sps = dt > 0 ? static_cast<double>(step - last_step) / dt : 0;
+        last = now;
+        last_step = step;
+        if (a.json)
+            std::printf("%s\n", nlohmann::json{{"event", "progress"}, {"step", step},
+                                               {"loss", loss}, {"steps_per_s", sps}}
+                                    .dump()
+                                    .c_str());
+        else
+            std::printf("step %7llu  loss %.5f  %.1f steps/s\n",
+                        static_cast<unsigned long long>(step), static_cast<double>(loss), sps);
+        std::fflush(stdout);
+    };
+    auto run = run_training(be, ex, *spec, *train, *start, opt);
+    if (!run.ok()) return fail(run.status().to_string());
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    if (!a.digests.empty()) {
+        std::ofstream f(a.digests, std::ios::trunc);
+        for (const auto& h : run->leaves) f << to_hex(h) << "\n";
+        if (!f) return fail("cannot write digests to " + a.digests);
+    }
+    if (!a.checkpoint.empty()) {
+        Status s = save_checkpoint(a.checkpoint, run->final_state);
+        if (!s.ok()) return fail(s.to_string());
+    }
+    EvalResult ev;
+    bool have_test = !spec->test_path.empty();
+    if (have_test) {
+        auto test = load_records(spec->test_path, *fmt);
+        if (!test.ok()) return fail(test.status().to_string());
+        auto t = Trainer::create(be, *spec);
+        if (!t.ok()) return fail(t.status().to_string());
+        Status s = (*t)->load(run->final_state);
+        if (!s.ok()) return fail(s.to_string());
+        ev = (*t)->evaluate(*test);
+    }
+    uint64_t ran = run->losses.size();
+    double sps = run->train_seconds > 0 ? static_cast<double>(ran) / run->train_seconds : 0;
+    double hash_share = run->train_seconds + run->hash_seconds > 0
+                            ? run->hash_seconds / (run->train_seconds + run->hash_seconds)
+                            : 0;
+    std::string final_leaf = run->leaves.empty() ? "" : to_hex(run->leaves.back());
+    if (a.json) {
+        nlohmann::json j{{"event", "summary"},       {"steps", run->final_state.step},
+                         {"steps_run", ran},         {"steps_per_s", sps},
+                         {"wall_s", wall},           {"hash_share", hash_share},
+                         {"leaves", run->leaves.size()}, {"final_leaf", final_leaf},
+                         {"backend", be.name()},     {"threads", a.threads},
+                         {"final_loss", run->losses.empty() ? 0.0f : run->losses.back()}};
+        if (have_test) {
+            j["test_loss"] = ev.loss;
+            j["test_accuracy"] = ev.accuracy;
+            j["test_count"] = ev.count;
+        }
+        std::printf("%s\n", j.dump().c_str());
+    } else {
+        std::printf("trained %llu steps (to step %llu) on %s with %u thread(s): %.1f steps/s, "
+                    "hashing %.2f%% of time, %zu leaves\n",
+                    static_cast<unsigned long long>(ran),
+                    static_cast<unsigned long long>(run->final_state.step), be.name().c_str(),
+                    a.threads, sps, 100 * hash_share, run->leaves.size());
+        if (have_test)
+            std::printf("test: loss %.4f  accuracy %.2f%% (%llu records)\n", ev.loss,
+                        100 * ev.accuracy, static_cast<unsigned long long>(ev.count));
+        if (!final_leaf.empty()) std::printf("final leaf %s\n", final_leaf.c_str());
+    }
+    return 0;
+}

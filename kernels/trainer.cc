@@ -1,0 +1,170 @@
+// Trainer: the step sequence documented in trainer.h, on any backend.
+#include "kernels/trainer.h"
+
+#include <cmath>
+
+#include "kernels/detmath.h"
+
+namespace step::kernels {
+
+Result<std::unique_ptr<Trainer>> Trainer::create(Backend& backend, const TaskSpec& spec) {
+    STEP_TRY(validate_task_spec(spec));
+    auto model = make_model(spec.model);
+    if (!model.ok()) return model.status();
+    auto fmt = record_format(spec.data_format);
+    if (!fmt.ok()) return fmt.status();
+    if ((*model)->input_features() != fmt->features || (*model)->classes() != fmt->classes)
+        return Status::error("bad-spec", "spec.model: input/classes do not match data format " +
+                                             fmt->name);
+    return std::unique_ptr<Trainer>(new Trainer(backend, spec, std::move(model).value()));
+}
+
+Trainer::Trainer(Backend& be, const TaskSpec& spec, std::unique_ptr<Model> model)
+    : be_(be), spec_(spec), model_(std::move(model)) {
+    P_ = model_->param_count();
+    const int B = static_cast<int>(spec.batch);
+    const size_t pb = sizeof(float) * P_;
+    run_ = model_->bind(be_, B);
+    params_ = be_.alloc(pb);
+    grads_ = be_.alloc(pb);
+    slot1_ = be_.alloc(pb);
+    if (spec.optimizer.kind == OptimizerKind::kAdamW) {
+        slot2_ = be_.alloc(pb);
+        scalars_ = {1.0f, 1.0f};
+    }
+    int features = model_->input_features(), classes = model_->classes();
+    records_ = be_.alloc(static_cast<size_t>(B) * (features + 1));
+    x_ = be_.alloc(sizeof(float) * B * features);
+    labels_ = be_.alloc(sizeof(int32_t) * B);
+    row_loss_ = be_.alloc(sizeof(float) * B);
+    dlogits_ = be_.alloc(sizeof(float) * B * classes);
+    loss_ = be_.alloc(sizeof(float));
+}
+
+Trainer::~Trainer() = default;
+
+Status Trainer::load(const TrainState& s) {
+    if (s.model != model_->spec().text() || s.optimizer != spec_.optimizer.kind ||
+        s.param_count != P_ || s.values.size() != state_value_count(s.optimizer, P_))
+        return Status::error("state-mismatch", "state is for " + s.model + " / " +
+                                                   optimizer_name(s.optimizer) + ", trainer for " +
+                                                   model_->spec().text());
+    if (s.kernel_version != kKernelVersion)
+        return Status::error("state-mismatch", "state has kernel_version " +
+                                                   std::to_string(s.kernel_version));
+    const size_t pb = sizeof(float) * P_;
+    be_.upload(params_.f(), s.values.data(), pb);
+    be_.upload(slot1_.f(), s.values.data() + P_, pb);
+    if (spec_.optimizer.kind == OptimizerKind::kAdamW) {
+        be_.upload(slot2_.f(), s.values.data() + 2 * P_, pb);
+        scalars_ = {s.values[3 * P_], s.values[3 * P_ + 1]};
+    }
+    step_ = s.step;
+    return Status();
+}
+
+TrainState Trainer::save() {
+    TrainState s;
+    s.optimizer = spec_.optimizer.kind;
+    s.model = model_->spec().text();
+    s.step = step_;
+    s.param_count = P_;
+    s.values.resize(state_value_count(s.optimizer, P_));
+    const size_t pb = sizeof(float) * P_;
+    be_.download(s.values.data(), params_.f(), pb);
+    be_.download(s.values.data() + P_, slot1_.f(), pb);
+    if (spec_.optimizer.kind == OptimizerKind::kAdamW) {
+        be_.download(s.values.data() + 2 * P_, slot2_.f(), pb);
+        s.values[3 * P_] = scalars_[0];
+        s.values[3 * P_ + 1] = scalars_[1];
+    }
+    for (float& v : s.values)
+        if (det_isnan(v)) v = bits_float(0x7fc00000u);
+    return s;
+}
+
+Result<float> Trainer::train_step(ByteSpan batch) {
+    const int B = static_cast<int>(spec_.batch);
+    const int features = model_->input_features(), classes = model_->classes();
+    const size_t rb = static_cast<size_t>(features) + 1;
+    if (batch.size() != rb * B)
+        return Status::error("bad-batch", "batch has " + std::to_string(batch.size()) +
+                                              " bytes, expected " + std::to_string(rb * B));
+    be_.upload(records_.u8(), batch.data(), batch.size());
+    be_.unpack_u8_records(records_.u8(), B, static_cast<int>(rb), features, x_.f(), labels_.i32());
+    const float* logits = run_->forward(params_.f(), x_.f());
+    be_.xent_fwd_bwd(logits, labels_.i32(), B, classes, row_loss_.f(), dlogits_.f());
+    be_.sum_div(row_loss_.f(), static_cast<size_t>(B), static_cast<float>(B), loss_.f());
+    run_->backward(params_.f(), x_.f(), dlogits_.f(), grads_.f());
+    const OptimizerSpec& o = spec_.optimizer;
+    if (o.kind == OptimizerKind::kSgd) {
+        be_.sgd_momentum(params_.f(), grads_.f(), slot1_.f(), P_, o.lr, o.momentum,
+                         o.weight_decay);
+    } else {
+        scalars_[0] = scalars_[0] * o.beta1;
+        scalars_[1] = scalars_[1] * o.beta2;
+        be_.adamw(params_.f(), grads_.f(), slot1_.f(), slot2_.f(), P_, o.lr, o.beta1, o.beta2,
+                  o.eps, o.weight_decay, scalars_[0], scalars_[1]);
+    }
+    ++step_;
+    float loss = 0.0f;
+    be_.download(&loss, loss_.f(), sizeof(float));
+    return loss;
+}
+
+std::vector<float> Trainer::last_gradients() {
+    std::vector<float> g(P_);
+    be_.download(g.data(), grads_.f(), sizeof(float) * P_);
+    return g;
+}
+
+EvalResult Trainer::evaluate(const Dataset& ds) {
+    const int features = model_->input_features(), classes = model_->classes();
+    const int rb = features + 1;
+    EvalResult r;
+    double loss_sum = 0;
+    uint64_t correct = 0;
+    const uint64_t n = ds.count();
+    std::unique_ptr<ModelRun> tail_run;
+    for (uint64_t at = 0; at < n;) {
+        int b = static_cast<int>(std::min<uint64_t>(spec_.batch, n - at));
+        ModelRun* run = run_.get();
+        if (b != static_cast<int>(spec_.batch)) {
+            tail_run = model_->bind(be_, b);
+            run = tail_run.get();
+        }
+        be_.upload(records_.u8(), ds.record(at), static_cast<size_t>(b) * rb);
+        be_.unpack_u8_records(records_.u8(), b, rb, features, x_.f(), labels_.i32());
+        const float* logits = run->forward(params_.f(), x_.f());
+        be_.xent_fwd_bwd(logits, labels_.i32(), b, classes, row_loss_.f(), dlogits_.f());
+        std::vector<float> host_logits(static_cast<size_t>(b) * classes), rl(b);
+        be_.download(host_logits.data(), logits, sizeof(float) * host_logits.size());
+        be_.download(rl.data(), row_loss_.f(), sizeof(float) * b);
+        for (int i = 0; i < b; ++i) {
+            loss_sum += static_cast<double>(rl[i]);
+            int best = 0;
+            for (int j = 1; j < classes; ++j)
+                if (host_logits[static_cast<size_t>(i) * classes + j] >
+                    host_logits[static_cast<size_t>(i) * classes + best])
+                    best = j;
+            if (best == ds.record(at + i)[features]) ++correct;
+        }
+        at += b;
+    }
+    r.count = n;
+    r.loss = n ? loss_sum / static_cast<double>(n) : 0;
+    r.accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+    return r;
+}
+
+Result<TrainState> train_step(Backend& backend, const TaskSpec& spec, const TrainState& state,
+                              ByteSpan batch) {
+    auto t = Trainer::create(backend, spec);
+    if (!t.ok()) return t.status();
+    STEP_TRY((*t)->load(state));
+    auto loss = (*t)->train_step(batch);
+    if (!loss.ok()) return loss.status();
+    return (*t)->save();
+}
+
+}  // namespace step::kernels

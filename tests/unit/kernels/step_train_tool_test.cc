@@ -1,0 +1,87 @@
+// The step-train tool: clear errors for bad input, and the --check self-test's verdicts.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Ran {
+    int code;
+    std::string out;
+};
+
+Ran run(const std::string& args) {
+    const char* bin = std::getenv("STEP_BIN_DIR");
+    std::string cmd = std::string(bin ? bin : STEP_BINARY_DIR "/bin") + "/step-train " + args + " 2>&1";
+    Ran r{0, ""};
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+    int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+const std::string kSource = STEP_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("step-train: missing spec, bad spec and missing data give clear errors") {
+    auto missing = run("/nonexistent/spec.toml");
+    CHECK(missing.code == 1);
+    CHECK(missing.out.find("cannot open spec /nonexistent/spec.toml") != std::string::npos);
+
+    std::string dir = STEP_BINARY_DIR;
+    std::ifstream in(kSource + "/tests/golden/mnist-mlp-adamw-gelu.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    std::string bad = text;
+    bad.replace(bad.find("lr = 0.002"), 10, "lr = -inf");
+    std::ofstream(dir + "/bad-lr.toml") << bad;
+    auto r = run(dir + "/bad-lr.toml");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("spec.optimizer.lr: must be finite") != std::string::npos);
+
+    std::string nodata = text;
+    nodata.replace(nodata.find("../fixtures/mnist-train-500.rec"), 31, "/nonexistent/train.rec");
+    std::ofstream(dir + "/no-data.toml") << nodata;
+    auto d = run(dir + "/no-data.toml");
+    CHECK(d.code == 1);
+    CHECK(d.out.find("file-missing: cannot open data file /nonexistent/train.rec") !=
+          std::string::npos);
+    CHECK(run("--backend tpu --check").out.find("unknown-backend") != std::string::npos);
+}
+
+TEST_CASE("step-train --check reports where a run first differs from its golden leaves") {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(STEP_BINARY_DIR) / "golden-tamper";
+    fs::create_directories(dir);
+    // Same run, one byte of spec text changed: the task id (hash of the file) changes, so every
+    // leaf differs from the committed ones, starting with leaf 0.
+    std::ifstream in(kSource + "/tests/golden/mnist-mlp-adamw-gelu.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    text.replace(text.find("../fixtures"), 11, kSource + "/tests/fixtures");
+    std::ofstream(dir / "tampered.toml") << text;
+    fs::copy_file(kSource + "/tests/golden/mnist-mlp-adamw-gelu.leaves", dir / "tampered.leaves",
+                  fs::copy_options::overwrite_existing);
+    auto r = run("--check --golden " + dir.string());
+    CHECK(r.code == 1);
+    CHECK(r.out.find("FAIL first differing leaf 0") != std::string::npos);
+}
+
+TEST_CASE("step-train --check passes on the committed golden runs") {
+    auto r = run("--check --threads 2");
+    INFO(r.out);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("mnist-mlp-sgd") != std::string::npos);
+    CHECK(r.out.find("FAIL") == std::string::npos);
+}
