@@ -16,6 +16,8 @@ inline constexpr char kPow[] = "stepchain/pow";
 inline constexpr char kTxRoot[] = "stepchain/tx-root";
 inline constexpr char kStateLeaf[] = "stepchain/state-leaf";
 inline constexpr char kStateNode[] = "stepchain/state-node";
+inline constexpr char kStateKey[] = "stepchain/state-key";
+inline constexpr char kStateValue[] = "stepchain/state-value";
 inline constexpr char kRandom[] = "stepchain/random";
 inline constexpr char kDataRecord[] = "stepchain/data-record";
 

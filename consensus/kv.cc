@@ -1,0 +1,30 @@
+#include "consensus/kv.h"
+
+namespace step::consensus {
+
+std::optional<Bytes> MemoryKv::get(ByteSpan key) const {
+    auto it = data_.find(Bytes(key.begin(), key.end()));
+    if (it == data_.end()) return std::nullopt;
+    return it->second;
+}
+
+void MemoryKv::apply(const KvWrites& writes) {
+    for (const auto& [k, v] : writes) {
+        if (v)
+            data_[k] = *v;
+        else
+            data_.erase(k);
+    }
+}
+
+std::optional<Bytes> OverlayKv::get(ByteSpan key) const {
+    auto it = writes_.find(Bytes(key.begin(), key.end()));
+    if (it != writes_.end()) return it->second;
+    return base_.get(key);
+}
+
+void OverlayKv::apply(const KvWrites& writes) {
+    for (const auto& [k, v] : writes) writes_[k] = v;
+}
+
+}  // namespace step::consensus

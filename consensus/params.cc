@@ -1,0 +1,128 @@
+#include "consensus/params.h"
+
+namespace step::consensus {
+namespace {
+
+// 2^bits - 1: targets are written as "at most this many leading zero bits".
+U256 mask_bits(unsigned bits) { return (U256(1) << bits) - U256(1); }
+
+// Shared limits; every network uses the same DoS bounds so behaviour tested on devnet holds on
+// mainnet.
+void set_limits(Params& p) {
+    // A fraud proof (PROTOCOL.md section 3) travels inside a block and may take half of it
+    // (MAX_PROOF_BYTES <= MAX_BLOCK_BYTES / 2). The reference MLP with Adam state is ~3.3 MB, so
+    // 8 MiB blocks hold its proof plus the records; at BLOCK_TIME 60 s that is <= 140 KB/s of
+    // sustained relay, fine for home links.
+    p.max_block_bytes = 8u << 20;
+    // Bounds the per-block signature work: 10,000 Ed25519 verifications take ~0.5-1 s on one
+    // core (see step-bench sigverify), well under every BLOCK_TIME.
+    p.max_block_txs = 10'000;
+    // The largest legitimate transaction is a fraud proof (<= half a block); nothing bigger
+    // can be valid, so decoding stops there.
+    p.max_tx_bytes = p.max_block_bytes / 2;
+    // Unbonding entries an account may hold. Each is ~16 bytes of the account value, which is
+    // read and rewritten whole by every transaction touching the account; same-height entries
+    // merge, so only an account unbonding in 32 distinct blocks within UNBONDING_DELAY hits it.
+    p.max_locked_entries = 32;
+    p.median_time_blocks = 11;
+    // A flat fee prices one signature check and ~150 bytes of relay and storage; 10^-6 STEP.
+    p.min_fee = 1'000;
+    p.initial_subsidy = 50 * kCoin;
+    p.miner_share_bps = 5'000;  // half to hash miners, half to the useful-work pool
+}
+
+Params make_mainnet() {
+    Params p;
+    p.network = "mainnet";
+    p.chain_id = 1;
+    set_limits(p);
+    p.genesis_timestamp = 1798761600;  // 2027-01-01 00:00 UTC, the launch; ASERT's anchor
+    p.pow_limit = mask_bits(236);      // ~10^6 hashes a block: CPU-minable at launch
+    p.genesis_target = p.pow_limit;
+    p.block_time_s = 60;
+    p.asert_half_life_s = 288 * 60;  // 288 blocks, as BCH's aserti3-2d (2 days at 600 s)
+    p.max_future_drift_s = 15 * 60;  // 15 blocks: tolerates skewed clocks, bounds time warps
+    p.halving_interval = 2'100'000;  // ~4 years at 60 s; total issuance ~210M STEP
+    p.coinbase_maturity = 100;       // a reorg deeper than this is not expected
+    p.unbonding_delay = 10'080;      // 7 days: exceeds every market window below
+    p.finality_window = 1'440;       // 1 day
+    p.claim_timeout = 240;
+    return p;
+}
+
+Params make_testnet() {
+    Params p;
+    p.network = "testnet";
+    p.chain_id = 2;
+    set_limits(p);
+    p.genesis_timestamp = 1793491200;  // 2026-11-01 00:00 UTC
+    p.pow_limit = mask_bits(240);
+    p.genesis_target = p.pow_limit;
+    p.block_time_s = 30;
+    p.asert_half_life_s = 288 * 30;
+    p.max_future_drift_s = 15 * 30;
+    p.halving_interval = 2'100'000;
+    p.coinbase_maturity = 100;
+    p.unbonding_delay = 1'440;  // 12 h
+    p.finality_window = 480;
+    p.claim_timeout = 120;
+    return p;
+}
+
+Params make_devnet() {
+    Params p;
+    p.network = "devnet";
+    p.chain_id = 3;
+    set_limits(p);
+    p.genesis_timestamp = 1767225600;  // 2026-01-01 00:00 UTC
+    p.pow_limit = mask_bits(255);      // every other hash is a block
+    p.genesis_target = p.pow_limit;
+    p.block_time_s = 2;
+    // Effectively fixed difficulty: `generate` bursts thousands of blocks within seconds, far
+    // ahead of schedule, and must stay instant. Retargeting is exercised on testnet and in tests.
+    p.asert_half_life_s = 1'000'000'000;
+    // `generate` pushes timestamps ahead of the clock by ~1 s per 6 blocks (median rule).
+    p.max_future_drift_s = 2 * 3600;
+    p.halving_interval = 10'000;  // constant subsidy through the first 10,000 blocks
+    p.coinbase_maturity = 0;      // rewards spendable at once
+    p.unbonding_delay = 10;
+    p.finality_window = 5;
+    p.claim_timeout = 5;
+    p.allow_generate = true;
+    return p;
+}
+
+}  // namespace
+
+const Params& mainnet_params() {
+    static const Params p = make_mainnet();
+    return p;
+}
+const Params& testnet_params() {
+    static const Params p = make_testnet();
+    return p;
+}
+const Params& devnet_params() {
+    static const Params p = make_devnet();
+    return p;
+}
+
+const Params* params_by_name(std::string_view network) {
+    if (network == "mainnet") return &mainnet_params();
+    if (network == "testnet") return &testnet_params();
+    if (network == "devnet") return &devnet_params();
+    return nullptr;
+}
+
+uint64_t block_subsidy(uint64_t height, const Params& p) {
+    if (height == 0 || p.halving_interval == 0) return 0;
+    const uint64_t era = (height - 1) / p.halving_interval;
+    return era >= 64 ? 0 : p.initial_subsidy >> era;
+}
+
+uint64_t miner_subsidy_share(uint64_t subsidy, const Params& p) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(subsidy) * p.miner_share_bps /
+                                 10'000);
+}
+
+}  // namespace step::consensus

@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include "consensus/bech32.h"
+#include "consensus/keys.h"
+#include "test_chain.h"
+
+using namespace step;
+using namespace step::consensus;
+
+TEST_CASE("Ed25519 matches the RFC 8032 test vectors", "[keys]") {
+    auto rows = testing::read_vector_lines("tests/vectors/ed25519_rfc8032.txt");
+    REQUIRE(rows.size() == 5);
+    for (const auto& r : rows) {
+        SecretSeed seed{};
+        PublicKey pub{};
+        Signature sig{};
+        auto sk = *from_hex(r[0]), pk = *from_hex(r[1]), sg = *from_hex(r[3]);
+        std::copy(sk.begin(), sk.end(), seed.begin());
+        std::copy(pk.begin(), pk.end(), pub.begin());
+        std::copy(sg.begin(), sg.end(), sig.begin());
+        Bytes msg = r[2] == "-" ? Bytes{} : *from_hex(r[2]);
+        CHECK(public_key_from_seed(seed) == pub);
+        CHECK(ed25519_sign(seed, msg) == sig);
+        CHECK(ed25519_verify(pub, msg, sig));
+        Bytes other = msg;
+        other.push_back(0);
+        CHECK_FALSE(ed25519_verify(pub, other, sig));
+    }
+    // The 1023-byte message of TEST 1024 is present and intact.
+    CHECK(from_hex(rows[3][2])->size() == 1023);
+}
+
+TEST_CASE("Ed25519 verification rejects tampered and malleated signatures", "[keys]") {
+    const SecretSeed seed = testing::seed_of(7);
+    const PublicKey pub = public_key_from_seed(seed);
+    const Bytes msg{'s', 't', 'e', 'p'};
+    const Signature sig = ed25519_sign(seed, msg);
+    REQUIRE(ed25519_verify(pub, msg, sig));
+    for (size_t i : {0u, 31u, 32u, 63u}) {
+        Signature bad = sig;
+        bad[i] ^= 1;
+        CHECK_FALSE(ed25519_verify(pub, msg, bad));
+    }
+    // S + L verifies in the bare group equation; canonical-S rejects it (no txid malleability).
+    static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                  0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                  0, 0, 0, 0, 0, 0x10};
+    Signature mall = sig;
+    unsigned carry = 0;
+    for (size_t i = 0; i < 32; ++i) {
+        carry += mall[32 + i] + L[i];
+        mall[32 + i] = static_cast<uint8_t>(carry);
+        carry >>= 8;
+    }
+    CHECK_FALSE(ed25519_verify(pub, msg, mall));
+    CHECK_FALSE(ed25519_verify(public_key_from_seed(testing::seed_of(8)), msg, sig));
+}
+
+TEST_CASE("Addresses are H_addr(pubkey)[0..20] and round-trip through bech32m", "[keys]") {
+    const PublicKey pub = public_key_from_seed(testing::seed_of(1));
+    const Address a = address_from_pubkey(pub);
+    const std::string text = encode_address(a);
+    CHECK(text.rfind("step1", 0) == 0);
+    CHECK(text.size() == 4 + 1 + 32 + 6);
+    auto back = decode_address(text);
+    REQUIRE(back.ok());
+    CHECK(*back == a);
+    // Upper case is the same address (BIP-350); mixed case is not.
+    std::string upper = text;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(*decode_address(upper) == a);
+    std::string mixed = text;
+    mixed[0] = 'S';
+    CHECK(decode_address(mixed).status().code() == "bad-address");
+}
+
+TEST_CASE("decode_address rejects wrong checksums, human parts and lengths", "[keys]") {
+    const Address a = testing::addr_of(2);
+    std::string text = encode_address(a);
+    std::string flipped = text;
+    flipped[10] = flipped[10] == 'q' ? 'p' : 'q';
+    CHECK(decode_address(flipped).status().code() == "bad-address");
+    // Same payload under another human part.
+    auto five = *convert_bits(Bytes(a.begin(), a.end()), 8, 5, true);
+    CHECK(decode_address(*bech32m_encode("bc", five)).status().code() == "bad-address");
+    // 19 and 21 bytes.
+    auto short5 = *convert_bits(Bytes(19, 1), 8, 5, true);
+    CHECK(decode_address(*bech32m_encode("step", short5)).status().code() == "bad-address");
+    auto long5 = *convert_bits(Bytes(21, 1), 8, 5, true);
+    CHECK(decode_address(*bech32m_encode("step", long5)).status().code() == "bad-address");
+    CHECK(decode_address("").status().code() == "bad-address");
+}
