@@ -139,7 +139,8 @@ Status update_task_progress(Market& m, const Hash256& task_id) {
             if (u->status() != pb::UNIT_FINAL) all_final = false;
             if (u->status() >= pb::UNIT_CLAIMED && u->status() <= pb::UNIT_OPENED) in_flight = true;
         }
-        if (advancing && all_final && r == task.finalised_rounds())
+        if (r < task.finalised_rounds()) continue;
+        if (advancing && all_final)
             task.set_finalised_rounds(r + 1);
         else
             advancing = false;

@@ -127,7 +127,9 @@ Params make_devnet() {
     p.audit_reveal_window = 2;
     p.open_window = 2;
     p.da_window = 2;
-    p.finality_window = 9;  // < unbonding_delay (10): a bond cannot leave before its unit is final
+    p.finality_window = 9;
+    // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
+    p.pool_rate_per_tflop = 1'000'000'000;  // < unbonding_delay (10): a bond cannot leave before its unit is final
     p.allow_generate = true;
     return p;
 }

@@ -1,0 +1,116 @@
+// A round of a task driven block by block through claim, commit, assignment, audits, opening and
+// finality, with per-party behaviour switches so each scenario changes one thing.
+#pragma once
+
+#include "tests/unit/market/market_sim.h"
+
+namespace step::consensus::market_test {
+
+enum class Verifier { kHonest, kAbsent, kSilentReveal, kLiar, kLazyCopy };
+
+struct RoundPlan {
+    std::vector<Address> solvers;                      // one per unit
+    std::map<Address, Verifier> verifiers;             // default honest
+    std::set<uint32_t> unopened;                       // units whose solver never opens
+    std::map<uint32_t, std::vector<Hash256>> forged;   // unit -> leaves committed instead
+};
+
+struct World {
+    Sim sim;
+    kernels::TaskSpec spec = small_spec();
+    Address owner, miner;
+    std::vector<Address> solvers, verifiers;
+    Hash256 task{};
+
+    // owner 1, solvers 2..3, verifiers 4..6; the task is submitted at the end.
+    explicit World(const kernels::TaskSpec& s = small_spec(), int n_verifiers = 3) : spec(s) {
+        owner = sim.party(1);
+        miner = sim.party(9);
+        sim.mine_to(owner, 1);
+        for (uint8_t i = 2; i <= 3; ++i) {
+            solvers.push_back(sim.party(i));
+            sim.fund_and_bond(solvers.back(), 1, pb::BOND_ROLE_SOLVER, 10 * kCoin);
+        }
+        for (uint8_t i = 4; i < 4 + n_verifiers; ++i) {
+            verifiers.push_back(sim.party(i));
+            sim.fund_and_bond(verifiers.back(), 1, pb::BOND_ROLE_VERIFIER, 20 * kCoin);
+        }
+        task = sim.submit(owner, spec);
+    }
+
+    kernels::TrainState start_of(uint32_t round, const std::vector<UnitWork>& prev) {
+        if (round == 0) return *kernels::init_state(spec);
+        std::vector<kernels::TrainState> finals;
+        for (const auto& w : prev) finals.push_back(w.final_state);
+        return *kernels::mean_states(finals, kernels::Exec{});
+    }
+
+    // Claims and commits every unit of `round` (work computed honestly from `start`, or forged),
+    // returning the honest work and the commit height.
+    std::vector<UnitWork> claim_and_commit(uint32_t round, const kernels::TrainState& start,
+                                           const RoundPlan& plan, uint64_t* commit_height) {
+        std::vector<pb::Transaction> claims;
+        for (uint32_t k = 0; k < spec.units_per_round; ++k)
+            claims.push_back(sim.claim_tx(plan.solvers[k], task, round, k));
+        sim.block(claims);
+        std::vector<UnitWork> work;
+        std::vector<pb::Transaction> commits;
+        for (uint32_t k = 0; k < spec.units_per_round; ++k) {
+            work.push_back(sim.train(spec, task, round, k, start));
+            auto it = plan.forged.find(k);
+            const auto& leaves = it != plan.forged.end() ? it->second : work.back().leaves;
+            commits.push_back(sim.commit_tx(plan.solvers[k], task, round, k, spec, leaves, work.back().last_loss));
+        }
+        sim.block(commits);
+        *commit_height = sim.height();
+        return work;
+    }
+
+    // Runs blocks commit+1 .. commit+FINALITY_WINDOW, every party acting per `plan`.
+    void audit_open_finalise(uint32_t round, uint64_t c, const std::vector<UnitWork>& work,
+                             const RoundPlan& plan) {
+        const UnitWindows w = unit_windows(c, P());
+        while (sim.height() < w.final_at) {
+            const uint64_t h = sim.height() + 1;
+            std::vector<pb::Transaction> txs;
+            for (uint32_t k = 0; k < spec.units_per_round; ++k) {
+                const pb::Unit u = sim.unit(task, round, k);
+                auto forged = plan.forged.find(k);
+                const auto& committed = forged != plan.forged.end() ? forged->second : work[k].leaves;
+                for (const auto& a : u.audits()) {
+                    const Address v = detail::to_address(a.verifier());
+                    auto b = plan.verifiers.count(v) ? plan.verifiers.at(v) : Verifier::kHonest;
+                    if (b == Verifier::kAbsent) continue;
+                    // Honest and silent verifiers replay; the lazy one copies the solver's
+                    // claims; the liar reports garbage.
+                    std::vector<Hash256> digests = Sim::audit_digests(
+                        a, spec, b == Verifier::kLazyCopy ? committed : work[k].leaves);
+                    if (b == Verifier::kLiar) digests.front()[0] ^= 1;
+                    if (h == w.commit_end) txs.push_back(sim.audit_commit_tx(v, task, round, k, digests));
+                    if (h == w.reveal_end && b != Verifier::kSilentReveal)
+                        txs.push_back(sim.audit_reveal_tx(v, task, round, k, digests));
+                }
+                if (h == w.open_end && !plan.unopened.count(k))
+                    txs.push_back(sim.open_tx(plan.solvers[k], task, round, k, committed));
+            }
+            sim.block(txs, miner);
+        }
+    }
+
+    std::vector<UnitWork> run_round(uint32_t round, const kernels::TrainState& start,
+                                    const RoundPlan& plan) {
+        uint64_t c = 0;
+        auto work = claim_and_commit(round, start, plan, &c);
+        audit_open_finalise(round, c, work, plan);
+        return work;
+    }
+};
+
+inline uint64_t ledger_sum(const std::vector<pb::LedgerEntry>& l, const std::string& code) {
+    uint64_t s = 0;
+    for (const auto& e : l)
+        if (e.code() == code) s += e.amount();
+    return s;
+}
+
+}  // namespace step::consensus::market_test
