@@ -11,7 +11,10 @@ namespace step::bench {
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
-    X("digest", "state hashing time and share of step time", kernels_digest)
+    X("digest", "state hashing time and share of step time", kernels_digest) \
+    X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \
+    X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
+    X("stateroot", "state tree update cost per changed key at 1e4 and 1e6 accounts", consensus_stateroot)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)

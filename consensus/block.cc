@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "common/hash.h"
 #include "common/hash_tags.h"
@@ -171,7 +172,8 @@ Status check_header(const pb::BlockHeader& h, const ChainTip& parent, uint64_t n
 }
 
 Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& block,
-                                 const Params& p, const ApplyContext& ctx) {
+                                 const Params& p, const ApplyContext& ctx,
+                                 unsigned verify_threads) {
     const pb::BlockHeader& h = block.header();
     STEP_TRY(check_header(h, ctx.parent, ctx.now, p));
     const size_t size = block.ByteSizeLong();
@@ -192,12 +194,34 @@ Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& bl
     if (!equals(h.tx_root(), merkle_root(ids)))
         return fail(codes::kBadTxRoot, "tx_root does not match the transactions");
 
+    // Signatures are independent of state and of each other: verify them up front in parallel
+    // when asked. The sequential pass below still reports the first failing rule in order.
+    std::vector<uint8_t> sig_valid;
+    const bool parallel = verify_threads > 1 && digests.size() > 1;
+    if (parallel) {
+        sig_valid.assign(digests.size(), 0);
+        auto work = [&](size_t first) {
+            for (size_t i = first; i < digests.size(); i += verify_threads) {
+                const auto& tx = block.transactions(static_cast<int>(i));
+                sig_valid[i] = tx.sender_pubkey().size() == 32 && tx.signature().size() == 64 &&
+                               detail::check_tx_signature(tx, digests[i].sighash).ok();
+            }
+        };
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < verify_threads; ++t) pool.emplace_back(work, t);
+        work(0);
+        for (auto& th : pool) th.join();
+    }
+
     detail::StateCache cache(parent_state);
     uint64_t fees = 0;
     for (size_t i = 0; i < digests.size(); ++i) {
         const auto& tx = block.transactions(static_cast<int>(i));
         Status s = detail::check_tx_fields(tx, p, digests[i].bytes.size());
-        if (s.ok()) s = detail::check_tx_signature(tx, digests[i].sighash);
+        if (s.ok())
+            s = !parallel ? detail::check_tx_signature(tx, digests[i].sighash)
+                : sig_valid[i] ? Status()
+                               : Status::error(codes::kBadSignature, "signature invalid");
         if (s.ok()) s = detail::apply_tx(cache, tx, p, h.height(), &fees);
         if (!s.ok()) return at_tx(i, s);
     }

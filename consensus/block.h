@@ -54,8 +54,12 @@ Status check_header(const pb::BlockHeader& header, const ChainTip& parent, uint6
 
 // The state-transition function. parent_state must be the state after ctx.parent. Returns the
 // writes and their undo, or the first rule broken (a specific code from consensus/errors.h).
+// verify_threads > 1 checks signatures on that many threads before the sequential state pass;
+// the result (including which error is reported) never depends on it. parent_state is only
+// read from the calling thread.
 Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& block,
-                                 const Params& p, const ApplyContext& ctx);
+                                 const Params& p, const ApplyContext& ctx,
+                                 unsigned verify_threads = 1);
 
 struct AssembledBlock {
     pb::Block block;                      // header complete except nonce (0)

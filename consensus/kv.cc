@@ -1,9 +1,15 @@
 #include "consensus/kv.h"
 
+#include <algorithm>
+
 namespace step::consensus {
 
+bool BytesLess::operator()(ByteSpan a, ByteSpan b) const {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
 std::optional<Bytes> MemoryKv::get(ByteSpan key) const {
-    auto it = data_.find(Bytes(key.begin(), key.end()));
+    auto it = data_.find(key);
     if (it == data_.end()) return std::nullopt;
     return it->second;
 }

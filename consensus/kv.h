@@ -21,16 +21,22 @@ public:
 // key -> new value, nullopt = delete. Sorted, so the byte order of a batch is deterministic.
 using KvWrites = std::map<Bytes, std::optional<Bytes>>;
 
+// Byte-wise ordering that also compares against a ByteSpan, so lookups need no key copy.
+struct BytesLess {
+    using is_transparent = void;
+    bool operator()(ByteSpan a, ByteSpan b) const;
+};
+
 // In-memory store: the reference implementation used by tests and benchmarks.
 class MemoryKv final : public KvRead {
 public:
     std::optional<Bytes> get(ByteSpan key) const override;
     void apply(const KvWrites& writes);
     size_t size() const { return data_.size(); }
-    const std::map<Bytes, Bytes>& data() const { return data_; }
+    const std::map<Bytes, Bytes, BytesLess>& data() const { return data_; }
 
 private:
-    std::map<Bytes, Bytes> data_;
+    std::map<Bytes, Bytes, BytesLess> data_;
 };
 
 // A base view with pending writes layered on top (reads see the writes first). The base must

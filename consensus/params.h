@@ -31,7 +31,8 @@ struct Params {
     uint64_t max_block_bytes = 0;
     uint64_t max_block_txs = 0;
     uint64_t max_tx_bytes = 0;
-    uint64_t max_locked_entries = 0;  // unbonding + immature coinbase entries per account
+    uint64_t max_locked_entries = 0;  // unbonding entries per account (coinbase ones are
+                                      // bounded by COINBASE_MATURITY instead)
 
     // --- Fees, issuance, bonds ---
     uint64_t min_fee = 0;

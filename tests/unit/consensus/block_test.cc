@@ -264,3 +264,41 @@ TEST_CASE("Undo data restores the parent state exactly", "[block]") {
     CHECK(c.tip().hash == tip.hash);
     CHECK(*state_tree_root(c.kv()) == tip.state_root);
 }
+
+TEST_CASE("Parallel signature checks give the same result as sequential ones", "[block]") {
+    testing::TestChain c = funded_chain();
+    std::vector<pb::Transaction> txs;
+    for (uint64_t n = 0; n < 9; ++n) txs.push_back(testing::transfer_tx(kAlice, addr_of(3), 1 + n, n, P()));
+    const pb::Block good = c.make_block(txs, kMiner);
+    REQUIRE(good.transactions_size() == 9);
+    const ApplyContext ctx{good.header().timestamp(), c.tip()};
+    auto one = apply_block(c.kv(), good, P(), ctx, 1);
+    REQUIRE(one.ok());
+    for (unsigned threads : {2u, 3u, 16u}) {
+        auto many = apply_block(c.kv(), good, P(), ctx, threads);
+        REQUIRE(many.ok());
+        CHECK(many->writes == one->writes);
+        CHECK(many->state_root == one->state_root);
+    }
+    // A bad signature at tx 6 and a bad nonce at tx 4: the earlier rule wins either way.
+    pb::Block bad = good;
+    bad.mutable_transactions(6)->mutable_transfer()->set_amount(99);
+    *bad.mutable_transactions(4) = testing::transfer_tx(kAlice, addr_of(3), 5, 40, P());
+    const Hash256 root = compute_tx_root(bad);
+    bad.mutable_header()->set_tx_root(root.data(), 32);
+    testing::mine(bad, P());
+    for (unsigned threads : {1u, 4u}) {
+        auto r = apply_block(c.kv(), bad, P(), ctx, threads);
+        CHECK(r.status().code() == codes::kBadNonce);
+        CHECK(r.status().message().rfind("tx 4:", 0) == 0);
+    }
+    *bad.mutable_transactions(4) = good.transactions(4);
+    const Hash256 root2 = compute_tx_root(bad);
+    bad.mutable_header()->set_tx_root(root2.data(), 32);
+    testing::mine(bad, P());
+    for (unsigned threads : {1u, 4u}) {
+        auto r = apply_block(c.kv(), bad, P(), ctx, threads);
+        CHECK(r.status().code() == codes::kBadSignature);
+        CHECK(r.status().message().rfind("tx 6:", 0) == 0);
+    }
+}

@@ -133,3 +133,36 @@ TEST_CASE("The signed bytes are the full bytes without the signature field", "[e
     CHECK(tx_sighash(tx) == tagged_hash(tags::kTxSighash, signed_part));
     CHECK(txid(tx) == tagged_hash(tags::kTxId, full));
 }
+
+TEST_CASE("Mutated bytes never crash the decoders, and what they accept is canonical", "[encoding]") {
+    // A cheap in-test fuzz pass: flip, drop and insert bytes of valid encodings.
+    std::vector<Bytes> seeds;
+    for (const auto& [name, tx] : vector_txs()) seeds.push_back(encode_tx(tx));
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    int accepted = 0;
+    for (int i = 0; i < 20000; ++i) {
+        Bytes b = seeds[next() % seeds.size()];
+        const size_t pos = next() % b.size();
+        switch (next() % 3) {
+            case 0: b[pos] = static_cast<uint8_t>(next()); break;
+            case 1: b.erase(b.begin() + static_cast<std::ptrdiff_t>(pos)); break;
+            default: b.insert(b.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<uint8_t>(next()));
+        }
+        auto d = decode_tx(b);
+        if (d.ok()) {
+            ++accepted;
+            CHECK(encode_tx(*d) == b);
+        } else {
+            const std::string c = d.status().code();  // status() returns a copy
+            CHECK((c == codes::kMalformed || c == codes::kUnknownField ||
+                   c == codes::kNonCanonicalEncoding));
+        }
+    }
+    CHECK(accepted > 0);  // e.g. a changed amount byte is still a canonical transaction
+}
