@@ -20,8 +20,9 @@ inline constexpr char kStateKey[] = "stepchain/state-key";
 inline constexpr char kStateValue[] = "stepchain/state-value";
 inline constexpr char kRandom[] = "stepchain/random";
 inline constexpr char kDataRecord[] = "stepchain/data-record";
+inline constexpr char kAuditCommit[] = "stepchain/audit-commit";
+inline constexpr char kProofCommit[] = "stepchain/proof-commit";
 inline constexpr char kTaskId[] = "stepchain/task-id";
 inline constexpr char kAssignSeed[] = "stepchain/assign-seed";
-inline constexpr char kAuditCommit[] = "stepchain/audit-commit";
 
 }  // namespace step::tags

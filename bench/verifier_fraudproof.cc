@@ -1,0 +1,123 @@
+// step-bench fraudproof: time for a node to check one fraud proof of the example task
+//   (examples/mnist-mlp.toml: mlp{784,256,256,10}, batch 64, its leaf interval) on the CPU
+//   reference with one thread, i.e. check_fraud_proof end to end: Merkle proofs, the pre-state's
+//   leaf, the L-step replay and the result's leaf. Data: the 500-digit fixture, and that fixture
+//   tiled to 7,996 records (the real training set's size, so a segment's 3,200 batch rows are
+//   all distinct records, as on real data) without needing the network.
+// Options: --spec PATH (default examples/mnist-mlp.toml), --data PATH (default
+//   tests/fixtures/mnist-train-500.rec), --runs N (default 5); paths relative to the working
+//   directory (run from the repository root).
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "bench/bench_json.h"
+#include "common/hash.h"
+#include "common/merkle.h"
+#include "kernels/data.h"
+#include "kernels/simd.h"
+#include "kernels/spec.h"
+#include "kernels/state.h"
+#include "verifier/fraud_proof.h"
+#include "verifier/whistle.h"
+
+namespace step::bench {
+
+namespace {
+
+using namespace step::kernels;
+using namespace step::verifier;
+using Clock = std::chrono::steady_clock;
+
+std::string str_option(const std::vector<std::string>& args, const std::string& name,
+                       const std::string& dflt) {
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == name) return args[i + 1];
+    return dflt;
+}
+
+int fail(const Status& s) {
+    std::fprintf(stderr, "step-bench fraudproof: %s\n", s.to_string().c_str());
+    return 1;
+}
+
+// Checks a proof of leaf 1 (pre-state G_0, so no long training is needed to build it) of a trace
+// whose leaf 1 is wrong, `runs` times; returns the check times in ms.
+Result<std::vector<double>> time_checks(const TaskSpec& spec, const Dataset& data, int runs,
+                                        uint64_t& proof_bytes, uint64_t& bound_bytes) {
+    Exec ex{nullptr, detect_simd()};
+    auto shape = trace_shape(spec);
+    if (!shape.ok()) return shape.status();
+    UnitRef unit{sha256(as_bytes("bench-task")), 0, 0};
+    auto g0 = init_state(spec);
+    if (!g0.ok()) return g0.status();
+    std::vector<Hash256> leaves;
+    leaves.push_back(trace_leaf(unit, 0, *g0, ex));
+    for (uint32_t i = 1; i <= shape->last_leaf; ++i)
+        leaves.push_back(sha256(as_bytes("forged leaf " + std::to_string(i))));
+    auto proof = build_segment_proof(spec, data, unit, leaves, 1, *g0);
+    if (!proof.ok()) return proof.status();
+    FraudCheckContext ctx;
+    ctx.unit = unit;
+    ctx.dataset_root = dataset_root(data);
+    ctx.dataset_count = data.count();
+    ctx.trace_root = merkle_root(leaves);
+    ctx.leaf_count = shape->leaf_count();
+    proof_bytes = proof->wire_size();
+    auto bound = max_fraud_proof_bytes(spec, data.count());
+    bound_bytes = bound.ok() ? *bound : 0;
+    std::vector<double> ms;
+    for (int r = 0; r < runs; ++r) {
+        auto t0 = Clock::now();
+        auto v = check_fraud_proof(spec, ctx, *proof);
+        double dt = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (!v.ok()) return v.status();
+        if (!v->fraud) return Status::error("bench", "forged leaf 1 not proven wrong");
+        ms.push_back(dt);
+    }
+    return ms;
+}
+
+}  // namespace
+
+int verifier_fraudproof(const std::vector<std::string>& args) {
+    auto spec = load_task_spec(str_option(args, "--spec", "examples/mnist-mlp.toml"));
+    if (!spec.ok()) return fail(spec.status());
+    auto fmt = record_format(spec->data_format);
+    if (!fmt.ok()) return fail(fmt.status());
+    auto fixture = load_records(str_option(args, "--data", "tests/fixtures/mnist-train-500.rec"), *fmt);
+    if (!fixture.ok()) return fail(fixture.status());
+    int runs = std::max(1, std::stoi(str_option(args, "--runs", "5")));
+
+    Dataset tiled{*fmt, {}};
+    const uint64_t mnist_train = 7996;
+    while (tiled.count() < mnist_train) {
+        uint64_t take = std::min<uint64_t>(fixture->count(), mnist_train - tiled.count());
+        tiled.bytes.insert(tiled.bytes.end(), fixture->bytes.begin(),
+                           fixture->bytes.begin() + static_cast<std::ptrdiff_t>(take * fmt->record_bytes));
+    }
+    std::string shape = spec->model.text() + " batch " + std::to_string(spec->batch) + " L=" +
+                        std::to_string(spec->leaf_interval) + ", 1 thread, simd=" +
+                        simd_name(detect_simd());
+    struct Case {
+        const char* suffix;
+        const Dataset* data;
+    };
+    for (Case c : {Case{"", &tiled}, Case{"_fixture500", &*fixture}}) {
+        uint64_t bytes = 0, bound = 0;
+        auto ms = time_checks(*spec, *c.data, runs, bytes, bound);
+        if (!ms.ok()) return fail(ms.status());
+        std::sort(ms->begin(), ms->end());
+        std::string note = shape + ", " + std::to_string(c.data->count()) + " records, median of " +
+                           std::to_string(runs);
+        emit({std::string("fraudproof_check") + c.suffix, (*ms)[ms->size() / 2], "ms", "", 0, note});
+        emit({std::string("fraudproof_bytes") + c.suffix, static_cast<double>(bytes), "bytes", "",
+              0, "wire size of the checked proof"});
+        emit({std::string("fraudproof_max_bytes") + c.suffix, static_cast<double>(bound), "bytes",
+              "", 0, "max_fraud_proof_bytes bound for the spec"});
+    }
+    return 0;
+}
+
+}  // namespace step::bench

@@ -1,0 +1,104 @@
+#include "verifier/proofs.h"
+
+#include <algorithm>
+
+#include "common/hash.h"
+#include "common/hash_tags.h"
+#include "common/merkle.h"
+#include "kernels/data.h"
+
+namespace step::verifier {
+
+MerkleTree::MerkleTree(const std::vector<Hash256>& leaves) : count_(leaves.size()) {
+    // Pairing level by level and lifting an odd last node unchanged gives exactly the RFC 6962
+    // shape (split at the largest power of two below n) that common/merkle.h builds recursively.
+    std::vector<Hash256> level(leaves.size());
+    for (size_t i = 0; i < leaves.size(); ++i) level[i] = merkle_leaf_hash(leaves[i]);
+    levels_.push_back(std::move(level));
+    while (levels_.back().size() > 1) {
+        const auto& below = levels_.back();
+        std::vector<Hash256> up;
+        up.reserve((below.size() + 1) / 2);
+        for (size_t i = 0; i + 1 < below.size(); i += 2)
+            up.push_back(merkle_node_hash(below[i], below[i + 1]));
+        if (below.size() % 2) up.push_back(below.back());
+        levels_.push_back(std::move(up));
+    }
+}
+
+Hash256 MerkleTree::root() const {
+    if (count_ == 0) return merkle_root({});
+    return levels_.back()[0];
+}
+
+std::vector<Hash256> MerkleTree::proof(size_t index) const {
+    std::vector<Hash256> out;
+    if (index >= count_) return out;
+    for (size_t d = 0; d + 1 < levels_.size(); ++d) {
+        const auto& level = levels_[d];
+        size_t sibling = index ^ 1;
+        // A lifted odd node has no sibling at this level.
+        if (sibling < level.size()) out.push_back(level[sibling]);
+        index /= 2;
+    }
+    return out;
+}
+
+uint32_t merkle_path_max(uint64_t count) {
+    uint32_t depth = 0;
+    while ((uint64_t{1} << depth) < count) ++depth;
+    return depth;
+}
+
+LeafProof make_leaf_proof(const std::vector<Hash256>& leaves, uint32_t index) {
+    LeafProof p;
+    p.index = index;
+    if (index < leaves.size()) {
+        p.leaf = leaves[index];
+        p.path = merkle_proof(leaves, index);
+    }
+    return p;
+}
+
+bool verify_leaf_proof(const Hash256& trace_root, uint32_t leaf_count, const LeafProof& p) {
+    return merkle_verify(trace_root, leaf_count, p.index, p.leaf, p.path);
+}
+
+bool verify_record_proof(const Hash256& dataset_root, uint64_t record_count,
+                         const RecordProof& p) {
+    return merkle_verify(dataset_root, record_count, p.index, kernels::record_hash(p.record),
+                         p.path);
+}
+
+Result<ChunkProof> make_chunk_proof(ByteSpan blob, uint64_t index) {
+    size_t chunks = blob_chunk_count(blob.size());
+    if (index >= chunks)
+        return Status::error("bad-chunk-index", "chunk " + std::to_string(index) + " of a blob of " +
+                                                    std::to_string(chunks) + " chunks");
+    auto hashes = blob_chunk_hashes(blob);
+    ChunkProof p;
+    p.blob_size = blob.size();
+    p.index = index;
+    size_t at = index * kChunkBytes;
+    size_t len = std::min(kChunkBytes, blob.size() - at);
+    p.chunk.assign(blob.begin() + at, blob.begin() + at + len);
+    p.chunks_root = merkle_root(hashes);
+    p.path = merkle_proof(hashes, index);
+    return p;
+}
+
+bool verify_chunk_proof(const Hash256& blob_root, const ChunkProof& p) {
+    uint64_t chunks = blob_chunk_count(p.blob_size);
+    if (p.index >= chunks) return false;
+    uint64_t want_len =
+        p.index + 1 < chunks ? kChunkBytes : p.blob_size - p.index * kChunkBytes;
+    if (p.chunk.size() != want_len) return false;
+    if (!merkle_verify(p.chunks_root, chunks, p.index, blob_chunk_hash(p.chunk), p.path))
+        return false;
+    Bytes pre;
+    append_u64le(pre, p.blob_size);
+    pre.insert(pre.end(), p.chunks_root.begin(), p.chunks_root.end());
+    return tagged_hash(tags::kBlobRoot, pre) == blob_root;
+}
+
+}  // namespace step::verifier
