@@ -7,15 +7,26 @@
 #include "common/merkle.h"
 #include "consensus/errors.h"
 #include "consensus/task_spec.h"
+#include "verifier/audit.h"
 
 namespace step::consensus {
 
-Hash256 audit_commitment(ByteSpan salt, const Address& verifier,
-                         const std::vector<Hash256>& digests) {
-    Bytes b(salt.begin(), salt.end());
-    b.insert(b.end(), verifier.begin(), verifier.end());
-    for (const auto& d : digests) b.insert(b.end(), d.begin(), d.end());
-    return tagged_hash(tags::kAuditCommit, b);
+Bytes audit_commitments(const Hash256& salt, const Address& verifier,
+                        const std::vector<uint32_t>& sampled, uint64_t leaves_per_checkpoint,
+                        const std::vector<Hash256>& digests) {
+    Bytes out;
+    size_t at = 0;
+    for (uint32_t s : sampled) {
+        const uint64_t c = ((s - 1) / leaves_per_checkpoint) * leaves_per_checkpoint;
+        const size_t count = static_cast<size_t>(s - c);
+        if (at + count > digests.size()) return {};
+        const std::vector<Hash256> part(digests.begin() + static_cast<std::ptrdiff_t>(at),
+                                        digests.begin() + static_cast<std::ptrdiff_t>(at + count));
+        at += count;
+        const Hash256 h = verifier::audit_commitment(salt, verifier, s, part);
+        out.insert(out.end(), h.begin(), h.end());
+    }
+    return out;
 }
 
 std::vector<uint32_t> audit_digest_leaves(const std::vector<uint32_t>& sampled,
@@ -223,7 +234,8 @@ Status audit_commit(Market& m, const pb::Transaction& tx, const Address& sender)
     pb::Audit* a = find_audit(u, sender);
     if (!a) return fail(codes::kNotAssigned, "sender is not assigned to this unit");
     if (!a->commitment().empty()) return fail(codes::kDuplicateAudit, "already committed");
-    if (!is32(tx.audit_commit().commitment())) return fail(codes::kBadReveal, "commitment must be 32 bytes");
+    if (tx.audit_commit().commitment().size() != 32 * static_cast<size_t>(a->leaves_size()))
+        return fail(codes::kBadReveal, "commitment must be 32 bytes per sampled leaf");
     a->set_commitment(tx.audit_commit().commitment());
     m.put_unit(c->key, u);
     return Status();
@@ -252,9 +264,11 @@ Status audit_reveal(Market& m, const pb::Transaction& tx, const Address& sender)
         if (!is32(d)) return fail(codes::kBadReveal, "digest must be 32 bytes");
         digests.push_back(to_hash(d));
     }
-    if (ar.salt().size() > 64) return fail(codes::kBadReveal, "salt over 64 bytes");
-    const Hash256 h = audit_commitment(as_bytes(ar.salt()), sender, digests);
-    if (str(h) != a->commitment()) return fail(codes::kBadReveal, "reveal does not match the commitment");
+    if (!is32(ar.salt())) return fail(codes::kBadReveal, "salt must be 32 bytes");
+    const Bytes h = audit_commitments(to_hash(ar.salt()), sender,
+                                      {a->leaves().begin(), a->leaves().end()}, cp, digests);
+    if (std::string(h.begin(), h.end()) != a->commitment())
+        return fail(codes::kBadReveal, "reveal does not match the commitment");
     a->set_revealed(true);
     a->set_salt(ar.salt());
     *a->mutable_digests() = ar.digests();

@@ -16,10 +16,13 @@
 
 namespace step::consensus {
 
-// The audit commitment a verifier posts: H_audit-commit(salt || verifier || digests...), the
-// digests being, for each sampled leaf s ascending, the leaves c+1..s where c is the last
-// checkpoint leaf strictly before s.
-Hash256 audit_commitment(ByteSpan salt, const Address& verifier, const std::vector<Hash256>& digests);
+// The AuditCommit commitment: for each sampled leaf s ascending, the verifier's per-leaf
+// commitment verifier::audit_commitment(salt, verifier, s, digests of leaves (c, s]) with c the
+// last checkpoint leaf strictly before s; the Q commitments concatenated (32*Q bytes). The
+// reveal carries the 32-byte salt and all digests in the same order.
+Bytes audit_commitments(const Hash256& salt, const Address& verifier,
+                        const std::vector<uint32_t>& sampled, uint64_t leaves_per_checkpoint,
+                        const std::vector<Hash256>& digests);
 // Leaf indices whose digests an audit of `sampled` reveals, in order.
 std::vector<uint32_t> audit_digest_leaves(const std::vector<uint32_t>& sampled,
                                           uint64_t leaves_per_checkpoint);

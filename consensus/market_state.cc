@@ -77,7 +77,7 @@ Bytes task_ledger_key(const Hash256& id) {
     return k;
 }
 
-Result<SupplyReport> supply_report(const std::map<Bytes, Bytes>& state) {
+Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& state) {
     SupplyReport r;
     for (const auto& [k, v] : state) {
         if (k.empty()) continue;
@@ -135,7 +135,7 @@ Result<SupplyReport> supply_report(const std::map<Bytes, Bytes>& state) {
     return r;
 }
 
-Status check_supply(const std::map<Bytes, Bytes>& state) {
+Status check_supply(const std::map<Bytes, Bytes, BytesLess>& state) {
     auto r = supply_report(state);
     if (!r.ok()) return r.status();
     if (r->burned > r->minted || r->total() != r->minted - r->burned)

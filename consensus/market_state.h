@@ -19,6 +19,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "consensus/keys.h"
+#include "consensus/kv.h"
 #include "consensus/params.h"
 #include "consensus/proto/market.pb.h"
 #include "consensus/state_cache.h"
@@ -61,8 +62,8 @@ struct SupplyReport {
     unsigned __int128 total() const { return accounts + escrow + unit_bonds + other_bonds + pool; }
 };
 // Sums the whole state. The invariant: total() == minted - burned. "supply-mismatch" if not.
-Result<SupplyReport> supply_report(const std::map<Bytes, Bytes>& state);
-Status check_supply(const std::map<Bytes, Bytes>& state);
+Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& state);
+Status check_supply(const std::map<Bytes, Bytes, BytesLess>& state);
 
 namespace detail {
 

@@ -19,6 +19,7 @@
 #include "kernels/data.h"
 #include "kernels/run.h"
 #include "kernels/state.h"
+#include "verifier/trace.h"
 #include "tests/unit/consensus/test_chain.h"
 
 namespace step::consensus::market_test {
@@ -176,17 +177,11 @@ public:
     // Honest training of unit k of round r from `start`.
     UnitWork train(const kernels::TaskSpec& s, const Hash256& task, uint32_t round, uint32_t k,
                    const kernels::TrainState& start) {
-        kernels::RunOptions opt;
-        opt.until_step = start.step + s.steps_per_unit;
-        opt.leaf_interval = s.leaf_interval;
-        opt.task_id = task;
-        opt.round = round;
-        opt.unit = k;
-        opt.units = s.units_per_round;
-        auto r = kernels::run_training(*backend_, kernels::Exec{}, s, fixture(), start, opt);
+        auto r = verifier::build_trace(*backend_, kernels::Exec{}, s, fixture(),
+                                       verifier::UnitRef{task, round, k}, start);
         REQUIRE(r.ok());
         REQUIRE(r->leaves.size() == s.steps_per_unit / s.leaf_interval + 1);
-        return {r->final_state, r->leaves, r->losses.back()};
+        return {r->final_state, r->leaves, 0.25f + static_cast<float>(round * 2 + k)};
     }
 
     pb::Transaction commit_tx(const Address& solver, const Hash256& task, uint32_t r, uint32_t k,
@@ -230,17 +225,21 @@ public:
 
     pb::Transaction audit_commit_tx(const Address& v, const Hash256& task, uint32_t r, uint32_t k,
                                     const std::vector<Hash256>& digests) {
-        const Bytes salt = salt_of(v);
-        const Hash256 c = audit_commitment(salt, v, digests);
+        const pb::Unit u = unit(task, r, k);
+        std::vector<uint32_t> sampled;
+        for (const auto& a : u.audits())
+            if (detail::to_address(a.verifier()) == v) sampled.assign(a.leaves().begin(), a.leaves().end());
+        const Task_ t_ = task_of(task);
+        const Bytes c = audit_commitments(salt_of(v), v, sampled, t_.cp, digests);
         return tx(v, [&](auto& t) {
             *t.mutable_audit_commit()->mutable_unit() = ref(task, r, k);
-            t.mutable_audit_commit()->set_commitment(c.data(), 32);
+            t.mutable_audit_commit()->set_commitment(c.data(), c.size());
         });
     }
 
     pb::Transaction audit_reveal_tx(const Address& v, const Hash256& task, uint32_t r, uint32_t k,
                                     const std::vector<Hash256>& digests) {
-        const Bytes salt = salt_of(v);
+        const Hash256 salt = salt_of(v);
         return tx(v, [&](auto& t) {
             auto* a = t.mutable_audit_reveal();
             *a->mutable_unit() = ref(task, r, k);
@@ -249,10 +248,18 @@ public:
         });
     }
 
-    static Bytes salt_of(const Address& v) {
-        Bytes s(v.begin(), v.end());
-        s.push_back(0x5a);
+    static Hash256 salt_of(const Address& v) {
+        Hash256 s{};
+        std::copy(v.begin(), v.end(), s.begin());
+        s[31] = 0x5a;
         return s;
+    }
+    struct Task_ {
+        uint64_t cp;
+    };
+    Task_ task_of(const Hash256& id) {
+        const pb::Task t = task(id);
+        return {t.spec().checkpoint_interval() / t.spec().leaf_interval()};
     }
 
 private:
