@@ -85,7 +85,7 @@ inline constexpr char kUnknownBlob[] = "unknown-blob";
 inline constexpr char kDuplicateChallenge[] = "duplicate-challenge";
 inline constexpr char kUnknownChallenge[] = "unknown-challenge";
 inline constexpr char kBadChunkProof[] = "bad-chunk-proof";
-inline constexpr char kSelfAudit[] = "self-audit";
+inline constexpr char kBadProof[] = "bad-proof";  // proof leaf differs from the payload's
 
 // State storage (a value under a state key does not parse: the store is corrupt)
 inline constexpr char kCorruptState[] = "corrupt-state";

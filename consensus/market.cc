@@ -50,30 +50,18 @@ UnitWindows unit_windows(uint64_t c, const Params& p) {
 }
 
 namespace detail {
-namespace {
-
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
-
-bool is32(const std::string& s) { return s.size() == 32; }
-
-struct UnitCtx {
-    Hash256 task_id{};
-    pb::Task task;
-    uint32_t round = 0, index = 0;
-    Bytes key;
-    pb::Unit unit;
-};
 
 Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref) {
     UnitCtx c;
     c.task_id = to_hash(ref.task_id());
     auto t = m.task(c.task_id);
     if (!t.ok()) return t.status();
-    if (!*t) return fail(codes::kUnknownTask, "no task " + to_hex(c.task_id));
+    if (!*t) return Status::error(codes::kUnknownTask, "no task " + to_hex(c.task_id));
     c.task = **t;
     if (ref.round() >= c.task.rounds() || ref.unit() >= c.task.spec().units_per_round())
-        return fail(codes::kBadUnitRef, "round " + std::to_string(ref.round()) + " unit " +
-                                            std::to_string(ref.unit()) + " out of range");
+        return Status::error(codes::kBadUnitRef, "round " + std::to_string(ref.round()) +
+                                                     " unit " + std::to_string(ref.unit()) +
+                                                     " out of range");
     c.round = ref.round();
     c.index = ref.unit();
     c.key = unit_key(c.task_id, c.round, c.index);
@@ -82,6 +70,12 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref) {
     c.unit = *u;
     return c;
 }
+
+namespace {
+
+Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+
+bool is32(const std::string& s) { return s.size() == 32; }
 
 uint64_t leaves_of(const pb::Task& t) { return t.spec().steps_per_unit() / t.spec().leaf_interval(); }
 uint64_t checkpoint_count(const pb::Task& t) {
@@ -337,7 +331,7 @@ uint64_t market_payload_amount(const pb::Transaction& tx, const Params& p) {
     }
 }
 
-Status check_market_fields(const pb::Transaction& tx, const Params&) {
+Status check_market_fields(const pb::Transaction& tx, const Params& p) {
     auto ref_ok = [](const pb::UnitRef& r) { return r.task_id().size() == 32; };
     switch (tx.payload_case()) {
         case pb::Transaction::kSubmitTask:
@@ -355,6 +349,13 @@ Status check_market_fields(const pb::Transaction& tx, const Params&) {
             return ref_ok(tx.audit_reveal().unit()) ? Status() : fail(codes::kBadUnitRef, "task id must be 32 bytes");
         case pb::Transaction::kOpenTrace:
             return ref_ok(tx.open_trace().unit()) ? Status() : fail(codes::kBadUnitRef, "task id must be 32 bytes");
+        case pb::Transaction::kProofCommit:
+            return is32(tx.proof_commit().commitment()) ? Status() : fail(codes::kBadProof, "commitment must be 32 bytes");
+        case pb::Transaction::kFraudProof:
+            if (!ref_ok(tx.fraud_proof().unit())) return fail(codes::kBadUnitRef, "task id must be 32 bytes");
+            if (tx.fraud_proof().proof().size() > p.max_proof_bytes)
+                return fail(codes::kProofTooLarge, "proof over MAX_PROOF_BYTES");
+            return Status();
         default:
             return fail(codes::kPayloadNotActive, "payload not active yet");
     }
@@ -371,6 +372,8 @@ Status apply_market_tx(StateCache& cache, const pb::Transaction& tx, const Param
         case pb::Transaction::kAuditCommit: return audit_commit(m, tx, sender);
         case pb::Transaction::kAuditReveal: return audit_reveal(m, tx, sender);
         case pb::Transaction::kOpenTrace: return open_trace(m, tx, sender);
+        case pb::Transaction::kProofCommit: return proof_commit(m, tx, sender);
+        case pb::Transaction::kFraudProof: return fraud_proof(m, tx, sender);
         default: return fail(codes::kPayloadNotActive, "payload not active yet");
     }
 }

@@ -47,6 +47,22 @@ Status market_end_block(StateCache& cache, uint64_t height, const Hash256& prev_
 // Records a verifier bond in the verifier index (called by the Bond rule).
 Status note_verifier_bond(StateCache& cache, const Address& a);
 
+struct UnitCtx {
+    Hash256 task_id{};
+    pb::Task task;
+    uint32_t round = 0, index = 0;
+    Bytes key;
+    pb::Unit unit;
+};
+// Loads a unit and its task ("unknown-task", "bad-unit-ref").
+Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
+
+// Fraud proofs (market_fraud.cc).
+Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
+Status fraud_proof(Market& m, const pb::Transaction& tx, const Address& sender);
+// Pays a whistle reward whose contest window ends now.
+Status process_award(Market& m, const Bytes& unit_key);
+
 // Settlement steps shared by the tx rules and the block-end rules (market_settle.cc).
 Status process_unit_deadlines(Market& m, const Bytes& unit_key, const Hash256& prev_hash);
 // Unit back to open: bond handling is the caller's; `code`/`why` go to the ledger.

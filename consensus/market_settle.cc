@@ -161,6 +161,7 @@ Status update_task_progress(Market& m, const Hash256& task_id) {
 Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_hash) {
     if (key.size() != 41) return Status::error(codes::kCorruptState, "deadline list: bad unit key");
     const KeyParts kp = parse_unit_key(key);
+    STEP_TRY(process_award(m, key));
     auto t = m.task(kp.task);
     if (!t.ok()) return t.status();
     if (!*t) return Status::error(codes::kCorruptState, "deadline for a missing task");
@@ -216,6 +217,7 @@ Status market_end_block(StateCache& cache, uint64_t height, const Hash256& prev_
     if (!keys.ok()) return keys.status();
     for (const Bytes& k : *keys) STEP_TRY(process_unit_deadlines(m, k, prev_hash));
     m.clear_deadlines(height);
+    *cache.raw(block_flops_key()) = std::nullopt;  // per-block replay budget starts afresh
     return Status();
 }
 

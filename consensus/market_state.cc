@@ -26,6 +26,15 @@ Status overflow(const char* what) {
     return Status::error(codes::kAmountOverflow, std::string(what) + " overflows u64");
 }
 
+// Reserve first: gcc 12 warns (-Warray-bounds) on inserting into a 1-byte brace-built vector.
+Bytes prefixed(uint8_t tag, ByteSpan rest) {
+    Bytes k;
+    k.reserve(1 + rest.size() + 8);
+    k.push_back(tag);
+    k.insert(k.end(), rest.begin(), rest.end());
+    return k;
+}
+
 }  // namespace
 
 bool is_market_key(ByteSpan key) {
@@ -38,6 +47,8 @@ bool is_market_key(ByteSpan key) {
         case 'L': return key.size() == 21;
         case 'P': return key.size() == 33;
         case 'C': return key.size() == 41;
+        case 'W': return key.size() == 42;
+        case 'F': return key.size() == 1;
         default: return false;
     }
 }
@@ -49,33 +60,39 @@ Hash256 task_id_for(const Address& owner, uint64_t nonce) {
 }
 
 Bytes task_key(const Hash256& id) {
-    Bytes k{'T'};
-    k.insert(k.end(), id.begin(), id.end());
+    Bytes k = prefixed('T', ByteSpan(id.data(), id.size()));
     return k;
 }
 Bytes unit_key(const Hash256& id, uint32_t round, uint32_t unit) {
-    Bytes k{'U'};
-    k.insert(k.end(), id.begin(), id.end());
+    Bytes k = prefixed('U', ByteSpan(id.data(), id.size()));
     put_be(k, round, 4);
     put_be(k, unit, 4);
     return k;
 }
 Bytes deadline_key(uint64_t height) {
-    Bytes k{'D'};
+    Bytes k = prefixed('D', {});
     put_be(k, height, 8);
     return k;
 }
 Bytes verifier_index_key() { return Bytes{'V'}; }
 Bytes account_ledger_key(const Address& a) {
-    Bytes k{'L'};
-    k.insert(k.end(), a.begin(), a.end());
+    Bytes k = prefixed('L', ByteSpan(a.data(), a.size()));
     return k;
 }
 Bytes task_ledger_key(const Hash256& id) {
-    Bytes k{'M'};
-    k.insert(k.end(), id.begin(), id.end());
+    Bytes k = prefixed('M', ByteSpan(id.data(), id.size()));
     return k;
 }
+
+Bytes proof_commit_key(ByteSpan c) {
+    Bytes k = prefixed('P', ByteSpan(c.data(), c.size()));
+    return k;
+}
+Bytes award_key(const Bytes& unit_key) {
+    Bytes k = prefixed('W', ByteSpan(unit_key.data(), unit_key.size()));
+    return k;
+}
+Bytes block_flops_key() { return Bytes{'F'}; }
 
 Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& state) {
     SupplyReport r;
@@ -120,6 +137,13 @@ Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& stat
                 auto c = decode<pb::ProofCommitment>(v, "proof commitment");
                 if (!c.ok()) return c.status();
                 r.other_bonds += c->bond();
+                break;
+            }
+            case 'W': {
+                if (k.size() != 42) break;
+                auto c = decode<pb::WhistleAward>(v, "whistle award");
+                if (!c.ok()) return c.status();
+                r.other_bonds += c->amount();
                 break;
             }
             case 'C': {

@@ -10,6 +10,9 @@
 //   'M' || task_id(32)                         -> pb::Ledger (that task's ledger)
 //   'P' || commitment(32)                      -> pb::ProofCommitment
 //   'C' || blob_root(32) || u64be chunk        -> pb::DataChallengeState
+//   'W' || unit key(41)                        -> pb::WhistleAward
+//   'F'                                        -> u64 replay FLOPs of the current block (deleted
+//                                                 at block end: never stored)
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,16 @@ inline constexpr char kAuditExcused[] = "audit-excused";
 inline constexpr char kClaimTimeout[] = "claim-timeout";
 inline constexpr char kTraceNotOpened[] = "trace-not-opened";
 inline constexpr char kUnitReset[] = "unit-reset";
+inline constexpr char kFraudProven[] = "fraud-proven";
+inline constexpr char kDependantReset[] = "fraud-dependant-reset";
+inline constexpr char kDependantFlops[] = "fraud-dependant-flops";
+inline constexpr char kDependantAuditFee[] = "fraud-dependant-audit-fee";
+inline constexpr char kWhistleReward[] = "fraud-whistle-reward";
+inline constexpr char kFraudBurn[] = "fraud-bond-burned";
+inline constexpr char kLazyVerifier[] = "lazy-verifier";
+inline constexpr char kProofBondReturned[] = "proof-bond-returned";
+inline constexpr char kProofFailedBurn[] = "proof-failed-burned";
+inline constexpr char kProofFailedToSolver[] = "proof-failed-to-solver";
 }  // namespace reasons
 
 bool is_market_key(ByteSpan key);
@@ -53,6 +66,9 @@ Bytes deadline_key(uint64_t height);
 Bytes verifier_index_key();
 Bytes account_ledger_key(const Address& a);
 Bytes task_ledger_key(const Hash256& id);
+Bytes proof_commit_key(ByteSpan commitment);
+Bytes award_key(const Bytes& unit_key);
+Bytes block_flops_key();
 
 // Every base unit held outside balances, bonds and locks: escrows, unit bonds, proof and
 // data-challenge bonds, and the pool. check_supply's other half.

@@ -63,6 +63,7 @@ void set_windows(Params& p, uint64_t unit) {
     p.audit_reveal_window = 12 * unit;
     p.open_window = 12 * unit;
     p.da_window = 12 * unit;
+    p.proof_contest_window = 6 * unit;
     p.finality_window = p.assign_delay + p.audit_commit_window + p.audit_reveal_window +
                         p.open_window + 48 * unit;
 }
@@ -127,6 +128,7 @@ Params make_devnet() {
     p.audit_reveal_window = 2;
     p.open_window = 2;
     p.da_window = 2;
+    p.proof_contest_window = 2;
     p.finality_window = 9;
     // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
     p.pool_rate_per_tflop = 1'000'000'000;  // < unbonding_delay (10): a bond cannot leave before its unit is final

@@ -71,6 +71,8 @@ struct Params {
     uint64_t lazy_slash = 0;           // verifier that agreed with a proven-wrong leaf
     uint64_t da_bond = 0;              // DA_BOND
     uint64_t da_window = 0;            // DA_WINDOW
+    uint64_t proof_contest_window = 0;  // a whistle reward waits this long for an earlier
+                                        // commitment of the same proof (copy protection)
 };
 
 const Params& mainnet_params();

@@ -132,8 +132,8 @@ TEST_CASE("Market payloads: malformed refs rejected, later payloads not yet acti
         {[](auto& t) { t.mutable_audit_commit()->set_commitment(std::string(2, 'c')); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_audit_reveal()->set_salt(std::string(2, 's')); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_open_trace()->add_leaves(std::string(2, 'l')); }, codes::kBadUnitRef},
-        {[](auto& t) { t.mutable_proof_commit()->set_commitment(std::string(2, 'c')); }, codes::kPayloadNotActive},
-        {[](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); }, codes::kPayloadNotActive},
+        {[](auto& t) { t.mutable_proof_commit()->set_commitment(std::string(2, 'c')); }, codes::kBadProof},
+        {[](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); }, codes::kPayloadNotActive},
         {[](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); }, codes::kPayloadNotActive},
     };
