@@ -91,6 +91,7 @@ public:
     Sim() : chain_(P()), backend_(kernels::make_cpu_backend(kernels::Exec{})) {}
 
     testing::TestChain& chain() { return chain_; }
+    kernels::Backend& backend() { return *backend_; }
     const MemoryKv& kv() const { return chain_.kv(); }
     uint64_t height() const { return chain_.tip().height; }
 
@@ -176,9 +177,10 @@ public:
 
     // Honest training of unit k of round r from `start`.
     UnitWork train(const kernels::TaskSpec& s, const Hash256& task, uint32_t round, uint32_t k,
-                   const kernels::TrainState& start) {
+                   const kernels::TrainState& start,
+                   const std::optional<verifier::TraceFault>& fault = std::nullopt) {
         auto r = verifier::build_trace(*backend_, kernels::Exec{}, s, fixture(),
-                                       verifier::UnitRef{task, round, k}, start);
+                                       verifier::UnitRef{task, round, k}, start, fault);
         REQUIRE(r.ok());
         REQUIRE(r->leaves.size() == s.steps_per_unit / s.leaf_interval + 1);
         return {r->final_state, r->leaves, 0.25f + static_cast<float>(round * 2 + k)};

@@ -66,35 +66,63 @@ struct World {
         return work;
     }
 
-    // Runs blocks commit+1 .. commit+FINALITY_WINDOW, every party acting per `plan`.
-    void audit_open_finalise(uint32_t round, uint64_t c, const std::vector<UnitWork>& work,
-                             const RoundPlan& plan) {
-        const UnitWindows w = unit_windows(c, P());
-        while (sim.height() < w.final_at) {
+    // A round in flight: its commit height, the leaves each unit committed, the true leaves.
+    struct Active {
+        uint32_t round = 0;
+        uint64_t commit = 0;
+        std::vector<std::vector<Hash256>> committed, honest;
+        RoundPlan plan;
+    };
+    Active active(uint32_t round, uint64_t c, const std::vector<UnitWork>& work, const RoundPlan& plan) {
+        Active a{round, c, {}, {}, plan};
+        for (uint32_t k = 0; k < work.size(); ++k) {
+            a.honest.push_back(work[k].leaves);
+            auto f = plan.forged.find(k);
+            a.committed.push_back(f != plan.forged.end() ? f->second : work[k].leaves);
+        }
+        return a;
+    }
+
+    // The audit and open transactions every party of `a` sends in the block at height h.
+    void act(const Active& ar, uint64_t h, std::vector<pb::Transaction>& txs) {
+        const UnitWindows w = unit_windows(ar.commit, P());
+        for (uint32_t k = 0; k < ar.committed.size(); ++k) {
+            const pb::Unit u = sim.unit(task, ar.round, k);
+            if (u.commit_height() != ar.commit) continue;  // reset since
+            for (const auto& a : u.audits()) {
+                const Address v = detail::to_address(a.verifier());
+                auto b = ar.plan.verifiers.count(v) ? ar.plan.verifiers.at(v) : Verifier::kHonest;
+                if (b == Verifier::kAbsent) continue;
+                // Honest and silent verifiers replay; the lazy one copies the solver's claims
+                // (here: it is handed the committed leaves); the liar reports garbage.
+                std::vector<Hash256> digests = Sim::audit_digests(
+                    a, spec, b == Verifier::kLazyCopy ? ar.committed[k] : ar.honest[k]);
+                if (b == Verifier::kLiar) digests.front()[0] ^= 1;
+                if (h == w.commit_end) txs.push_back(sim.audit_commit_tx(v, task, ar.round, k, digests));
+                if (h == w.reveal_end && b != Verifier::kSilentReveal)
+                    txs.push_back(sim.audit_reveal_tx(v, task, ar.round, k, digests));
+            }
+            if (h == w.open_end && !ar.plan.unopened.count(k))
+                txs.push_back(sim.open_tx(ar.plan.solvers[k], task, ar.round, k, ar.committed[k]));
+        }
+    }
+
+    // Mines blocks up to `until`, every party of every active round acting; `extra(h, txs)` adds
+    // scenario transactions.
+    void drive(uint64_t until, const std::vector<Active>& rounds,
+               const std::function<void(uint64_t, std::vector<pb::Transaction>&)>& extra = {}) {
+        while (sim.height() < until) {
             const uint64_t h = sim.height() + 1;
             std::vector<pb::Transaction> txs;
-            for (uint32_t k = 0; k < spec.units_per_round; ++k) {
-                const pb::Unit u = sim.unit(task, round, k);
-                auto forged = plan.forged.find(k);
-                const auto& committed = forged != plan.forged.end() ? forged->second : work[k].leaves;
-                for (const auto& a : u.audits()) {
-                    const Address v = detail::to_address(a.verifier());
-                    auto b = plan.verifiers.count(v) ? plan.verifiers.at(v) : Verifier::kHonest;
-                    if (b == Verifier::kAbsent) continue;
-                    // Honest and silent verifiers replay; the lazy one copies the solver's
-                    // claims; the liar reports garbage.
-                    std::vector<Hash256> digests = Sim::audit_digests(
-                        a, spec, b == Verifier::kLazyCopy ? committed : work[k].leaves);
-                    if (b == Verifier::kLiar) digests.front()[0] ^= 1;
-                    if (h == w.commit_end) txs.push_back(sim.audit_commit_tx(v, task, round, k, digests));
-                    if (h == w.reveal_end && b != Verifier::kSilentReveal)
-                        txs.push_back(sim.audit_reveal_tx(v, task, round, k, digests));
-                }
-                if (h == w.open_end && !plan.unopened.count(k))
-                    txs.push_back(sim.open_tx(plan.solvers[k], task, round, k, committed));
-            }
+            for (const auto& ar : rounds) act(ar, h, txs);
+            if (extra) extra(h, txs);
             sim.block(txs, miner);
         }
+    }
+
+    void audit_open_finalise(uint32_t round, uint64_t c, const std::vector<UnitWork>& work,
+                             const RoundPlan& plan) {
+        drive(unit_windows(c, P()).final_at, {active(round, c, work, plan)});
     }
 
     std::vector<UnitWork> run_round(uint32_t round, const kernels::TrainState& start,
