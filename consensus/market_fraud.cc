@@ -69,7 +69,7 @@ Status settle_fraud(Market& m, UnitCtx& c, const Address& prover, uint32_t leaf,
                 STEP_TRY(pay_from_bond(m, left, ds, flops_pay(c.task, p), dc, reasons::kDependantFlops,
                                        "paid: dependant reset by " + at));
             for (const auto& a : d.audits())
-                if (a.revealed())
+                if (a.revealed() && !a.settled())  // not already paid at OpenTrace
                     STEP_TRY(pay_from_bond(m, left, to_address(a.verifier()), c.task.audit_fee(), dc,
                                            reasons::kDependantAuditFee, "paid: audit of a reset dependant"));
             auto acct = m.cache().account(ds);

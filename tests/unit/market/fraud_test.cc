@@ -95,6 +95,7 @@ TEST_CASE("Corrupt segment: assigned verifier disagrees, proves fraud, dependant
     const AccountState b_before = sim.account(B), p_before = sim.account(prover);
     const AccountState a_before = sim.account(A);
     const uint64_t burned_before = sim.totals().burned;
+    const uint64_t p_audit_before = ledger_sum(sim.ledger(prover), reasons::kAuditFee);
     w.drive(win.open_end + 1, {a0, a1}, [&](uint64_t, auto& txs) { txs.push_back(proof_commit_tx(sim, prover, wrong.proof)); });
     CHECK(sim.account(prover).balance == p_before.balance - P().proof_bond - P().min_fee);
     w.drive(win.open_end + 2, {a0, a1}, [&](uint64_t, auto& txs) {
@@ -109,9 +110,13 @@ TEST_CASE("Corrupt segment: assigned verifier disagrees, proves fraud, dependant
     CHECK(sim.unit(w.task, 1, 1).status() == pb::UNIT_OPEN);
     // Settlement in PROTOCOL.md's order.
     const uint64_t bond = w.spec.unit_bond;
-    // Both dependants committed and their four audits revealed: FLOPs and audit fees first.
+    // Both dependants committed, opened in the proof's block (their agreeing audits paid from
+    // escrow then); the bond pays their FLOPs and any audit not yet paid.
     const uint64_t dep_fees = ledger_sum(sim.task_ledger(w.task), reasons::kDependantAuditFee);
-    CHECK(dep_fees == 4 * sim.task(w.task).audit_fee());
+    const uint64_t opened_fees = ledger_sum(sim.task_ledger(w.task), reasons::kAuditFee);
+    // (unit (0,0)'s 2 agreeing audits + the dependants' 4; the disagreeing 2 earn nothing)
+    CHECK(dep_fees == 0);
+    CHECK(opened_fees == 6 * sim.task(w.task).audit_fee());
     const uint64_t dep = 2 * flops_pay(w, sim) + dep_fees;
     const uint64_t rest = bond - dep;
     const uint64_t whistle = rest * P().whistle_share_bps / 10'000;
@@ -125,7 +130,8 @@ TEST_CASE("Corrupt segment: assigned verifier disagrees, proves fraud, dependant
         if (e.code() == reasons::kFraudProven) found = e.reason() == "slashed: fraud at leaf 2";
     CHECK(found);
     // Proof bond back, reward held for the contest window (plus any dependant audit fees).
-    const uint64_t p_fees = ledger_sum(sim.ledger(prover), reasons::kDependantAuditFee);
+    const uint64_t p_fees = ledger_sum(sim.ledger(prover), reasons::kDependantAuditFee) +
+                            ledger_sum(sim.ledger(prover), reasons::kAuditFee) - p_audit_before;
     CHECK(sim.account(prover).balance == p_before.balance - 2 * P().min_fee + p_fees);
     w.drive(sim.height() + P().proof_contest_window, {});
     CHECK(sim.account(prover).balance == p_before.balance - 2 * P().min_fee + p_fees + whistle);
