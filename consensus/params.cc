@@ -120,7 +120,7 @@ Params make_devnet() {
     p.max_future_drift_s = 2 * 3600;
     p.halving_interval = 10'000;  // constant subsidy through the first 10,000 blocks
     p.coinbase_maturity = 0;      // rewards spendable at once
-    p.unbonding_delay = 10;
+    p.unbonding_delay = 20;  // exceeds every market window below
     // Short windows so tests and local runs settle within tens of blocks.
     p.claim_timeout = 6;
     p.assign_delay = 1;
@@ -129,9 +129,9 @@ Params make_devnet() {
     p.open_window = 2;
     p.da_window = 2;
     p.proof_contest_window = 2;
-    p.finality_window = 9;
+    p.finality_window = 12;  // 5 blocks after the open window for fraud proofs; < unbonding_delay
     // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
-    p.pool_rate_per_tflop = 1'000'000'000;  // < unbonding_delay (10): a bond cannot leave before its unit is final
+    p.pool_rate_per_tflop = 1'000'000'000;
     p.allow_generate = true;
     return p;
 }

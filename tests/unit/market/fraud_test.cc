@@ -1,43 +1,7 @@
-#include "verifier/fraud_proof.h"
-#include "verifier/whistle.h"
 #include "tests/unit/market/scenario.h"
 
 namespace step::consensus::market_test {
 namespace {
-
-const verifier::TraceFault kFault{3, 5, 20};  // after step 3: leaves 2..4 wrong
-
-pb::Transaction proof_commit_tx(Sim& sim, const Address& prover, const verifier::FraudProof& p) {
-    const Hash256 c = verifier::fraud_proof_commitment(p, ByteSpan(prover.data(), prover.size()));
-    return sim.tx(prover, [&](auto& t) { t.mutable_proof_commit()->set_commitment(c.data(), 32); });
-}
-
-pb::Transaction fraud_tx(Sim& sim, const Address& prover, const Hash256& task, uint32_t r,
-                         uint32_t k, const verifier::FraudProof& p) {
-    const Bytes b = verifier::encode_fraud_proof(p);
-    return sim.tx(prover, [&](auto& t) {
-        *t.mutable_fraud_proof()->mutable_unit() = ref(task, r, k);
-        t.mutable_fraud_proof()->set_leaf_index(p.leaf);
-        t.mutable_fraud_proof()->set_proof(b.data(), b.size());
-    });
-}
-
-// The first wrong leaf of an opened trace and its proof, as any whistleblower finds it.
-verifier::WrongLeaf find_fraud(World& w, uint32_t r, uint32_t k,
-                               const std::vector<kernels::TrainState>& prev_finals = {}) {
-    const pb::Unit u = w.sim.unit(w.task, r, k);
-    std::vector<Hash256> leaves;
-    for (const auto& l : u.leaves()) leaves.push_back(detail::to_hash(l));
-    auto f = verifier::find_first_wrong_leaf(w.sim.backend(), kernels::Exec{}, w.spec, fixture(),
-                                             verifier::UnitRef{w.task, r, k}, leaves, prev_finals);
-    REQUIRE(f.ok());
-    REQUIRE(f->has_value());
-    return **f;
-}
-
-uint64_t flops_pay(const World& w, Sim& sim) {
-    return sim.task(w.task).unit_flops() * P().pool_rate_per_tflop / 1'000'000'000'000ull;
-}
 
 }  // namespace
 
@@ -105,7 +69,7 @@ TEST_CASE("Corrupt segment: assigned verifier disagrees, proves fraud, dependant
     // The corrupt unit and both dependants are open again; the honest sibling went final.
     CHECK(sim.unit(w.task, 0, 1).status() == pb::UNIT_OPEN);
     CHECK(sim.unit(w.task, 0, 1).resets() == 1);
-    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_OPENED);  // the honest sibling is untouched
     CHECK(sim.unit(w.task, 1, 0).status() == pb::UNIT_OPEN);
     CHECK(sim.unit(w.task, 1, 1).status() == pb::UNIT_OPEN);
     // Settlement in PROTOCOL.md's order.

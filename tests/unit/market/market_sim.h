@@ -84,6 +84,7 @@ struct UnitWork {
     kernels::TrainState final_state;
     std::vector<Hash256> leaves;  // 0..n
     float last_loss = 0;
+    std::vector<verifier::Checkpoint> checkpoints;
 };
 
 class Sim {
@@ -129,6 +130,8 @@ public:
         auto s = check_transaction_against(kv(), t, P(), height() + 1);
         return s.ok() ? "" : s.code();
     }
+
+    void clear_queue() { queued_.clear(); }
 
     void check_invariant() {
         Status s = check_supply(kv().data());
@@ -183,7 +186,7 @@ public:
                                        verifier::UnitRef{task, round, k}, start, fault);
         REQUIRE(r.ok());
         REQUIRE(r->leaves.size() == s.steps_per_unit / s.leaf_interval + 1);
-        return {r->final_state, r->leaves, 0.25f + static_cast<float>(round * 2 + k)};
+        return {r->final_state, r->leaves, 0.25f + static_cast<float>(round * 2 + k), r->checkpoints};
     }
 
     pb::Transaction commit_tx(const Address& solver, const Hash256& task, uint32_t r, uint32_t k,

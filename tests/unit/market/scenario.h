@@ -3,6 +3,8 @@
 #pragma once
 
 #include "tests/unit/market/market_sim.h"
+#include "verifier/fraud_proof.h"
+#include "verifier/whistle.h"
 
 namespace step::consensus::market_test {
 
@@ -33,7 +35,7 @@ struct World {
         }
         for (uint8_t i = 4; i < 4 + n_verifiers; ++i) {
             verifiers.push_back(sim.party(i));
-            sim.fund_and_bond(verifiers.back(), 1, pb::BOND_ROLE_VERIFIER, 20 * kCoin);
+            sim.fund_and_bond(verifiers.back(), 2, pb::BOND_ROLE_VERIFIER, 20 * kCoin);
         }
         task = sim.submit(owner, spec);
     }
@@ -139,6 +141,62 @@ inline uint64_t ledger_sum(const std::vector<pb::LedgerEntry>& l, const std::str
     for (const auto& e : l)
         if (e.code() == code) s += e.amount();
     return s;
+}
+
+inline const verifier::TraceFault kFault{3, 5, 20};  // after step 3: leaves 2..4 wrong
+
+inline pb::Transaction proof_commit_tx(Sim& sim, const Address& prover, const verifier::FraudProof& p) {
+    const Hash256 c = verifier::fraud_proof_commitment(p, ByteSpan(prover.data(), prover.size()));
+    return sim.tx(prover, [&](auto& t) { t.mutable_proof_commit()->set_commitment(c.data(), 32); });
+}
+
+inline pb::Transaction fraud_tx(Sim& sim, const Address& prover, const Hash256& task, uint32_t r,
+                         uint32_t k, const verifier::FraudProof& p) {
+    const Bytes b = verifier::encode_fraud_proof(p);
+    return sim.tx(prover, [&](auto& t) {
+        *t.mutable_fraud_proof()->mutable_unit() = ref(task, r, k);
+        t.mutable_fraud_proof()->set_leaf_index(p.leaf);
+        t.mutable_fraud_proof()->set_proof(b.data(), b.size());
+    });
+}
+
+// The first wrong leaf of an opened trace and its proof, as any whistleblower finds it.
+inline verifier::WrongLeaf find_fraud(World& w, uint32_t r, uint32_t k,
+                               const std::vector<kernels::TrainState>& prev_finals = {}) {
+    const pb::Unit u = w.sim.unit(w.task, r, k);
+    std::vector<Hash256> leaves;
+    for (const auto& l : u.leaves()) leaves.push_back(detail::to_hash(l));
+    auto f = verifier::find_first_wrong_leaf(w.sim.backend(), kernels::Exec{}, w.spec, fixture(),
+                                             verifier::UnitRef{w.task, r, k}, leaves, prev_finals);
+    REQUIRE(f.ok());
+    REQUIRE(f->has_value());
+    return **f;
+}
+
+inline uint64_t flops_pay(const World& w, Sim& sim) {
+    return sim.task(w.task).unit_flops() * P().pool_rate_per_tflop / 1'000'000'000'000ull;
+}
+
+// Round 0 with unit 1 committed from a corrupt trace (kFault); `plan` sets verifier behaviour.
+struct ForgedRound {
+    UnitWork h0, h1, bad;
+    uint64_t commit = 0;
+    World::Active active;
+};
+inline ForgedRound forged_round0(World& w, RoundPlan plan) {
+    ForgedRound f;
+    plan.solvers = w.solvers;
+    const auto start = w.start_of(0, {});
+    w.sim.block({w.sim.claim_tx(w.solvers[0], w.task, 0, 0), w.sim.claim_tx(w.solvers[1], w.task, 0, 1)});
+    f.h0 = w.sim.train(w.spec, w.task, 0, 0, start);
+    f.h1 = w.sim.train(w.spec, w.task, 0, 1, start);
+    f.bad = w.sim.train(w.spec, w.task, 0, 1, start, kFault);
+    plan.forged[1] = f.bad.leaves;
+    w.sim.block({w.sim.commit_tx(w.solvers[0], w.task, 0, 0, w.spec, f.h0.leaves),
+                 w.sim.commit_tx(w.solvers[1], w.task, 0, 1, w.spec, f.bad.leaves)});
+    f.commit = w.sim.height();
+    f.active = w.active(0, f.commit, {f.h0, f.h1}, plan);
+    return f;
 }
 
 }  // namespace step::consensus::market_test
