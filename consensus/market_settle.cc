@@ -176,7 +176,7 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     if (u.status() == pb::UNIT_CLAIMED && h == u.claim_height() + p.claim_timeout) {
         STEP_TRY(slash_solver(m, kp, u, reasons::kClaimTimeout, "claim not committed within CLAIM_TIMEOUT"));
         m.put_unit(key, u);
-        return Status();
+        return update_task_progress(m, kp.task);  // a cancelled task may now close
     }
     if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     const UnitWindows w = unit_windows(u.commit_height(), p);

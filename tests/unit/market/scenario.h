@@ -161,16 +161,22 @@ inline pb::Transaction fraud_tx(Sim& sim, const Address& prover, const Hash256& 
 }
 
 // The first wrong leaf of an opened trace and its proof, as any whistleblower finds it.
-inline verifier::WrongLeaf find_fraud(World& w, uint32_t r, uint32_t k,
-                               const std::vector<kernels::TrainState>& prev_finals = {}) {
-    const pb::Unit u = w.sim.unit(w.task, r, k);
-    std::vector<Hash256> leaves;
-    for (const auto& l : u.leaves()) leaves.push_back(detail::to_hash(l));
+inline verifier::WrongLeaf find_fraud_in(World& w, uint32_t r, uint32_t k,
+                                         const std::vector<Hash256>& leaves,
+                                         const std::vector<kernels::TrainState>& prev_finals = {}) {
     auto f = verifier::find_first_wrong_leaf(w.sim.backend(), kernels::Exec{}, w.spec, fixture(),
                                              verifier::UnitRef{w.task, r, k}, leaves, prev_finals);
     REQUIRE(f.ok());
     REQUIRE(f->has_value());
     return **f;
+}
+
+inline verifier::WrongLeaf find_fraud(World& w, uint32_t r, uint32_t k,
+                                      const std::vector<kernels::TrainState>& prev_finals = {}) {
+    const pb::Unit u = w.sim.unit(w.task, r, k);
+    std::vector<Hash256> leaves;
+    for (const auto& l : u.leaves()) leaves.push_back(detail::to_hash(l));
+    return find_fraud_in(w, r, k, leaves, prev_finals);
 }
 
 inline uint64_t flops_pay(const World& w, Sim& sim) {
