@@ -356,6 +356,13 @@ Status check_market_fields(const pb::Transaction& tx, const Params& p) {
             if (tx.fraud_proof().proof().size() > p.max_proof_bytes)
                 return fail(codes::kProofTooLarge, "proof over MAX_PROOF_BYTES");
             return Status();
+        case pb::Transaction::kDataChallenge:
+            return ref_ok(tx.data_challenge().unit()) ? Status() : fail(codes::kBadUnitRef, "task id must be 32 bytes");
+        case pb::Transaction::kDataResponse:
+            if (!ref_ok(tx.data_response().unit())) return fail(codes::kBadUnitRef, "task id must be 32 bytes");
+            if (tx.data_response().chunk().size() > kChunkBytes)
+                return fail(codes::kBadChunkProof, "chunk over CHUNK_BYTES");
+            return Status();
         default:
             return fail(codes::kPayloadNotActive, "payload not active yet");
     }
@@ -374,6 +381,8 @@ Status apply_market_tx(StateCache& cache, const pb::Transaction& tx, const Param
         case pb::Transaction::kOpenTrace: return open_trace(m, tx, sender);
         case pb::Transaction::kProofCommit: return proof_commit(m, tx, sender);
         case pb::Transaction::kFraudProof: return fraud_proof(m, tx, sender);
+        case pb::Transaction::kDataChallenge: return data_challenge(m, tx, sender);
+        case pb::Transaction::kDataResponse: return data_response(m, tx, sender);
         default: return fail(codes::kPayloadNotActive, "payload not active yet");
     }
 }

@@ -60,6 +60,13 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
 // Fraud proofs (market_fraud.cc).
 Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
 Status fraud_proof(Market& m, const pb::Transaction& tx, const Address& sender);
+// Data availability (market_data.cc).
+Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
+Status data_response(Market& m, const pb::Transaction& tx, const Address& sender);
+// Sets *withheld when a challenge on the unit expires unanswered at this height.
+Status process_challenges(Market& m, const Bytes& unit_key, pb::Unit& u, bool* withheld);
+// Returns every pending challenge's bond to its challenger and forgets them (unit reset).
+Status release_challenges(Market& m, pb::Unit& u);
 // Pays a whistle reward whose contest window ends now.
 Status process_award(Market& m, const Bytes& unit_key);
 

@@ -114,6 +114,7 @@ Status reset_unit(Market& m, const Hash256& task_id, uint32_t round, uint32_t un
     auto t = m.task(task_id);
     if (!t.ok()) return t.status();
     const bool closed = *t && ((*t)->cancelled() || (*t)->done());
+    STEP_TRY(release_challenges(m, u));
     const uint32_t resets = u.resets() + 1;
     u = pb::Unit();
     u.set_resets(resets);
@@ -179,6 +180,19 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
         return update_task_progress(m, kp.task);  // a cancelled task may now close
     }
     if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
+    bool withheld = false;
+    STEP_TRY(process_challenges(m, key, u, &withheld));
+    if (withheld) {
+        // The solver withheld a checkpoint: slashed; its verifiers are excused (their audits
+        // vanish with the reset, unslashed).
+        for (const auto& a : u.audits())
+            if (!a.settled())
+                STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit, "excuse", 0,
+                                  reasons::kAuditExcused, "excused: the checkpoint was withheld"));
+        STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "checkpoint withheld past DA_WINDOW"));
+        m.put_unit(key, u);
+        return Status();
+    }
     const UnitWindows w = unit_windows(u.commit_height(), p);
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
     if (h == w.reveal_end) {

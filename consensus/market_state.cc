@@ -46,7 +46,7 @@ bool is_market_key(ByteSpan key) {
         case 'V': return key.size() == 1;
         case 'L': return key.size() == 21;
         case 'P': return key.size() == 33;
-        case 'C': return key.size() == 41;
+        case 'C': return key.size() == 54;
         case 'W': return key.size() == 42;
         case 'F': return key.size() == 1;
         default: return false;
@@ -93,6 +93,12 @@ Bytes award_key(const Bytes& unit_key) {
     return k;
 }
 Bytes block_flops_key() { return Bytes{'F'}; }
+Bytes challenge_key(const Bytes& unit_key, uint32_t leaf, uint64_t chunk) {
+    Bytes k = prefixed('C', ByteSpan(unit_key.data(), unit_key.size()));
+    put_be(k, leaf, 4);
+    put_be(k, chunk, 8);
+    return k;
+}
 
 Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& state) {
     SupplyReport r;
@@ -147,7 +153,7 @@ Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& stat
                 break;
             }
             case 'C': {
-                if (k.size() != 41) break;
+                if (k.size() != 54) break;
                 auto c = decode<pb::DataChallengeState>(v, "data challenge");
                 if (!c.ok()) return c.status();
                 r.other_bonds += c->bond();

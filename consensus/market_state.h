@@ -9,7 +9,7 @@
 //   'L' || address(20)                         -> pb::Ledger (that account's market ledger)
 //   'M' || task_id(32)                         -> pb::Ledger (that task's ledger)
 //   'P' || commitment(32)                      -> pb::ProofCommitment
-//   'C' || blob_root(32) || u64be chunk        -> pb::DataChallengeState
+//   'C' || unit key(41) || u32be leaf || u64be chunk -> pb::DataChallengeState
 //   'W' || unit key(41)                        -> pb::WhistleAward
 //   'F'                                        -> u64 replay FLOPs of the current block (deleted
 //                                                 at block end: never stored)
@@ -56,6 +56,9 @@ inline constexpr char kLazyVerifier[] = "lazy-verifier";
 inline constexpr char kProofBondReturned[] = "proof-bond-returned";
 inline constexpr char kProofFailedBurn[] = "proof-failed-burned";
 inline constexpr char kProofFailedToSolver[] = "proof-failed-to-solver";
+inline constexpr char kDataWithheld[] = "data-withheld";
+inline constexpr char kChallengeAnswered[] = "data-challenge-answered";
+inline constexpr char kChallengeRefund[] = "data-challenge-refund";
 }  // namespace reasons
 
 bool is_market_key(ByteSpan key);
@@ -69,6 +72,7 @@ Bytes task_ledger_key(const Hash256& id);
 Bytes proof_commit_key(ByteSpan commitment);
 Bytes award_key(const Bytes& unit_key);
 Bytes block_flops_key();
+Bytes challenge_key(const Bytes& unit_key, uint32_t leaf, uint64_t chunk);
 
 // Every base unit held outside balances, bonds and locks: escrows, unit bonds, proof and
 // data-challenge bonds, and the pool. check_supply's other half.

@@ -122,7 +122,7 @@ TEST_CASE("Bond and unbond need a known role and a non-zero amount", "[tx]") {
     CHECK(check_transaction(t, P()).code() == codes::kAmountOverflow);  // fee + amount
 }
 
-TEST_CASE("Market payloads: malformed refs rejected, later payloads not yet active", "[tx]") {
+TEST_CASE("Market payloads with malformed fields are rejected statelessly", "[tx]") {
     using Setter = std::function<void(pb::Transaction&)>;
     const std::vector<std::pair<Setter, const char*>> cases = {
         {[](auto& t) { t.mutable_submit_task()->set_budget(0); }, codes::kZeroAmount},
@@ -134,8 +134,8 @@ TEST_CASE("Market payloads: malformed refs rejected, later payloads not yet acti
         {[](auto& t) { t.mutable_open_trace()->add_leaves(std::string(2, 'l')); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_proof_commit()->set_commitment(std::string(2, 'c')); }, codes::kBadProof},
         {[](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); }, codes::kBadUnitRef},
-        {[](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); }, codes::kPayloadNotActive},
-        {[](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); }, codes::kPayloadNotActive},
+        {[](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); }, codes::kBadUnitRef},
     };
     for (auto& [set, code] : cases) {
         pb::Transaction t = testing::base_tx(0, P().min_fee, P());
