@@ -10,10 +10,10 @@ U256 mask_bits(unsigned bits) { return (U256(1) << bits) - U256(1); }
 // mainnet.
 void set_limits(Params& p) {
     // A fraud proof (PROTOCOL.md section 3) travels inside a block and may take half of it
-    // (MAX_PROOF_BYTES <= MAX_BLOCK_BYTES / 2). The reference MLP with Adam state is ~3.3 MB, so
-    // 8 MiB blocks hold its proof plus the records; at BLOCK_TIME 60 s that is <= 140 KB/s of
-    // sustained relay, fine for home links.
-    p.max_block_bytes = 8u << 20;
+    // (MAX_PROOF_BYTES <= MAX_BLOCK_BYTES / 2). The example task's worst proof (mlp{784,256,256,
+    // 10}, SGD state 2.15 MB, L*B = 3,200 records of 785 bytes each with a 13-deep path) is
+    // ~6.1 MB, so 16 MiB blocks; at BLOCK_TIME 60 s that is <= 280 KB/s of sustained relay.
+    p.max_block_bytes = 16u << 20;
     // Bounds the per-block signature work: 10,000 Ed25519 verifications take ~0.5-1 s on one
     // core (see step-bench sigverify), well under every BLOCK_TIME.
     p.max_block_txs = 10'000;
@@ -30,14 +30,16 @@ void set_limits(Params& p) {
     p.initial_subsidy = 50 * kCoin;
     p.miner_share_bps = 5'000;  // half to hash miners, half to the useful-work pool
 
-    // Market limits (same on every network). A segment must replay on one core within about a
-    // second: the reference CPU kernels run ~2-4 GFLOP/s single-threaded on subnormal-heavy data
-    // (PROTOCOL.md section 5), so 2 * 10^9 FLOPs. MAX_BLOCK_PROOF_FLOPS allows 4 such replays.
-    p.max_segment_flops = 2'000'000'000;
+    // Market limits (same on every network). A segment must replay on one core within a few
+    // seconds even on subnormal-heavy data (PROTOCOL.md section 5): 8 * 10^9 FLOPs, twice the
+    // example task's segment (mlp{784,256,256,10}, B = 64, L = 50: ~4.0 * 10^9).
+    // MAX_BLOCK_PROOF_FLOPS allows 4 such replays a block.
+    p.max_segment_flops = 8'000'000'000;
     p.max_block_proof_flops = 4 * p.max_segment_flops;
     // Half a proof: a proof carries a state (pre-state) plus L*B records and their proofs.
     p.max_proof_bytes = p.max_block_bytes / 2;
-    p.max_state_bytes = p.max_proof_bytes / 2;
+    // The state must leave room in a proof for the segment's records and paths.
+    p.max_state_bytes = p.max_proof_bytes / 4 * 3;  // 3 MiB: the example SGD state is 2.15 MB
     p.max_task_units = 4'096;
     p.max_audit_leaves = 256;
     p.safety = 2;

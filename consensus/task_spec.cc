@@ -7,6 +7,7 @@
 #include "consensus/errors.h"
 #include "kernels/data.h"
 #include "kernels/model.h"
+#include "verifier/fraud_proof.h"
 
 namespace step::consensus {
 namespace {
@@ -188,6 +189,9 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
     const uint64_t leaf0_proof =
         mul_sat(s.units_per_round, add_sat(c.state_bytes + kFrame, leaf_proof));
     c.proof_bytes = std::max(segment_proof, leaf0_proof) + 256;  // + refs and framing
+    // The verifier's own bound for its wire encoding, when it is larger.
+    if (auto vb = verifier::max_fraud_proof_bytes(s, m.data_count()); vb.ok())
+        c.proof_bytes = std::max(c.proof_bytes, add_sat(*vb, 256));
     if (c.proof_bytes > p.max_proof_bytes)
         return fail(codes::kSpecProofBytes, "worst-case fraud proof is " +
                                                 std::to_string(c.proof_bytes) + " bytes > MAX_PROOF_BYTES");

@@ -92,7 +92,7 @@ TEST_CASE("Every spec rejection has its own code", "[market]") {
     tight = P();
     tight.max_proof_bytes = 60'000;
     CHECK(code_of(ok, small_spec().budget, small_spec().unit_bond, tight) == codes::kSpecProofBytes);
-    CHECK(with([](auto& m) { m.set_model_dims(1, 100000); }) == codes::kSpecSegmentFlops);
+    CHECK(with([](auto& m) { m.set_model_dims(1, 400000); }) == codes::kSpecSegmentFlops);
 
     // Money: budget below one base unit per unit; the deterrence inequality in u128.
     CHECK(code_of(ok, 3) == codes::kSpecBudget);
@@ -123,6 +123,27 @@ TEST_CASE("Every network's market parameters respect the protocol's orderings", 
         CHECK(p->pipeline_depth >= 1);
         CHECK(p->proof_contest_window >= 1);
     }
+}
+
+}  // namespace step::consensus::market_test
+
+namespace step::consensus::market_test {
+
+TEST_CASE("The example task's size fits the limits; its bond is checked by deterrence", "[market]") {
+    auto s = kernels::load_task_spec(std::string(STEP_SOURCE_DIR) + "/examples/mnist-mlp.toml");
+    REQUIRE(s.ok());
+    const pb::TaskSpec m = spec_to_proto(*s, Hash256{}, 7'996);
+    for (const Params* p : {&mainnet_params(), &testnet_params(), &devnet_params()}) {
+        auto c = validate_market_spec(m, s->budget, UINT64_MAX / 16, *p);
+        INFO(p->network << ": " << (c.ok() ? "" : c.status().to_string()));
+        REQUIRE(c.ok());
+        CHECK(c->segment_flops <= p->max_segment_flops);
+        CHECK(c->proof_bytes <= p->max_proof_bytes);
+    }
+    // Its bond (100 STEP) is below the deterrence bound for V*Q = 12 audits of n = 50 leaves
+    // with a 1,000 STEP unit pay: the chain refuses it as written.
+    auto as_written = validate_market_spec(m, s->budget, s->unit_bond, mainnet_params());
+    CHECK(as_written.status().code() == codes::kSpecDeterrence);
 }
 
 }  // namespace step::consensus::market_test
