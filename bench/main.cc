@@ -10,6 +10,9 @@ namespace step::bench {
 
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
+    X("node_connect", "block template, apply_block and synced connect, blocks/s and txs/s", node_connect) \
+    X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
+    X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step) \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
     X("digest", "state hashing time and share of step time", kernels_digest) \
     X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \

@@ -118,6 +118,10 @@ std::unique_ptr<Backend> make_cpu_backend(const Exec& ex);
 // A backend by name: "cpu" always; "cuda" only in builds with STEP_HAVE_CUDA (error
 // "backend-unavailable" otherwise); anything else is "unknown-backend".
 Result<std::unique_ptr<Backend>> make_backend(std::string_view name, const Exec& ex);
+// The CUDA twin (kernels/cuda/cuda_backend.h, STEP_HAVE_CUDA builds only) provides
+//   Result<std::unique_ptr<Backend>> make_cuda_backend(const Exec& ex);
+// returning an error (e.g. "no-device") when no GPU is usable.
+
 // The names this build can make, e.g. {"cpu"} or {"cpu", "cuda"}.
 std::vector<std::string> backend_names();
 

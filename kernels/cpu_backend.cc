@@ -7,6 +7,7 @@
 #include "kernels/backend.h"
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "kernels/ops_fast.h"  // vectorised twins of the hottest ops, bitwise equal
 
 #if defined(STEP_HAVE_CUDA)
 #include "kernels/cuda/cuda_backend.h"
@@ -53,14 +54,14 @@ public:
     }
 
     void bias_add(const float* x, const float* b, float* y, int rows, int cols) override {
-        ops::bias_add(ex_, x, b, y, rows, cols);
+        fast::bias_add(ex_, x, b, y, rows, cols);
     }
     void bias_grad(const float* dy, float* db, int rows, int cols) override {
-        ops::bias_grad(ex_, dy, db, rows, cols);
+        fast::bias_grad(ex_, dy, db, rows, cols);
     }
-    void relu_fwd(const float* x, float* y, size_t n) override { ops::relu_fwd(ex_, x, y, n); }
+    void relu_fwd(const float* x, float* y, size_t n) override { fast::relu_fwd(ex_, x, y, n); }
     void relu_bwd(const float* x, const float* dy, float* dx, size_t n) override {
-        ops::relu_bwd(ex_, x, dy, dx, n);
+        fast::relu_bwd(ex_, x, dy, dx, n);
     }
     void gelu_fwd(const float* x, float* y, size_t n) override { ops::gelu_fwd(ex_, x, y, n); }
     void gelu_bwd(const float* x, const float* dy, float* dx, size_t n) override {
@@ -96,11 +97,11 @@ public:
     }
     void sgd_momentum(float* p, const float* g, float* buf, size_t n, float lr, float momentum,
                       float wd) override {
-        ops::sgd_momentum(ex_, p, g, buf, n, lr, momentum, wd);
+        fast::sgd_momentum(ex_, p, g, buf, n, lr, momentum, wd);
     }
     void adamw(float* p, const float* g, float* m, float* v, size_t n, float lr, float beta1,
                float beta2, float eps, float wd, float b1t, float b2t) override {
-        ops::adamw(ex_, p, g, m, v, n, lr, beta1, beta2, eps, wd, b1t, b2t);
+        fast::adamw(ex_, p, g, m, v, n, lr, beta1, beta2, eps, wd, b1t, b2t);
     }
     void add_inplace(float* acc, const float* x, size_t n) override {
         ops::add_inplace(ex_, acc, x, n);

@@ -58,6 +58,11 @@ bool reveal_agrees(const TraceShape& shape, uint32_t sampled, const std::vector<
     return true;
 }
 
+bool audit_window_contains(const TraceShape& shape, uint32_t sampled, uint32_t leaf) {
+    if (sampled == 0 || sampled > shape.last_leaf) return false;
+    return shape.checkpoint_before(sampled) < leaf && leaf <= sampled;
+}
+
 AuditDecision decide_audit(const AuditWork& work, const std::vector<Hash256>& opened_leaves) {
     AuditDecision d;
     for (uint32_t i = 0; i < work.digests.size(); ++i) {

@@ -55,6 +55,13 @@ Result<AuditWork> run_audit(kernels::Backend& backend, const kernels::Exec& ex,
 bool reveal_agrees(const TraceShape& shape, uint32_t sampled, const std::vector<Hash256>& digests,
                    const std::vector<Hash256>& opened_leaves);
 
+// Whether the audit of `sampled` revealed a digest for `leaf` (c(sampled) < leaf <= sampled).
+// When fraud is proven at `leaf`, a verifier whose reveal agreed with the opened trace and whose
+// window holds `leaf` revealed the wrong digest: it replayed from a checkpoint before the wrong
+// segment, so it did not do the work (slashable). A window after `leaf` starts from a checkpoint
+// the fraud already spoiled, so agreeing there is honest.
+bool audit_window_contains(const TraceShape& shape, uint32_t sampled, uint32_t leaf);
+
 enum class AuditStance { kAgree, kDisagree };
 struct AuditDecision {
     AuditStance stance = AuditStance::kAgree;

@@ -145,7 +145,8 @@ FraudVerdict verdict(uint32_t leaf, const Hash256& claimed, const Hash256& corre
 Result<FraudVerdict> check_leaf0(const kernels::TaskSpec& spec, const FraudCheckContext& ctx,
                                  const TraceShape& shape, const FraudProof& proof,
                                  const kernels::Exec& ex) {
-    if (!leaf_empty(proof.previous) || !proof.pre_state.empty() || !proof.records.empty())
+    if (!leaf_empty(proof.previous) || !proof.pre_state.empty() || !proof.records.empty() ||
+        !proof.record_proof.empty())
         return err(code::kUnexpectedField, "a leaf-0 proof carries no pre-state or records");
     TrainState start;
     if (ctx.unit.round == 0) {
@@ -201,6 +202,9 @@ Result<FraudVerdict> check_segment(const kernels::TaskSpec& spec, const FraudChe
     if (!pre.ok()) return err(code::kBadPreState, pre.status().message());
     if (!state_fits_spec(*pre, spec))
         return err(code::kBadPreState, "pre-state of another model, optimiser or kernel version");
+    // The leaf commits to the bytes and the replay uses the decoded state; they agree because
+    // state_from_bytes accepts exactly one encoding per state (every field is re-encoded as read,
+    // no trailing bytes, one NaN pattern), so no re-encoding is needed here.
     Hash256 pre_root = kernels::state_root_of_bytes(proof.pre_state, ex);
     if (kernels::leaf_digest(ctx.unit.task_id, ctx.unit.round, ctx.unit.unit, j - 1, pre_root) !=
         proof.previous.leaf)
@@ -221,8 +225,10 @@ Result<FraudVerdict> check_segment(const kernels::TaskSpec& spec, const FraudChe
     auto fmt = kernels::record_format(spec.data_format);
     if (!fmt.ok()) return err(code::kBadContext, fmt.status().to_string());
     std::map<uint64_t, const Bytes*> by_index;
+    std::vector<Hash256> hashes;
+    hashes.reserve(want.size());
     for (size_t i = 0; i < want.size(); ++i) {
-        const RecordProof& r = proof.records[i];
+        const SegmentRecord& r = proof.records[i];
         if (r.index != want[i])
             return err(code::kWrongRecordIndex, "record " + num(i) + " is dataset index " +
                                                     num(r.index) + ", segment needs " +
@@ -231,11 +237,11 @@ Result<FraudVerdict> check_segment(const kernels::TaskSpec& spec, const FraudChe
             r.record[static_cast<size_t>(fmt->features)] >= fmt->classes)
             return err(code::kBadRecord, "record " + num(r.index) + " is not a " + fmt->name +
                                              " record");
-        if (!verify_record_proof(ctx.dataset_root, ctx.dataset_count, r))
-            return err(code::kBadRecordProof, "record " + num(r.index) +
-                                                  " is not in the dataset root");
+        hashes.push_back(kernels::record_hash(r.record));
         by_index[r.index] = &r.record;
     }
+    if (!merkle_multiverify(ctx.dataset_root, ctx.dataset_count, want, hashes, proof.record_proof))
+        return err(code::kBadRecordProof, "the segment's records are not in the dataset root");
 
     auto backend = kernels::make_cpu_backend(ex);
     auto trainer = kernels::Trainer::create(*backend, spec);
@@ -260,7 +266,8 @@ Result<FraudVerdict> check_segment(const kernels::TaskSpec& spec, const FraudChe
 
 uint64_t FraudProof::wire_size() const {
     uint64_t n = 1 + 4 + claimed.wire_size() + previous.wire_size() + 8 + pre_state.size() + 4;
-    for (const auto& r : records) n += r.wire_size();
+    for (const auto& r : records) n += 8 + 4 + r.record.size();
+    n += 4 + 32 * static_cast<uint64_t>(record_proof.size());
     n += 4;
     for (const auto& s : previous_finals) n += 8 + s.size();
     return n;
@@ -280,8 +287,8 @@ Bytes encode_fraud_proof(const FraudProof& p) {
         append_u64le(out, r.index);
         append_u32le(out, static_cast<uint32_t>(r.record.size()));
         out.insert(out.end(), r.record.begin(), r.record.end());
-        put_path(out, r.path);
     }
+    put_path(out, p.record_proof);
     append_u32le(out, static_cast<uint32_t>(p.previous_finals.size()));
     for (const auto& s : p.previous_finals) {
         append_u64le(out, s.size());
@@ -298,14 +305,14 @@ Result<FraudProof> decode_fraud_proof(ByteSpan bytes) {
     p.claimed = r.leaf();
     p.previous = r.leaf();
     p.pre_state = r.bytes(r.uint(8));
-    uint64_t n = r.count(8 + 4 + 4);
+    uint64_t n = r.count(8 + 4);
     for (uint64_t i = 0; r.ok() && i < n; ++i) {
-        RecordProof rec;
+        SegmentRecord rec;
         rec.index = r.uint(8);
         rec.record = r.bytes(r.uint(4));
-        rec.path = r.path();
         p.records.push_back(std::move(rec));
     }
+    p.record_proof = r.path();
     uint64_t k = r.count(8);
     for (uint64_t i = 0; r.ok() && i < k; ++i) p.previous_finals.push_back(r.bytes(r.uint(8)));
     if (!r.ok()) return err(code::kBadEncoding, "truncated or oversized field");
@@ -357,11 +364,11 @@ Result<uint64_t> max_fraud_proof_bytes(const kernels::TaskSpec& spec, uint64_t d
     if (!fmt.ok()) return fmt.status();
     const uint64_t leaf_proof = 4 + 32 + 4 + 32 * uint64_t{merkle_path_max(shape->leaf_count())};
     const uint64_t empty_leaf = 4 + 32 + 4;
-    const uint64_t record =
-        8 + 4 + static_cast<uint64_t>(fmt->record_bytes) + 4 + 32 * uint64_t{merkle_path_max(dataset_count)};
+    const uint64_t record = 8 + 4 + static_cast<uint64_t>(fmt->record_bytes);
     const uint64_t rows = std::min<uint64_t>(shape->leaf_interval * spec.batch, dataset_count);
-    const uint64_t fixed = 1 + 4 + 8 + 4 + 4;  // version, leaf, state length, two counts
-    uint64_t segment = fixed + 2 * leaf_proof + *state + rows * record;
+    const uint64_t fixed = 1 + 4 + 8 + 4 + 4 + 4;  // version, leaf, state length, three counts
+    uint64_t segment = fixed + 2 * leaf_proof + *state + rows * record +
+                       32 * merkle_multiproof_max(dataset_count, rows);
     uint64_t leaf0 = fixed + leaf_proof + empty_leaf + uint64_t{spec.units_per_round} * (8 + *state);
     return std::max(segment, leaf0);
 }

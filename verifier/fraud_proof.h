@@ -2,9 +2,10 @@
 //
 // A proof shows leaf j of a unit's published trace wrong:
 //   j >= 1: the pre-state (canonical bytes; its leaf digest must equal leaf j-1), the distinct
-//           records of the segment's L*B batch rows, ascending by dataset index, each with a
-//           Merkle proof to the dataset root, and the proofs of leaves j-1 and j to the trace
-//           root. The node replays the L steps on the CPU reference, one thread.
+//           records of the segment's L*B batch rows, ascending by dataset index, with one Merkle
+//           multiproof of all of them to the dataset root (verifier/proofs.h), and the proofs of
+//           leaves j-1 and j to the trace root. The node replays the L steps on the CPU
+//           reference, one thread.
 //   j == 0: round 0 carries nothing (the node computes init(spec)); round r > 0 carries the K
 //           final states of round r-1 in unit order (each must match its committed final leaf)
 //           and the node recomputes their mean. Only the proof of leaf 0 is needed.
@@ -14,11 +15,11 @@
 //
 // Wire encoding (all integers little-endian; see encode_fraud_proof):
 //   u8 version (1) | u32 leaf j | LeafProof claimed | LeafProof previous | u64 len | pre-state
-//   | u32 n | n x RecordProof | u32 K | K x (u64 len | state bytes)
+//   | u32 n | n x (u64 index | u32 len | record) | u32 m | m x 32 (record multiproof)
+//   | u32 K | K x (u64 len | state bytes)
 //   LeafProof   = u32 index | 32 leaf | u32 m | m x 32
-//   RecordProof = u64 index | u32 len | record | u32 m | m x 32
-// For j == 0 `previous` is empty (index 0, zero leaf, no path), and pre-state and records are
-// empty; for j >= 1 the previous-finals list is empty. Anything else is "unexpected-field".
+// For j == 0 `previous` is empty (index 0, zero leaf, no path), and pre-state, records and
+// multiproof are empty; for j >= 1 the previous-finals list is empty. Anything else is "unexpected-field".
 #pragma once
 
 #include <cstdint>
@@ -50,19 +51,27 @@ inline constexpr char kWrongRecordCount[] = "wrong-record-count";  // not the se
                                                                   // record count
 inline constexpr char kWrongRecordIndex[] = "wrong-record-index";  // not the segment's records
 inline constexpr char kBadRecord[] = "bad-record";                 // record of the wrong size
-inline constexpr char kBadRecordProof[] = "bad-record-proof";      // record not in dataset root
+inline constexpr char kBadRecordProof[] = "bad-record-proof";      // records' multiproof fails
 inline constexpr char kWrongStateCount[] = "wrong-state-count";    // j=0: not K previous finals
 inline constexpr char kBadPreviousFinal[] = "bad-previous-final";  // j=0: not canonical bytes
 inline constexpr char kPreviousFinalMismatch[] = "previous-final-mismatch";  // j=0: != final leaf
 inline constexpr char kReplayFailed[] = "replay-failed";           // kernels refused the replay
 }  // namespace fraud_code
 
+// One record of a segment: its dataset index and bytes.
+struct SegmentRecord {
+    uint64_t index = 0;
+    Bytes record;
+    bool operator==(const SegmentRecord&) const = default;
+};
+
 struct FraudProof {
     uint32_t leaf = 0;            // j, the leaf shown wrong
     LeafProof claimed;            // leaf j against the trace root
     LeafProof previous;           // j >= 1: leaf j-1
     Bytes pre_state;              // j >= 1: canonical bytes of the state at leaf j-1
-    std::vector<RecordProof> records;     // j >= 1: distinct segment records, ascending index
+    std::vector<SegmentRecord> records;   // j >= 1: distinct segment records, ascending index
+    std::vector<Hash256> record_proof;    // j >= 1: merkle_multiproof of the records' hashes
     std::vector<Bytes> previous_finals;   // j == 0, round > 0: K canonical final states
 
     uint64_t wire_size() const;
@@ -106,7 +115,7 @@ Result<std::vector<uint64_t>> segment_record_indices(const kernels::TaskSpec& sp
 
 // Upper bound on any fraud proof's wire size for a spec (consensus compares it with
 // MAX_PROOF_BYTES at SubmitTask): the larger of a segment proof (state + L*B records with
-// full-depth paths + two leaf proofs) and a leaf-0 proof (K states + one leaf proof).
+// the largest multiproof + two leaf proofs) and a leaf-0 proof (K states + one leaf proof).
 Result<uint64_t> max_fraud_proof_bytes(const kernels::TaskSpec& spec, uint64_t dataset_count);
 
 // Replay FLOPs a node spends on a proof (for MAX_BLOCK_PROOF_FLOPS): segment_flops(spec, L)

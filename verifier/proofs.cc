@@ -1,6 +1,7 @@
 #include "verifier/proofs.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/hash.h"
 #include "common/hash_tags.h"
@@ -48,6 +49,85 @@ uint32_t merkle_path_max(uint64_t count) {
     uint32_t depth = 0;
     while ((uint64_t{1} << depth) < count) ++depth;
     return depth;
+}
+
+namespace {
+
+uint64_t split_point(uint64_t n) {
+    uint64_t k = 1;
+    while (k * 2 < n) k *= 2;
+    return k;
+}
+
+// Proven leaves of [begin, end) are indices[*at ..) below end.
+void multiproof_range(const std::vector<Hash256>& leaves, const std::vector<uint64_t>& indices,
+                      size_t& at, uint64_t begin, uint64_t end, std::vector<Hash256>& out) {
+    if (at >= indices.size() || indices[at] >= end) {
+        std::vector<Hash256> part(leaves.begin() + static_cast<std::ptrdiff_t>(begin),
+                                  leaves.begin() + static_cast<std::ptrdiff_t>(end));
+        out.push_back(merkle_root(part));
+        return;
+    }
+    if (end - begin == 1) {
+        ++at;
+        return;
+    }
+    uint64_t k = split_point(end - begin);
+    multiproof_range(leaves, indices, at, begin, begin + k, out);
+    multiproof_range(leaves, indices, at, begin + k, end, out);
+}
+
+struct MultiVerify {
+    const std::vector<uint64_t>& indices;
+    const std::vector<Hash256>& values;
+    const std::vector<Hash256>& proof;
+    size_t at = 0, used = 0;
+
+    std::optional<Hash256> node(uint64_t begin, uint64_t end) {
+        if (at >= indices.size() || indices[at] >= end) {
+            if (used >= proof.size()) return std::nullopt;
+            return proof[used++];
+        }
+        if (end - begin == 1) {
+            if (indices[at] != begin) return std::nullopt;  // not ascending and distinct
+            return merkle_leaf_hash(values[at++]);
+        }
+        uint64_t k = split_point(end - begin);
+        auto left = node(begin, begin + k);
+        if (!left) return std::nullopt;
+        auto right = node(begin + k, end);
+        if (!right) return std::nullopt;
+        return merkle_node_hash(*left, *right);
+    }
+};
+
+}  // namespace
+
+std::vector<Hash256> merkle_multiproof(const std::vector<Hash256>& leaves,
+                                       const std::vector<uint64_t>& indices) {
+    std::vector<Hash256> out;
+    if (leaves.empty() || indices.empty()) return out;
+    size_t at = 0;
+    multiproof_range(leaves, indices, at, 0, leaves.size(), out);
+    return out;
+}
+
+bool merkle_multiverify(const Hash256& root, uint64_t count, const std::vector<uint64_t>& indices,
+                        const std::vector<Hash256>& leaf_values,
+                        const std::vector<Hash256>& proof) {
+    if (count == 0 || indices.empty() || indices.size() != leaf_values.size()) return false;
+    for (size_t i = 0; i < indices.size(); ++i)
+        if (indices[i] >= count || (i && indices[i] <= indices[i - 1])) return false;
+    MultiVerify v{indices, leaf_values, proof};
+    auto got = v.node(0, count);
+    return got && v.at == indices.size() && v.used == proof.size() && *got == root;
+}
+
+uint64_t merkle_multiproof_max(uint64_t count, uint64_t proven) {
+    if (proven == 0 || proven >= count) return 0;
+    // Each hash is a maximal subtree without proven leaves (so at most count - proven of them),
+    // and each is a sibling on some proven leaf's path (at most proven * depth).
+    return std::min<uint64_t>(count - proven, proven * uint64_t{merkle_path_max(count)});
 }
 
 LeafProof make_leaf_proof(const std::vector<Hash256>& leaves, uint32_t index) {

@@ -74,6 +74,18 @@ private:
     std::vector<std::vector<Hash256>> levels_;  // levels_[0]: leaf hashes
 };
 
+// Merkle multiproofs: one proof for many leaves of one tree (a segment's thousands of records
+// share most of their paths). The proof is the roots of the maximal subtrees holding none of
+// the proven leaves, in left-to-right order of the RFC 6962 recursion; the checker rebuilds the
+// root from the proven leaves and these, consuming every hash exactly once. `indices` must be
+// ascending and distinct.
+std::vector<Hash256> merkle_multiproof(const std::vector<Hash256>& leaves,
+                                       const std::vector<uint64_t>& indices);
+bool merkle_multiverify(const Hash256& root, uint64_t count, const std::vector<uint64_t>& indices,
+                        const std::vector<Hash256>& leaf_values, const std::vector<Hash256>& proof);
+// Most hashes a multiproof of `proven` of `count` leaves can hold.
+uint64_t merkle_multiproof_max(uint64_t count, uint64_t proven);
+
 // Depth of the longest path in a tree of `count` leaves (ceil(log2 count)), for size bounds.
 uint32_t merkle_path_max(uint64_t count);
 

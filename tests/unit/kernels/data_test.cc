@@ -11,7 +11,7 @@
 using namespace step;
 using namespace step::kernels;
 
-TEST_CASE("rng: counter-based values are pinned and uniform values stay in [-bound, bound)") {
+TEST_CASE("rng: counter-based values are pinned and uniform values stay within plus or minus bound") {
     // Pinned: any change here is a new kernel_version.
     CHECK(rng_u64(0, RngPurpose::kInit, 0) == rng_u64(0, RngPurpose::kInit, 0));
     CHECK(rng_u64(1, RngPurpose::kInit, 0) != rng_u64(1, RngPurpose::kDataOrder, 0));
@@ -24,7 +24,7 @@ TEST_CASE("rng: counter-based values are pinned and uniform values stay in [-bou
     }
 }
 
-TEST_CASE("KeyedPermutation is a bijection of [0, n) for awkward sizes, and keyed") {
+TEST_CASE("KeyedPermutation is a bijection of 0..n-1 for awkward sizes and keyed") {
     for (uint64_t n : {1ull, 2ull, 3ull, 5ull, 64ull, 100ull, 7996ull, 8193ull}) {
         KeyedPermutation p(n, 12345);
         std::vector<bool> seen(n, false);
@@ -41,7 +41,7 @@ TEST_CASE("KeyedPermutation is a bijection of [0, n) for awkward sizes, and keye
     CHECK(same < 20);
 }
 
-TEST_CASE("shards partition the records, batches drop the last partial batch per epoch") {
+TEST_CASE("shards partition the records and batches drop the last partial batch per epoch") {
     uint64_t n = 1003;
     uint64_t total = 0;
     for (uint32_t k = 0; k < 4; ++k) {
@@ -69,7 +69,7 @@ TEST_CASE("shards partition the records, batches drop the last partial batch per
     CHECK(batch_indices(5, n, 4, 1, 252, 0).status().code() == "shard-too-small");
 }
 
-TEST_CASE("load_records rejects missing files, ragged sizes and bad labels") {
+TEST_CASE("load_records rejects missing files and ragged sizes and bad labels") {
     RecordFormat f = *record_format("mnist-u8");
     CHECK(load_records("/nonexistent/x.rec", f).status().code() == "file-missing");
     std::string dir = STEP_BINARY_DIR;

@@ -79,7 +79,7 @@ void check_golden(const std::string& name, unsigned threads, Simd simd) {
 
 }  // namespace
 
-TEST_CASE("per-step digests of a 200-step MNIST run are identical with 1, 2 and 3 threads") {
+TEST_CASE("per-step digests of a 200-step MNIST run are identical with 1 2 and 3 threads") {
     auto one = per_step_digests(1, Simd::kScalar);
     CHECK(per_step_digests(2, Simd::kScalar) == one);
     CHECK(per_step_digests(3, Simd::kScalar) == one);

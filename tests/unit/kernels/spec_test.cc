@@ -37,7 +37,7 @@ TEST_CASE("the example spec parses with binary32 hyper-parameters and defaults")
     CHECK(s->train_path == std::string(STEP_SOURCE_DIR) + "/examples/../data/mnist-train.rec");
 }
 
-TEST_CASE("decimal text rounds once straight to binary32, never through double") {
+TEST_CASE("decimal text rounds once straight to binary32 and never through double") {
     // 1 + 2^-24 + 1.6e-19: double rounding (to 1 + 2^-24, then ties-to-even) gives 1.0f; the
     // correctly rounded binary32 is 1 + 2^-23.
     auto v = parse_binary32("1.00000005960464477550");
@@ -76,7 +76,7 @@ TEST_CASE("bad specs get errors naming the field") {
     CHECK(err("batch = 64", "batch = [").rfind("TOML syntax", 0) == 0);
 }
 
-TEST_CASE("cost model: parameters, state bytes and FLOPs are exact integers") {
+TEST_CASE("cost model: parameters and state bytes and FLOPs are exact integers") {
     auto s = parse_task_spec(kBase);
     REQUIRE(s.ok());
     uint64_t P = 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10;

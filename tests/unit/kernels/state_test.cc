@@ -33,7 +33,7 @@ Dataset fixture() {
 }
 }  // namespace
 
-TEST_CASE("state bytes round-trip, pin their layout, and canonicalise NaN") {
+TEST_CASE("state bytes round-trip and pin their layout and canonicalise NaN") {
     auto s = init_state(small_spec(OptimizerKind::kAdamW));
     REQUIRE(s.ok());
     uint64_t P = 784 * 16 + 16 + 16 * 10 + 10;
@@ -56,7 +56,7 @@ TEST_CASE("state bytes round-trip, pin their layout, and canonicalise NaN") {
     CHECK(state_from_bytes(truncated).status().code() == "bad-state");
 }
 
-TEST_CASE("state_root is the blob root of the canonical bytes, whatever the thread count") {
+TEST_CASE("state_root is the blob root of the canonical bytes whatever the thread count") {
     auto s = init_state(small_spec(OptimizerKind::kSgd));
     REQUIRE(s.ok());
     Bytes b = state_to_bytes(*s);
@@ -65,7 +65,7 @@ TEST_CASE("state_root is the blob root of the canonical bytes, whatever the thre
     CHECK(state_root(*s, Exec{&pool, Simd::kScalar}) == blob_root(b));
 }
 
-TEST_CASE("leaf_digest is the tagged hash of task, round, unit, leaf and state root") {
+TEST_CASE("leaf_digest is the tagged hash of task and round and unit and leaf and state root") {
     Hash256 task{}, root{};
     task[0] = 1;
     root[31] = 2;
@@ -162,4 +162,40 @@ TEST_CASE("a step that produces NaN is still deterministic and hashes canonicall
     for (float v : a->final_state.values) has_nan |= std::isnan(v);
     CHECK(has_nan);
     CHECK(a->leaves == b->leaves);
+}
+
+TEST_CASE("run_rounds: K units train their shards from G_r and G_{r+1} is their mean") {
+    Dataset train = fixture();
+    TaskSpec spec = small_spec(OptimizerKind::kSgd);
+    spec.units_per_round = 2;
+    spec.steps_per_unit = 10;
+    spec.leaf_interval = 5;
+    auto be = make_cpu_backend(Exec{});
+    auto g0 = *init_state(spec);
+    Hash256 task{};
+    task[0] = 9;
+    auto rounds = run_rounds(*be, Exec{}, spec, train, g0, 20, task);
+    REQUIRE(rounds.ok());
+    CHECK(rounds->leaves.size() == 2 * 2 * 3);
+    CHECK(rounds->final_state.step == 20);
+
+    // Round 0 by hand: both units from G_0, each on its own shard, then the mean.
+    std::vector<TrainState> finals;
+    for (uint32_t k = 0; k < 2; ++k) {
+        RunOptions opt;
+        opt.until_step = 10;
+        opt.leaf_interval = 5;
+        opt.task_id = task;
+        opt.unit = k;
+        opt.units = 2;
+        auto r = run_training(*be, Exec{}, spec, train, g0, opt);
+        REQUIRE(r.ok());
+        CHECK(r->leaves[0] == rounds->leaves[3 * k]);
+        finals.push_back(r->final_state);
+    }
+    CHECK(state_to_bytes(finals[0]) != state_to_bytes(finals[1]));
+    auto g1 = *mean_states(finals, Exec{});
+    // Round 1's leaf 0 of unit 0 is G_1 under (round 1, unit 0, leaf 0).
+    CHECK(rounds->leaves[6] == leaf_digest(task, 1, 0, 0, state_root(g1, Exec{})));
+    CHECK(run_rounds(*be, Exec{}, spec, train, g0, 15, task).status().code() == "bad-round");
 }

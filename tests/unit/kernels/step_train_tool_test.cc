@@ -32,7 +32,7 @@ const std::string kSource = STEP_SOURCE_DIR;
 
 }  // namespace
 
-TEST_CASE("step-train: missing spec, bad spec and missing data give clear errors") {
+TEST_CASE("step-train: missing spec and bad spec and missing data give clear errors") {
     auto missing = run("/nonexistent/spec.toml");
     CHECK(missing.code == 1);
     CHECK(missing.out.find("cannot open spec /nonexistent/spec.toml") != std::string::npos);

@@ -120,3 +120,33 @@ TEST_CASE("an audit refuses a checkpoint that is not its committed leaf") {
                        tr.leaves[0]);
     CHECK(g.status().code() == "bad-state");
 }
+
+TEST_CASE("audit windows hold the leaves after their checkpoint up to the sampled leaf") {
+    auto shape = *trace_shape(small_spec());  // leaves 0..4, checkpoints at 0, 2, 4
+    CHECK(audit_window_contains(shape, 2, 1));
+    CHECK(audit_window_contains(shape, 2, 2));
+    CHECK_FALSE(audit_window_contains(shape, 2, 3));
+    CHECK_FALSE(audit_window_contains(shape, 3, 2));  // window (2, 3]
+    CHECK(audit_window_contains(shape, 4, 3));
+    CHECK(audit_window_contains(shape, 4, 4));
+    CHECK_FALSE(audit_window_contains(shape, 0, 0));
+    CHECK_FALSE(audit_window_contains(shape, 5, 4));
+}
+
+TEST_CASE("a checkpoint chunk proves against its committed leaf through the state root") {
+    Cpu cpu;
+    auto spec = small_spec();
+    UnitRef unit{task_id(), 0, 0};
+    auto tr = *build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), unit,
+                           *kernels::init_state(spec));
+    const auto& cp = checkpoint_at(tr, 2);
+    Hash256 root = kernels::state_root_of_bytes(cp.bytes, cpu.ex);
+    auto chunk = make_chunk_proof(cp.bytes, 0);
+    REQUIRE(chunk.ok());
+    CHECK(verify_checkpoint_chunk(unit, 2, tr.leaves[2], root, *chunk));
+    CHECK_FALSE(verify_checkpoint_chunk(unit, 3, tr.leaves[2], root, *chunk));  // other leaf
+    CHECK_FALSE(verify_checkpoint_chunk(unit, 2, tr.leaves[4], root, *chunk));
+    auto bad = *chunk;
+    bad.chunk[10] ^= 1;
+    CHECK_FALSE(verify_checkpoint_chunk(unit, 2, tr.leaves[2], root, bad));
+}

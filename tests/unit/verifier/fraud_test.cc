@@ -121,9 +121,13 @@ TEST_CASE("a tampered record is rejected with bad-record-proof") {
     FraudProof p = c.proof;
     p.records[3].record[200] ^= 1;
     CHECK(c.code_of(p) == "bad-record-proof");
+    REQUIRE_FALSE(c.proof.record_proof.empty());
     FraudProof path = c.proof;
-    path.records[0].path[0][0] ^= 1;
+    path.record_proof[0][0] ^= 1;
     CHECK(c.code_of(path) == "bad-record-proof");
+    FraudProof shorter = c.proof;
+    shorter.record_proof.pop_back();
+    CHECK(c.code_of(shorter) == "bad-record-proof");
 }
 
 TEST_CASE("records that are not the segment's are rejected") {
@@ -340,4 +344,60 @@ TEST_CASE("a round-1 segment proof replays on the round's global step counter") 
     auto v = check_fraud_proof(spec, context_for(unit, tr), (*found)->proof);
     REQUIRE(v.ok());
     CHECK(v->fraud);
+}
+
+TEST_CASE("a segment that reuses records carries each once and still replays exactly") {
+    // 20 records, batch 8: an epoch is 2 steps, so a 4-step segment spans 2 epochs and reads
+    // some records twice; the proof carries the distinct ones.
+    Cpu cpu;
+    auto spec = small_spec();
+    kernels::Dataset tiny{fixture_data().format, {}};
+    tiny.bytes.assign(fixture_data().bytes.begin(),
+                      fixture_data().bytes.begin() + 20 * kernels::kMnistRecordBytes);
+    UnitRef unit{task_id(), 0, 0};
+    auto tr = *build_trace(*cpu.backend, cpu.ex, spec, tiny, unit, *kernels::init_state(spec),
+                           TraceFault{10, 77, 12});
+    auto found = find_first_wrong_leaf(*cpu.backend, cpu.ex, spec, tiny, unit, tr.leaves, {});
+    REQUIRE(found->has_value());
+    CHECK((*found)->leaf == 3);
+    const FraudProof& p = (*found)->proof;
+    CHECK(p.records.size() <= 20);
+    CHECK(p.records.size() < 4 * 8);
+    for (size_t i = 1; i < p.records.size(); ++i) CHECK(p.records[i - 1].index < p.records[i].index);
+    FraudCheckContext ctx;
+    ctx.unit = unit;
+    ctx.dataset_root = kernels::dataset_root(tiny);
+    ctx.dataset_count = tiny.count();
+    ctx.trace_root = tr.root;
+    ctx.leaf_count = 5;
+    auto v = check_fraud_proof(spec, ctx, p);
+    REQUIRE(v.ok());
+    CHECK(v->fraud);
+    // The leaf before the fault proves correct.
+    kernels::TrainState pre;
+    replay_leaves(*cpu.backend, cpu.ex, spec, tiny, unit, *kernels::init_state(spec), 0, 1,
+                  [&](uint32_t, const kernels::TrainState& s, const Hash256&) { pre = s; });
+    auto ok = check_fraud_proof(spec, ctx, *build_segment_proof(spec, tiny, unit, tr.leaves, 2, pre));
+    REQUIRE(ok.ok());
+    CHECK_FALSE(ok->fraud);
+}
+
+TEST_CASE("proof size and replay cost bounds follow the spec") {
+    auto spec = small_spec();
+    auto state = *kernels::state_bytes(spec);
+    auto bound = max_fraud_proof_bytes(spec, 500);
+    REQUIRE(bound.ok());
+    // 32 records of 797 wire bytes, the state, a multiproof of at most 32 * 9 hashes, 2 leaf proofs.
+    CHECK(*bound >= state + 32 * 797);
+    CHECK(*bound <= state + 32 * 797 + 32 * 32 * 9 + 2 * (40 + 3 * 32) + 64);
+    auto k3 = small_spec(3);
+    CHECK(*max_fraud_proof_bytes(k3, 500) >= 3 * state);  // the leaf-0 proof of a 3-unit round
+    CHECK(*fraud_proof_flops(spec, 0, 2) == *kernels::segment_flops(spec, 4));
+    CHECK(*fraud_proof_flops(spec, 0, 0) == 0);
+    CHECK(*fraud_proof_flops(k3, 1, 0) ==
+          3 * kernels::state_value_count(spec.optimizer.kind, *kernels::param_count(spec)));
+    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 0).status().code() ==
+          "bad-leaf-index");
+    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 5).status().code() ==
+          "bad-leaf-index");
 }

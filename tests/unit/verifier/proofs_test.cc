@@ -30,6 +30,58 @@ TEST_CASE("MerkleTree gives common/merkle.h's root and proofs for every size") {
     CHECK(merkle_path_max(500) == 9);
 }
 
+TEST_CASE("multiproofs rebuild the root from many leaves and nothing else") {
+    for (size_t n = 1; n <= 33; ++n) {
+        auto leaves = some_leaves(n);
+        Hash256 root = merkle_root(leaves);
+        // Every subset given by a stride pattern, including all leaves and single leaves.
+        for (size_t stride = 1; stride <= n; ++stride)
+            for (size_t first = 0; first < stride && first < n; ++first) {
+                std::vector<uint64_t> idx;
+                std::vector<Hash256> vals;
+                for (size_t i = first; i < n; i += stride) {
+                    idx.push_back(i);
+                    vals.push_back(leaves[i]);
+                }
+                auto proof = merkle_multiproof(leaves, idx);
+                REQUIRE(merkle_multiverify(root, n, idx, vals, proof));
+                REQUIRE(proof.size() <= merkle_multiproof_max(n, idx.size()));
+                if (idx.size() == 1) REQUIRE(proof.size() == merkle_proof(leaves, idx[0]).size());
+                auto bad = vals;
+                bad.back()[0] ^= 1;
+                REQUIRE_FALSE(merkle_multiverify(root, n, idx, bad, proof));
+                if (!proof.empty()) {
+                    auto shorter = proof;
+                    shorter.pop_back();
+                    REQUIRE_FALSE(merkle_multiverify(root, n, idx, vals, shorter));
+                }
+                auto longer = proof;
+                longer.push_back(root);
+                REQUIRE_FALSE(merkle_multiverify(root, n, idx, vals, longer));
+            }
+    }
+    auto leaves = some_leaves(10);
+    std::vector<uint64_t> idx = {2, 5};
+    auto proof = merkle_multiproof(leaves, idx);
+    Hash256 root = merkle_root(leaves);
+    CHECK(merkle_multiverify(root, 10, idx, {leaves[2], leaves[5]}, proof));
+    CHECK_FALSE(merkle_multiverify(root, 10, {5, 2}, {leaves[5], leaves[2]}, proof));
+    CHECK_FALSE(merkle_multiverify(root, 10, {2, 2}, {leaves[2], leaves[2]}, proof));
+    CHECK_FALSE(merkle_multiverify(root, 10, {2, 6}, {leaves[2], leaves[5]}, proof));
+    CHECK_FALSE(merkle_multiverify(root, 17, idx, {leaves[2], leaves[5]}, proof));  // other shape
+    CHECK_FALSE(merkle_multiverify(root, 10, {2, 10}, {leaves[2], leaves[5]}, proof));
+    // Proven leaves share their paths: 3,200 of 7,996 leaves need far fewer hashes than paths.
+    std::vector<Hash256> big;
+    for (int i = 0; i < 7996; ++i) big.push_back(sha256(as_bytes("r" + std::to_string(i))));
+    std::vector<uint64_t> some;
+    for (uint64_t i = 0; i < 7996; i += 5) some.push_back(i);
+    auto mp = merkle_multiproof(big, some);
+    CHECK(mp.size() < some.size() * 3);
+    std::vector<Hash256> vals;
+    for (uint64_t i : some) vals.push_back(big[i]);
+    CHECK(merkle_multiverify(merkle_root(big), big.size(), some, vals, mp));
+}
+
 TEST_CASE("leaf proofs verify only at their index against their root") {
     auto leaves = some_leaves(5);
     Hash256 root = merkle_root(leaves);
@@ -99,12 +151,12 @@ static FraudProof sample_proof() {
     p.claimed = make_leaf_proof(leaves, 2);
     p.previous = make_leaf_proof(leaves, 1);
     p.pre_state = Bytes{1, 2, 3, 4, 5};
-    RecordProof r;
+    SegmentRecord r;
     r.index = 9;
     r.record = Bytes(785, 3);
-    r.path = some_leaves(3);
     p.records = {r, r};
     p.records[1].index = 11;
+    p.record_proof = some_leaves(3);
     p.previous_finals = {Bytes{9, 9}, Bytes{}};
     return p;
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "common/merkle.h"
 #include "kernels/run.h"
 #include "kernels/state.h"
@@ -140,4 +142,28 @@ TEST_CASE("round starts: init for round 0, the K-state mean after") {
     auto tr1 = build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), {task_id(), 1, 0}, *g1);
     REQUIRE(tr1.ok());
     CHECK(tr1->final_state.step == 32);
+}
+
+TEST_CASE("traces of two rounds of two units equal the kernels' run_rounds leaves") {
+    Cpu cpu;
+    auto spec = small_spec(2);
+    auto g0 = *kernels::init_state(spec);
+    auto run = kernels::run_rounds(*cpu.backend, cpu.ex, spec, fixture_data(), g0, 32, task_id());
+    REQUIRE(run.ok());
+    REQUIRE(run->leaves.size() == 4 * 5);
+    std::vector<kernels::TrainState> finals;
+    for (uint32_t k = 0; k < 2; ++k) {
+        auto tr = *build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), {task_id(), 0, k}, g0);
+        CHECK(std::equal(tr.leaves.begin(), tr.leaves.end(), run->leaves.begin() + 5 * k));
+        finals.push_back(tr.final_state);
+    }
+    auto g1 = *round_start_state(spec, 1, finals, cpu.ex);
+    std::vector<kernels::TrainState> finals1;
+    for (uint32_t k = 0; k < 2; ++k) {
+        auto tr = *build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), {task_id(), 1, k}, g1);
+        CHECK(std::equal(tr.leaves.begin(), tr.leaves.end(), run->leaves.begin() + 10 + 5 * k));
+        finals1.push_back(tr.final_state);
+    }
+    auto g2 = *round_start_state(spec, 2, finals1, cpu.ex);
+    CHECK(kernels::state_to_bytes(g2) == kernels::state_to_bytes(run->final_state));
 }

@@ -1,0 +1,17 @@
+// NOT CONSENSUS. A CUDA backend whose matrix multiplies go through cuBLAS (its own reduction
+// order, possibly tensor cores): faster on some shapes, different bits. For benchmarks and for
+// evaluating finished models only; nothing it computes may be committed to the chain
+// (PROTOCOL.md section 1). Linked into step-bench only, never into the node or the verifier.
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "kernels/backend.h"
+
+namespace step::kernels {
+
+// name() is "cuda-cublas". Errors: "cuda-unavailable".
+Result<std::unique_ptr<Backend>> make_cublas_fast_backend(const Exec& ex);
+
+}  // namespace step::kernels

@@ -1,0 +1,69 @@
+// Dispatch for kernels/ops_fast.h: the AVX2 bodies (ops_avx2.cc) when ex.simd and the CPU allow,
+// else the reference functions; large arrays split into blocks over the pool. Blocks partition
+// outputs only (bias_grad splits columns, each column still summed over rows in order), so the
+// split never changes a bit.
+#include "kernels/ops_fast.h"
+
+#include <algorithm>
+
+#include "kernels/ops.h"
+#include "kernels/ops_avx2.h"
+#include "kernels/ops_util.h"
+
+namespace step::kernels::fast {
+
+namespace {
+using detail::for_blocks;
+using detail::kElementGrain;
+
+bool use_avx2(const Exec& ex) {
+    static const Simd best = detect_simd();
+    return ex.simd != Simd::kScalar && best != Simd::kScalar;
+}
+}  // namespace
+
+void bias_add(const Exec& ex, const float* x, const float* b, float* y, int rows, int cols) {
+    if (!use_avx2(ex)) return ops::bias_add(ex, x, b, y, rows, cols);
+    for_blocks(ex, static_cast<size_t>(rows), 16, [&](size_t r0, size_t r1) {
+        detail::bias_add_avx2(x, b, y, r0, r1, cols);
+    });
+}
+
+void bias_grad(const Exec& ex, const float* dy, float* db, int rows, int cols) {
+    if (!use_avx2(ex)) return ops::bias_grad(ex, dy, db, rows, cols);
+    for_blocks(ex, static_cast<size_t>(cols), 64, [&](size_t c0, size_t c1) {
+        detail::bias_grad_avx2(dy, db, rows, cols, c0, c1);
+    });
+}
+
+void relu_fwd(const Exec& ex, const float* x, float* y, size_t n) {
+    if (!use_avx2(ex)) return ops::relu_fwd(ex, x, y, n);
+    for_blocks(ex, n, kElementGrain, [&](size_t i0, size_t i1) { detail::relu_fwd_avx2(x, y, i0, i1); });
+}
+
+void relu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t n) {
+    if (!use_avx2(ex)) return ops::relu_bwd(ex, x, dy, dx, n);
+    for_blocks(ex, n, kElementGrain,
+               [&](size_t i0, size_t i1) { detail::relu_bwd_avx2(x, dy, dx, i0, i1); });
+}
+
+void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n, float lr,
+                  float momentum, float wd) {
+    if (!use_avx2(ex)) return ops::sgd_momentum(ex, p, g, buf, n, lr, momentum, wd);
+    for_blocks(ex, n, kElementGrain, [&](size_t i0, size_t i1) {
+        detail::sgd_momentum_avx2(p, g, buf, i0, i1, lr, momentum, wd);
+    });
+}
+
+void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,
+           float beta1, float beta2, float eps, float wd, float b1t, float b2t) {
+    if (!use_avx2(ex)) return ops::adamw(ex, p, g, m, v, n, lr, beta1, beta2, eps, wd, b1t, b2t);
+    // The same four float subtractions as ops::adamw.
+    const float omb1 = 1.0f - beta1, omb2 = 1.0f - beta2;
+    const float c1 = 1.0f - b1t, c2 = 1.0f - b2t;
+    for_blocks(ex, n, kElementGrain, [&](size_t i0, size_t i1) {
+        detail::adamw_avx2(p, g, m, v, i0, i1, lr, beta1, beta2, omb1, omb2, c1, c2, eps, wd);
+    });
+}
+
+}  // namespace step::kernels::fast

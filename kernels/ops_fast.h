@@ -1,0 +1,23 @@
+// Vectorised, threaded versions of the hottest element-wise reference ops (kernels/ops.h). Each
+// computes exactly the ops.h definition, bit for bit: the same IEEE operations per element in
+// the same order (separate multiply and add, never an FMA; exactly rounded division and sqrt),
+// only 8 or 16 elements at a time. The vector level comes from ex.simd (clamped to the CPU's);
+// at Simd::kScalar they run the reference functions themselves.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/exec.h"
+
+namespace step::kernels::fast {
+
+void bias_add(const Exec& ex, const float* x, const float* b, float* y, int rows, int cols);
+void bias_grad(const Exec& ex, const float* dy, float* db, int rows, int cols);
+void relu_fwd(const Exec& ex, const float* x, float* y, size_t n);
+void relu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t n);
+void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n, float lr,
+                  float momentum, float wd);
+void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,
+           float beta1, float beta2, float eps, float wd, float b1t, float b2t);
+
+}  // namespace step::kernels::fast

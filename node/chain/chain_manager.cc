@@ -1,0 +1,451 @@
+#include "node/chain/chain_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "common/hash.h"
+#include "consensus/encoding.h"
+#include "consensus/errors.h"
+#include "consensus/pow.h"
+#include "consensus/state_tree.h"
+#include "consensus/transaction.h"
+#include "node/chain/state_view.h"
+#include "node/log.h"
+
+namespace step::node {
+
+using consensus::U256;
+
+uint64_t system_clock_seconds() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+namespace {
+
+Hash256 to_hash(const std::string& s) {
+    Hash256 h{};
+    if (s.size() == h.size()) std::memcpy(h.data(), s.data(), h.size());
+    return h;
+}
+
+std::string short_hex(const Hash256& h) { return to_hex(ByteSpan(h.data(), 8)); }
+
+// Below this many transactions, starting threads costs more than the signatures they check.
+constexpr int kParallelVerifyMinTxs = 64;
+// Signature-checking threads for a large block; capped so a block never takes the whole machine.
+constexpr unsigned kMaxVerifyThreads = 4;
+
+unsigned verify_threads_for(const pb::Block& block) {
+    if (block.transactions_size() < kParallelVerifyMinTxs) return 1;
+    return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxVerifyThreads);
+}
+
+bool is_storage_failure(const Status& s) {
+    return s.code() == "db-write" || s.code() == "missing-block-data" || s.code() == "corrupt-undo" ||
+           s.code() == consensus::codes::kCorruptState;
+}
+
+void put_state_changes(WriteBatch& batch, const consensus::KvWrites& changes) {
+    for (const auto& [key, value] : changes) {
+        if (value)
+            batch.put(keys::state(key), *value);
+        else
+            batch.erase(keys::state(key));
+    }
+}
+
+}  // namespace
+
+ChainManager::ChainManager(Database& db, const consensus::Params& params, Clock clock)
+    : db_(db), params_(params), clock_(std::move(clock)) {}
+
+Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const consensus::Params& params,
+                                                         Clock clock) {
+    std::unique_ptr<ChainManager> chain(new ChainManager(db, params, std::move(clock)));
+    std::lock_guard lock(chain->mutex_);
+    chain->importing_ = true;
+    if (auto net = db.get(keys::network())) {
+        if (std::string(net->begin(), net->end()) != params.network)
+            return Status::error("wrong-network", "the data directory belongs to network '" +
+                                                      std::string(net->begin(), net->end()) + "'");
+    } else {
+        STEP_TRY(chain->init_genesis());
+    }
+    STEP_TRY(chain->load());
+
+    // The stored state must be exactly the state the tip's header commits to.
+    DbStateView view(db);
+    auto root = consensus::state_tree_root(view);
+    if (!root.ok()) return root.status();
+    const auto& tip = chain->index_.at(chain->active_.back());
+    if (to_hash(tip.header.state_root()) != *root)
+        return Status::error("corrupt-state", "stored state root " + to_hex(*root) +
+                                                  " differs from the tip's header");
+
+    // A crash in the middle of a reorganisation leaves a valid but lighter tip: finish it.
+    SubmitResult ignored;
+    STEP_TRY(chain->activate_best_chain(ignored));
+    chain->importing_ = false;
+    log_info("chain loaded: ", chain->index_.size(), " blocks indexed, tip height ",
+             chain->active_.size() - 1, " hash ", to_hex(chain->active_.back()));
+    return chain;
+}
+
+Status ChainManager::init_genesis() {
+    const pb::Block genesis = consensus::genesis_block(params_);
+    const consensus::ChainTip gtip = consensus::genesis_tip(params_);
+    const Hash256 hash = consensus::header_hash(genesis.header());
+    IndexRecord rec;
+    rec.status = BlockStatus::kValid;
+    rec.height = 0;
+    rec.cumulative_work = gtip.cumulative_work.to_be();
+    rec.header = consensus::encode_header(genesis.header());
+
+    WriteBatch batch;
+    batch.put(keys::block(hash), consensus::encode_block(genesis));
+    batch.put(keys::index(hash), encode_index_record(rec));
+    put_state_changes(batch, consensus::genesis_state_writes(params_));
+    batch.put(keys::undo(hash), encode_undo({}));
+    batch.put(keys::height(0), hash);
+    batch.put(keys::tip(), hash);
+    batch.put(keys::network(), as_bytes(params_.network));
+    log_info("initialising a new ", params_.network, " chain at genesis ", to_hex(hash));
+    return db_.write(batch, true);
+}
+
+Status ChainManager::load() {
+    Status failure;
+    db_.scan(Bytes{keys::kIndex}, [&](ByteSpan key, ByteSpan value) {
+        auto rec = decode_index_record(value);
+        auto header = rec.ok() ? consensus::decode_header(rec->header) : Result<pb::BlockHeader>(rec.status());
+        if (!rec.ok() || !header.ok() || key.size() != 33) {
+            failure = Status::error("corrupt-index", "unreadable block index entry");
+            return false;
+        }
+        Entry e;
+        e.header = std::move(*header);
+        e.prev = to_hash(e.header.prev_hash());
+        e.height = rec->height;
+        e.work = U256::from_be(rec->cumulative_work);
+        e.status = rec->status;
+        e.invalid_reason = rec->invalid_reason;
+        Hash256 hash;
+        std::copy(key.begin() + 1, key.end(), hash.begin());
+        index_.emplace(hash, std::move(e));
+        return true;
+    });
+    STEP_TRY(failure);
+    // Sequence numbers only order ties; after a restart, order by height is the best we know.
+    std::vector<std::pair<uint64_t, Hash256>> by_height;
+    for (auto& [h, e] : index_) by_height.emplace_back(e.height, h);
+    std::sort(by_height.begin(), by_height.end());
+    for (auto& [height, h] : by_height) {
+        Entry& e = index_[h];
+        e.sequence = next_sequence_++;
+        if (e.status == BlockStatus::kHaveData || e.status == BlockStatus::kValid)
+            candidates_.insert({e.work, e.sequence, h});
+    }
+
+    auto tip = db_.get(keys::tip());
+    if (!tip || tip->size() != 32) return Status::error("corrupt-index", "no best-chain tip stored");
+    Hash256 cursor;
+    std::copy(tip->begin(), tip->end(), cursor.begin());
+    auto it = index_.find(cursor);
+    if (it == index_.end()) return Status::error("corrupt-index", "tip block is not indexed");
+    active_.assign(it->second.height + 1, Hash256{});
+    for (;;) {
+        auto e = index_.find(cursor);
+        if (e == index_.end()) return Status::error("corrupt-index", "best chain has a gap");
+        active_[e->second.height] = cursor;
+        if (e->second.height == 0) break;
+        cursor = e->second.prev;
+    }
+    return Status::ok_status();
+}
+
+consensus::ChainTip ChainManager::make_tip(const Hash256& hash) const {
+    const Entry& e = index_.at(hash);
+    consensus::ChainTip tip;
+    tip.hash = hash;
+    tip.height = e.height;
+    tip.timestamp = e.header.timestamp();
+    tip.target = U256::from_be(to_hash(e.header.target()));
+    tip.cumulative_work = e.work;
+    tip.state_root = to_hash(e.header.state_root());
+    Hash256 cursor = hash;
+    for (uint64_t i = 0; i < params_.median_time_blocks; ++i) {
+        const Entry& c = index_.at(cursor);
+        tip.recent_timestamps.push_back(c.header.timestamp());
+        if (c.height == 0) break;
+        cursor = c.prev;
+    }
+    std::reverse(tip.recent_timestamps.begin(), tip.recent_timestamps.end());
+    return tip;
+}
+
+Status ChainManager::persist_entry(const Hash256& hash, const Entry& e, bool sync) {
+    WriteBatch batch;
+    IndexRecord rec;
+    rec.status = e.status;
+    rec.height = e.height;
+    rec.cumulative_work = e.work.to_be();
+    rec.invalid_reason = e.invalid_reason;
+    rec.header = consensus::encode_header(e.header);
+    batch.put(keys::index(hash), encode_index_record(rec));
+    return db_.write(batch, sync);
+}
+
+Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSource source) {
+    std::lock_guard lock(mutex_);
+    SubmitResult result;
+    result.hash = consensus::header_hash(block.header());
+    if (auto it = index_.find(result.hash); it != index_.end()) {
+        const Entry& e = it->second;
+        if (e.status == BlockStatus::kInvalid || e.status == BlockStatus::kInvalidParent)
+            return Status::error(e.invalid_reason.empty() ? "invalid-block" : e.invalid_reason,
+                                 "block " + to_hex(result.hash) + " is known to be invalid");
+        result.already_known = true;
+        return result;
+    }
+    auto parent = index_.find(to_hash(block.header().prev_hash()));
+    if (parent == index_.end())
+        return Status::error("unknown-parent", "block " + to_hex(result.hash) + " extends an unknown block");
+    if (parent->second.status == BlockStatus::kInvalid || parent->second.status == BlockStatus::kInvalidParent)
+        return Status::error("invalid-parent", "block " + to_hex(result.hash) + " extends an invalid block");
+
+    const consensus::ChainTip parent_tip = make_tip(parent->first);
+    // Header rules first: a block without valid proof of work is never stored (cheap DoS guard).
+    STEP_TRY(consensus::check_header(block.header(), parent_tip, clock_(), params_));
+
+    const consensus::ChainTip child = consensus::next_tip(parent_tip, block.header(), params_);
+    Entry e;
+    e.header = block.header();
+    e.prev = parent->first;
+    e.height = child.height;
+    e.work = child.cumulative_work;
+    e.sequence = next_sequence_++;
+    {
+        WriteBatch batch;
+        batch.put(keys::block(result.hash), consensus::encode_block(block));
+        IndexRecord rec;
+        rec.status = BlockStatus::kHaveData;
+        rec.height = e.height;
+        rec.cumulative_work = e.work.to_be();
+        rec.header = consensus::encode_header(e.header);
+        batch.put(keys::index(result.hash), encode_index_record(rec));
+        // Not synced: losing a side block in a power cut costs a re-download, never consistency.
+        STEP_TRY(db_.write(batch, false));
+    }
+    candidates_.insert({e.work, e.sequence, result.hash});
+    index_.emplace(result.hash, std::move(e));
+    log_debug("stored block ", short_hex(result.hash), " at height ", child.height, " from ",
+              source == BlockSource::kMiner ? "miner" : source == BlockSource::kRpc ? "rpc" : "peer");
+
+    STEP_TRY(activate_best_chain(result));
+    const Entry& stored = index_.at(result.hash);
+    if (stored.status == BlockStatus::kInvalid || stored.status == BlockStatus::kInvalidParent)
+        return Status::error(stored.invalid_reason, "block " + to_hex(result.hash) + " is invalid");
+    return result;
+}
+
+Status ChainManager::activate_best_chain(SubmitResult& result) {
+    for (;;) {
+        // The heaviest block whose data we have and that is not known invalid.
+        if (candidates_.empty()) return Status::ok_status();
+        const Hash256 best = candidates_.begin()->hash;  // a copy: mark_invalid erases the element
+        const Entry* best_entry = &index_.at(best);
+        const Entry& tip_entry = index_.at(active_.back());
+        if (!consensus::prefer_chain(best_entry->work, tip_entry.work)) return Status::ok_status();
+
+        // Path from the candidate back to the active chain.
+        std::vector<Hash256> path;
+        Hash256 cursor = best;
+        bool path_invalid = false;
+        for (;;) {
+            const Entry& c = index_.at(cursor);
+            if (c.height < active_.size() && active_[c.height] == cursor) break;
+            if (c.status == BlockStatus::kInvalid || c.status == BlockStatus::kInvalidParent) path_invalid = true;
+            path.push_back(cursor);
+            cursor = c.prev;
+        }
+        if (path_invalid) {
+            mark_invalid(best, Status::error("invalid-parent", "descends from an invalid block"));
+            continue;
+        }
+        const uint64_t fork_height = index_.at(cursor).height;
+        if (fork_height + 1 < active_.size())
+            log_info("reorganising: disconnecting ", active_.size() - 1 - fork_height, " blocks to height ",
+                     fork_height, ", connecting ", path.size());
+        while (active_.size() - 1 > fork_height) STEP_TRY(disconnect_tip(result));
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+            Status s = connect_block(*it, result);
+            if (!s.ok()) {
+                // Storage failures say nothing about the block: stop rather than mark it invalid.
+                if (is_storage_failure(s)) return s;
+                log_warn("block ", to_hex(*it), " is invalid: ", s.to_string());
+                mark_invalid(*it, s);
+                break;  // choose again: the old chain may be the best valid one now
+            }
+        }
+    }
+}
+
+Status ChainManager::connect_block(const Hash256& hash, SubmitResult& result) {
+    auto block = load_block(hash);
+    if (!block) return Status::error("missing-block-data", "block " + to_hex(hash) + " has no stored body");
+    consensus::ApplyContext ctx;
+    ctx.now = clock_();
+    ctx.parent = make_tip(active_.back());
+    DbStateView view(db_);
+    auto applied = consensus::apply_block(view, *block, params_, ctx, verify_threads_for(*block));
+    if (!applied.ok()) return applied.status();
+    blocks_validated_++;
+
+    Entry& e = index_.at(hash);
+    WriteBatch batch;
+    put_state_changes(batch, applied->writes);
+    batch.put(keys::undo(hash), encode_undo(applied->undo));
+    batch.put(keys::height(e.height), hash);
+    for (const auto& tx : block->transactions()) batch.put(keys::tx_location(consensus::txid(tx)), hash);
+    batch.put(keys::tip(), hash);
+    IndexRecord rec;
+    rec.status = BlockStatus::kValid;
+    rec.height = e.height;
+    rec.cumulative_work = e.work.to_be();
+    rec.header = consensus::encode_header(e.header);
+    batch.put(keys::index(hash), encode_index_record(rec));
+    // One synced batch: state, undo, indexes and tip move together or not at all.
+    Status s = db_.write(batch, true);
+    if (!s.ok()) return s;
+    e.status = BlockStatus::kValid;
+    active_.push_back(hash);
+    result.tip_changed = true;
+    result.connected.push_back(std::move(*block));
+    log_debug("connected block ", short_hex(hash), " height ", e.height);
+    return Status::ok_status();
+}
+
+Status ChainManager::disconnect_tip(SubmitResult& result) {
+    const Hash256 hash = active_.back();
+    const Entry& e = index_.at(hash);
+    if (e.height == 0) return Status::error("cannot-disconnect-genesis", "genesis is never disconnected");
+    auto block = load_block(hash);
+    auto undo_bytes = db_.get(keys::undo(hash));
+    if (!block || !undo_bytes) return Status::error("corrupt-undo", "no undo data for block " + to_hex(hash));
+    auto undo = decode_undo(*undo_bytes);
+    if (!undo.ok()) return undo.status();
+
+    WriteBatch batch;
+    put_state_changes(batch, *undo);
+    batch.erase(keys::height(e.height));
+    for (const auto& tx : block->transactions()) batch.erase(keys::tx_location(consensus::txid(tx)));
+    batch.put(keys::tip(), e.prev);
+    STEP_TRY(db_.write(batch, true));
+    active_.pop_back();
+    result.tip_changed = true;
+    result.disconnected.push_back(std::move(*block));
+    log_debug("disconnected block ", short_hex(hash), " height ", e.height);
+    return Status::ok_status();
+}
+
+void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
+    Entry& e = index_.at(hash);
+    e.status = BlockStatus::kInvalid;
+    e.invalid_reason = why.code();
+    candidates_.erase({e.work, e.sequence, hash});
+    (void)persist_entry(hash, e, false);
+    // Descendants inherit the verdict (index scan: rare event, small index).
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (auto& [h, c] : index_) {
+            if (c.status == BlockStatus::kInvalid || c.status == BlockStatus::kInvalidParent) continue;
+            auto parent = index_.find(c.prev);
+            if (c.height == 0 || parent == index_.end()) continue;
+            if (parent->second.status == BlockStatus::kInvalid || parent->second.status == BlockStatus::kInvalidParent) {
+                c.status = BlockStatus::kInvalidParent;
+                c.invalid_reason = "invalid-parent";
+                candidates_.erase({c.work, c.sequence, h});
+                (void)persist_entry(h, c, false);
+                changed = true;
+            }
+        }
+    }
+}
+
+std::optional<pb::Block> ChainManager::load_block(const Hash256& hash) const {
+    auto bytes = db_.get(keys::block(hash));
+    if (!bytes) return std::nullopt;
+    auto block = consensus::decode_block(*bytes);
+    if (!block.ok()) return std::nullopt;
+    return std::move(*block);
+}
+
+consensus::ChainTip ChainManager::tip() const {
+    std::lock_guard lock(mutex_);
+    return make_tip(active_.back());
+}
+
+void ChainManager::with_tip_state(
+    const std::function<void(const consensus::KvRead&, const consensus::ChainTip&)>& fn) const {
+    std::lock_guard lock(mutex_);
+    DbStateView view(db_);
+    fn(view, make_tip(active_.back()));
+}
+
+std::optional<Hash256> ChainManager::hash_at_height(uint64_t height) const {
+    std::lock_guard lock(mutex_);
+    if (height >= active_.size()) return std::nullopt;
+    return active_[height];
+}
+
+std::optional<pb::Block> ChainManager::block(const Hash256& hash) const {
+    std::lock_guard lock(mutex_);
+    return load_block(hash);
+}
+
+std::optional<BlockInfo> ChainManager::block_info(const Hash256& hash) const {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(hash);
+    if (it == index_.end()) return std::nullopt;
+    BlockInfo info;
+    info.hash = hash;
+    info.height = it->second.height;
+    info.status = it->second.status;
+    info.invalid_reason = it->second.invalid_reason;
+    info.in_best_chain = info.height < active_.size() && active_[info.height] == hash;
+    return info;
+}
+
+std::optional<Hash256> ChainManager::tx_block(const Hash256& txid) const {
+    std::lock_guard lock(mutex_);
+    auto v = db_.get(keys::tx_location(txid));
+    if (!v || v->size() != 32) return std::nullopt;
+    Hash256 h;
+    std::copy(v->begin(), v->end(), h.begin());
+    return h;
+}
+
+ChainManager::StateDigest ChainManager::state_digest() const {
+    std::lock_guard lock(mutex_);
+    Bytes all;
+    StateDigest out;
+    db_.scan(Bytes{keys::kState}, [&](ByteSpan key, ByteSpan value) {
+        append_u32le(all, static_cast<uint32_t>(key.size() - 1));
+        all.insert(all.end(), key.begin() + 1, key.end());
+        append_u32le(all, static_cast<uint32_t>(value.size()));
+        all.insert(all.end(), value.begin(), value.end());
+        ++out.entries;
+        return true;
+    });
+    out.digest = sha256(all);
+    out.tip = active_.back();
+    out.height = active_.size() - 1;
+    return out;
+}
+
+}  // namespace step::node

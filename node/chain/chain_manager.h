@@ -1,0 +1,146 @@
+// Chain activation: stores blocks, keeps the block index, and moves the best-chain tip to the
+// valid chain with the most cumulative work, connecting and disconnecting blocks through
+// consensus::apply_block and stored undo data. Each connect or disconnect is one atomic,
+// synced LevelDB batch (state writes + undo + height/tx index + tip), so a process killed at any
+// moment restarts on a consistent tip; start-up then resumes any interrupted reorganisation.
+//
+// Thread safety: every public method takes the chain lock. The chain never calls out to the
+// mempool or miner; callers act on SubmitResult (lock order: chain, then mempool).
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "consensus/block.h"
+#include "consensus/params.h"
+#include "consensus/proto/chain.pb.h"
+#include "node/storage/block_store.h"
+#include "node/storage/database.h"
+
+namespace step::node {
+
+enum class BlockSource { kMiner, kRpc, kPeer };
+
+struct SubmitResult {
+    Hash256 hash{};
+    bool already_known = false;           // the block was stored before this call
+    bool tip_changed = false;
+    std::vector<pb::Block> disconnected;  // old tip first
+    std::vector<pb::Block> connected;     // fork point's child first
+};
+
+struct BlockInfo {
+    Hash256 hash{};
+    uint64_t height = 0;
+    BlockStatus status = BlockStatus::kHaveData;
+    std::string invalid_reason;
+    bool in_best_chain = false;
+};
+
+struct Hash256Hasher {
+    size_t operator()(const Hash256& h) const {
+        size_t v = 0;
+        std::memcpy(&v, h.data(), sizeof v);  // hashes are uniformly distributed already
+        return v;
+    }
+};
+
+// Seconds since the Unix epoch; injectable so tests can pin time.
+using Clock = std::function<uint64_t()>;
+uint64_t system_clock_seconds();
+
+class ChainManager {
+public:
+    // Opens the chain in db: writes genesis into an empty database, refuses a database of another
+    // network ("wrong-network"), checks the stored state against the tip's state root
+    // ("corrupt-state"), and finishes any reorganisation a crash interrupted.
+    static Result<std::unique_ptr<ChainManager>> open(Database& db, const consensus::Params& params,
+                                                      Clock clock = system_clock_seconds);
+
+    // Validates and stores a block, then activates the best chain. Errors carry the consensus
+    // reason code ("bad-pow", "bad-state-root", ...) or "unknown-parent" / "invalid-parent".
+    // A known valid block is not an error (already_known).
+    Result<SubmitResult> submit_block(const pb::Block& block, BlockSource source);
+
+    consensus::ChainTip tip() const;
+    // Runs fn under the chain lock with the tip's state; the view is valid only inside fn.
+    void with_tip_state(const std::function<void(const consensus::KvRead&, const consensus::ChainTip&)>& fn) const;
+
+    std::optional<Hash256> hash_at_height(uint64_t height) const;
+    std::optional<pb::Block> block(const Hash256& hash) const;
+    std::optional<BlockInfo> block_info(const Hash256& hash) const;
+    // The best-chain block that confirmed txid.
+    std::optional<Hash256> tx_block(const Hash256& txid) const;
+
+    // SHA-256 over every stored consensus key and value in key order (length-prefixed), their
+    // count, and the tip they belong to (read under one lock): a digest of the whole state, tree
+    // nodes included, for comparing two nodes.
+    struct StateDigest {
+        Hash256 digest{};
+        uint64_t entries = 0;
+        Hash256 tip{};
+        uint64_t height = 0;
+        friend bool operator==(const StateDigest&, const StateDigest&) = default;
+    };
+    StateDigest state_digest() const;
+
+    uint64_t blocks_validated() const { return blocks_validated_; }
+    bool importing() const { return importing_; }
+    const consensus::Params& params() const { return params_; }
+
+private:
+    struct Entry {
+        pb::BlockHeader header;
+        Hash256 prev{};
+        uint64_t height = 0;
+        consensus::U256 work;
+        BlockStatus status = BlockStatus::kHaveData;
+        std::string invalid_reason;
+        uint64_t sequence = 0;  // arrival order: ties in work keep the block seen first
+    };
+
+    // Blocks that may head the best chain (stored, not known invalid), heaviest first, then
+    // the first seen; keeps chain activation O(log n) per block.
+    struct Candidate {
+        consensus::U256 work;
+        uint64_t sequence = 0;
+        Hash256 hash{};
+        bool operator<(const Candidate& o) const {
+            if (work != o.work) return work > o.work;
+            return sequence < o.sequence;
+        }
+    };
+
+    ChainManager(Database& db, const consensus::Params& params, Clock clock);
+    Status load();
+    Status init_genesis();
+    consensus::ChainTip make_tip(const Hash256& hash) const;
+    Status persist_entry(const Hash256& hash, const Entry& e, bool sync);
+    // Moves the tip to the best valid chain; appends what it did to result.
+    Status activate_best_chain(SubmitResult& result);
+    Status connect_block(const Hash256& hash, SubmitResult& result);
+    Status disconnect_tip(SubmitResult& result);
+    void mark_invalid(const Hash256& hash, const Status& why);
+    std::optional<pb::Block> load_block(const Hash256& hash) const;
+
+    Database& db_;
+    const consensus::Params& params_;
+    Clock clock_;
+    mutable std::mutex mutex_;
+    std::unordered_map<Hash256, Entry, Hash256Hasher> index_;
+    std::vector<Hash256> active_;  // best chain by height
+    std::set<Candidate> candidates_;
+    uint64_t next_sequence_ = 0;
+    std::atomic<uint64_t> blocks_validated_{0};
+    std::atomic<bool> importing_{false};
+};
+
+}  // namespace step::node

@@ -1,0 +1,248 @@
+#include "node/mempool.h"
+
+#include <queue>
+#include <unordered_set>
+
+#include "consensus/encoding.h"
+#include "consensus/state.h"
+#include "consensus/transaction.h"
+
+namespace step::node {
+
+Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead& state, uint64_t height) {
+    STEP_TRY(consensus::check_transaction(tx, params_));
+    MempoolEntry entry;
+    entry.tx = tx;
+    entry.txid = consensus::txid(tx);
+    entry.sender = consensus::tx_sender(tx);
+    entry.nonce = tx.nonce();
+    entry.fee = tx.fee();
+    entry.size = consensus::encode_tx(tx).size();
+    if (entries_.count(entry.txid))
+        return Status::error("already-in-mempool", "transaction " + to_hex(entry.txid) + " is already in the mempool");
+
+    auto account = consensus::read_account(state, entry.sender);
+    if (!account.ok()) return account.status();
+    if (entry.nonce < account->nonce)
+        return Status::error("bad-nonce", "nonce " + std::to_string(entry.nonce) + " is already used (account nonce " +
+                                              std::to_string(account->nonce) + ")");
+    if (entry.nonce > account->nonce + kMaxNonceGap)
+        return Status::error("nonce-too-far", "nonce " + std::to_string(entry.nonce) + " is more than " +
+                                                  std::to_string(kMaxNonceGap) + " ahead of the account");
+
+    // Never hold a reference into by_sender_ across erase(): it drops emptied senders.
+    auto drop_if_empty = [&] {
+        auto it = by_sender_.find(entry.sender);
+        if (it != by_sender_.end() && it->second.empty()) by_sender_.erase(it);
+    };
+    std::optional<MempoolEntry> replaced;
+    if (auto q = by_sender_.find(entry.sender); q != by_sender_.end() && q->second.count(entry.nonce)) {
+        const MempoolEntry& old = entries_.at(q->second.at(entry.nonce));
+        if (entry.fee <= old.fee) {
+            return Status::error("replacement-fee-too-low",
+                                 "a transaction with this nonce is pending; a replacement must pay a higher fee");
+        }
+        replaced = old;
+        erase(old.txid);
+    }
+
+    // Stateful check of the sender's run up to and including the newcomer, when it is in the run.
+    consensus::OverlayKv overlay(state);
+    uint64_t expected = account->nonce;
+    if (auto q = by_sender_.find(entry.sender); q != by_sender_.end()) {
+        for (auto it = q->second.begin(); it != q->second.end() && it->first < entry.nonce && it->first == expected;
+             ++it, ++expected) {
+            auto w = consensus::apply_transaction(overlay, entries_.at(it->second).tx, params_, height);
+            if (!w.ok()) break;
+            overlay.apply(*w);
+        }
+    }
+    if (expected == entry.nonce) {
+        auto w = consensus::apply_transaction(overlay, tx, params_, height);
+        if (!w.ok()) {
+            if (replaced) {  // put the replaced one back: the newcomer is refused
+                by_sender_[entry.sender][replaced->nonce] = replaced->txid;
+                bytes_ += replaced->size;
+                eviction_order_.insert(eviction_key(*replaced));
+                entries_.emplace(replaced->txid, *replaced);
+            }
+            return w.status();
+        }
+    }
+
+    // Make room by evicting lower fee rates. First check, without touching anything, that the
+    // entries paying less than the newcomer free enough bytes; otherwise refuse it.
+    if (bytes_ + entry.size > max_bytes_) {
+        const size_t needed = bytes_ + entry.size - max_bytes_;
+        size_t freeable = 0;
+        for (auto it = eviction_order_.begin(); it != eviction_order_.end() && freeable < needed; ++it) {
+            if (!higher_fee_rate(entry.fee, entry.size, it->fee, it->size)) break;
+            freeable += it->size;
+        }
+        if (freeable < needed) {
+            if (replaced) {  // the pending transaction stays
+                by_sender_[entry.sender][replaced->nonce] = replaced->txid;
+                bytes_ += replaced->size;
+                eviction_order_.insert(eviction_key(*replaced));
+                entries_.emplace(replaced->txid, *replaced);
+            }
+            drop_if_empty();
+            return Status::error("mempool-full", "the mempool is full and this fee rate is too low to enter");
+        }
+    }
+    while (bytes_ + entry.size > max_bytes_) {
+        const MempoolEntry* worst = worst_entry();
+        // The evicted sender's later nonces could never be mined: they go too.
+        const consensus::Address victim = worst->sender;
+        const uint64_t from_nonce = worst->nonce;
+        std::vector<Hash256> doomed;
+        const auto& victim_queue = by_sender_.at(victim);
+        for (auto it = victim_queue.lower_bound(from_nonce); it != victim_queue.end(); ++it)
+            doomed.push_back(it->second);
+        for (const auto& id : doomed) erase(id);
+    }
+
+    entry.sequence = next_sequence_++;
+    by_sender_[entry.sender][entry.nonce] = entry.txid;
+    bytes_ += entry.size;
+    eviction_order_.insert(eviction_key(entry));
+    const Hash256 id = entry.txid;
+    entries_.emplace(id, std::move(entry));
+    // A replacement can make the sender's later transactions unaffordable.
+    revalidate_sender(entries_.at(id).sender, state, height);
+    if (!entries_.count(id)) return Status::error("insufficient-funds", "transaction no longer applies");
+    return id;
+}
+
+const MempoolEntry* Mempool::worst_entry() const {
+    if (eviction_order_.empty()) return nullptr;
+    return &entries_.at(eviction_order_.begin()->txid);
+}
+
+void Mempool::erase(const Hash256& txid) {
+    auto it = entries_.find(txid);
+    if (it == entries_.end()) return;
+    auto s = by_sender_.find(it->second.sender);
+    if (s != by_sender_.end()) {
+        s->second.erase(it->second.nonce);
+        if (s->second.empty()) by_sender_.erase(s);
+    }
+    bytes_ -= it->second.size;
+    eviction_order_.erase(eviction_key(it->second));
+    entries_.erase(it);
+}
+
+void Mempool::revalidate_sender(const consensus::Address& sender, const consensus::KvRead& state, uint64_t height) {
+    auto s = by_sender_.find(sender);
+    if (s == by_sender_.end()) return;
+    auto account = consensus::read_account(state, sender);
+    if (!account.ok()) return;
+    std::vector<Hash256> doomed;
+    consensus::OverlayKv overlay(state);
+    uint64_t expected = account->nonce;
+    bool failed = false;
+    for (const auto& [nonce, id] : s->second) {
+        if (nonce < account->nonce) {
+            doomed.push_back(id);
+            continue;
+        }
+        if (failed) {
+            doomed.push_back(id);  // behind an inapplicable nonce: can never be mined
+            continue;
+        }
+        if (nonce != expected) break;  // a gap: later ones wait, unchecked
+        auto w = consensus::apply_transaction(overlay, entries_.at(id).tx, params_, height);
+        if (!w.ok()) {
+            failed = true;
+            doomed.push_back(id);
+            continue;
+        }
+        overlay.apply(*w);
+        ++expected;
+    }
+    for (const auto& id : doomed) erase(id);
+}
+
+std::vector<pb::Transaction> Mempool::select(const consensus::KvRead& state, size_t max_count) const {
+    // Per sender, the gap-free run starting at the account nonce.
+    struct Run {
+        std::vector<const MempoolEntry*> txs;
+        size_t next = 0;
+    };
+    std::vector<Run> runs;
+    for (const auto& [sender, queue] : by_sender_) {
+        auto account = consensus::read_account(state, sender);
+        if (!account.ok()) continue;
+        Run run;
+        uint64_t expected = account->nonce;
+        for (const auto& [nonce, id] : queue) {
+            if (nonce < expected) continue;
+            if (nonce != expected) break;
+            run.txs.push_back(&entries_.at(id));
+            ++expected;
+        }
+        if (!run.txs.empty()) runs.push_back(std::move(run));
+    }
+    auto worse = [&](size_t a, size_t b) {  // heap order: highest fee rate on top, then oldest
+        const MempoolEntry* x = runs[a].txs[runs[a].next];
+        const MempoolEntry* y = runs[b].txs[runs[b].next];
+        if (higher_fee_rate(y->fee, y->size, x->fee, x->size)) return true;
+        if (higher_fee_rate(x->fee, x->size, y->fee, y->size)) return false;
+        return x->sequence > y->sequence;
+    };
+    std::priority_queue<size_t, std::vector<size_t>, decltype(worse)> heap(worse);
+    for (size_t i = 0; i < runs.size(); ++i) heap.push(i);
+    std::vector<pb::Transaction> out;
+    while (!heap.empty() && out.size() < max_count) {
+        size_t i = heap.top();
+        heap.pop();
+        out.push_back(runs[i].txs[runs[i].next]->tx);
+        if (++runs[i].next < runs[i].txs.size()) heap.push(i);
+    }
+    return out;
+}
+
+void Mempool::update_for_chain(const SubmitResult& change, const consensus::KvRead& state, uint64_t height) {
+    std::unordered_set<Hash256, Hash256Hasher> confirmed;
+    for (const auto& block : change.connected)
+        for (const auto& tx : block.transactions()) confirmed.insert(consensus::txid(tx));
+    for (const auto& id : confirmed) erase(id);
+    // Transactions of disconnected blocks come back unless the new chain confirmed them too.
+    for (const auto& block : change.disconnected)
+        for (const auto& tx : block.transactions())
+            if (!confirmed.count(consensus::txid(tx))) (void)add(tx, state, height);
+    // Today only a sender's own transactions spend from its account, so after a plain block
+    // only the block's senders need a fresh look (O(block), not O(mempool) signature checks).
+    // After a reorganisation, and every kFullRevalidationInterval blocks (later rules may debit
+    // accounts from others' transactions), everyone is checked.
+    std::set<consensus::Address> senders;
+    blocks_since_full_check_ += change.connected.size();
+    if (!change.disconnected.empty() || blocks_since_full_check_ >= kFullRevalidationInterval) {
+        blocks_since_full_check_ = 0;
+        for (const auto& [sender, q] : by_sender_) senders.insert(sender);
+    } else {
+        for (const auto& block : change.connected)
+            for (const auto& tx : block.transactions()) senders.insert(consensus::tx_sender(tx));
+    }
+    for (const auto& sender : senders) revalidate_sender(sender, state, height);
+}
+
+std::optional<pb::Transaction> Mempool::get(const Hash256& txid) const {
+    auto it = entries_.find(txid);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.tx;
+}
+
+uint64_t Mempool::next_nonce(const consensus::Address& sender, uint64_t account_nonce) const {
+    uint64_t next = account_nonce;
+    auto s = by_sender_.find(sender);
+    if (s == by_sender_.end()) return next;
+    for (const auto& [nonce, id] : s->second) {
+        if (nonce < next) continue;
+        if (nonce != next) break;
+        ++next;
+    }
+    return next;
+}
+
+}  // namespace step::node

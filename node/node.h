@@ -1,0 +1,59 @@
+// The node's core services behind one object: block and transaction submission, block
+// templates and mining. RPC handlers, the miner thread and (later) P2P all go through here.
+// Lock order: submit mutex, then chain, then mempool.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+#include "consensus/block.h"
+#include "node/chain/chain_manager.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+
+namespace step::node {
+
+struct MempoolInfo {
+    size_t size = 0;
+    size_t bytes = 0;
+    size_t max_bytes = 0;
+};
+
+class Node {
+public:
+    Node(ChainManager& chain, Mempool& mempool, Metrics& metrics, Clock clock = system_clock_seconds)
+        : chain_(chain), mempool_(mempool), metrics_(metrics), clock_(std::move(clock)) {}
+
+    ChainManager& chain() { return chain_; }
+    const consensus::Params& params() const { return chain_.params(); }
+
+    // Submits a block (miner, RPC, peer), then brings the mempool in line with the new tip.
+    Result<SubmitResult> submit_block(const pb::Block& block, BlockSource source);
+    // Admits a transaction into the mempool. Errors carry the consensus or policy code.
+    Result<Hash256> submit_transaction(const pb::Transaction& tx);
+
+    // A block template on the current tip with the best mempool transactions (nonce 0).
+    Result<consensus::AssembledBlock> block_template(const consensus::Address& miner);
+    // Builds a template, grinds the nonce until proof of work is met, and submits the block.
+    // Rebuilds when the tip moves under it. Returns nullopt when `stop` is raised first.
+    Result<std::optional<Hash256>> mine_block(const consensus::Address& miner, const std::atomic<bool>& stop);
+
+    // Mempool reads, under the mempool lock.
+    MempoolInfo mempool_info() const;
+    std::optional<pb::Transaction> mempool_tx(const Hash256& txid) const;
+    uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
+
+    void refresh_metrics();
+
+private:
+    ChainManager& chain_;
+    Mempool& mempool_;
+    Metrics& metrics_;
+    Clock clock_;
+    std::mutex submit_mutex_;
+    mutable std::mutex mempool_mutex_;
+};
+
+}  // namespace step::node

@@ -1,0 +1,53 @@
+// JSON-RPC 2.0 request handling, independent of sockets: parse, authorise, dispatch, format.
+// Handlers return the result object or throw RpcError; the dispatcher turns everything else
+// (bad JSON, unknown methods, exceptions) into the error codes of node/rpc_methods.h.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "node/http_server.h"
+
+namespace step::node {
+
+class Metrics;
+
+// A JSON-RPC error. data_code, when set, becomes error.data.code (machine-readable reason).
+struct RpcError : std::runtime_error {
+    RpcError(int code, const std::string& message, std::string data_code = "")
+        : std::runtime_error(message), code(code), data_code(std::move(data_code)) {}
+    int code;
+    std::string data_code;
+};
+
+using RpcHandler = std::function<nlohmann::json(const nlohmann::json& params)>;
+
+class RpcDispatcher {
+public:
+    explicit RpcDispatcher(Metrics* metrics = nullptr) : metrics_(metrics) {}
+
+    // needs_auth: the method changes something and requires the cookie credential.
+    void add(const std::string& method, bool needs_auth, RpcHandler handler);
+    bool has(const std::string& method) const { return methods_.count(method) != 0; }
+
+    // Handles one HTTP body (a request object or a batch array). `authorized` says whether the
+    // HTTP request carried the right credential. Sets http_status (200, 400 parse error, 401).
+    // Returns the response body; empty for a lone notification.
+    std::string handle(const std::string& body, bool authorized, int& http_status) const;
+
+private:
+    struct Method {
+        bool needs_auth;
+        RpcHandler handler;
+    };
+    Metrics* metrics_;
+    std::map<std::string, Method> methods_;
+};
+
+// The JSON-RPC error body used for a request over the size limit (served with HTTP 413).
+std::string rpc_too_large_body();
+
+}  // namespace step::node

@@ -1,0 +1,43 @@
+// JSON-RPC method names served by stepd: the one owner of these names (RPC_CONTRACT.md).
+// The wallet includes this header only; it carries no node internals.
+#pragma once
+
+namespace step::rpc {
+
+inline constexpr char kGetChainInfo[] = "getchaininfo";
+inline constexpr char kGetBlock[] = "getblock";
+inline constexpr char kSendTransaction[] = "sendtransaction";
+inline constexpr char kGetTransaction[] = "gettransaction";
+inline constexpr char kGetAccount[] = "getaccount";
+inline constexpr char kGetStateProof[] = "getstateproof";
+inline constexpr char kGetMempoolInfo[] = "getmempoolinfo";
+inline constexpr char kGenerate[] = "generate";
+// Node extensions beyond RPC_CONTRACT.md (docs/rpc.md):
+// submitblock {block: hex of canonical block bytes} (auth) -> {hash, height, tip_changed}
+inline constexpr char kSubmitBlock[] = "submitblock";
+// getstatehash {} -> {height, best_hash, state_hash, entries}: digest of all stored state.
+inline constexpr char kGetStateHash[] = "getstatehash";
+
+// JSON-RPC error codes (standard ones, then the project's own).
+inline constexpr int kErrParse = -32700;
+inline constexpr int kErrInvalidRequest = -32600;
+inline constexpr int kErrMethodNotFound = -32601;
+inline constexpr int kErrInvalidParams = -32602;
+inline constexpr int kErrInternal = -32603;
+inline constexpr int kErrUnauthorized = -32001;
+inline constexpr int kErrTxRejected = -32010;
+inline constexpr int kErrNotFound = -32011;
+inline constexpr int kErrNotAvailable = -32012;
+inline constexpr int kErrBlockRejected = -32013;  // error.data = {"code": "<consensus reason>"}
+inline constexpr int kErrNotReady = -32014;       // the node is still loading its chain
+
+// Default RPC ports per network.
+inline constexpr unsigned short kDevnetRpcPort = 18443;
+inline constexpr unsigned short kTestnetRpcPort = 28443;
+inline constexpr unsigned short kMainnetRpcPort = 8443;
+
+// HTTP Basic auth user name; the password is the hex secret in <datadir>/.cookie.
+inline constexpr char kCookieUser[] = "__cookie__";
+inline constexpr char kCookieFileName[] = ".cookie";
+
+}  // namespace step::rpc

@@ -1,0 +1,130 @@
+// The vectorised element-wise ops (kernels/ops_fast.h) against the reference ops (ops.h): same
+// bits for every vector level up to this CPU's, 1-3 threads, lengths with every tail, and
+// values including NaN, infinities, signed zeros and subnormals (NaNs compared canonicalised).
+#include <catch2/catch.hpp>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "kernels/ops_fast.h"
+
+using namespace step::kernels;
+
+namespace {
+
+std::vector<float> mixed(std::mt19937& rng, size_t n) {
+    std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+    std::uniform_int_distribution<int> pick(0, 99);
+    std::vector<float> v(n);
+    for (auto& x : v) {
+        int p = pick(rng);
+        x = p == 0 ? NAN : p == 1 ? INFINITY : p == 2 ? -INFINITY : p < 6 ? -0.0f : p < 9 ? 0.0f
+          : p < 14 ? u(rng) * FLT_MIN : p < 18 ? u(rng) * 1e30f : u(rng);
+    }
+    return v;
+}
+
+std::vector<uint32_t> canon(const std::vector<float>& v) {
+    std::vector<uint32_t> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (std::isnan(v[i])) out[i] = ops::kCanonicalNaN;
+        else std::memcpy(&out[i], &v[i], 4);
+    }
+    return out;
+}
+
+struct Setup {
+    ThreadPool two{2}, three{3};
+    std::vector<Exec> execs() const {
+        std::vector<Exec> out;
+        for (int s = 0; s <= static_cast<int>(detect_simd()); ++s)
+            for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), const_cast<ThreadPool*>(&two),
+                                  const_cast<ThreadPool*>(&three)})
+                out.push_back(Exec{p, static_cast<Simd>(s)});
+        return out;
+    }
+};
+
+const std::vector<size_t> kLengths = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1000, 40000, 269322};
+
+}  // namespace
+
+TEST_CASE("fast relu_fwd and relu_bwd equal the reference bitwise", "[kernels][fastops]") {
+    std::mt19937 rng(21);
+    Setup s;
+    for (size_t n : kLengths) {
+        auto x = mixed(rng, n), dy = mixed(rng, n);
+        std::vector<float> want_y(n), want_dx(n);
+        ops::relu_fwd(Exec{}, x.data(), want_y.data(), n);
+        ops::relu_bwd(Exec{}, x.data(), dy.data(), want_dx.data(), n);
+        for (const Exec& ex : s.execs()) {
+            INFO("n=" << n << " simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+            std::vector<float> y(n, 9.0f), dx(n, 9.0f);
+            fast::relu_fwd(ex, x.data(), y.data(), n);
+            fast::relu_bwd(ex, x.data(), dy.data(), dx.data(), n);
+            // relu's results hold no NaN at all: compare raw bits.
+            REQUIRE(std::memcmp(y.data(), want_y.data(), n * 4) == 0);
+            REQUIRE(std::memcmp(dx.data(), want_dx.data(), n * 4) == 0);
+        }
+    }
+}
+
+TEST_CASE("fast bias_add and bias_grad equal the reference bitwise", "[kernels][fastops]") {
+    std::mt19937 rng(22);
+    Setup s;
+    for (auto [rows, cols] : {std::pair{64, 256}, std::pair{64, 10}, std::pair{1, 1},
+                              std::pair{37, 29}, std::pair{200, 784}, std::pair{3, 0}}) {
+        size_t n = static_cast<size_t>(rows) * cols;
+        auto x = mixed(rng, n), b = mixed(rng, cols), dy = mixed(rng, n);
+        std::vector<float> want_y(n), want_db(cols);
+        ops::bias_add(Exec{}, x.data(), b.data(), want_y.data(), rows, cols);
+        ops::bias_grad(Exec{}, dy.data(), want_db.data(), rows, cols);
+        for (const Exec& ex : s.execs()) {
+            INFO(rows << "x" << cols << " simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+            std::vector<float> y(n), db(cols, 9.0f);
+            fast::bias_add(ex, x.data(), b.data(), y.data(), rows, cols);
+            fast::bias_grad(ex, dy.data(), db.data(), rows, cols);
+            REQUIRE(canon(y) == canon(want_y));
+            REQUIRE(canon(db) == canon(want_db));
+        }
+    }
+}
+
+TEST_CASE("fast sgd_momentum and adamw equal the reference bitwise", "[kernels][fastops]") {
+    std::mt19937 rng(23);
+    Setup s;
+    for (size_t n : kLengths) {
+        auto p0 = mixed(rng, n), g = mixed(rng, n), b0 = mixed(rng, n), m0 = mixed(rng, n);
+        auto v0 = mixed(rng, n);
+        for (auto& e : v0) e = std::fabs(e);  // second moments are non-negative
+        for (const auto& h : {std::vector<float>{0.05f, 0.9f, 1e-4f}, std::vector<float>{0.1f, 0.0f, 0.0f}}) {
+            auto wp = p0, wb = b0;
+            ops::sgd_momentum(Exec{}, wp.data(), g.data(), wb.data(), n, h[0], h[1], h[2]);
+            for (const Exec& ex : s.execs()) {
+                INFO("sgd n=" << n << " simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+                auto p = p0, b = b0;
+                fast::sgd_momentum(ex, p.data(), g.data(), b.data(), n, h[0], h[1], h[2]);
+                REQUIRE(canon(p) == canon(wp));
+                REQUIRE(canon(b) == canon(wb));
+            }
+        }
+        auto wp = p0, wm = m0, wv = v0;
+        const float b1t = 0.9f * 0.9f * 0.9f, b2t = 0.999f * 0.999f * 0.999f;
+        ops::adamw(Exec{}, wp.data(), g.data(), wm.data(), wv.data(), n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                   0.01f, b1t, b2t);
+        for (const Exec& ex : s.execs()) {
+            INFO("adamw n=" << n << " simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+            auto p = p0, m = m0, v = v0;
+            fast::adamw(ex, p.data(), g.data(), m.data(), v.data(), n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                        0.01f, b1t, b2t);
+            REQUIRE(canon(p) == canon(wp));
+            REQUIRE(canon(m) == canon(wm));
+            REQUIRE(canon(v) == canon(wv));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include "node/config.h"
+
+using namespace step::node;
+
+namespace {
+
+ConfigInputs inputs(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                    std::map<std::string, std::string> files = {}) {
+    ConfigInputs in;
+    in.args = std::move(args);
+    in.env = std::move(env);
+    in.env.emplace("HOME", "/home/alice");
+    in.read_file = [files](const std::string& path) -> std::optional<std::string> {
+        auto it = files.find(path);
+        if (it == files.end()) return std::nullopt;
+        return it->second;
+    };
+    return in;
+}
+
+}  // namespace
+
+TEST_CASE("config defaults derive datadir and port from the network") {
+    auto cfg = resolve_config(inputs({}));
+    REQUIRE(cfg.ok());
+    CHECK(cfg->network == "devnet");
+    CHECK(cfg->datadir == "/home/alice/.stepchain/devnet");
+    CHECK(cfg->rpc_host == "127.0.0.1");
+    CHECK(cfg->rpc_port == 18443);
+    CHECK_FALSE(cfg->mine);
+
+    auto testnet = resolve_config(inputs({"--network", "testnet"}));
+    REQUIRE(testnet.ok());
+    CHECK(testnet->datadir == "/home/alice/.stepchain/testnet");
+    CHECK(testnet->rpc_port == 28443);
+    auto mainnet = resolve_config(inputs({"--network=mainnet"}));
+    REQUIRE(mainnet.ok());
+    CHECK(mainnet->rpc_port == 8443);
+}
+
+TEST_CASE("config precedence is flags over environment over file over defaults") {
+    const std::string file = "network = testnet\nmine = true\nminer-address = step1file\n"
+                             "rpc-bind = 0.0.0.0:1000 # comment\nlog-level = debug\n";
+    std::map<std::string, std::string> files = {{"/etc/stepd.conf", file}};
+
+    // File alone overrides defaults.
+    auto a = resolve_config(inputs({"--config", "/etc/stepd.conf"}, {}, files));
+    REQUIRE(a.ok());
+    CHECK(a->network == "testnet");
+    CHECK(a->mine);
+    CHECK(a->miner_address == "step1file");
+    CHECK(a->rpc_host == "0.0.0.0");
+    CHECK(a->rpc_port == 1000);
+    CHECK(a->log_level == LogLevel::kDebug);
+    CHECK(a->config_file == "/etc/stepd.conf");
+
+    // Environment overrides the file; STEPD_CONFIG names the file.
+    auto b = resolve_config(inputs({}, {{"STEPD_CONFIG", "/etc/stepd.conf"}, {"STEPD_MINE", "0"},
+                                        {"STEPD_MINER_ADDRESS", "step1env"}, {"STEPD_RPC_BIND", "127.0.0.1:2000"}},
+                                   files));
+    REQUIRE(b.ok());
+    CHECK(b->network == "testnet");
+    CHECK_FALSE(b->mine);
+    CHECK(b->miner_address == "step1env");
+    CHECK(b->rpc_port == 2000);
+
+    // Flags override both.
+    auto c = resolve_config(inputs({"--config=/etc/stepd.conf", "--mine=false", "--miner-address", "step1flag",
+                                    "--network", "devnet", "--datadir", "/tmp/x"},
+                                   {{"STEPD_MINE", "1"}, {"STEPD_MINER_ADDRESS", "step1env"}}, files));
+    REQUIRE(c.ok());
+    CHECK(c->network == "devnet");
+    CHECK_FALSE(c->mine);
+    CHECK(c->miner_address == "step1flag");
+    CHECK(c->datadir == "/tmp/x");
+    CHECK(c->rpc_port == 1000);  // from the file: nothing above it names a port
+
+    // A bare boolean flag means true.
+    auto d = resolve_config(inputs({"--mine"}, {{"STEPD_MINE", "false"}}));
+    REQUIRE(d.ok());
+    CHECK(d->mine);
+}
+
+TEST_CASE("config rejects bad input with specific codes") {
+    CHECK(resolve_config(inputs({"--bogus", "1"})).status().code() == "unknown-option");
+    CHECK(resolve_config(inputs({"stray"})).status().code() == "unknown-option");
+    CHECK(resolve_config(inputs({"--datadir"})).status().code() == "missing-value");
+    CHECK(resolve_config(inputs({"--network", "moonnet"})).status().code() == "bad-network");
+    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:99999"})).status().code() == "bad-rpc-bind");
+    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:"})).status().code() == "bad-rpc-bind");
+    CHECK(resolve_config(inputs({"--log-level", "loud"})).status().code() == "bad-log-level");
+    CHECK(resolve_config(inputs({"--mine=maybe"})).status().code() == "bad-bool");
+    CHECK(resolve_config(inputs({"--config", "/missing"})).status().code() == "bad-config-file");
+    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "color = blue\n"}})).status().code() ==
+          "bad-config-file");
+    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "just words\n"}})).status().code() ==
+          "bad-config-file");
+
+    ConfigInputs no_home;
+    CHECK(resolve_config(no_home).status().code() == "no-datadir");
+}
+
+TEST_CASE("config file parser skips comments and blank lines") {
+    auto parsed = parse_config_text("# header\n\n  network =  testnet  \nmine=1\n");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->size() == 2);
+    CHECK(parsed->at("network") == "testnet");
+    CHECK(parsed->at("mine") == "1");
+    auto bad = parse_config_text("network = devnet\nconfig = /x\n");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().message().find("line 2") != std::string::npos);
+}

@@ -1,0 +1,22 @@
+// step-wallet as a function, so tests run exactly what the binary runs.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "wallet/terminal.h"
+
+namespace step::wallet {
+
+// Exit codes (docs/wallet.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;  // the command failed: bad input value, node error, I/O...
+inline constexpr int kExitUsage = 2;  // the command line is malformed
+
+// Runs one command line (argv without argv[0]). Results go to `out` (text or JSON), errors to
+// `err` ("error: <message>", or {"error": {"code", "message"}} with --output json).
+int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace step::wallet

@@ -1,0 +1,126 @@
+#include "wallet/cli_args.h"
+
+#include <string_view>
+
+namespace step::wallet {
+namespace {
+
+Status usage_error(std::string message) { return Status::error("usage", std::move(message)); }
+
+bool looks_like_option(std::string_view word) {
+    if (word.size() < 2 || word[0] != '-') return false;
+    return !(word[1] >= '0' && word[1] <= '9');
+}
+
+// Stores the value of a value-taking option; false when `name` takes no value.
+Status set_value_option(Options& o, std::string_view name, const std::string& value) {
+    if (name == "--rpc") {
+        o.rpc_url = value;
+    } else if (name == "--network") {
+        auto n = parse_network(value);
+        if (!n.ok()) return usage_error(n.status().message());
+        o.network = *n;
+    } else if (name == "--output") {
+        if (value == "text") {
+            o.output = OutputFormat::kText;
+        } else if (value == "json") {
+            o.output = OutputFormat::kJson;
+        } else {
+            return usage_error("--output must be 'text' or 'json', not '" + value + "'");
+        }
+    } else if (name == "--wallet-dir") {
+        o.wallet_dir = value;
+    } else if (name == "--cookie") {
+        o.cookie_file = value;
+    } else if (name == "--passphrase-file") {
+        o.passphrase_file = value;
+    } else if (name == "--from") {
+        o.from = value;
+    } else if (name == "--fee") {
+        o.fee = value;
+    } else {
+        return usage_error("unknown option '" + std::string(name) + "'");
+    }
+    return Status();
+}
+
+bool takes_value(std::string_view name) {
+    return name == "--rpc" || name == "--network" || name == "--output" ||
+           name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
+           name == "--from" || name == "--fee";
+}
+
+}  // namespace
+
+Result<Invocation> parse_command_line(const std::vector<std::string>& args) {
+    Invocation inv;
+    bool options_ended = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& word = args[i];
+        if (options_ended || !looks_like_option(word)) {
+            inv.words.push_back(word);
+            continue;
+        }
+        if (word == "--") {
+            options_ended = true;
+            continue;
+        }
+        if (word == "-y" || word == "--yes") {
+            inv.options.yes = true;
+            continue;
+        }
+        if (word == "-h" || word == "--help") {
+            inv.options.help = true;
+            continue;
+        }
+        size_t eq = word.find('=');
+        std::string name = word.substr(0, eq);
+        if (!takes_value(name)) return usage_error("unknown option '" + name + "'");
+        std::string value;
+        if (eq != std::string::npos) {
+            value = word.substr(eq + 1);
+        } else {
+            if (i + 1 >= args.size()) return usage_error("option " + name + " needs a value");
+            value = args[++i];
+        }
+        STEP_TRY(set_value_option(inv.options, name, value));
+    }
+    return inv;
+}
+
+std::string usage_text() {
+    return R"(usage: step-wallet [options] <command> [arguments]
+
+Commands:
+  key new NAME                 create a key (asks a passphrase twice, or --passphrase-file)
+  key import NAME FILE         import a key from FILE holding a 32-byte Ed25519 seed as hex
+  key list                     list keys (the default key is marked)
+  key show NAME                show a key's address and public key
+  key default NAME             make NAME the default key
+  balance [NAME|ADDRESS]       balance, nonce and bonds (default: the default key)
+  send TO AMOUNT               send AMOUNT STEP to an address or key name
+  bond solver|verifier AMOUNT  bond AMOUNT STEP as a solver or verifier
+  unbond solver|verifier AMOUNT
+                               start unbonding AMOUNT STEP
+  tx show TXID                 show a transaction and its status
+  chain info                   height, best hash, state root of the node's chain
+  generate N                   devnet only: mine N blocks to the default key
+
+Options (before or after the command):
+  --network devnet|testnet|mainnet   network (default devnet)
+  --rpc URL                    node RPC URL (default http://127.0.0.1:<network port>)
+  --cookie FILE                node RPC cookie (default $HOME/.stepchain/<network>/.cookie)
+  --wallet-dir DIR             keystore (default $HOME/.stepchain/wallet/<network>)
+  --passphrase-file FILE       read the passphrase from FILE's first line
+  --from NAME                  signing key for send/bond/unbond (default: the default key)
+  --fee AMOUNT                 fee in STEP for send/bond/unbond
+  --output text|json           output format (default text)
+  -y, --yes                    do not ask for confirmation
+  -h, --help                   this text
+
+Amounts are STEP with up to 9 decimals (1.5, 0.000000001).
+Exit codes: 0 success, 1 error, 2 usage error.
+)";
+}
+
+}  // namespace step::wallet

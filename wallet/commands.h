@@ -1,0 +1,23 @@
+// The step-wallet commands. Each takes the words after its name.
+#pragma once
+
+#include "wallet/context.h"
+
+namespace step::wallet {
+
+// key new NAME | key import NAME FILE | key list | key show NAME | key default NAME
+Result<CommandOutput> cmd_key(Context& ctx, const CommandArgs& args);
+// balance [NAME|ADDRESS]
+Result<CommandOutput> cmd_balance(Context& ctx, const CommandArgs& args);
+// tx show TXID
+Result<CommandOutput> cmd_tx(Context& ctx, const CommandArgs& args);
+// chain info
+Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args);
+// send TO AMOUNT
+Result<CommandOutput> cmd_send(Context& ctx, const CommandArgs& args);
+// bond solver|verifier AMOUNT (unbond=false) | unbond solver|verifier AMOUNT (unbond=true)
+Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbond);
+// generate N (devnet)
+Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
+
+}  // namespace step::wallet

@@ -1,0 +1,116 @@
+#include "wallet/context.h"
+
+#include "wallet/paths.h"
+#include "wallet/tx_builder.h"
+
+namespace step::wallet {
+
+Status usage(const std::string& message) { return Status::error("usage", message); }
+
+Result<Keystore> Context::keystore() const {
+    if (options.wallet_dir) return Keystore(*options.wallet_dir);
+    auto dir = default_wallet_dir(home, options.network);
+    if (!dir.ok()) return dir.status();
+    return Keystore(*dir);
+}
+
+std::string Context::rpc_url_text() const {
+    return options.rpc_url ? *options.rpc_url : default_rpc_url(options.network);
+}
+
+Result<RpcClient> Context::rpc() const {
+    auto url = parse_rpc_url(rpc_url_text());
+    if (!url.ok()) return url.status();
+    return RpcClient(*url, cookie_location());
+}
+
+CookieLocation Context::cookie_location() const {
+    CookieLocation cookie;
+    cookie.explicit_path = options.cookie_file;
+    auto def = default_cookie_path(home, options.network);
+    if (def.ok()) cookie.default_path = *def;
+    return cookie;
+}
+
+Result<KeyRecord> Context::signing_key() const {
+    auto ks = keystore();
+    if (!ks.ok()) return ks.status();
+    if (options.from) return ks->get(*options.from);
+    auto def = ks->default_name();
+    if (!def.ok()) return def.status();
+    if (!def->has_value())
+        return Status::error("no-default-key",
+                             "no default key in " + ks->dir() +
+                                 ": create one with 'step-wallet key new NAME' or pass --from");
+    return ks->get(**def);
+}
+
+Result<std::string> Context::resolve_address(
+    const std::optional<std::string>& name_or_address) const {
+    if (!name_or_address) {
+        auto key = signing_key();
+        if (!key.ok()) return key.status();
+        return key->identity.address;
+    }
+    const std::string& arg = *name_or_address;
+    // Key names cannot start with "step1" (validate_key_name), so this split is unambiguous.
+    if (arg.rfind("step1", 0) == 0) {
+        STEP_TRY(check_address(arg));
+        return arg;
+    }
+    auto ks = keystore();
+    if (!ks.ok()) return ks.status();
+    auto key = ks->get(arg);
+    if (!key.ok()) {
+        if (key.status().code() == "key-not-found")
+            return Status::error("key-not-found",
+                                 "'" + arg + "' is neither a step1 address nor a key name");
+        return key.status();
+    }
+    return key->identity.address;
+}
+
+Result<Seed> Context::unlock(const KeyRecord& key) const {
+    auto ks = keystore();
+    if (!ks.ok()) return ks.status();
+    auto passphrase = obtain_passphrase(*terminal, options.passphrase_file, key.name);
+    if (!passphrase.ok()) return passphrase.status();
+    auto seed = ks->unlock(key.name, *passphrase);
+    if (!seed.ok()) return seed;
+    // The clear address is authenticated by GCM; the public key is not, so compare it too.
+    KeyIdentity id = identity_from_seed(*seed);
+    if (id.address != key.identity.address || id.public_key != key.identity.public_key)
+        return Status::error("keystore-corrupt",
+                             "key '" + key.name + "' decrypts to a different key than its file "
+                                                  "names");
+    return seed;
+}
+
+Result<uint64_t> json_u64(const nlohmann::json& j, const char* key) {
+    if (j.is_object() && j.contains(key)) {
+        const auto& v = j[key];
+        if (v.is_number_unsigned()) return v.get<uint64_t>();
+        if (v.is_number_integer() && v.get<int64_t>() >= 0)
+            return static_cast<uint64_t>(v.get<int64_t>());
+        if (v.is_string()) {
+            auto a = parse_base_units(v.get<std::string>());
+            if (a.ok()) return a->units();
+        }
+    }
+    return Status::error("rpc-bad-response",
+                         std::string("node reply lacks a valid '") + key + "' field");
+}
+
+Result<Amount> json_amount(const nlohmann::json& j, const char* key) {
+    auto v = json_u64(j, key);
+    if (!v.ok()) return v.status();
+    return Amount::from_units(*v);
+}
+
+Result<std::string> json_string(const nlohmann::json& j, const char* key) {
+    if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
+    return Status::error("rpc-bad-response",
+                         std::string("node reply lacks a valid '") + key + "' field");
+}
+
+}  // namespace step::wallet

@@ -1,0 +1,60 @@
+// What every command works with: the parsed options, where things live, the keystore, the node.
+// Commands are functions (Context&, args) -> Result<CommandOutput>; app.cc dispatches to them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "wallet/amount.h"
+#include "wallet/cli_args.h"
+#include "wallet/keystore.h"
+#include "wallet/rpc_client.h"
+#include "wallet/terminal.h"
+
+namespace step::consensus {
+struct Params;
+}
+
+namespace step::wallet {
+
+// A command's answer in both forms; app.cc prints the one --output asks for.
+struct CommandOutput {
+    nlohmann::json json;
+    std::string text;  // ends with a newline unless empty
+};
+
+struct Context {
+    Options options;
+    std::optional<std::string> home;  // $HOME, the root of every default path
+    Terminal* terminal = nullptr;
+    const consensus::Params* params = nullptr;  // the --network's chain parameters
+
+    Result<Keystore> keystore() const;
+    Result<RpcClient> rpc() const;
+    CookieLocation cookie_location() const;
+    std::string rpc_url_text() const;
+
+    // The key named by --from, else the default key (no-default-key when there is none).
+    Result<KeyRecord> signing_key() const;
+    // An address argument: a step1 address as is, or a key name's address; nullopt means the
+    // default key.
+    Result<std::string> resolve_address(const std::optional<std::string>& name_or_address) const;
+    // Asks the passphrase and decrypts the key's seed, checking it matches the stored address.
+    Result<Seed> unlock(const KeyRecord& key) const;
+};
+
+using CommandArgs = std::vector<std::string>;  // positional words after the command name(s)
+
+Status usage(const std::string& message);
+// Reads an unsigned field sent as a JSON number or a decimal string (rpc-bad-response).
+Result<uint64_t> json_u64(const nlohmann::json& j, const char* key);
+// Reads a base-unit amount sent as a decimal string (or number) (rpc-bad-response).
+Result<Amount> json_amount(const nlohmann::json& j, const char* key);
+// A string field, rpc-bad-response when absent.
+Result<std::string> json_string(const nlohmann::json& j, const char* key);
+
+}  // namespace step::wallet
