@@ -124,6 +124,18 @@ public:
         return *r;
     }
 
+    // Mines one block of whichever of `txs` are valid (assemble_block skips the rest); checks
+    // the invariant; returns the block.
+    pb::Block block_any(const std::vector<pb::Transaction>& txs, const Address& miner = Address{}) {
+        queued_.clear();
+        auto a = assemble_block(kv(), chain_.tip(), txs, miner, chain_.tip().timestamp + P().block_time_s, P());
+        REQUIRE(a.ok());
+        testing::mine(a->block, P());
+        REQUIRE(chain_.connect(a->block).ok());
+        check_invariant();
+        return a->block;
+    }
+
     // Tries `t` alone against the tip's state: the code it is rejected with ("" when valid).
     std::string reject_code(const pb::Transaction& t) {
         queued_.clear();
