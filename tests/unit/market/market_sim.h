@@ -130,6 +130,7 @@ public:
         queued_.clear();
         auto a = assemble_block(kv(), chain_.tip(), txs, miner, chain_.tip().timestamp + P().block_time_s, P());
         REQUIRE(a.ok());
+        for (const auto& [id, why] : a->skipped) ++skip_codes[why.code()];
         testing::mine(a->block, P());
         REQUIRE(chain_.connect(a->block).ok());
         check_invariant();
@@ -144,6 +145,7 @@ public:
     }
 
     void clear_queue() { queued_.clear(); }
+    std::map<std::string, int> skip_codes;  // block_any's refusals by code
 
     void check_invariant() {
         Status s = check_supply(kv().data());
