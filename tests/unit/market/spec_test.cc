@@ -129,7 +129,7 @@ TEST_CASE("Every network's market parameters respect the protocol's orderings", 
 
 namespace step::consensus::market_test {
 
-TEST_CASE("The example task's size fits the limits; its bond is checked by deterrence", "[market]") {
+TEST_CASE("The example task fits the limits and its bond meets deterrence", "[market]") {
     auto s = kernels::load_task_spec(std::string(STEP_SOURCE_DIR) + "/examples/mnist-mlp.toml");
     REQUIRE(s.ok());
     const pb::TaskSpec m = spec_to_proto(*s, Hash256{}, 7'996);
@@ -140,10 +140,15 @@ TEST_CASE("The example task's size fits the limits; its bond is checked by deter
         CHECK(c->segment_flops <= p->max_segment_flops);
         CHECK(c->proof_bytes <= p->max_proof_bytes);
     }
-    // Its bond (100 STEP) is below the deterrence bound for V*Q = 12 audits of n = 50 leaves
-    // with a 1,000 STEP unit pay: the chain refuses it as written.
-    auto as_written = validate_market_spec(m, s->budget, s->unit_bond, mainnet_params());
-    CHECK(as_written.status().code() == codes::kSpecDeterrence);
+    // As written (10,000 STEP bond) it passes the deterrence rule on every network; a bond of
+    // 100 STEP is below the bound for V*Q = 12 audits of n = 50 leaves with a 1,000 STEP pay.
+    for (const Params* p : {&mainnet_params(), &testnet_params(), &devnet_params()}) {
+        auto as_written = validate_market_spec(m, s->budget, s->unit_bond, *p);
+        INFO(p->network << ": " << (as_written.ok() ? "" : as_written.status().to_string()));
+        CHECK(as_written.ok());
+    }
+    auto low_bond = validate_market_spec(m, s->budget, 100'000'000'000, mainnet_params());
+    CHECK(low_bond.status().code() == codes::kSpecDeterrence);
 }
 
 }  // namespace step::consensus::market_test
