@@ -10,14 +10,14 @@ namespace step::bench {
 
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
-    X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \
-    X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
-    X("stateroot", "state tree update cost per changed key at 1e4 and 1e6 accounts", consensus_stateroot) \
     X("node_connect", "block template, apply_block and synced connect, blocks/s and txs/s", node_connect) \
     X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
     X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step) \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
     X("digest", "state hashing time and share of step time", kernels_digest) \
+    X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \
+    X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
+    X("stateroot", "state tree update cost per changed key at 1e4 and 1e6 accounts", consensus_stateroot) \
     X("fraudproof", "ms to check one fraud proof of the example task, 1 thread", verifier_fraudproof) \
     X("audit", "audit replay share of training and audit catch probabilities", verifier_audit)
 

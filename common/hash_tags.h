@@ -22,5 +22,7 @@ inline constexpr char kRandom[] = "stepchain/random";
 inline constexpr char kDataRecord[] = "stepchain/data-record";
 inline constexpr char kAuditCommit[] = "stepchain/audit-commit";
 inline constexpr char kProofCommit[] = "stepchain/proof-commit";
+inline constexpr char kTaskId[] = "stepchain/task-id";
+inline constexpr char kAssignSeed[] = "stepchain/assign-seed";
 
 }  // namespace step::tags

@@ -9,6 +9,7 @@
 #include "common/merkle.h"
 #include "consensus/encoding.h"
 #include "consensus/errors.h"
+#include "consensus/market.h"
 #include "consensus/pow.h"
 #include "consensus/state_cache.h"
 #include "consensus/state_tree.h"
@@ -104,9 +105,12 @@ struct Finished {
 
 // Runs the block-end rules and the state tree update over everything the cache changed.
 Result<Finished> finish(const KvRead& parent_state, detail::StateCache& cache, uint64_t height,
-                        const Address& miner, uint64_t fees, const Params& p) {
+                        const Address& miner, uint64_t fees, const Hash256& prev_hash,
+                        const Params& p) {
     Finished f;
     STEP_TRY(finish_block(cache, height, miner, fees, p, &f.subsidy));
+    // Market deadlines after the subsidy: a unit final in this block may draw this block's pool.
+    STEP_TRY(detail::market_end_block(cache, height, prev_hash, p));
     f.writes = cache.writes();
     auto tree = update_state_tree(parent_state, f.writes);
     if (!tree.ok()) return tree.status();
@@ -221,7 +225,7 @@ Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& bl
         if (s.ok()) s = detail::apply_tx(cache, tx, p, h.height(), &fees);
         if (!s.ok()) return at_tx(i, s);
     }
-    auto f = finish(parent_state, cache, h.height(), miner_of(h), fees, p);
+    auto f = finish(parent_state, cache, h.height(), miner_of(h), fees, ctx.parent.hash, p);
     if (!f.ok()) return f.status();
     if (!equals(h.state_root(), f->root))
         return fail(codes::kBadStateRoot, "state_root is not the computed " + to_hex(f->root));
@@ -281,7 +285,7 @@ Result<AssembledBlock> assemble_block(const KvRead& parent_state, const ChainTip
         ids.push_back(d.id);
         *out.block.add_transactions() = tx;
     }
-    auto f = finish(parent_state, cache, h.height(), miner, fees, p);
+    auto f = finish(parent_state, cache, h.height(), miner, fees, parent.hash, p);
     if (!f.ok()) return f.status();
     const Hash256 tx_root = merkle_root(ids);
     h.set_tx_root(tx_root.data(), tx_root.size());

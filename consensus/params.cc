@@ -10,10 +10,10 @@ U256 mask_bits(unsigned bits) { return (U256(1) << bits) - U256(1); }
 // mainnet.
 void set_limits(Params& p) {
     // A fraud proof (PROTOCOL.md section 3) travels inside a block and may take half of it
-    // (MAX_PROOF_BYTES <= MAX_BLOCK_BYTES / 2). The reference MLP with Adam state is ~3.3 MB, so
-    // 8 MiB blocks hold its proof plus the records; at BLOCK_TIME 60 s that is <= 140 KB/s of
-    // sustained relay, fine for home links.
-    p.max_block_bytes = 8u << 20;
+    // (MAX_PROOF_BYTES <= MAX_BLOCK_BYTES / 2). The example task's worst proof (mlp{784,256,256,
+    // 10}, SGD state 2.15 MB, L*B = 3,200 records of 785 bytes each with a 13-deep path) is
+    // ~6.1 MB, so 16 MiB blocks; at BLOCK_TIME 60 s that is <= 280 KB/s of sustained relay.
+    p.max_block_bytes = 16u << 20;
     // Bounds the per-block signature work: 10,000 Ed25519 verifications take ~0.5-1 s on one
     // core (see step-bench sigverify), well under every BLOCK_TIME.
     p.max_block_txs = 10'000;
@@ -29,6 +29,45 @@ void set_limits(Params& p) {
     p.min_fee = 1'000;
     p.initial_subsidy = 50 * kCoin;
     p.miner_share_bps = 5'000;  // half to hash miners, half to the useful-work pool
+
+    // Market limits (same on every network). A segment must replay on one core within a few
+    // seconds even on subnormal-heavy data (PROTOCOL.md section 5): 8 * 10^9 FLOPs, twice the
+    // example task's segment (mlp{784,256,256,10}, B = 64, L = 50: ~4.0 * 10^9).
+    // MAX_BLOCK_PROOF_FLOPS allows 4 such replays a block.
+    p.max_segment_flops = 8'000'000'000;
+    p.max_block_proof_flops = 4 * p.max_segment_flops;
+    // Half a proof: a proof carries a state (pre-state) plus L*B records and their proofs.
+    p.max_proof_bytes = p.max_block_bytes / 2;
+    // The state must leave room in a proof for the segment's records and paths.
+    p.max_state_bytes = p.max_proof_bytes / 4 * 3;  // 3 MiB: the example SGD state is 2.15 MB
+    p.max_task_units = 4'096;
+    p.max_audit_leaves = 256;
+    p.safety = 2;
+    p.audit_fee_bps = 1'000;                 // 10% of unit pay goes to the auditors
+    p.audit_bond = 10 * kCoin;
+    p.min_verifier_bond = 10 * kCoin;
+    p.verifier_miss_slash = 1 * kCoin;
+    p.proof_bond = 5 * kCoin;
+    p.proof_burn_bps = 5'000;               // half burned: spam never profits anyone
+    p.whistle_share_bps = 5'000;
+    p.lazy_slash = 10 * kCoin;
+    p.da_bond = 1 * kCoin;
+    // 1 base unit per 10^9 FLOPs: far below a FLOP's cost (PROTOCOL.md section 5, usefulness).
+    p.pool_rate_per_tflop = 1'000;
+    p.pipeline_depth = 2;
+}
+
+// Windows scale with the network's block time; finality leaves room after the open window.
+void set_windows(Params& p, uint64_t unit) {
+    p.claim_timeout = 48 * unit;
+    p.assign_delay = 2;
+    p.audit_commit_window = 12 * unit;
+    p.audit_reveal_window = 12 * unit;
+    p.open_window = 12 * unit;
+    p.da_window = 12 * unit;
+    p.proof_contest_window = 6 * unit;
+    p.finality_window = p.assign_delay + p.audit_commit_window + p.audit_reveal_window +
+                        p.open_window + 48 * unit;
 }
 
 Params make_mainnet() {
@@ -45,8 +84,7 @@ Params make_mainnet() {
     p.halving_interval = 2'100'000;  // ~4 years at 60 s; total issuance ~210M STEP
     p.coinbase_maturity = 100;       // a reorg deeper than this is not expected
     p.unbonding_delay = 10'080;      // 7 days: exceeds every market window below
-    p.finality_window = 1'440;       // 1 day
-    p.claim_timeout = 240;
+    set_windows(p, 10);              // finality ~ 1,128 blocks (~19 h)
     return p;
 }
 
@@ -64,8 +102,7 @@ Params make_testnet() {
     p.halving_interval = 2'100'000;
     p.coinbase_maturity = 100;
     p.unbonding_delay = 1'440;  // 12 h
-    p.finality_window = 480;
-    p.claim_timeout = 120;
+    set_windows(p, 4);
     return p;
 }
 
@@ -85,9 +122,18 @@ Params make_devnet() {
     p.max_future_drift_s = 2 * 3600;
     p.halving_interval = 10'000;  // constant subsidy through the first 10,000 blocks
     p.coinbase_maturity = 0;      // rewards spendable at once
-    p.unbonding_delay = 10;
-    p.finality_window = 5;
-    p.claim_timeout = 5;
+    p.unbonding_delay = 20;  // exceeds every market window below
+    // Short windows so tests and local runs settle within tens of blocks.
+    p.claim_timeout = 6;
+    p.assign_delay = 1;
+    p.audit_commit_window = 2;
+    p.audit_reveal_window = 2;
+    p.open_window = 2;
+    p.da_window = 2;
+    p.proof_contest_window = 2;
+    p.finality_window = 12;  // 5 blocks after the open window for fraud proofs; < unbonding_delay
+    // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
+    p.pool_rate_per_tflop = 1'000'000'000;
     p.allow_generate = true;
     return p;
 }

@@ -45,9 +45,34 @@ struct Params {
     // --- Node policy switches that are per network ---
     bool allow_generate = false;  // RPC `generate` (devnet only)
 
-    // Market placeholders (PROTOCOL.md section 3); no rule reads them yet.
-    uint64_t finality_window = 0;
-    uint64_t claim_timeout = 0;
+    // --- Market (PROTOCOL.md section 3; docs/protocol.md). Windows are in blocks. ---
+    uint64_t finality_window = 0;      // FINALITY_WINDOW: commit -> final, if no fraud proven
+    uint64_t claim_timeout = 0;        // CLAIM_TIMEOUT: claim -> commit
+    uint64_t assign_delay = 0;         // ASSIGN_DELAY: commit -> verifier assignment
+    uint64_t audit_commit_window = 0;  // AUDIT_COMMIT_WINDOW: assignment -> audit commitments
+    uint64_t audit_reveal_window = 0;  // AUDIT_REVEAL_WINDOW: after the commit window
+    uint64_t open_window = 0;          // OPEN_WINDOW: after the reveal window, for OpenTrace
+    uint64_t pipeline_depth = 0;       // PIPELINE_DEPTH: rounds claimable past the last final one
+    uint64_t pool_rate_per_tflop = 0;  // POOL_RATE: base units per 10^12 FLOPs from the pool
+    uint64_t max_block_proof_flops = 0;  // MAX_BLOCK_PROOF_FLOPS: replay per block
+    uint64_t max_segment_flops = 0;    // MAX_SEGMENT_FLOPS: one segment of L steps
+    uint64_t max_state_bytes = 0;      // MAX_STATE_BYTES: canonical training state
+    uint64_t max_proof_bytes = 0;      // MAX_PROOF_BYTES (<= max_block_bytes / 2)
+    uint64_t max_task_units = 0;       // rounds x K per task (bounds state per task)
+    uint64_t max_audit_leaves = 0;     // V x Q per unit (bounds a reveal)
+    uint64_t safety = 0;               // SAFETY in the deterrence inequality
+    uint64_t audit_fee_bps = 0;        // share of unit pay for the V audits together
+    uint64_t audit_bond = 0;           // AUDIT_BOND: lost by an unproven disagreement
+    uint64_t min_verifier_bond = 0;    // verifier bond needed to be drawn
+    uint64_t verifier_miss_slash = 0;  // light slash for a missed commit/reveal window
+    uint64_t proof_bond = 0;           // PROOF_BOND
+    uint64_t proof_burn_bps = 0;       // share of a failed proof's bond burned (>= 5,000)
+    uint64_t whistle_share_bps = 0;    // WHISTLE_SHARE of a slashed unit bond's rest
+    uint64_t lazy_slash = 0;           // verifier that agreed with a proven-wrong leaf
+    uint64_t da_bond = 0;              // DA_BOND
+    uint64_t da_window = 0;            // DA_WINDOW
+    uint64_t proof_contest_window = 0;  // a whistle reward waits this long for an earlier
+                                        // commitment of the same proof (copy protection)
 };
 
 const Params& mainnet_params();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "consensus/canonical.h"
+#include "consensus/market_state.h"
 #include "consensus/proto/chain.pb.h"
 
 namespace step::consensus {
@@ -48,7 +49,7 @@ bool is_state_key(ByteSpan key) {
         case kAccountPrefix: return key.size() == 21;
         case kTotalsPrefix: return key.size() == 1;
         case kReleasePrefix: return key.size() == 9;
-        default: return false;
+        default: return is_market_key(key);
     }
 }
 

@@ -3,8 +3,8 @@
 namespace step::consensus::detail {
 
 Result<AccountState*> StateCache::account(const Address& addr) {
-    auto it = accounts_.find(addr);
-    if (it == accounts_.end()) {
+    auto it = d_.accounts.find(addr);
+    if (it == d_.accounts.end()) {
         Entry<AccountState> e;
         e.original = base_.get(account_key(addr));
         if (e.original) {
@@ -12,13 +12,13 @@ Result<AccountState*> StateCache::account(const Address& addr) {
             if (!a.ok()) return a.status();
             e.value = std::move(a).value();
         }
-        it = accounts_.emplace(addr, std::move(e)).first;
+        it = d_.accounts.emplace(addr, std::move(e)).first;
     }
     return &it->second.value;
 }
 
 Result<ChainTotals*> StateCache::totals() {
-    if (!totals_) {
+    if (!d_.totals) {
         Entry<ChainTotals> e;
         e.original = base_.get(totals_key());
         if (e.original) {
@@ -26,14 +26,14 @@ Result<ChainTotals*> StateCache::totals() {
             if (!t.ok()) return t.status();
             e.value = *t;
         }
-        totals_ = std::move(e);
+        d_.totals = std::move(e);
     }
-    return &totals_->value;
+    return &d_.totals->value;
 }
 
 Result<std::vector<Address>*> StateCache::release_list(uint64_t height) {
-    auto it = releases_.find(height);
-    if (it == releases_.end()) {
+    auto it = d_.releases.find(height);
+    if (it == d_.releases.end()) {
         Entry<std::vector<Address>> e;
         e.original = base_.get(release_key(height));
         if (e.original) {
@@ -41,30 +41,46 @@ Result<std::vector<Address>*> StateCache::release_list(uint64_t height) {
             if (!l.ok()) return l.status();
             e.value = std::move(l).value();
         }
-        it = releases_.emplace(height, std::move(e)).first;
+        it = d_.releases.emplace(height, std::move(e)).first;
     }
     return &it->second.value;
 }
+
+std::optional<Bytes>* StateCache::raw(const Bytes& key) {
+    auto it = d_.raw.find(key);
+    if (it == d_.raw.end()) {
+        Entry<std::optional<Bytes>> e;
+        e.original = base_.get(key);
+        e.value = e.original;
+        it = d_.raw.emplace(key, std::move(e)).first;
+    }
+    return &it->second.value;
+}
+
+StateCache::Snapshot StateCache::save() const { return Snapshot{d_}; }
+
+void StateCache::restore(Snapshot s) { d_ = std::move(s.data); }
 
 KvWrites StateCache::writes() const {
     KvWrites out;
     auto put = [&out](Bytes key, std::optional<Bytes> now, const std::optional<Bytes>& before) {
         if (now != before) out.emplace(std::move(key), std::move(now));
     };
-    for (const auto& [addr, e] : accounts_)
+    for (const auto& [addr, e] : d_.accounts)
         put(account_key(addr),
             e.value.is_empty() ? std::nullopt : std::optional<Bytes>(encode_account(e.value)),
             e.original);
-    if (totals_) {
-        const auto& t = totals_->value;
+    if (d_.totals) {
+        const auto& t = d_.totals->value;
         const bool zero = t == ChainTotals{};
         put(totals_key(), zero ? std::nullopt : std::optional<Bytes>(encode_totals(t)),
-            totals_->original);
+            d_.totals->original);
     }
-    for (const auto& [h, e] : releases_)
+    for (const auto& [h, e] : d_.releases)
         put(release_key(h),
             e.value.empty() ? std::nullopt : std::optional<Bytes>(encode_release_list(e.value)),
             e.original);
+    for (const auto& [k, e] : d_.raw) put(k, e.value, e.original);
     return out;
 }
 

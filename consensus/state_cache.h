@@ -22,8 +22,18 @@ public:
     Result<ChainTotals*> totals();
     Result<std::vector<Address>*> release_list(uint64_t height);
 
+    // Raw bytes of any other state key (the market's records; nullopt = absent). The caller
+    // encodes and decodes; writing nullopt deletes.
+    std::optional<Bytes>* raw(const Bytes& key);
+
     // State-key writes whose bytes differ from the base (deletes for emptied values).
     KvWrites writes() const;
+
+    // Whole-cache copy, so a rule with many steps (the market's) can fail after mutating and
+    // leave the cache exactly as it was. Pointers taken before restore() are invalidated.
+    struct Snapshot;
+    Snapshot save() const;
+    void restore(Snapshot s);
 
 private:
     template <class T>
@@ -32,9 +42,18 @@ private:
         std::optional<Bytes> original;
     };
     const KvRead& base_;
-    std::map<Address, Entry<AccountState>> accounts_;
-    std::optional<Entry<ChainTotals>> totals_;
-    std::map<uint64_t, Entry<std::vector<Address>>> releases_;
+    struct Data {
+        std::map<Address, Entry<AccountState>> accounts;
+        std::optional<Entry<ChainTotals>> totals;
+        std::map<uint64_t, Entry<std::vector<Address>>> releases;
+        std::map<Bytes, Entry<std::optional<Bytes>>> raw;
+    };
+    Data d_;
+
+public:
+    struct Snapshot {
+        Data data;
+    };
 };
 
 }  // namespace step::consensus::detail

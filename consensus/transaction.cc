@@ -5,6 +5,7 @@
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "consensus/errors.h"
+#include "consensus/market.h"
 #include "consensus/proto/chain.pb.h"
 #include "consensus/tx_engine.h"
 
@@ -18,7 +19,7 @@ constexpr size_t kSignatureFieldBytes = 2 + 1 + 64;
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
 
-bool is_active_payload(pb::Transaction::PayloadCase c) {
+bool is_core_payload(pb::Transaction::PayloadCase c) {
     return c == pb::Transaction::kTransfer || c == pb::Transaction::kBond ||
            c == pb::Transaction::kUnbond;
 }
@@ -31,11 +32,12 @@ uint64_t& bond_of(AccountState& a, pb::BondRole r) {
     return r == pb::BOND_ROLE_SOLVER ? a.solver_bond : a.verifier_bond;
 }
 
-uint64_t payload_amount(const pb::Transaction& tx) {
+uint64_t payload_amount(const pb::Transaction& tx, const Params& p) {
     switch (tx.payload_case()) {
         case pb::Transaction::kTransfer: return tx.transfer().amount();
         case pb::Transaction::kBond: return tx.bond().amount();
-        default: return 0;  // unbond moves bond, not balance
+        case pb::Transaction::kUnbond: return 0;  // unbond moves bond, not balance
+        default: return market_payload_amount(tx, p);
     }
 }
 
@@ -65,8 +67,7 @@ Status check_tx_fields(const pb::Transaction& tx, const Params& p, size_t encode
     if (tx.signature().size() != 64) return fail(codes::kBadSignature, "signature is not 64 bytes");
     const auto kind = tx.payload_case();
     if (kind == pb::Transaction::PAYLOAD_NOT_SET) return fail(codes::kMissingPayload, "no payload");
-    if (!is_active_payload(kind))
-        return fail(codes::kPayloadNotActive, "market payloads are not active yet");
+    if (!is_core_payload(kind)) STEP_TRY(check_market_fields(tx, p));
     switch (kind) {
         case pb::Transaction::kTransfer:
             if (tx.transfer().to().size() != 20)
@@ -77,16 +78,18 @@ Status check_tx_fields(const pb::Transaction& tx, const Params& p, size_t encode
             if (!valid_role(tx.bond().role())) return fail(codes::kBadRole, "bond role");
             if (tx.bond().amount() == 0) return fail(codes::kZeroAmount, "bond of 0");
             break;
-        default:  // kUnbond
+        case pb::Transaction::kUnbond:
             if (!valid_role(tx.unbond().role())) return fail(codes::kBadRole, "unbond role");
             if (tx.unbond().amount() == 0) return fail(codes::kZeroAmount, "unbond of 0");
             break;
+        default:
+            break;  // market payloads: check_market_fields above
     }
     if (tx.fee() < p.min_fee)
         return fail(codes::kFeeTooLow, "fee " + std::to_string(tx.fee()) + " < MIN_FEE " +
                                            std::to_string(p.min_fee));
     uint64_t cost;
-    if (__builtin_add_overflow(tx.fee(), payload_amount(tx), &cost))
+    if (__builtin_add_overflow(tx.fee(), payload_amount(tx, p), &cost))
         return fail(codes::kAmountOverflow, "fee + amount overflows u64");
     return Status();
 }
@@ -113,7 +116,7 @@ Status apply_tx(StateCache& cache, const pb::Transaction& tx, const Params& p, u
     uint64_t new_fees;
     if (__builtin_add_overflow(*fees, tx.fee(), &new_fees))
         return fail(codes::kAmountOverflow, "block fees overflow u64");
-    const uint64_t cost = tx.fee() + payload_amount(tx);  // checked by check_tx_fields
+    const uint64_t cost = tx.fee() + payload_amount(tx, p);  // checked by check_tx_fields
     if (sender.balance < cost)
         return fail(codes::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
                                                    " < " + std::to_string(cost));
@@ -139,6 +142,8 @@ Status apply_tx(StateCache& cache, const pb::Transaction& tx, const Params& p, u
             uint64_t bonded;
             if (__builtin_add_overflow(bond, tx.bond().amount(), &bonded))
                 return fail(codes::kAmountOverflow, "bond overflows u64");
+            if (tx.bond().role() == pb::BOND_ROLE_VERIFIER)
+                STEP_TRY(note_verifier_bond(cache, sender_addr));
             sender.balance -= cost;
             bond = bonded;
             break;
@@ -186,8 +191,21 @@ Status apply_tx(StateCache& cache, const pb::Transaction& tx, const Params& p, u
             bond -= amount;
             break;
         }
-        default:
-            return fail(codes::kPayloadNotActive, "payload not active");
+        default: {
+            // Market rules touch many records; a failure restores the cache whole.
+            auto snapshot = cache.save();
+            Status s = apply_market_tx(cache, tx, p, height, sender_addr);
+            if (!s.ok()) {
+                cache.restore(std::move(snapshot));
+                return s;
+            }
+            auto again = cache.account(sender_addr);  // the market may have credited it
+            if (!again.ok()) return again.status();
+            (*again)->balance -= cost;
+            (*again)->nonce += 1;
+            *fees = new_fees;
+            return Status();
+        }
     }
     sender.nonce += 1;
     *fees = new_fees;

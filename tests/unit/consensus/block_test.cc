@@ -206,6 +206,7 @@ TEST_CASE("A bad transaction inside a block rejects the block with the tx's code
     testing::mine(badsig, P());
     CHECK(apply_code(c, badsig) == codes::kBadSignature);
 
+    // A market payload with a malformed task id: rejected by the market's field rules.
     pb::Block inactive = b;
     auto* t = inactive.mutable_transactions(0);
     t->mutable_cancel_task()->set_task_id(std::string(3, 'x'));
@@ -213,7 +214,7 @@ TEST_CASE("A bad transaction inside a block rejects the block with the tx's code
     const Hash256 root3 = compute_tx_root(inactive);
     inactive.mutable_header()->set_tx_root(root3.data(), 32);
     testing::mine(inactive, P());
-    CHECK(apply_code(c, inactive) == codes::kPayloadNotActive);
+    CHECK(apply_code(c, inactive) == codes::kBadUnitRef);
 }
 
 TEST_CASE("assemble_block skips failing transactions and respects the limits", "[block]") {

@@ -122,25 +122,26 @@ TEST_CASE("Bond and unbond need a known role and a non-zero amount", "[tx]") {
     CHECK(check_transaction(t, P()).code() == codes::kAmountOverflow);  // fee + amount
 }
 
-TEST_CASE("Every market payload is declared and rejected as not active", "[tx]") {
-    std::vector<std::function<void(pb::Transaction&)>> setters = {
-        [](auto& t) { t.mutable_submit_task()->set_budget(1); },
-        [](auto& t) { t.mutable_cancel_task()->set_task_id(std::string(2, 'x')); },
-        [](auto& t) { t.mutable_claim_unit()->mutable_unit()->set_round(1); },
-        [](auto& t) { t.mutable_commit_unit()->set_trace_root(std::string(2, 'r')); },
-        [](auto& t) { t.mutable_audit_commit()->set_commitment(std::string(2, 'c')); },
-        [](auto& t) { t.mutable_audit_reveal()->set_salt(std::string(2, 's')); },
-        [](auto& t) { t.mutable_open_trace()->add_leaves(std::string(2, 'l')); },
-        [](auto& t) { t.mutable_proof_commit()->set_commitment(std::string(2, 'c')); },
-        [](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); },
-        [](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); },
-        [](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); },
+TEST_CASE("Market payloads with malformed fields are rejected statelessly", "[tx]") {
+    using Setter = std::function<void(pb::Transaction&)>;
+    const std::vector<std::pair<Setter, const char*>> cases = {
+        {[](auto& t) { t.mutable_submit_task()->set_budget(0); }, codes::kZeroAmount},
+        {[](auto& t) { t.mutable_cancel_task()->set_task_id(std::string(2, 'x')); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_claim_unit()->mutable_unit()->set_round(1); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_commit_unit()->set_trace_root(std::string(2, 'r')); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_audit_commit()->set_commitment(std::string(2, 'c')); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_audit_reveal()->set_salt(std::string(2, 's')); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_open_trace()->add_leaves(std::string(2, 'l')); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_proof_commit()->set_commitment(std::string(2, 'c')); }, codes::kBadProof},
+        {[](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); }, codes::kBadUnitRef},
+        {[](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); }, codes::kBadUnitRef},
     };
-    for (auto& set : setters) {
+    for (auto& [set, code] : cases) {
         pb::Transaction t = testing::base_tx(0, P().min_fee, P());
         set(t);
         sign_transaction(t, kAlice);
-        CHECK(check_transaction(t, P()).code() == codes::kPayloadNotActive);
+        CHECK(check_transaction(t, P()).code() == code);
         // It still round-trips through the canonical decoder: the schema knows it.
         CHECK(decode_tx(encode_tx(t)).ok());
     }

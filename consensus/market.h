@@ -1,0 +1,81 @@
+// Internal to consensus/: the market's rules (PROTOCOL.md section 3; docs/protocol.md).
+// apply_market_tx runs inside a block's transaction loop, market_end_block at the end of every
+// block (after the subsidy reached the pool): deadlines, assignment, finalisation.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "consensus/keys.h"
+#include "consensus/market_state.h"
+#include "consensus/params.h"
+#include "consensus/proto/chain.pb.h"
+#include "consensus/state_cache.h"
+
+namespace step::consensus {
+
+// The AuditCommit commitment: for each sampled leaf s ascending, the verifier's per-leaf
+// commitment verifier::audit_commitment(salt, verifier, s, digests of leaves (c, s]) with c the
+// last checkpoint leaf strictly before s; the Q commitments concatenated (32*Q bytes). The
+// reveal carries the 32-byte salt and all digests in the same order.
+Bytes audit_commitments(const Hash256& salt, const Address& verifier,
+                        const std::vector<uint32_t>& sampled, uint64_t leaves_per_checkpoint,
+                        const std::vector<Hash256>& digests);
+// Leaf indices whose digests an audit of `sampled` reveals, in order.
+std::vector<uint32_t> audit_digest_leaves(const std::vector<uint32_t>& sampled,
+                                          uint64_t leaves_per_checkpoint);
+
+// Heights of a committed unit's phases (commit height c).
+struct UnitWindows {
+    uint64_t assign, commit_end, reveal_end, open_end, final_at;
+};
+UnitWindows unit_windows(uint64_t commit_height, const Params& p);
+
+namespace detail {
+
+// What a market payload moves out of the sender's balance besides the fee (budget, bonds).
+uint64_t market_payload_amount(const pb::Transaction& tx, const Params& p);
+// Stateless shape rules of a market payload.
+Status check_market_fields(const pb::Transaction& tx, const Params& p);
+// Stateful rules and effects. May leave the cache modified on error: the caller restores.
+Status apply_market_tx(StateCache& cache, const pb::Transaction& tx, const Params& p,
+                       uint64_t height, const Address& sender);
+Status market_end_block(StateCache& cache, uint64_t height, const Hash256& prev_hash,
+                        const Params& p);
+// Records a verifier bond in the verifier index (called by the Bond rule).
+Status note_verifier_bond(StateCache& cache, const Address& a);
+
+struct UnitCtx {
+    Hash256 task_id{};
+    pb::Task task;
+    uint32_t round = 0, index = 0;
+    Bytes key;
+    pb::Unit unit;
+};
+// Loads a unit and its task ("unknown-task", "bad-unit-ref").
+Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
+
+// Fraud proofs (market_fraud.cc).
+Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
+Status fraud_proof(Market& m, const pb::Transaction& tx, const Address& sender);
+// Data availability (market_data.cc).
+Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
+Status data_response(Market& m, const pb::Transaction& tx, const Address& sender);
+// Sets *withheld when a challenge on the unit expires unanswered at this height.
+Status process_challenges(Market& m, const Bytes& unit_key, pb::Unit& u, bool* withheld);
+// Returns every pending challenge's bond to its challenger and forgets them (unit reset).
+Status release_challenges(Market& m, pb::Unit& u);
+// Pays a whistle reward whose contest window ends now.
+Status process_award(Market& m, const Bytes& unit_key);
+
+// Settlement steps shared by the tx rules and the block-end rules (market_settle.cc).
+Status process_unit_deadlines(Market& m, const Bytes& unit_key, const Hash256& prev_hash);
+// Unit back to open: bond handling is the caller's; `code`/`why` go to the ledger.
+Status reset_unit(Market& m, const Hash256& task, uint32_t round, uint32_t unit, pb::Unit& u,
+                  const char* code, const std::string& why);
+Status update_task_progress(Market& m, const Hash256& task_id);
+
+}  // namespace detail
+}  // namespace step::consensus

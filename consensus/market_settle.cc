@@ -1,0 +1,238 @@
+// The market's block-end rules: assignment, missed windows, timeouts and finalisation
+// (PROTOCOL.md section 3, "Life of a unit" and "Settlement").
+#include <algorithm>
+
+#include "common/hash.h"
+#include "common/hash_tags.h"
+#include "consensus/errors.h"
+#include "consensus/market.h"
+#include "verifier/sampling.h"
+
+namespace step::consensus::detail {
+namespace {
+
+using u128 = unsigned __int128;
+
+struct KeyParts {
+    Hash256 task{};
+    uint32_t round = 0, unit = 0;
+};
+
+KeyParts parse_unit_key(const Bytes& k) {
+    KeyParts p;
+    std::copy(k.begin() + 1, k.begin() + 33, p.task.begin());
+    for (int i = 0; i < 4; ++i) {
+        p.round = (p.round << 8) | k[33 + static_cast<size_t>(i)];
+        p.unit = (p.unit << 8) | k[37 + static_cast<size_t>(i)];
+    }
+    return p;
+}
+
+// The solver loses the unit bond (burned) and the unit reopens.
+Status slash_solver(Market& m, const KeyParts& kp, pb::Unit& u, const char* code,
+                    const std::string& why) {
+    const uint64_t bond = u.bond();
+    u.set_bond(0);
+    STEP_TRY(m.burn(bond));
+    STEP_TRY(m.record(to_address(u.solver()), kp.task, kp.round, kp.unit, "slash", bond, code,
+                      "slashed: " + why));
+    STEP_TRY(m.record(std::nullopt, kp.task, kp.round, kp.unit, "burn", bond, code,
+                      "burned: unit bond, " + why));
+    return reset_unit(m, kp.task, kp.round, kp.unit, u, code, why);
+}
+
+Status slash_verifier(Market& m, const KeyParts& kp, const Address& v, uint64_t amount,
+                      const char* code, const std::string& why) {
+    auto a = m.cache().account(v);
+    if (!a.ok()) return a.status();
+    const uint64_t taken = slash_bond(**a, BondRole::kVerifier, amount);
+    STEP_TRY(m.burn(taken));
+    return m.record(v, kp.task, kp.round, kp.unit, "slash", taken, code, "slashed: " + why);
+}
+
+Status assign(Market&, const Bytes& key, const KeyParts& kp, const pb::Task& task, pb::Unit& u,
+              const Hash256& prev_hash) {
+    Bytes seed_in(prev_hash.begin(), prev_hash.end());
+    seed_in.insert(seed_in.end(), key.begin(), key.end());
+    verifier::SeededRng rng(tagged_hash(tags::kAssignSeed, seed_in));
+    std::vector<uint64_t> stakes;
+    for (const auto& e : u.stake_snapshot()) stakes.push_back(e.stake());
+    const auto picks = verifier::sample_by_stake(rng, stakes, task.spec().audit_verifiers());
+    const uint32_t n =
+        static_cast<uint32_t>(task.spec().steps_per_unit() / task.spec().leaf_interval());
+    for (size_t i : picks) {
+        pb::Audit* a = u.add_audits();
+        a->set_verifier(u.stake_snapshot(static_cast<int>(i)).address());
+        for (uint32_t leaf : verifier::sample_leaves(rng, n, task.spec().audit_leaves()))
+            a->add_leaves(leaf);
+    }
+    u.set_assigned(true);
+    (void)kp;
+    return Status();
+}
+
+Status finalise(Market& m, const KeyParts& kp, pb::Task& task, pb::Unit& u) {
+    const Params& p = m.params();
+    for (auto& a : *u.mutable_audits()) {
+        if (a.settled()) continue;
+        a.set_settled(true);
+        if (a.verdict() == 2 && !u.excused())
+            STEP_TRY(slash_verifier(m, kp, to_address(a.verifier()), p.audit_bond,
+                                    reasons::kAuditUnproven,
+                                    "disagreed with the trace, no fraud proven"));
+    }
+    const Address solver = to_address(u.solver());
+    const u128 fees = static_cast<u128>(task.audit_fee()) * task.spec().audit_verifiers();
+    const uint64_t owed = fees >= task.unit_pay() ? 0 : task.unit_pay() - static_cast<uint64_t>(fees);
+    const uint64_t pay = std::min(owed, task.escrow());
+    task.set_escrow(task.escrow() - pay);
+    STEP_TRY(m.credit_balance(solver, pay));
+    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "payout", pay, reasons::kUnitPay,
+                      "paid: unit final"));
+    const uint64_t want = static_cast<uint64_t>(
+        static_cast<u128>(task.unit_flops()) * p.pool_rate_per_tflop / 1'000'000'000'000ull);
+    auto sub = m.take_from_pool(want);
+    if (!sub.ok()) return sub.status();
+    STEP_TRY(m.credit_balance(solver, *sub));
+    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "subsidy", *sub, reasons::kUnitSubsidy,
+                      "paid: min(pool, " + std::to_string(task.unit_flops()) + " FLOPs x POOL_RATE)"));
+    auto acct = m.cache().account(solver);
+    if (!acct.ok()) return acct.status();
+    if (__builtin_add_overflow((*acct)->solver_bond, u.bond(), &(*acct)->solver_bond))
+        return Status::error(codes::kAmountOverflow, "solver bond overflows u64");
+    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "bond-release", u.bond(),
+                      reasons::kBondRelease, "released: unit bond"));
+    u.set_bond(0);
+    u.set_status(pb::UNIT_FINAL);
+    return Status();
+}
+
+}  // namespace
+
+Status reset_unit(Market& m, const Hash256& task_id, uint32_t round, uint32_t unit, pb::Unit& u,
+                  const char* code, const std::string& why) {
+    auto t = m.task(task_id);
+    if (!t.ok()) return t.status();
+    const bool closed = *t && ((*t)->cancelled() || (*t)->done());
+    STEP_TRY(release_challenges(m, u));
+    const uint32_t resets = u.resets() + 1;
+    u = pb::Unit();
+    u.set_resets(resets);
+    if (closed) u.set_status(pb::UNIT_CANCELLED);
+    return m.record(std::nullopt, task_id, round, unit, "reset", 0, code,
+                    (closed ? "cancelled: " : "reset: ") + why);
+}
+
+Status update_task_progress(Market& m, const Hash256& task_id) {
+    auto t = m.task(task_id);
+    if (!t.ok()) return t.status();
+    if (!*t) return Status();
+    pb::Task task = **t;
+    if (task.done()) return Status();
+    const uint32_t K = task.spec().units_per_round();
+    bool in_flight = false;
+    bool advancing = true;
+    for (uint32_t r = 0; r < task.rounds(); ++r) {
+        bool all_final = true;
+        for (uint32_t k = 0; k < K; ++k) {
+            auto u = m.unit(task_id, r, k);
+            if (!u.ok()) return u.status();
+            if (u->status() != pb::UNIT_FINAL) all_final = false;
+            if (u->status() >= pb::UNIT_CLAIMED && u->status() <= pb::UNIT_OPENED) in_flight = true;
+        }
+        if (r < task.finalised_rounds()) continue;
+        if (advancing && all_final)
+            task.set_finalised_rounds(r + 1);
+        else
+            advancing = false;
+    }
+    if (task.finalised_rounds() == task.rounds() || (task.cancelled() && !in_flight)) {
+        task.set_done(true);
+        const uint64_t rest = task.escrow();
+        task.set_escrow(0);
+        const Address owner = to_address(task.owner());
+        STEP_TRY(m.credit_balance(owner, rest));
+        STEP_TRY(m.record(owner, task_id, 0, 0, "refund", rest, reasons::kTaskRemainder,
+                          "refunded: escrow left when the task closed"));
+    }
+    m.put_task(task_id, task);
+    return Status();
+}
+
+Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_hash) {
+    if (key.size() != 41) return Status::error(codes::kCorruptState, "deadline list: bad unit key");
+    const KeyParts kp = parse_unit_key(key);
+    STEP_TRY(process_award(m, key));
+    auto t = m.task(kp.task);
+    if (!t.ok()) return t.status();
+    if (!*t) return Status::error(codes::kCorruptState, "deadline for a missing task");
+    pb::Task task = **t;
+    auto ur = m.unit_at(key);
+    if (!ur.ok()) return ur.status();
+    pb::Unit u = *ur;
+    const Params& p = m.params();
+    const uint64_t h = m.height();
+    bool progress = false;
+
+    if (u.status() == pb::UNIT_CLAIMED && h == u.claim_height() + p.claim_timeout) {
+        STEP_TRY(slash_solver(m, kp, u, reasons::kClaimTimeout, "claim not committed within CLAIM_TIMEOUT"));
+        m.put_unit(key, u);
+        return update_task_progress(m, kp.task);  // a cancelled task may now close
+    }
+    if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
+    bool withheld = false;
+    STEP_TRY(process_challenges(m, key, u, &withheld));
+    if (withheld) {
+        // The solver withheld a checkpoint: slashed; its verifiers are excused (their audits
+        // vanish with the reset, unslashed).
+        for (const auto& a : u.audits())
+            if (!a.settled())
+                STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit, "excuse", 0,
+                                  reasons::kAuditExcused, "excused: the checkpoint was withheld"));
+        STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "checkpoint withheld past DA_WINDOW"));
+        m.put_unit(key, u);
+        return Status();
+    }
+    const UnitWindows w = unit_windows(u.commit_height(), p);
+    if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
+    if (h == w.reveal_end) {
+        for (auto& a : *u.mutable_audits()) {
+            if (a.revealed() || a.settled()) continue;
+            a.set_verdict(3);
+            a.set_settled(true);
+            const Address v = to_address(a.verifier());
+            if (u.excused()) {
+                STEP_TRY(m.record(v, kp.task, kp.round, kp.unit, "excuse", 0, reasons::kAuditExcused,
+                                  "excused: the data the audit needed was withheld"));
+            } else {
+                STEP_TRY(slash_verifier(m, kp, v, p.verifier_miss_slash, reasons::kAuditMissed,
+                                        a.commitment().empty() ? "missed the audit commit window"
+                                                               : "missed the audit reveal window"));
+            }
+        }
+    }
+    if (h == w.open_end && u.status() == pb::UNIT_COMMITTED) {
+        STEP_TRY(slash_solver(m, kp, u, reasons::kTraceNotOpened, "trace not opened within OPEN_WINDOW"));
+        progress = true;
+    } else if (h == w.final_at && u.status() == pb::UNIT_OPENED) {
+        STEP_TRY(finalise(m, kp, task, u));
+        m.put_task(kp.task, task);
+        progress = true;
+    }
+    m.put_unit(key, u);
+    if (progress) return update_task_progress(m, kp.task);
+    return Status();
+}
+
+Status market_end_block(StateCache& cache, uint64_t height, const Hash256& prev_hash,
+                        const Params& p) {
+    Market m(cache, p, height);
+    auto keys = m.deadlines(height);
+    if (!keys.ok()) return keys.status();
+    for (const Bytes& k : *keys) STEP_TRY(process_unit_deadlines(m, k, prev_hash));
+    m.clear_deadlines(height);
+    *cache.raw(block_flops_key()) = std::nullopt;  // per-block replay budget starts afresh
+    return Status();
+}
+
+}  // namespace step::consensus::detail

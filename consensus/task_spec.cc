@@ -1,0 +1,217 @@
+#include "consensus/task_spec.h"
+
+#include <bit>
+#include <cmath>
+
+#include "consensus/canonical.h"
+#include "consensus/errors.h"
+#include "kernels/data.h"
+#include "kernels/model.h"
+#include "verifier/fraud_proof.h"
+
+namespace step::consensus {
+namespace {
+
+using u128 = unsigned __int128;
+
+Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+
+uint32_t bits(float f) { return std::bit_cast<uint32_t>(f); }
+float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
+
+// ceil(log2(n)) for n >= 1: the depth of an RFC-6962 tree of n leaves, so its proof length.
+uint64_t tree_depth(uint64_t n) {
+    uint64_t d = 0;
+    while ((uint64_t{1} << d) < n && d < 63) ++d;
+    return d;
+}
+
+// Protobuf framing of one length-delimited item of n bytes: tag + varint length, at most 11.
+constexpr uint64_t kFrame = 11;
+// One Merkle proof of depth d as repeated 32-byte items.
+uint64_t proof_bytes(uint64_t depth) { return depth * (32 + kFrame) + kFrame; }
+
+// a * b saturating at u64 max (limits are far below, so saturation only ever rejects).
+uint64_t mul_sat(uint64_t a, uint64_t b) {
+    const u128 r = static_cast<u128>(a) * b;
+    return r > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(r);
+}
+uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+}  // namespace
+
+pb::TaskSpec spec_to_proto(const kernels::TaskSpec& s, const Hash256& dataset_root,
+                           uint64_t data_count) {
+    pb::TaskSpec m;
+    m.set_kernel_version(s.kernel_version);
+    m.set_model_arch(s.model.arch);
+    for (int d : s.model.dims) m.add_model_dims(static_cast<uint32_t>(d));
+    m.set_activation(static_cast<uint32_t>(s.model.activation));
+    m.set_loss(s.loss);
+    m.set_optimizer(static_cast<uint32_t>(s.optimizer.kind));
+    m.set_lr(bits(s.optimizer.lr));
+    m.set_momentum(bits(s.optimizer.momentum));
+    m.set_weight_decay(bits(s.optimizer.weight_decay));
+    m.set_beta1(bits(s.optimizer.beta1));
+    m.set_beta2(bits(s.optimizer.beta2));
+    m.set_eps(bits(s.optimizer.eps));
+    m.set_batch(s.batch);
+    m.set_steps(s.steps);
+    m.set_dataset_root(dataset_root.data(), dataset_root.size());
+    m.set_data_format(s.data_format);
+    m.set_data_count(data_count);
+    m.set_seed(s.seed);
+    m.set_units_per_round(s.units_per_round);
+    m.set_steps_per_unit(s.steps_per_unit);
+    m.set_leaf_interval(s.leaf_interval);
+    m.set_checkpoint_interval(s.checkpoint_interval);
+    m.set_audit_verifiers(s.audit_verifiers);
+    m.set_audit_leaves(s.audit_leaves);
+    return m;
+}
+
+Result<kernels::TaskSpec> spec_from_proto(const pb::TaskSpec& m, uint64_t budget,
+                                          uint64_t unit_bond) {
+    kernels::TaskSpec s;
+    s.kernel_version = m.kernel_version();
+    s.model.arch = m.model_arch();
+    for (uint32_t d : m.model_dims()) {
+        if (d == 0 || d > (1u << 20))
+            return fail(codes::kSpecUnknownModel, "model dimension " + std::to_string(d));
+        s.model.dims.push_back(static_cast<int>(d));
+    }
+    if (m.activation() != 1 && m.activation() != 2)
+        return fail(codes::kSpecUnknownModel, "activation " + std::to_string(m.activation()));
+    s.model.activation = static_cast<kernels::Activation>(m.activation());
+    s.loss = m.loss();
+    if (m.optimizer() != 1 && m.optimizer() != 2)
+        return fail(codes::kSpecInvalid, "spec.optimizer.kind " + std::to_string(m.optimizer()));
+    s.optimizer.kind = static_cast<kernels::OptimizerKind>(m.optimizer());
+    s.optimizer.lr = from_bits(m.lr());
+    s.optimizer.momentum = from_bits(m.momentum());
+    s.optimizer.weight_decay = from_bits(m.weight_decay());
+    s.optimizer.beta1 = from_bits(m.beta1());
+    s.optimizer.beta2 = from_bits(m.beta2());
+    s.optimizer.eps = from_bits(m.eps());
+    s.batch = m.batch();
+    s.steps = m.steps();
+    s.seed = m.seed();
+    s.data_format = m.data_format();
+    s.units_per_round = m.units_per_round();
+    s.steps_per_unit = m.steps_per_unit();
+    s.leaf_interval = m.leaf_interval();
+    s.checkpoint_interval = m.checkpoint_interval();
+    s.audit_verifiers = m.audit_verifiers();
+    s.audit_leaves = m.audit_leaves();
+    s.budget = budget;
+    s.unit_bond = unit_bond;
+    return s;
+}
+
+Bytes encode_task_spec(const pb::TaskSpec& m) { return detail::encode_message(m); }
+
+Result<pb::TaskSpec> decode_task_spec(ByteSpan bytes) {
+    return detail::decode_message<pb::TaskSpec>(bytes, "task spec");
+}
+
+Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
+                                       uint64_t unit_bond, const Params& p) {
+    if (m.kernel_version() != kernels::kKernelVersion)
+        return fail(codes::kSpecKernelVersion,
+                    "spec.kernel_version " + std::to_string(m.kernel_version()) +
+                        ": this chain runs version " + std::to_string(kernels::kKernelVersion));
+    auto sr = spec_from_proto(m, budget, unit_bond);
+    if (!sr.ok()) return sr.status();
+    const kernels::TaskSpec& s = *sr;
+    if (auto model = kernels::make_model(s.model); !model.ok())
+        return fail(codes::kSpecUnknownModel, "spec.model: " + model.status().message());
+    for (auto [name, v] : {std::pair<const char*, float>{"lr", s.optimizer.lr},
+                           {"momentum", s.optimizer.momentum},
+                           {"weight_decay", s.optimizer.weight_decay},
+                           {"beta1", s.optimizer.beta1}, {"beta2", s.optimizer.beta2},
+                           {"eps", s.optimizer.eps}})
+        if (!std::isfinite(v))
+            return fail(codes::kSpecNonFinite, std::string("spec.optimizer.") + name + " is not finite");
+
+    const uint64_t L = s.leaf_interval, U = s.steps_per_unit, C = s.checkpoint_interval;
+    if (L == 0 || U == 0 || U % L != 0)
+        return fail(codes::kSpecIntervals, "spec.split.steps_per_unit must be a positive multiple of leaf_interval");
+    if (C % L != 0 || C < 2 * L)
+        return fail(codes::kSpecIntervals, "spec.checkpoint_interval must be a multiple of leaf_interval, at least 2x it");
+    if (C > U)
+        return fail(codes::kSpecIntervals, "spec.checkpoint_interval must not exceed steps_per_unit");
+    if (s.units_per_round == 0 || s.steps == 0 || s.steps % U != 0)
+        return fail(codes::kSpecSplit, "spec.steps must be a positive multiple of steps_per_unit, units >= 1");
+    TaskCosts c;
+    c.rounds = s.steps / U;
+    c.units = mul_sat(c.rounds, s.units_per_round);
+    c.leaves = U / L;
+    if (c.units > p.max_task_units || c.rounds > UINT32_MAX || c.leaves > UINT32_MAX)
+        return fail(codes::kSpecTooManyUnits, std::to_string(c.units) + " units > " +
+                                                   std::to_string(p.max_task_units));
+    auto fmt = kernels::record_format(s.data_format);
+    if (!fmt.ok()) return fail(codes::kSpecDataset, "spec.data.format: unknown record format");
+    if (m.dataset_root().size() != 32)
+        return fail(codes::kSpecDataset, "spec.data.root is not 32 bytes");
+    if (s.batch == 0 || s.batch > 65536)
+        return fail(codes::kSpecDataset, "spec.batch must be in [1, 65536]");
+    // Every shard must hold a batch (kernels::batch_indices' "shard-too-small").
+    if (m.data_count() / s.units_per_round < s.batch)
+        return fail(codes::kSpecDataset, "spec.data.count: a shard holds fewer records than a batch");
+    if (s.audit_verifiers == 0 || s.audit_leaves == 0 || s.audit_leaves > c.leaves ||
+        mul_sat(s.audit_verifiers, s.audit_leaves) > p.max_audit_leaves)
+        return fail(codes::kSpecAudit, "spec.audit: need 1 <= Q <= U/L and V*Q <= " +
+                                            std::to_string(p.max_audit_leaves));
+
+    auto sf = kernels::step_flops(s);
+    auto sb = kernels::state_bytes(s);
+    if (!sf.ok() || !sb.ok()) return fail(codes::kSpecUnknownModel, "spec.model: no cost model");
+    c.step_flops = *sf;
+    c.segment_flops = mul_sat(*sf, L);
+    c.unit_flops = mul_sat(*sf, U);
+    c.state_bytes = *sb;
+    if (c.segment_flops > p.max_segment_flops)
+        return fail(codes::kSpecSegmentFlops, "segment of L steps is " +
+                                                  std::to_string(c.segment_flops) + " FLOPs > MAX_SEGMENT_FLOPS " +
+                                                  std::to_string(p.max_segment_flops));
+    if (c.state_bytes > p.max_state_bytes)
+        return fail(codes::kSpecStateBytes, "state is " + std::to_string(c.state_bytes) +
+                                                " bytes > MAX_STATE_BYTES");
+    // Worst case of the two proof shapes: a segment (pre-state, L*B records each with its
+    // dataset proof, two leaf proofs) and leaf 0 of a later round (K final states, each with
+    // its final-leaf proof).
+    const uint64_t leaf_proof = proof_bytes(tree_depth(c.leaves + 1)) + 32 + kFrame;
+    const uint64_t record = static_cast<uint64_t>(fmt->record_bytes) + kFrame +
+                            proof_bytes(tree_depth(m.data_count()));
+    const uint64_t segment_proof =
+        add_sat(add_sat(c.state_bytes + kFrame, mul_sat(mul_sat(L, s.batch), record)),
+                2 * leaf_proof);
+    const uint64_t leaf0_proof =
+        mul_sat(s.units_per_round, add_sat(c.state_bytes + kFrame, leaf_proof));
+    c.proof_bytes = std::max(segment_proof, leaf0_proof) + 256;  // + refs and framing
+    // The verifier's own bound for its wire encoding, when it is larger.
+    if (auto vb = verifier::max_fraud_proof_bytes(s, m.data_count()); vb.ok())
+        c.proof_bytes = std::max(c.proof_bytes, add_sat(*vb, 256));
+    if (c.proof_bytes > p.max_proof_bytes)
+        return fail(codes::kSpecProofBytes, "worst-case fraud proof is " +
+                                                std::to_string(c.proof_bytes) + " bytes > MAX_PROOF_BYTES");
+    if (budget < c.units || budget == 0)
+        return fail(codes::kSpecBudget, "budget " + std::to_string(budget) + " < units " +
+                                            std::to_string(c.units));
+    c.unit_pay = budget / c.units;
+    c.audit_fee = static_cast<uint64_t>(static_cast<u128>(c.unit_pay) * p.audit_fee_bps / 10'000 /
+                                        s.audit_verifiers);
+    c.subsidy_cap = static_cast<uint64_t>(static_cast<u128>(c.unit_flops) * p.pool_rate_per_tflop /
+                                          1'000'000'000'000ull);
+    // Deterrence: unit_bond * V * Q >= SAFETY * (unit pay + subsidy cap) * n, in u128.
+    const u128 lhs = static_cast<u128>(unit_bond) * s.audit_verifiers * s.audit_leaves;
+    const u128 rhs = static_cast<u128>(p.safety) *
+                     (static_cast<u128>(c.unit_pay) + c.subsidy_cap) * c.leaves;
+    if (lhs < rhs)
+        return fail(codes::kSpecDeterrence, "unit_bond * V * Q < SAFETY * (unit pay + subsidy cap) * U/L");
+    if (Status v = kernels::validate_task_spec(s); !v.ok())
+        return fail(codes::kSpecInvalid, v.message());
+    return c;
+}
+
+}  // namespace step::consensus
