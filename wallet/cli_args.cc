@@ -105,6 +105,9 @@ Commands:
   tx show TXID                 show a transaction and its status
   chain info                   height, best hash, state root of the node's chain
   generate N                   devnet only: mine N blocks to the default key
+  task validate SPEC           offline: run every consensus check on a TOML task spec
+  task estimate SPEC           offline: FLOPs, rounds, proof size, required unit bond, budget
+                               split, audit cost and detection odds of a TOML task spec
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)

@@ -17,6 +17,8 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args);
 Result<CommandOutput> cmd_send(Context& ctx, const CommandArgs& args);
 // bond solver|verifier AMOUNT (unbond=false) | unbond solver|verifier AMOUNT (unbond=true)
 Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbond);
+// task validate SPEC | task estimate SPEC (offline: no node)
+Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args);
 // generate N (devnet)
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
 

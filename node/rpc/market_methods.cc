@@ -139,6 +139,12 @@ json ledger_json(const std::optional<pb::Ledger>& l) {
     return a;
 }
 
+// Task-wide entries are recorded at round 0, unit 0: they are no unit's settlement.
+bool is_task_level(const std::string& code) {
+    return code == cs::reasons::kTaskEscrow || code == cs::reasons::kCancelRefund ||
+           code == cs::reasons::kTaskRemainder;
+}
+
 json audit_json(const pb::Audit& a) {
     json leaves = json::array();
     for (auto l : a.leaves()) leaves.push_back(l);
@@ -196,7 +202,7 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
     json settlements = json::array();
     if (auto l = read_record<pb::Ledger>(kv, cs::task_ledger_key(id)))
         for (const auto& e : l->entries())
-            if (e.round() == round && e.unit() == index && e.code() != cs::reasons::kTaskEscrow)
+            if (e.round() == round && e.unit() == index && !is_task_level(e.code()))
                 settlements.push_back(ledger_entry_json(e));
     out["settlements"] = settlements;
     return out;
