@@ -1,5 +1,6 @@
-// Task submitter commands, offline: `task validate SPEC` and `task estimate SPEC`. They run the
+// Task submitter commands: `task validate SPEC` and `task estimate SPEC`, offline. They run the
 // same parser, conversion and validation as consensus (wallet/task_spec_check.h); no node.
+// `task submit` signs and sends, next to send/bond in commands_tx.cc.
 #include <cstdio>
 
 #include "consensus/params.h"
@@ -114,7 +115,8 @@ Result<CommandOutput> estimate(Context& ctx, const std::string& path) {
 Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args) {
     if (args.size() == 2 && args[0] == "validate") return validate(ctx, args[1]);
     if (args.size() == 2 && args[0] == "estimate") return estimate(ctx, args[1]);
-    return usage("expected: task validate SPEC | task estimate SPEC");
+    if (args.size() == 2 && args[0] == "submit") return cmd_task_submit(ctx, args[1]);
+    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC");
 }
 
 }  // namespace step::wallet

@@ -9,6 +9,7 @@
 
 #include "consensus/params.h"
 #include "consensus/task_spec.h"
+#include "task_spec_file.h"
 #include "temp_dir.h"
 #include "verifier/audit_math.h"
 #include "wallet/amount.h"
@@ -41,36 +42,11 @@ Run run(std::vector<std::string> args) {
     return Run{code, out.str(), err.str()};
 }
 
-// The market tests' small task: mlp{784,16,10}, 2 rounds x 2 units of 8 steps, L = 2, C = 4,
-// V = Q = 2, over the 500-digit fixture. `edits` replaces whole lines "key = value".
-std::string write_spec(const testing::TempDir& dir, const std::map<std::string, std::string>& edits = {}) {
-    std::map<std::string, std::string> top = {
-        {"kernel_version", "1"}, {"loss", "\"softmax-xent\""}, {"batch", "8"}, {"steps", "16"},
-        {"seed", "7"}, {"leaf_interval", "2"}, {"checkpoint_interval", "4"},
-        {"budget", "4000000000"}, {"unit_bond", "3000000000"}};
-    std::map<std::string, std::string> optimizer = {{"kind", "\"sgd\""}, {"lr", "0.05"}, {"momentum", "0.5"}};
-    for (const auto& [k, v] : edits) {
-        if (k.rfind("optimizer.", 0) == 0) optimizer[k.substr(10)] = v;
-        else top[k] = v;
-    }
-    const std::string fixtures = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/";
-    std::ostringstream s;
-    for (const auto& [k, v] : top) s << k << " = " << v << "\n";
-    s << "[model]\narch = \"mlp{784,16,10}\"\nactivation = \"relu\"\n[optimizer]\n";
-    for (const auto& [k, v] : optimizer) s << k << " = " << v << "\n";
-    s << "[data]\nformat = \"mnist-u8\"\ntrain = \"" << fixtures << "mnist-train-500.rec\"\ntest = \""
-      << fixtures << "mnist-test-200.rec\"\n[split]\nunits = 2\nsteps_per_unit = 8\n"
-      << "[audit]\nverifiers = 2\nleaves = 2\n";
-    const std::string path = dir.sub("task.toml");
-    std::ofstream(path) << s.str();
-    return path;
-}
-
 }  // namespace
 
 TEST_CASE("task validate accepts a valid spec and reports consensus' rounds and units") {
     testing::TempDir dir;
-    const std::string path = write_spec(dir);
+    const std::string path = testing::write_spec(dir);
     const Run r = run({"task", "validate", path, "--output", "json"});
     REQUIRE(r.code == 0);
     const json j = json::parse(r.out);
@@ -92,28 +68,28 @@ TEST_CASE("task validate accepts a valid spec and reports consensus' rounds and 
 TEST_CASE("task validate fails with consensus' code and the field's name, exit 1") {
     testing::TempDir dir;
     SECTION("unit bond below the deterrence rule") {
-        const Run r = run({"task", "validate", write_spec(dir, {{"unit_bond", "1"}}), "--output", "json"});
+        const Run r = run({"task", "validate", testing::write_spec(dir, {{"unit_bond", "1"}}), "--output", "json"});
         CHECK(r.code == 1);
         CHECK(json::parse(r.err)["error"]["code"] == "spec-deterrence");
     }
     SECTION("checkpoint interval not a multiple of the leaf interval") {
-        const Run r = run({"task", "validate", write_spec(dir, {{"checkpoint_interval", "3"}}), "--output", "json"});
+        const Run r = run({"task", "validate", testing::write_spec(dir, {{"checkpoint_interval", "3"}}), "--output", "json"});
         CHECK(r.code == 1);
         CHECK(json::parse(r.err)["error"]["code"] != "");
         CHECK(r.err.find("checkpoint_interval") != std::string::npos);
     }
     SECTION("an unparsable hyper-parameter names its field") {
-        const Run r = run({"task", "validate", write_spec(dir, {{"optimizer.lr", "\"fast\""}})});
+        const Run r = run({"task", "validate", testing::write_spec(dir, {{"optimizer.lr", "\"fast\""}})});
         CHECK(r.code == 1);
         CHECK(r.err.find("optimizer.lr") != std::string::npos);
     }
     SECTION("a budget smaller than the number of units") {
-        const Run r = run({"task", "validate", write_spec(dir, {{"budget", "3"}}), "--output", "json"});
+        const Run r = run({"task", "validate", testing::write_spec(dir, {{"budget", "3"}}), "--output", "json"});
         CHECK(r.code == 1);
         CHECK(json::parse(r.err)["error"]["code"] == "spec-budget");
     }
     SECTION("missing training data") {
-        const std::string path = write_spec(dir);
+        const std::string path = testing::write_spec(dir);
         std::string text;
         {
             std::ifstream in(path);
@@ -134,7 +110,7 @@ TEST_CASE("task validate fails with consensus' code and the field's name, exit 1
 
 TEST_CASE("task estimate finds the smallest unit bond consensus accepts") {
     testing::TempDir dir;
-    const std::string path = write_spec(dir, {{"unit_bond", "1"}});  // too small: still estimated
+    const std::string path = testing::write_spec(dir, {{"unit_bond", "1"}});  // too small: still estimated
     const Run r = run({"task", "estimate", path, "--output", "json"});
     REQUIRE(r.code == 0);
     const json j = json::parse(r.out);
@@ -152,7 +128,7 @@ TEST_CASE("task estimate finds the smallest unit bond consensus accepts") {
 
 TEST_CASE("task estimate reports consensus' costs, the budget split and the audit figures") {
     testing::TempDir dir;
-    const std::string path = write_spec(dir, {{"budget", "4000000003"}});
+    const std::string path = testing::write_spec(dir, {{"budget", "4000000003"}});
     const Run r = run({"task", "estimate", path, "--output", "json", "--network", "devnet"});
     REQUIRE(r.code == 0);
     const json j = json::parse(r.out);
