@@ -29,6 +29,8 @@ inline constexpr char kGetTaskProgress[] = "gettaskprogress";
 inline constexpr char kGetTaskLedger[] = "gettaskledger";
 // getledger {address} -> that account's market payouts, bonds and slashes with reasons.
 inline constexpr char kGetLedger[] = "getledger";
+// getproofcommitment {commitment} -> a pending ProofCommit: prover, height, bond.
+inline constexpr char kGetProofCommitment[] = "getproofcommitment";
 
 // JSON-RPC error codes (standard ones, then the project's own).
 inline constexpr int kErrParse = -32700;

@@ -287,6 +287,24 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
         return out;
     });
 
+    d.add(rpc::kGetProofCommitment, false, [read](const json& p) {
+        if (!p.is_object() || !p.contains("commitment") || !p["commitment"].is_string())
+            throw bad_params("missing string param 'commitment'");
+        auto c = hash_from_hex(p["commitment"].get<std::string>());
+        if (!c) throw bad_params("param 'commitment' must be 64 hex digits");
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            // Consensus deletes a commitment once its proof is revealed: absence means either.
+            auto pc = read_record<pb::ProofCommitment>(kv, cs::proof_commit_key(ByteSpan(c->data(), c->size())));
+            if (!pc)
+                throw RpcError(rpc::kErrNotFound, "no pending proof commitment (never posted, or revealed)",
+                               "unknown-proof-commitment");
+            out = {{"commitment", to_hex(*c)}, {"height", height}, {"prover", address_of(pc->prover())},
+                   {"commit_height", pc->height()}, {"bond", amount(pc->bond())}};
+        });
+        return out;
+    });
+
     d.add(rpc::kGetLedger, false, [read](const json& p) {
         if (!p.is_object() || !p.contains("address") || !p["address"].is_string())
             throw bad_params("missing string param 'address'");

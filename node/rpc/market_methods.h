@@ -1,6 +1,7 @@
 // Read-only JSON-RPC methods over the market's state (issue 5; docs/rpc.md "Market"): tasks,
-// units with their audits and settlements, a task's progress and the payout ledgers. They read
-// the records consensus stores (consensus/market_state.h) and change nothing.
+// units with their audits and settlements, pending fraud-proof commitments, a task's progress
+// and the payout ledgers. They read the records consensus stores (consensus/market_state.h)
+// and change nothing.
 #pragma once
 
 #include <cstdint>

@@ -167,3 +167,45 @@ TEST_CASE("market RPC rejects unknown tasks, out-of-range units and bad params",
     CHECK(r["result"]["current_round"] == 0);
     CHECK(r["result"]["committed_units"].empty());
 }
+
+TEST_CASE("market RPC shows a pending proof commitment, then the false proof's settlements",
+          "[node][market]") {
+    mt::World w;
+    mt::RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const auto active = w.active(0, c, work, plan);
+    w.drive(cs::unit_windows(c, mt::P()).open_end, {active});
+    // Leaf 3 is right: a "proof" that it is wrong from the true checkpoint at leaf 2 fails.
+    auto pre = step::kernels::state_from_bytes(work[0].checkpoints[1].bytes);
+    REQUIRE(pre.ok());
+    auto proof = step::verifier::build_segment_proof(w.spec, mt::fixture(),
+                                                     step::verifier::UnitRef{w.task, 0, 0},
+                                                     work[0].leaves, 3, *pre);
+    REQUIRE(proof.ok());
+    const cs::Address prover = w.verifiers[2];
+    const step::Hash256 commitment =
+        step::verifier::fraud_proof_commitment(*proof, step::ByteSpan(prover.data(), prover.size()));
+    const RpcDispatcher d = market_dispatcher(w);
+
+    json r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}});
+    CHECK(r["error"]["data"]["code"] == "unknown-proof-commitment");
+    w.drive(w.sim.height() + 1, {active},
+            [&](uint64_t, auto& txs) { txs.push_back(mt::proof_commit_tx(w.sim, prover, *proof)); });
+    r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}})["result"];
+    CHECK(r["prover"] == cs::encode_address(prover));
+    CHECK(r["commit_height"] == w.sim.height());
+    CHECK(r["bond"] == std::to_string(mt::P().proof_bond));
+
+    w.drive(w.sim.height() + 1, {active},
+            [&](uint64_t, auto& txs) { txs.push_back(mt::fraud_tx(w.sim, prover, w.task, 0, 0, *proof)); });
+    // Revealed: the commitment is gone and the unit's settlements carry the proof's outcome.
+    r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}});
+    CHECK(r["error"]["code"] == step::rpc::kErrNotFound);
+    const json unit = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}, {"unit", 0}})["result"];
+    CHECK(unit["status"] == "opened");
+    const auto settled = codes_of(unit["settlements"]);
+    CHECK(contains(settled, cs::reasons::kProofFailedBurn));
+    CHECK(contains(settled, cs::reasons::kProofFailedToSolver));
+}
