@@ -17,6 +17,20 @@ inline constexpr char kGenerate[] = "generate";
 inline constexpr char kSubmitBlock[] = "submitblock";
 // getstatehash {} -> {height, best_hash, state_hash, entries}: digest of all stored state.
 inline constexpr char kGetStateHash[] = "getstatehash";
+// Market, read-only (docs/rpc.md "Market"):
+// gettask {task_id} -> the task record, its spec and derived figures.
+inline constexpr char kGetTask[] = "gettask";
+// getunit {task_id, round, unit} -> the unit: status, solver, commitments, audits (assignments,
+// commits, reveals, verdicts), data challenges, whistle award and its settlements with reasons.
+inline constexpr char kGetUnit[] = "getunit";
+// gettaskprogress {task_id} -> units done, current round, each committed unit's reported loss.
+inline constexpr char kGetTaskProgress[] = "gettaskprogress";
+// gettaskledger {task_id} -> every settlement of the task (escrow, pay, slashes) with reasons.
+inline constexpr char kGetTaskLedger[] = "gettaskledger";
+// getledger {address} -> that account's market payouts, bonds and slashes with reasons.
+inline constexpr char kGetLedger[] = "getledger";
+// getproofcommitment {commitment} -> a pending ProofCommit: prover, height, bond.
+inline constexpr char kGetProofCommitment[] = "getproofcommitment";
 
 // JSON-RPC error codes (standard ones, then the project's own).
 inline constexpr int kErrParse = -32700;

@@ -19,6 +19,7 @@
 #include "node/miner.h"
 #include "node/node.h"
 #include "node/rpc/chain_methods.h"
+#include "node/rpc/market_methods.h"
 #include "node/rpc/dispatcher.h"
 #include "node/rpc_methods.h"
 #include "node/storage/database.h"
@@ -187,6 +188,7 @@ int run(int argc, char** argv) {
         std::atomic<bool> stopping{false};
         RpcDispatcher dispatcher(&metrics);
         register_chain_methods(dispatcher, node, stopping);
+        register_market_methods(dispatcher, node);
         routes.dispatcher = &dispatcher;
         routes.ready = true;
         log_info("ready: height ", (*chain)->tip().height);

@@ -20,6 +20,7 @@ Result<CommandOutput> dispatch(Context& ctx, const std::vector<std::string>& wor
     if (cmd == "tx") return cmd_tx(ctx, rest);
     if (cmd == "chain") return cmd_chain(ctx, rest);
     if (cmd == "generate") return cmd_generate(ctx, rest);
+    if (cmd == "task") return cmd_task(ctx, rest);
     return usage("unknown command '" + cmd + "'");
 }
 
@@ -46,10 +47,12 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
         return kExitOk;
     }
     if (inv->words.empty()) return report_error(usage("no command given"), opts.output, err);
-    if (opts.fee && (inv->words[0] != "send" && inv->words[0] != "bond" &&
-                     inv->words[0] != "unbond"))
-        return report_error(usage("--fee applies to send, bond and unbond only"), opts.output,
-                            err);
+    const bool signs = inv->words[0] == "send" || inv->words[0] == "bond" ||
+                       inv->words[0] == "unbond" ||
+                       (inv->words[0] == "task" && inv->words.size() > 1 && inv->words[1] == "submit");
+    if (opts.fee && !signs)
+        return report_error(usage("--fee applies to send, bond, unbond and task submit only"),
+                            opts.output, err);
 
     Context ctx;
     ctx.options = opts;

@@ -105,6 +105,10 @@ Commands:
   tx show TXID                 show a transaction and its status
   chain info                   height, best hash, state root of the node's chain
   generate N                   devnet only: mine N blocks to the default key
+  task validate SPEC           offline: run every consensus check on a TOML task spec
+  task estimate SPEC           offline: FLOPs, rounds, proof size, required unit bond, budget
+                               split, audit cost and detection odds of a TOML task spec
+  task submit SPEC             validate, then sign and send a SubmitTask escrowing the budget
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)
@@ -112,8 +116,8 @@ Options (before or after the command):
   --cookie FILE                node RPC cookie (default $HOME/.stepchain/<network>/.cookie)
   --wallet-dir DIR             keystore (default $HOME/.stepchain/wallet/<network>)
   --passphrase-file FILE       read the passphrase from FILE's first line
-  --from NAME                  signing key for send/bond/unbond (default: the default key)
-  --fee AMOUNT                 fee in STEP for send/bond/unbond
+  --from NAME                  signing key for send/bond/unbond/task submit (default: the default key)
+  --fee AMOUNT                 fee in STEP for send/bond/unbond/task submit
   --output text|json           output format (default text)
   -y, --yes                    do not ask for confirmation
   -h, --help                   this text

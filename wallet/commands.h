@@ -17,6 +17,10 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args);
 Result<CommandOutput> cmd_send(Context& ctx, const CommandArgs& args);
 // bond solver|verifier AMOUNT (unbond=false) | unbond solver|verifier AMOUNT (unbond=true)
 Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbond);
+// task validate SPEC | task estimate SPEC (offline: no node) | task submit SPEC
+Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args);
+// task submit SPEC: signs and sends a SubmitTask (commands_tx.cc)
+Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
 // generate N (devnet)
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
 

@@ -1,9 +1,12 @@
-// Commands that change the chain: send, bond, unbond (signed transactions) and generate.
+// Commands that change the chain: send, bond, unbond, task submit (signed transactions) and
+// generate.
 #include <chrono>
 
 #include "consensus/params.h"
 #include "node/rpc_methods.h"
+#include "consensus/market_state.h"
 #include "wallet/commands.h"
+#include "wallet/task_spec_check.h"
 #include "wallet/tx_builder.h"
 
 namespace step::wallet {
@@ -189,6 +192,48 @@ Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbon
                           {"fee", format_step_amount(p->tx.fee)},
                           {"nonce", p->tx.nonce}},
                          *txid + "\n"};
+}
+
+Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path) {
+    // The same checks as `task validate`: nothing leaves the machine that a block would refuse.
+    auto s = load_spec_for_chain(path);
+    if (!s.ok()) return s.status();
+    auto costs = consensus::validate_market_spec(s->onchain, s->spec.budget, s->spec.unit_bond,
+                                                 *ctx.params);
+    if (!costs.ok()) return costs.status();
+    auto p = prepare(ctx);
+    if (!p.ok()) return p.status();
+    const Amount budget = Amount::from_units(s->spec.budget);
+    const Amount unit_bond = Amount::from_units(s->spec.unit_bond);
+    auto total = checked_add(budget, p->tx.fee);
+    if (!total.ok()) return total.status();
+    STEP_TRY(check_funds(p->account.balance, *total, "the balance"));
+    STEP_TRY(confirm_or_yes(ctx, "Submit task " + path + ": " + std::to_string(costs->rounds) +
+                                     " rounds x " + std::to_string(s->spec.units_per_round) +
+                                     " units\n  budget " + step_text(budget) + " (escrowed), unit bond " +
+                                     step_text(unit_bond) + "\n  owner " + p->key.name + " (" +
+                                     p->key.identity.address + ")\n  fee " +
+                                     step_text(p->tx.fee) + "\nProceed?"));
+    auto seed = ctx.unlock(p->key);
+    if (!seed.ok()) return seed.status();
+    auto tx = build_submit_task(p->tx, *seed, s->onchain, s->spec.budget, s->spec.unit_bond);
+    if (!tx.ok()) return tx.status();
+    auto txid = submit(*p, *tx);
+    if (!txid.ok()) return txid.status();
+    // The chain names the task after its owner and the SubmitTask's nonce.
+    auto owner = consensus::decode_address(p->key.identity.address);
+    if (!owner.ok()) return owner.status();
+    const std::string task_id = to_hex(consensus::task_id_for(*owner, p->tx.nonce));
+    return CommandOutput{{{"txid", *txid},
+                          {"task_id", task_id},
+                          {"owner", p->key.identity.address},
+                          {"budget", format_step_amount(budget)},
+                          {"unit_bond", format_step_amount(unit_bond)},
+                          {"rounds", costs->rounds},
+                          {"units", costs->units},
+                          {"fee", format_step_amount(p->tx.fee)},
+                          {"nonce", p->tx.nonce}},
+                         "txid " + *txid + "\ntask " + task_id + "\n"};
 }
 
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args) {

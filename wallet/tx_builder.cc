@@ -5,6 +5,7 @@
 #include "consensus/keys.h"
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
+#include "consensus/task_spec.h"
 #include "consensus/transaction.h"
 
 namespace step::wallet {
@@ -91,6 +92,16 @@ Result<SignedTx> build_bond(const TxContext& ctx, const Seed& seed, BondRole rol
         tx.mutable_bond()->set_role(to_pb(role));
         tx.mutable_bond()->set_amount(amount.units());
     }
+    return sign_and_check(tx, ctx, seed);
+}
+
+Result<SignedTx> build_submit_task(const TxContext& ctx, const Seed& seed, const pb::TaskSpec& spec,
+                                   uint64_t budget, uint64_t unit_bond) {
+    pb::Transaction tx = skeleton(ctx);
+    const Bytes bytes = consensus::encode_task_spec(spec);
+    tx.mutable_submit_task()->set_spec(std::string(bytes.begin(), bytes.end()));
+    tx.mutable_submit_task()->set_budget(budget);
+    tx.mutable_submit_task()->set_unit_bond(unit_bond);
     return sign_and_check(tx, ctx, seed);
 }
 

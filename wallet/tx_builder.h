@@ -13,6 +13,9 @@
 namespace step::consensus {
 struct Params;
 }
+namespace step::pb {
+class TaskSpec;
+}
 
 namespace step::wallet {
 
@@ -47,5 +50,10 @@ Result<SignedTx> build_transfer(const TxContext& ctx, const Seed& seed, std::str
 // A Bond (unbond=false) or an Unbond (unbond=true) of `amount` in `role`.
 Result<SignedTx> build_bond(const TxContext& ctx, const Seed& seed, BondRole role, Amount amount,
                             bool unbond);
+
+// A SubmitTask of the on-chain `spec` (canonical bytes) escrowing `budget` base units and asking
+// `unit_bond` of each solver; consensus' stateless rules are checked before it leaves.
+Result<SignedTx> build_submit_task(const TxContext& ctx, const Seed& seed, const pb::TaskSpec& spec,
+                                   uint64_t budget, uint64_t unit_bond);
 
 }  // namespace step::wallet

@@ -13,10 +13,14 @@
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
 #include "consensus/transaction.h"
+#include "consensus/market_state.h"
+#include "consensus/task_spec.h"
 #include "loopback_server.h"
+#include "task_spec_file.h"
 #include "temp_dir.h"
 #include "wallet/app.h"
 #include "wallet/secure_file.h"
+#include "wallet/task_spec_check.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -435,4 +439,45 @@ TEST_CASE("an unreachable node is an error naming its URL") {
     Run r = run({"balance", "--rpc", url});
     CHECK(r.code == 1);
     CHECK(r.err.find(url) != std::string::npos);
+}
+
+TEST_CASE("task submit validates the spec, then signs a SubmitTask escrowing the budget") {
+    Wallet w;
+    const std::string alice = w.new_key("alice");
+    FakeNode node;
+    const std::string spec = write_spec(w.tmp);
+    Run r = run({"task", "submit", spec, "--rpc", node.url(), "--passphrase-file", w.pw_file, "-y",
+                 "--output", "json"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    auto tx = consensus::decode_tx(
+        *from_hex(node.last_call("sendtransaction")["params"]["tx"].get<std::string>()));
+    REQUIRE(tx.ok());
+    const auto& params = consensus::devnet_params();
+    CHECK(consensus::check_transaction(*tx, params).ok());
+    REQUIRE(tx->has_submit_task());
+    CHECK(tx->nonce() == 5);
+    CHECK(tx->submit_task().budget() == 4'000'000'000);
+    CHECK(tx->submit_task().unit_bond() == 3'000'000'000);
+    // The payload is the canonical on-chain spec consensus derives from the same file.
+    auto checked = load_spec_for_chain(spec);
+    REQUIRE(checked.ok());
+    const Bytes expected = consensus::encode_task_spec(checked->onchain);
+    CHECK(tx->submit_task().spec() == std::string(expected.begin(), expected.end()));
+    CHECK(r.out_json()["txid"] == to_hex(consensus::txid(*tx)));
+    CHECK(r.out_json()["task_id"] ==
+          to_hex(consensus::task_id_for(*consensus::decode_address(alice), 5)));
+    CHECK(r.out_json()["units"] == 4);
+
+    // A spec consensus would refuse never reaches the node; nor does a budget over the balance.
+    const size_t sends = node.methods().size();
+    CHECK(run({"task", "submit", write_spec(w.tmp, {{"unit_bond", "1"}}), "--rpc", node.url(), "-y"})
+              .code == 1);
+    Run poor = run({"task", "submit", write_spec(w.tmp, {{"budget", "11000000000"}, {"unit_bond", "9000000000"}}),
+                    "--rpc", node.url(), "-y", "--output", "json"});
+    CHECK(poor.code == 1);
+    CHECK(json::parse(poor.err)["error"]["code"] == "insufficient-funds");
+    std::vector<std::string> after = node.methods();
+    CHECK(std::count(after.begin() + static_cast<std::ptrdiff_t>(sends), after.end(),
+                     std::string("sendtransaction")) == 0);
 }

@@ -1,0 +1,329 @@
+#include "node/rpc/market_methods.h"
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "consensus/canonical.h"
+#include "consensus/keys.h"
+#include "consensus/market.h"
+#include "consensus/market_state.h"
+#include "node/rpc_methods.h"
+
+namespace step::node {
+
+using nlohmann::json;
+namespace cs = step::consensus;
+
+namespace {
+
+std::string amount(uint64_t v) { return std::to_string(v); }  // decimal strings (RPC_CONTRACT.md)
+std::string hex_of(const std::string& raw) { return to_hex(as_bytes(raw)); }
+
+std::string address_of(const std::string& raw) {
+    if (raw.size() != 20) return hex_of(raw);  // empty for burns and pool moves
+    return cs::encode_address(cs::detail::to_address(raw));
+}
+
+RpcError bad_params(const std::string& msg) { return RpcError(rpc::kErrInvalidParams, msg); }
+
+Hash256 require_task_id(const json& p) {
+    if (!p.is_object() || !p.contains("task_id") || !p["task_id"].is_string())
+        throw bad_params("missing string param 'task_id'");
+    auto h = hash_from_hex(p["task_id"].get<std::string>());
+    if (!h) throw bad_params("param 'task_id' must be 64 hex digits");
+    return *h;
+}
+
+uint32_t require_u32(const json& p, const char* name) {
+    if (!p.contains(name) || !p[name].is_number_unsigned() || p[name].get<uint64_t>() > UINT32_MAX)
+        throw bad_params(std::string("missing unsigned 32-bit param '") + name + "'");
+    return static_cast<uint32_t>(p[name].get<uint64_t>());
+}
+
+// A stored record, or nullopt when absent. A record that does not decode is a corrupt state.
+template <class M>
+std::optional<M> read_record(const cs::KvRead& kv, const Bytes& key) {
+    auto v = kv.get(key);
+    if (!v) return std::nullopt;
+    auto m = cs::detail::decode_message<M>(*v, "market record");
+    if (!m.ok()) throw RpcError(rpc::kErrInternal, m.status().message(), m.status().code());
+    return *m;
+}
+
+pb::Task require_task(const cs::KvRead& kv, const Hash256& id) {
+    auto t = read_record<pb::Task>(kv, cs::task_key(id));
+    if (!t) throw RpcError(rpc::kErrNotFound, "unknown task", "unknown-task");
+    return *t;
+}
+
+const char* status_name(pb::UnitStatus s) {
+    switch (s) {
+        case pb::UNIT_OPEN: return "open";
+        case pb::UNIT_CLAIMED: return "claimed";
+        case pb::UNIT_COMMITTED: return "committed";
+        case pb::UNIT_OPENED: return "opened";
+        case pb::UNIT_FINAL: return "final";
+        case pb::UNIT_CANCELLED: return "cancelled";
+        default: return "unknown";
+    }
+}
+
+const char* verdict_name(uint32_t v) {
+    switch (v) {
+        case 0: return "none";
+        case 1: return "agreed";
+        case 2: return "disagreed";
+        case 3: return "missed";
+        default: return "unknown";
+    }
+}
+
+bool has_loss(pb::UnitStatus s) {
+    return s == pb::UNIT_COMMITTED || s == pb::UNIT_OPENED || s == pb::UNIT_FINAL;
+}
+
+// The loss a commit reports: binary32 bits on chain; shown as a number and as the exact bits.
+void put_loss(json& out, uint32_t bits) {
+    const float f = std::bit_cast<float>(bits);
+    out["reported_loss"] = std::isfinite(f) ? json(static_cast<double>(f)) : json(nullptr);
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", bits);
+    out["reported_loss_bits"] = buf;
+}
+
+json hex_list(const google::protobuf::RepeatedPtrField<std::string>& items) {
+    json a = json::array();
+    for (const auto& s : items) a.push_back(hex_of(s));
+    return a;
+}
+
+json spec_json(const pb::TaskSpec& s) {
+    json dims = json::array();
+    for (auto d : s.model_dims()) dims.push_back(d);
+    return {{"kernel_version", s.kernel_version()}, {"model_arch", s.model_arch()},
+            {"model_dims", dims}, {"activation", s.activation()}, {"loss", s.loss()},
+            {"optimizer", s.optimizer()}, {"batch", s.batch()}, {"steps", s.steps()},
+            {"dataset_root", hex_of(s.dataset_root())}, {"data_format", s.data_format()},
+            {"data_count", s.data_count()}, {"seed", s.seed()},
+            {"units_per_round", s.units_per_round()}, {"steps_per_unit", s.steps_per_unit()},
+            {"leaf_interval", s.leaf_interval()}, {"checkpoint_interval", s.checkpoint_interval()},
+            {"audit_verifiers", s.audit_verifiers()}, {"audit_leaves", s.audit_leaves()}};
+}
+
+json task_json(const Hash256& id, const pb::Task& t) {
+    return {{"task_id", to_hex(id)}, {"owner", address_of(t.owner())},
+            {"budget", amount(t.budget())}, {"unit_bond", amount(t.unit_bond())},
+            {"escrow", amount(t.escrow())}, {"unit_pay", amount(t.unit_pay())},
+            {"audit_fee", amount(t.audit_fee())}, {"rounds", t.rounds()},
+            {"units_per_round", t.spec().units_per_round()},
+            {"finalised_rounds", t.finalised_rounds()}, {"cancelled", t.cancelled()},
+            {"done", t.done()}, {"submit_height", t.submit_height()},
+            {"unit_flops", t.unit_flops()}, {"spec", spec_json(t.spec())}};
+}
+
+json ledger_entry_json(const pb::LedgerEntry& e) {
+    return {{"height", e.height()}, {"account", address_of(e.account())},
+            {"task_id", hex_of(e.task_id())}, {"round", e.round()}, {"unit", e.unit()},
+            {"kind", e.kind()}, {"amount", amount(e.amount())}, {"code", e.code()},
+            {"reason", e.reason()}};
+}
+
+json ledger_json(const std::optional<pb::Ledger>& l) {
+    json a = json::array();
+    if (l)
+        for (const auto& e : l->entries()) a.push_back(ledger_entry_json(e));
+    return a;
+}
+
+// Task-wide entries are recorded at round 0, unit 0: they are no unit's settlement.
+bool is_task_level(const std::string& code) {
+    return code == cs::reasons::kTaskEscrow || code == cs::reasons::kCancelRefund ||
+           code == cs::reasons::kTaskRemainder;
+}
+
+json audit_json(const pb::Audit& a) {
+    json leaves = json::array();
+    for (auto l : a.leaves()) leaves.push_back(l);
+    json out = {{"verifier", address_of(a.verifier())}, {"leaves", leaves},
+                {"committed", !a.commitment().empty()}, {"commitment", hex_of(a.commitment())},
+                {"revealed", a.revealed()}, {"verdict", verdict_name(a.verdict())},
+                {"settled", a.settled()}};
+    if (a.revealed()) {
+        out["salt"] = hex_of(a.salt());
+        out["digests"] = hex_list(a.digests());
+    }
+    return out;
+}
+
+json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id,
+               uint32_t round, uint32_t index, const pb::Unit& u) {
+    json stakes = json::array();
+    for (const auto& s : u.stake_snapshot())
+        stakes.push_back({{"address", address_of(s.address())}, {"stake", amount(s.stake())}});
+    json audits = json::array();
+    for (const auto& a : u.audits()) audits.push_back(audit_json(a));
+    json out = {{"task_id", to_hex(id)}, {"round", round}, {"unit", index},
+                {"status", status_name(u.status())}, {"solver", address_of(u.solver())},
+                {"bond", amount(u.bond())}, {"claim_height", u.claim_height()},
+                {"commit_height", u.commit_height()}, {"trace_root", hex_of(u.trace_root())},
+                {"leaf0", hex_of(u.leaf0())}, {"final_leaf", hex_of(u.final_leaf())},
+                {"checkpoint_leaves", hex_list(u.checkpoint_leaves())},
+                {"leaves", hex_list(u.leaves())}, {"stake_snapshot", stakes},
+                {"assigned", u.assigned()}, {"audits", audits}, {"resets", u.resets()},
+                {"excused", u.excused()}};
+    if (has_loss(u.status())) {
+        put_loss(out, u.reported_loss());
+        const cs::UnitWindows w = cs::unit_windows(u.commit_height(), params);
+        out["windows"] = {{"assign", w.assign}, {"commit_end", w.commit_end},
+                          {"reveal_end", w.reveal_end}, {"open_end", w.open_end},
+                          {"final_at", w.final_at}};
+    }
+    json challenges = json::array();
+    for (const auto& key : u.challenges()) {
+        auto c = read_record<pb::DataChallengeState>(kv, Bytes(key.begin(), key.end()));
+        if (!c) continue;  // answered or expired since
+        challenges.push_back({{"challenger", address_of(c->challenger())}, {"height", c->height()},
+                              {"bond", amount(c->bond())}, {"leaf", c->leaf()},
+                              {"chunk", c->chunk()}});
+    }
+    out["data_challenges"] = challenges;
+    const Bytes ukey = cs::unit_key(id, round, index);
+    if (auto w = read_record<pb::WhistleAward>(kv, cs::award_key(ukey)))
+        out["whistle_award"] = {{"prover", address_of(w->prover())},
+                                {"commit_height", w->commit_height()},
+                                {"proof_hash", hex_of(w->proof_hash())},
+                                {"amount", amount(w->amount())}, {"pay_height", w->pay_height()},
+                                {"leaf", w->leaf()}};
+    // Settlements of this unit (pay, audit fees, slashes, fraud proofs, resets), with reasons.
+    json settlements = json::array();
+    if (auto l = read_record<pb::Ledger>(kv, cs::task_ledger_key(id)))
+        for (const auto& e : l->entries())
+            if (e.round() == round && e.unit() == index && !is_task_level(e.code()))
+                settlements.push_back(ledger_entry_json(e));
+    out["settlements"] = settlements;
+    return out;
+}
+
+}  // namespace
+
+void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketStateReader read) {
+    d.add(rpc::kGetTask, false, [read](const json& p) {
+        const Hash256 id = require_task_id(p);
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            out = task_json(id, require_task(kv, id));
+            out["height"] = height;
+        });
+        return out;
+    });
+
+    d.add(rpc::kGetUnit, false, [read, &params](const json& p) {
+        const Hash256 id = require_task_id(p);
+        const uint32_t round = require_u32(p, "round");
+        const uint32_t index = require_u32(p, "unit");
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            const pb::Task t = require_task(kv, id);
+            if (round >= t.rounds() || index >= t.spec().units_per_round())
+                throw RpcError(rpc::kErrNotFound, "no such unit in the task", "bad-unit-ref");
+            // An absent unit record is an untouched open unit.
+            const pb::Unit u = read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
+            out = unit_json(kv, params, id, round, index, u);
+            out["height"] = height;
+        });
+        return out;
+    });
+
+    d.add(rpc::kGetTaskProgress, false, [read](const json& p) {
+        const Hash256 id = require_task_id(p);
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            const pb::Task t = require_task(kv, id);
+            const uint32_t k = t.spec().units_per_round();
+            std::map<std::string, uint64_t> by_status;
+            uint64_t final_units = 0;
+            json units = json::array();
+            // rounds x K is bounded by MAX_TASK_UNITS, so one pass over the units stays small.
+            for (uint32_t r = 0; r < t.rounds(); ++r)
+                for (uint32_t i = 0; i < k; ++i) {
+                    const pb::Unit u = read_record<pb::Unit>(kv, cs::unit_key(id, r, i)).value_or(pb::Unit());
+                    ++by_status[status_name(u.status())];
+                    if (u.status() == pb::UNIT_FINAL) ++final_units;
+                    if (!has_loss(u.status())) continue;
+                    json e = {{"round", r}, {"unit", i}, {"status", status_name(u.status())},
+                              {"solver", address_of(u.solver())}, {"commit_height", u.commit_height()}};
+                    put_loss(e, u.reported_loss());
+                    units.push_back(e);
+                }
+            json counts = json::object();
+            for (const auto& [name, n] : by_status) counts[name] = n;
+            const bool finished = t.done() || t.cancelled();
+            out = {{"task_id", to_hex(id)}, {"height", height},
+                   {"rounds", t.rounds()}, {"units_per_round", k},
+                   {"units_total", static_cast<uint64_t>(t.rounds()) * k},
+                   {"units_final", final_units}, {"units_by_status", counts},
+                   {"finalised_rounds", t.finalised_rounds()},
+                   // Units of round r start from the mean of round r-1's finals: the first
+                   // round not yet final is the one being worked on.
+                   {"current_round", finished ? json(nullptr) : json(t.finalised_rounds())},
+                   {"done", t.done()}, {"cancelled", t.cancelled()},
+                   {"escrow", amount(t.escrow())}, {"committed_units", units}};
+        });
+        return out;
+    });
+
+    d.add(rpc::kGetTaskLedger, false, [read](const json& p) {
+        const Hash256 id = require_task_id(p);
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            require_task(kv, id);
+            out = {{"task_id", to_hex(id)}, {"height", height},
+                   {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::task_ledger_key(id)))}};
+        });
+        return out;
+    });
+
+    d.add(rpc::kGetProofCommitment, false, [read](const json& p) {
+        if (!p.is_object() || !p.contains("commitment") || !p["commitment"].is_string())
+            throw bad_params("missing string param 'commitment'");
+        auto c = hash_from_hex(p["commitment"].get<std::string>());
+        if (!c) throw bad_params("param 'commitment' must be 64 hex digits");
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            // Consensus deletes a commitment once its proof is revealed: absence means either.
+            auto pc = read_record<pb::ProofCommitment>(kv, cs::proof_commit_key(ByteSpan(c->data(), c->size())));
+            if (!pc)
+                throw RpcError(rpc::kErrNotFound, "no pending proof commitment (never posted, or revealed)",
+                               "unknown-proof-commitment");
+            out = {{"commitment", to_hex(*c)}, {"height", height}, {"prover", address_of(pc->prover())},
+                   {"commit_height", pc->height()}, {"bond", amount(pc->bond())}};
+        });
+        return out;
+    });
+
+    d.add(rpc::kGetLedger, false, [read](const json& p) {
+        if (!p.is_object() || !p.contains("address") || !p["address"].is_string())
+            throw bad_params("missing string param 'address'");
+        auto addr = cs::decode_address(p["address"].get<std::string>());
+        if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            out = {{"address", cs::encode_address(*addr)}, {"height", height},
+                   {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::account_ledger_key(*addr)))}};
+        });
+        return out;
+    });
+}
+
+void register_market_methods(RpcDispatcher& d, Node& node) {
+    ChainManager& chain = node.chain();
+    register_market_methods(d, node.params(), [&chain](const MarketStateFn& fn) {
+        chain.with_tip_state([&](const cs::KvRead& kv, const cs::ChainTip& tip) { fn(kv, tip.height); });
+    });
+}
+
+}  // namespace step::node
