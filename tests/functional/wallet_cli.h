@@ -1,0 +1,31 @@
+// Runs the real step-wallet binary against a StepdProcess, as a user would: its own HOME, a
+// passphrase file, the node's RPC URL and cookie, JSON output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/functional/stepd_process.h"
+
+namespace step::test {
+
+struct WalletRun {
+    int exit_code = -1;
+    std::string out;  // stdout
+};
+
+class WalletCli {
+public:
+    // Writes a passphrase file under `home`; `node` must outlive this object.
+    WalletCli(const StepdProcess& node, std::string home);
+
+    // step-wallet ARGS --network devnet --rpc URL --cookie FILE --passphrase-file F --output json
+    WalletRun run(std::vector<std::string> args) const;
+
+private:
+    const StepdProcess& node_;
+    std::string home_;
+    std::string passphrase_file_;
+};
+
+}  // namespace step::test
