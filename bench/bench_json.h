@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace step::bench {
@@ -14,6 +15,14 @@ struct Figure {
     double peer_value = 0;
     std::string note;         // free text, e.g. thread count or shape
 };
+
+// CPU seconds used by the whole process: on a shared machine this is the uncontended cost,
+// quoted beside wall time.
+inline double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 inline void emit(const Figure& f) {
     std::printf("{\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"", f.name.c_str(), f.value,

@@ -14,16 +14,6 @@
 #include "consensus/transaction.h"
 
 namespace step::bench {
-namespace {
-
-double cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-}  // namespace
-
 int consensus_blockvalidate(const std::vector<std::string>&) {
     using namespace step::consensus;
     using Clock = std::chrono::steady_clock;
@@ -73,13 +63,13 @@ int consensus_blockvalidate(const std::vector<std::string>&) {
         double best = 1e30, best_cpu = 1e30;
         for (int rep = 0; rep < 3; ++rep) {
             const auto t0 = Clock::now();
-            const double c0 = cpu_seconds();
+            const double c0 = process_cpu_seconds();
             auto r = apply_block(kv, block, p, ApplyContext{block.header().timestamp(), parent},
                                  threads);
             const double s = std::chrono::duration<double>(Clock::now() - t0).count();
             if (!r.ok()) return 1;
             best = std::min(best, s);
-            best_cpu = std::min(best_cpu, cpu_seconds() - c0);
+            best_cpu = std::min(best_cpu, process_cpu_seconds() - c0);
         }
         const std::string t = std::to_string(threads) + "t";
         const std::string note = base_note + ", signature threads " + std::to_string(threads);

@@ -11,16 +11,6 @@
 #include "consensus/keys.h"
 
 namespace step::bench {
-namespace {
-
-double cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-}  // namespace
-
 int consensus_sigverify(const std::vector<std::string>&) {
     using namespace step::consensus;
     using Clock = std::chrono::steady_clock;
@@ -42,7 +32,7 @@ int consensus_sigverify(const std::vector<std::string>&) {
     for (unsigned threads : {1u, 2u}) {
         std::atomic<uint64_t> verified{0}, failed{0};
         const auto start = Clock::now();
-        const double cpu0 = cpu_seconds();
+        const double cpu0 = process_cpu_seconds();
         const auto until = start + std::chrono::milliseconds(1500);
         std::vector<std::thread> pool;
         for (unsigned t = 0; t < threads; ++t)
@@ -57,7 +47,7 @@ int consensus_sigverify(const std::vector<std::string>&) {
             });
         for (auto& th : pool) th.join();
         const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-        const double cpu = cpu_seconds() - cpu0;
+        const double cpu = process_cpu_seconds() - cpu0;
         if (failed != 0) return 1;
         emit({"sigverify_" + std::to_string(threads) + "t", static_cast<double>(verified) / secs,
               "verifications/s", "", 0, "Ed25519 (Crypto++ donna), " + std::to_string(threads) +

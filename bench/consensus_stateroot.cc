@@ -15,12 +15,6 @@ namespace step::bench {
 
 namespace {
 
-double cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 Bytes account_key_of(uint64_t i) {
     Bytes k(21, 0);
     k[0] = 'a';
@@ -61,10 +55,10 @@ int consensus_stateroot(const std::vector<std::string>& args) {
             v[0] = static_cast<uint8_t>(r);
             while (batch.size() < kChanged) batch[account_key_of(rng() % n)] = v;
             const auto t0 = Clock::now();
-            const double c0 = cpu_seconds();
+            const double c0 = process_cpu_seconds();
             auto u = update_state_tree(kv, batch);
             total += std::chrono::duration<double>(Clock::now() - t0).count();
-            total_cpu += cpu_seconds() - c0;
+            total_cpu += process_cpu_seconds() - c0;
             nodes_written += u->node_writes.size();
             kv.apply(u->node_writes);
         }
