@@ -1,5 +1,8 @@
 // Canonical state bytes, roots, leaf digests, the K-state mean and checkpoint files.
+#include <algorithm>
+#include <bit>
 #include <cstring>
+#include <span>
 #include <fstream>
 #include <iterator>
 
@@ -115,9 +118,76 @@ Hash256 state_root_of_bytes(ByteSpan bytes, const Exec& ex) {
     return blob_root_from_chunks(bytes.size(), hashes);
 }
 
+// Serialises bytes [lo, lo + out.size()) of the canonical state into out. The header is small and
+// copied from its own bytes; the values are copied as little-endian binary32 words with NaNs
+// canonicalised, so a chunk never needs the whole 2 MB serialisation in memory.
+static void canonical_slice(const Bytes& header, const TrainState& s, size_t lo,
+                            std::span<uint8_t> out) {
+    size_t at = 0;
+    if (lo < header.size()) {
+        at = std::min(out.size(), header.size() - lo);
+        std::memcpy(out.data(), header.data() + lo, at);
+    }
+    size_t value_byte = lo + at - header.size();
+    while (at < out.size()) {
+        // Values start at header.size(), which need not be 4-aligned with the chunk: copy whole
+        // words where they fit and the odd bytes of a word split across chunks one by one.
+        const size_t word = value_byte / 4, skip = value_byte % 4;
+        const float f = s.values[word];
+        const uint32_t u = det_isnan(f) ? ops::kCanonicalNaN : float_bits(f);
+        if (skip != 0 || out.size() - at < 4) {
+            const size_t take = std::min<size_t>(4 - skip, out.size() - at);
+            for (size_t b = 0; b < take; ++b) out[at + b] = uint8_t(u >> (8 * (skip + b)));
+            at += take;
+            value_byte += take;
+            continue;
+        }
+        const size_t words = std::min((out.size() - at) / 4, s.values.size() - word);
+        uint8_t* dst = out.data() + at;
+        for (size_t i = 0; i < words; ++i) {
+            const float v = s.values[word + i];
+            const uint32_t w = det_isnan(v) ? ops::kCanonicalNaN : float_bits(v);
+            if constexpr (std::endian::native == std::endian::little) {
+                std::memcpy(dst + 4 * i, &w, 4);
+            } else {
+                dst[4 * i] = uint8_t(w);
+                dst[4 * i + 1] = uint8_t(w >> 8);
+                dst[4 * i + 2] = uint8_t(w >> 16);
+                dst[4 * i + 3] = uint8_t(w >> 24);
+            }
+        }
+        at += 4 * words;
+        value_byte += 4 * words;
+    }
+}
+
 Hash256 state_root(const TrainState& s, const Exec& ex) {
-    Bytes b = state_to_bytes(s);
-    return state_root_of_bytes(b, ex);
+    // Same root as state_root_of_bytes(state_to_bytes(s)), without the full-size buffer: each
+    // chunk is serialised into a 64 KiB buffer that stays in cache while it is hashed.
+    TrainState head;
+    head.kernel_version = s.kernel_version;
+    head.optimizer = s.optimizer;
+    head.step = s.step;
+    head.model = s.model;
+    head.param_count = s.param_count;
+    Bytes header = state_to_bytes(head);
+    header.resize(header.size() - 8);  // drop the (zero) value count; the real one follows
+    append_u64le(header, s.values.size());
+    const size_t total = header.size() + 4 * s.values.size();
+    const size_t chunks = blob_chunk_count(total);
+    std::vector<Hash256> hashes(chunks);
+    auto one = [&](size_t i) {
+        thread_local std::vector<uint8_t> buf(kChunkBytes);
+        const size_t lo = i * kChunkBytes;
+        const std::span<uint8_t> out(buf.data(), std::min(kChunkBytes, total - lo));
+        canonical_slice(header, s, lo, out);
+        hashes[i] = blob_chunk_hash(ByteSpan(out.data(), out.size()));
+    };
+    if (ex.pool && ex.pool->size() > 1)
+        ex.pool->parallel_for(chunks, one);
+    else
+        for (size_t i = 0; i < chunks; ++i) one(i);
+    return blob_root_from_chunks(total, hashes);
 }
 
 Hash256 leaf_digest(const Hash256& task_id, uint32_t round, uint32_t unit, uint32_t leaf,

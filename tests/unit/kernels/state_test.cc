@@ -63,6 +63,20 @@ TEST_CASE("state_root is the blob root of the canonical bytes whatever the threa
     ThreadPool pool(3);
     CHECK(state_root(*s, Exec{}) == blob_root(b));
     CHECK(state_root(*s, Exec{&pool, Simd::kScalar}) == blob_root(b));
+    // state_root serialises chunk by chunk: words split across chunk boundaries and NaNs with
+    // payloads next to them must hash exactly as the full canonical bytes do.
+    for (auto kind : {OptimizerKind::kSgd, OptimizerKind::kAdamW}) {
+        auto t = init_state(small_spec(kind));
+        REQUIRE(t.ok());
+        const size_t header = canonical_state_size(t->model, kind, t->param_count) - 4 * t->values.size();
+        REQUIRE(header % 4 != 0);  // the value words straddle chunk boundaries
+        for (size_t c = 1; c * kChunkBytes < header + 4 * t->values.size(); ++c)
+            for (int d = -2; d <= 1; ++d)
+                t->values[(c * kChunkBytes - header) / 4 + d] = bits_float(0xffc00000u + c + 3 * d + 7);
+        const Bytes tb = state_to_bytes(*t);
+        CHECK(state_root(*t, Exec{}) == blob_root(tb));
+        CHECK(state_root(*t, Exec{&pool, Simd::kScalar}) == blob_root(tb));
+    }
 }
 
 TEST_CASE("leaf_digest is the tagged hash of task and round and unit and leaf and state root") {
