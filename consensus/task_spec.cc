@@ -138,8 +138,11 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
         return fail(codes::kSpecIntervals, "spec.split.steps_per_unit must be a positive multiple of leaf_interval");
     if (C % L != 0 || C < 2 * L)
         return fail(codes::kSpecIntervals, "spec.checkpoint_interval must be a multiple of leaf_interval, at least 2x it");
-    if (C > U)
-        return fail(codes::kSpecIntervals, "spec.checkpoint_interval must not exceed steps_per_unit");
+    // C | U makes the final state a checkpoint, so an audit of the final leaf n replays from
+    // n - C/L and its commitment covers hidden leaves; with n = c + 1 it would cover only the
+    // final leaf, which CommitUnit publishes, and a lazy verifier could copy it.
+    if (U % C != 0)
+        return fail(codes::kSpecIntervals, "spec.split.steps_per_unit must be a multiple of checkpoint_interval");
     if (s.units_per_round == 0 || s.steps == 0 || s.steps % U != 0)
         return fail(codes::kSpecSplit, "spec.steps must be a positive multiple of steps_per_unit, units >= 1");
     TaskCosts c;

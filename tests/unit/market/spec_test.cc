@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "tests/unit/market/market_sim.h"
+#include "verifier/audit_math.h"
 
 namespace step::consensus::market_test {
 namespace {
@@ -71,6 +72,7 @@ TEST_CASE("Every spec rejection has its own code", "[market]") {
     CHECK(with([](auto& m) { m.set_checkpoint_interval(3); }) == codes::kSpecIntervals);     // not a multiple of L
     CHECK(with([](auto& m) { m.set_checkpoint_interval(2); }) == codes::kSpecIntervals);     // C < 2L
     CHECK(with([](auto& m) { m.set_checkpoint_interval(16); }) == codes::kSpecIntervals);    // C > U
+    CHECK(with([](auto& m) { m.set_checkpoint_interval(6); }) == codes::kSpecIntervals);     // C does not divide U
     CHECK(with([](auto& m) { m.set_steps(12); }) == codes::kSpecSplit);                      // T not a multiple of U
     CHECK(with([](auto& m) { m.set_units_per_round(0); }) == codes::kSpecSplit);
     CHECK(with([](auto& m) { m.set_steps(8ull * 5000); }) == codes::kSpecTooManyUnits);
@@ -140,8 +142,8 @@ TEST_CASE("The example task fits the limits and its bond meets deterrence", "[ma
         CHECK(c->segment_flops <= p->max_segment_flops);
         CHECK(c->proof_bytes <= p->max_proof_bytes);
     }
-    // As written (10,000 STEP bond) it passes the deterrence rule on every network; a bond of
-    // 100 STEP is below the bound for V*Q = 12 audits of n = 50 leaves with a 1,000 STEP pay.
+    // As written (35,000 STEP bond) it passes the deterrence rule on every network; a bond of
+    // 100 STEP is below the bound for V*Q = 12 audits of n = 200 leaves with a 1,000 STEP pay.
     for (const Params* p : {&mainnet_params(), &testnet_params(), &devnet_params()}) {
         auto as_written = validate_market_spec(m, s->budget, s->unit_bond, *p);
         INFO(p->network << ": " << (as_written.ok() ? "" : as_written.status().to_string()));
@@ -149,6 +151,14 @@ TEST_CASE("The example task fits the limits and its bond meets deterrence", "[ma
     }
     auto low_bond = validate_market_spec(m, s->budget, 100'000'000'000, mainnet_params());
     CHECK(low_bond.status().code() == codes::kSpecDeterrence);
+    // The example's audit parameters meet the market's targets (docs/protocol.md, "Audit
+    // parameters"): audits cost at most 10% of the unit's training and catch a solver that
+    // skips most of the work with probability above 99.9%.
+    auto f = verifier::audit_figures(s->audit_verifiers, s->audit_leaves, s->leaf_interval,
+                                     s->checkpoint_interval, s->steps_per_unit);
+    REQUIRE(f.ok());
+    CHECK(f->share_per_unit <= 0.10);
+    CHECK(f->catch_skip > 0.999);
 }
 
 }  // namespace step::consensus::market_test
