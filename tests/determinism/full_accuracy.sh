@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The example task on real MNIST (scripts/get-mnist.sh) must reach >= 95.5% test accuracy.
 # Skipped (exit 77) when data/mnist-*.rec are absent (tests need no network). With the vector
-# GEMM the 2,500 steps take seconds.
+# GEMM the 5,000 steps take seconds.
 # Usage: full_accuracy.sh STEP_TRAIN
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"

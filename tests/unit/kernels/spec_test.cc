@@ -33,7 +33,9 @@ TEST_CASE("the example spec parses with binary32 hyper-parameters and defaults")
     CHECK(s->optimizer.lr == 0.1f);
     CHECK(s->optimizer.momentum == 0.9f);
     CHECK(s->batch == 64);
-    CHECK(s->checkpoint_interval == 500);
+    CHECK(s->leaf_interval == 25);
+    CHECK(s->checkpoint_interval == 50);
+    CHECK(s->steps_per_unit == 5000);
     CHECK(s->train_path == std::string(STEP_SOURCE_DIR) + "/examples/../data/mnist-train.rec");
 }
 
