@@ -38,7 +38,7 @@ bool known_key(const std::string& key) {
     return std::find(kConfigKeys.begin(), kConfigKeys.end(), key) != kConfigKeys.end();
 }
 
-// Flags as key -> value ("--key value", "--key=value", bare "--mine" for booleans).
+// Flags as key -> value ("--key value", "--key=value", "--mine" or "--mine true" for booleans).
 Result<std::map<std::string, std::string>> parse_args(const std::vector<std::string>& args,
                                                       bool& help) {
     std::map<std::string, std::string> out;
@@ -59,7 +59,10 @@ Result<std::map<std::string, std::string>> parse_args(const std::vector<std::str
         if (!known_key(key)) return Status::error("unknown-option", "unknown option --" + key);
         if (!has_value) {
             if (is_bool_key(key)) {
-                value = "true";
+                // "--debug-log false" as the help shows it; a bare "--mine" means true.
+                const bool next_is_bool =
+                    i + 1 < args.size() && parse_bool(key, args[i + 1]).ok();
+                value = next_is_bool ? args[++i] : "true";
             } else if (i + 1 < args.size()) {
                 value = args[++i];
             } else {

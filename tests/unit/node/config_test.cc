@@ -112,3 +112,18 @@ TEST_CASE("config file parser skips comments and blank lines") {
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.status().message().find("line 2") != std::string::npos);
 }
+
+TEST_CASE("boolean flags take a bare form, --key=value and --key value") {
+    auto spaced = resolve_config(inputs({"--debug-log", "false", "--network", "testnet"}));
+    REQUIRE(spaced.ok());
+    CHECK_FALSE(spaced->debug_log);
+    CHECK(spaced->network == "testnet");
+    auto eq = resolve_config(inputs({"--debug-log=no"}));
+    REQUIRE(eq.ok());
+    CHECK_FALSE(eq->debug_log);
+    // A bare boolean followed by another flag stays true and leaves that flag alone.
+    auto bare = resolve_config(inputs({"--mine", "--miner-address", "step1xyz", "--debug-log"}));
+    REQUIRE(bare.ok());
+    CHECK(bare->mine);
+    CHECK(bare->debug_log);
+}
