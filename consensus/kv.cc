@@ -14,6 +14,15 @@ std::optional<Bytes> MemoryKv::get(ByteSpan key) const {
     return it->second;
 }
 
+bool MemoryKv::scan(ByteSpan prefix, const KvVisitor& fn) const {
+    for (auto it = data_.lower_bound(prefix); it != data_.end(); ++it) {
+        const Bytes& k = it->first;
+        if (k.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), k.begin())) break;
+        if (!fn(k, it->second)) break;
+    }
+    return true;
+}
+
 void MemoryKv::apply(const KvWrites& writes) {
     for (const auto& [k, v] : writes) {
         if (v)

@@ -2,6 +2,7 @@
 // map of writes that consensus hands back (the node stores them in LevelDB atomically).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -12,10 +13,21 @@ namespace step::consensus {
 // Read access to a state snapshot. Contract for implementers: get() must return the exact
 // stored bytes or nullopt when the key is absent. An I/O failure must NOT look like absence
 // (that would fork the node): abort or throw instead. get() is called from one thread.
+// Visits one entry of a prefix scan; returns false to stop the scan.
+using KvVisitor = std::function<bool(ByteSpan key, ByteSpan value)>;
+
 class KvRead {
 public:
     virtual ~KvRead() = default;
     virtual std::optional<Bytes> get(ByteSpan key) const = 0;
+    // Visits the entries whose key starts with prefix, in key order. Consensus only makes point
+    // reads, so any store can serve it; read-only listings (RPC) scan where the store can and
+    // get false where it cannot.
+    virtual bool scan(ByteSpan prefix, const KvVisitor& fn) const {
+        (void)prefix;
+        (void)fn;
+        return false;
+    }
 };
 
 // key -> new value, nullopt = delete. Sorted, so the byte order of a batch is deterministic.
@@ -31,6 +43,7 @@ struct BytesLess {
 class MemoryKv final : public KvRead {
 public:
     std::optional<Bytes> get(ByteSpan key) const override;
+    bool scan(ByteSpan prefix, const KvVisitor& fn) const override;
     void apply(const KvWrites& writes);
     size_t size() const { return data_.size(); }
     const std::map<Bytes, Bytes, BytesLess>& data() const { return data_; }

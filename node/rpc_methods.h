@@ -2,6 +2,8 @@
 // The wallet includes this header only; it carries no node internals.
 #pragma once
 
+#include <cstdint>
+
 namespace step::rpc {
 
 inline constexpr char kGetChainInfo[] = "getchaininfo";
@@ -23,6 +25,9 @@ inline constexpr char kGetTask[] = "gettask";
 // getunit {task_id, round, unit} -> the unit: status, solver, commitments, audits (assignments,
 // commits, reveals, verdicts), data challenges, whistle award and its settlements with reasons.
 inline constexpr char kGetUnit[] = "getunit";
+// listtasks {status?: "open"|"all", limit?, start_after?} -> task summaries in task-id order.
+inline constexpr char kListTasks[] = "listtasks";
+inline constexpr uint64_t kMaxListTasks = 500;  // tasks per listtasks answer
 // gettaskprogress {task_id} -> units done, current round, each committed unit's reported loss.
 inline constexpr char kGetTaskProgress[] = "gettaskprogress";
 // gettaskledger {task_id} -> every settlement of the task (escrow, pay, slashes) with reasons.

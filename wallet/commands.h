@@ -17,8 +17,12 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args);
 Result<CommandOutput> cmd_send(Context& ctx, const CommandArgs& args);
 // bond solver|verifier AMOUNT (unbond=false) | unbond solver|verifier AMOUNT (unbond=true)
 Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbond);
-// task validate SPEC | task estimate SPEC (offline: no node) | task submit SPEC
+// task validate SPEC | task estimate SPEC (offline: no node) | task submit SPEC | task list | task show
 Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args);
+// task list [all]: open (or all) tasks on the node (commands_query.cc)
+Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args);
+// task show TASK_ID: the task and its progress (commands_query.cc)
+Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id);
 // task submit SPEC: signs and sends a SubmitTask (commands_tx.cc)
 Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
 // generate N (devnet)

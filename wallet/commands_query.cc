@@ -1,4 +1,4 @@
-// Read-only commands: balance, tx show, chain info. None asks for a passphrase or a cookie.
+// Read-only commands: balance, tx show, chain info, task list, task show. None asks for a passphrase or a cookie.
 #include "node/rpc_methods.h"
 #include "wallet/commands.h"
 
@@ -130,6 +130,88 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args) {
         out.text += label + (v.is_string() ? v.get<std::string>() : v.dump()) +
                     (std::string(k) == "pool" ? " STEP" : "") + "\n";
     }
+    return out;
+}
+
+Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args) {
+    // args: the words after "task list": nothing (open tasks) or "all".
+    if (args.size() > 1 || (args.size() == 1 && args[0] != "all"))
+        return usage("expected: task list [all]");
+    const std::string status = args.empty() ? "open" : "all";
+    auto rpc = ctx.rpc();
+    if (!rpc.ok()) return rpc.status();
+    CommandOutput out;
+    out.json = {{"status", status}, {"tasks", json::array()}};
+    json params = {{"status", status}, {"limit", rpc::kMaxListTasks}};
+    // Pages until the node says there are no more, so the list is complete at some height.
+    for (;;) {
+        auto res = rpc->call(rpc::kListTasks, params, RpcAuth::kNone);
+        if (!res.ok()) return res.status();
+        if (!res->contains("tasks") || !(*res)["tasks"].is_array())
+            return Status::error("bad-response", "listtasks answered without a task list");
+        for (json t : (*res)["tasks"]) {
+            amounts_to_step(t, {"budget", "escrow", "unit_pay", "unit_bond", "audit_fee"});
+            out.json["tasks"].push_back(t);
+        }
+        if (!res->value("more", false) || (*res)["tasks"].empty()) break;
+        params["start_after"] = (*res)["tasks"].back().value("task_id", std::string());
+    }
+    out.text = out.json["tasks"].empty() ? "no " + std::string(status == "open" ? "open " : "") + "tasks\n" : "";
+    for (const json& t : out.json["tasks"]) {
+        const std::string state = t.value("done", false) ? "done" : t.value("cancelled", false) ? "cancelled" : "open";
+        out.text += t.value("task_id", std::string("?")) + "  " + state + "  " +
+                    t.value("model", std::string("?")) + "  rounds final " +
+                    std::to_string(t.value("finalised_rounds", 0)) + "/" +
+                    std::to_string(t.value("rounds", 0)) + " (" +
+                    std::to_string(t.value("units_per_round", 0)) + " units each)  pay " +
+                    t.value("unit_pay", std::string("?")) + " STEP/unit  bond " +
+                    t.value("unit_bond", std::string("?")) + " STEP  escrow " +
+                    t.value("escrow", std::string("?")) + " STEP\n";
+    }
+    return out;
+}
+
+Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
+    if (!hash_from_hex(task_id))
+        return Status::error("bad-task-id", "'" + task_id + "' is not a task id (64 hex digits)");
+    auto rpc = ctx.rpc();
+    if (!rpc.ok()) return rpc.status();
+    auto task = rpc->call(rpc::kGetTask, {{"task_id", task_id}}, RpcAuth::kNone);
+    if (!task.ok()) return task.status();
+    auto progress = rpc->call(rpc::kGetTaskProgress, {{"task_id", task_id}}, RpcAuth::kNone);
+    if (!progress.ok()) return progress.status();
+    CommandOutput out;
+    out.json = *task;
+    amounts_to_step(out.json, {"budget", "escrow", "unit_pay", "unit_bond", "audit_fee"});
+    out.json["progress"] = *progress;
+    amounts_to_step(out.json["progress"], {"escrow"});
+    const json& t = out.json;
+    const json& p = out.json["progress"];
+    out.text = "task:      " + task_id + "\nowner:     " + t.value("owner", std::string("?")) +
+               "\nstate:     " + (p.value("done", false) ? "done" : p.value("cancelled", false) ? "cancelled" : "open") +
+               "\nunits:     " + std::to_string(p.value("units_final", 0)) + " of " +
+               std::to_string(p.value("units_total", 0)) + " final (" +
+               std::to_string(t.value("rounds", 0)) + " rounds x " +
+               std::to_string(t.value("units_per_round", 0)) + ")";
+    if (p.contains("units_by_status") && p["units_by_status"].is_object()) {
+        std::string by;
+        for (const auto& [name, n] : p["units_by_status"].items())
+            by += (by.empty() ? "" : ", ") + std::to_string(n.get<uint64_t>()) + " " + name;
+        out.text += ": " + by;
+    }
+    out.text += "\nescrow:    " + t.value("escrow", std::string("?")) + " STEP of " +
+                t.value("budget", std::string("?")) + " STEP\nunit pay:  " +
+                t.value("unit_pay", std::string("?")) + " STEP (bond " +
+                t.value("unit_bond", std::string("?")) + " STEP)\n";
+    if (p.contains("committed_units"))
+        for (const json& u : p["committed_units"]) {
+            out.text += "  round " + std::to_string(u.value("round", 0)) + " unit " +
+                        std::to_string(u.value("unit", 0)) + ": " + u.value("status", std::string("?")) +
+                        ", solver " + u.value("solver", std::string("?")) + ", loss " +
+                        (u.contains("reported_loss") && u["reported_loss"].is_number()
+                             ? std::to_string(u["reported_loss"].get<double>())
+                             : std::string("non-finite")) + "\n";
+        }
     return out;
 }
 

@@ -116,7 +116,10 @@ Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args) {
     if (args.size() == 2 && args[0] == "validate") return validate(ctx, args[1]);
     if (args.size() == 2 && args[0] == "estimate") return estimate(ctx, args[1]);
     if (args.size() == 2 && args[0] == "submit") return cmd_task_submit(ctx, args[1]);
-    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC");
+    if (!args.empty() && args[0] == "list")
+        return cmd_task_list(ctx, CommandArgs(args.begin() + 1, args.end()));
+    if (args.size() == 2 && args[0] == "show") return cmd_task_show(ctx, args[1]);
+    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC | task list [all] | task show TASK_ID");
 }
 
 }  // namespace step::wallet

@@ -12,6 +12,11 @@ public:
     explicit DbStateView(const Database& db) : db_(db) {}
     // Read errors abort inside Database::get: absence is never a disguised I/O failure.
     std::optional<Bytes> get(ByteSpan key) const override { return db_.get(keys::state(key)); }
+    bool scan(ByteSpan prefix, const consensus::KvVisitor& fn) const override {
+        const Bytes stored = keys::state(prefix);
+        db_.scan(stored, [&](ByteSpan key, ByteSpan value) { return fn(key.subspan(1), value); });
+        return true;
+    }
 
 private:
     const Database& db_;

@@ -238,6 +238,61 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
         return out;
     });
 
+    d.add(rpc::kListTasks, false, [read](const json& p) {
+        if (!p.is_null() && !p.is_object()) throw bad_params("params must be an object");
+        const json q = p.is_object() ? p : json::object();
+        const std::string status = q.contains("status") && q["status"].is_string()
+                                       ? q["status"].get<std::string>()
+                                       : "open";
+        if (q.contains("status") && !q["status"].is_string()) throw bad_params("param 'status' must be a string");
+        if (status != "open" && status != "all") throw bad_params("param 'status' must be \"open\" or \"all\"");
+        uint64_t limit = 100;
+        if (q.contains("limit")) {
+            if (!q["limit"].is_number_unsigned() || q["limit"].get<uint64_t>() == 0 ||
+                q["limit"].get<uint64_t>() > rpc::kMaxListTasks)
+                throw bad_params("param 'limit' must be 1.." + std::to_string(rpc::kMaxListTasks));
+            limit = q["limit"].get<uint64_t>();
+        }
+        std::optional<Hash256> after;
+        if (q.contains("start_after")) {
+            if (!q["start_after"].is_string()) throw bad_params("param 'start_after' must be a task id");
+            after = hash_from_hex(q["start_after"].get<std::string>());
+            if (!after) throw bad_params("param 'start_after' must be 64 hex digits");
+        }
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) {
+            json tasks = json::array();
+            bool more = false;
+            const Bytes prefix = {'T'};
+            const bool scanned = kv.scan(prefix, [&](ByteSpan key, ByteSpan value) {
+                if (key.size() != 33) return true;
+                Hash256 id;
+                std::copy(key.begin() + 1, key.end(), id.begin());
+                if (after && !(*after < id)) return true;
+                auto t = cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
+                if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());
+                if (status == "open" && (t->done() || t->cancelled())) return true;
+                if (tasks.size() == limit) {
+                    more = true;
+                    return false;
+                }
+                json e = task_json(id, *t);
+                e.erase("spec");  // summaries: gettask has the whole spec
+                const auto& s = t->spec();
+                std::string model = s.model_arch() + "{";
+                for (int i = 0; i < s.model_dims_size(); ++i)
+                    model += (i ? "," : "") + std::to_string(s.model_dims(i));
+                e["model"] = model + "}";
+                e["steps"] = s.steps();
+                tasks.push_back(std::move(e));
+                return true;
+            });
+            if (!scanned) throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", "no-scan");
+            out = {{"height", height}, {"status", status}, {"tasks", tasks}, {"more", more}};
+        });
+        return out;
+    });
+
     d.add(rpc::kGetTaskProgress, false, [read](const json& p) {
         const Hash256 id = require_task_id(p);
         json out;

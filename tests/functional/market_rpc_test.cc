@@ -36,6 +36,27 @@ TEST_CASE("a task submitted with step-wallet reads back through stepd's market R
     CHECK(task["budget"] == "4000000000");
     CHECK(task["escrow"] == "4000000000");
     CHECK(task["rounds"] == 2);
+    // listtasks scans the task records in stepd's LevelDB state.
+    const json listed = node.result("listtasks", json::object());
+    REQUIRE(listed["tasks"].size() == 1);
+    CHECK(listed["tasks"][0]["task_id"] == task_id);
+    CHECK(listed["tasks"][0]["escrow"] == "4000000000");
+    CHECK(listed["more"] == false);
+    // The wallet's view of the same: task list pages through listtasks, task show joins
+    // gettask and gettaskprogress, amounts in STEP.
+    const auto list = wallet({"task", "list"});
+    INFO(list.out);
+    REQUIRE(list.exit_code == 0);
+    const json wl = json::parse(list.out);
+    REQUIRE(wl["tasks"].size() == 1);
+    CHECK(wl["tasks"][0]["task_id"] == task_id);
+    CHECK(wl["tasks"][0]["budget"] == "4");
+    const auto show = wallet({"task", "show", task_id});
+    REQUIRE(show.exit_code == 0);
+    const json ws = json::parse(show.out);
+    CHECK(ws["escrow"] == "4");
+    CHECK(ws["progress"]["units_total"] == 4);
+    CHECK(wallet({"task", "show", std::string(64, '0')}).exit_code != 0);
     const json progress = node.result("gettaskprogress", {{"task_id", task_id}});
     CHECK(progress["units_total"] == 4);
     CHECK(progress["units_by_status"]["open"] == 4);

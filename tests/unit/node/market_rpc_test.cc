@@ -116,6 +116,49 @@ TEST_CASE("market RPC reports a task, its units, progress and ledgers after an h
     CHECK(task_ledger["entries"][0]["code"] == cs::reasons::kTaskEscrow);
 }
 
+TEST_CASE("listtasks lists open tasks, all tasks, and pages in task-id order", "[node][market]") {
+    mt::World w;
+    const step::Hash256 second = w.sim.submit(w.owner, w.spec);
+    w.sim.block({w.sim.tx(w.owner, [&](auto& t) {
+        t.mutable_cancel_task()->set_task_id(second.data(), second.size());
+    })});
+    REQUIRE(w.sim.task(second).cancelled());
+    const RpcDispatcher d = market_dispatcher(w);
+
+    const json open = call(d, step::rpc::kListTasks, json::object())["result"];
+    CHECK(open["status"] == "open");
+    CHECK(open["more"] == false);
+    REQUIRE(open["tasks"].size() == 1);
+    const json& t = open["tasks"][0];
+    CHECK(t["task_id"] == hex(w.task));
+    CHECK(t["owner"] == cs::encode_address(w.owner));
+    CHECK(t["budget"] == std::to_string(w.spec.budget));
+    CHECK(t["unit_bond"] == std::to_string(w.spec.unit_bond));
+    CHECK(t["model"] == "mlp{784,16,10}");
+    CHECK(t["steps"] == w.spec.steps);
+    CHECK_FALSE(t.contains("spec"));
+
+    const json all = call(d, step::rpc::kListTasks, {{"status", "all"}})["result"];
+    REQUIRE(all["tasks"].size() == 2);
+    const std::string first_id = all["tasks"][0]["task_id"], last_id = all["tasks"][1]["task_id"];
+    CHECK(first_id < last_id);  // hex of big-endian ids sorts as the ids do
+    CHECK((first_id == hex(second) || last_id == hex(second)));
+
+    const json page = call(d, step::rpc::kListTasks, {{"status", "all"}, {"limit", 1}})["result"];
+    REQUIRE(page["tasks"].size() == 1);
+    CHECK(page["tasks"][0]["task_id"] == first_id);
+    CHECK(page["more"] == true);
+    const json next = call(d, step::rpc::kListTasks,
+                           {{"status", "all"}, {"limit", 1}, {"start_after", first_id}})["result"];
+    REQUIRE(next["tasks"].size() == 1);
+    CHECK(next["tasks"][0]["task_id"] == last_id);
+    CHECK(next["more"] == false);
+
+    for (const json& bad : {json{{"status", "done"}}, json{{"limit", 0}},
+                            json{{"limit", step::rpc::kMaxListTasks + 1}}, json{{"start_after", "xyz"}}})
+        CHECK(call(d, step::rpc::kListTasks, bad)["error"]["code"] == step::rpc::kErrInvalidParams);
+}
+
 TEST_CASE("market RPC shows a disagreeing verifier's verdict and its slash reason", "[node][market]") {
     mt::World w;
     mt::RoundPlan plan;
