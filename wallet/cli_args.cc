@@ -109,6 +109,8 @@ Commands:
   task estimate SPEC           offline: FLOPs, rounds, proof size, required unit bond, budget
                                split, audit cost and detection odds of a TOML task spec
   task submit SPEC             validate, then sign and send a SubmitTask escrowing the budget
+  task list [all]              the node's open tasks (all: done and cancelled too)
+  task show TASK_ID            one task: escrow, pay, bond, units by status, reported losses
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)
