@@ -36,9 +36,11 @@ http::response<http::string_body> to_beast(const HttpResponse& r, unsigned versi
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
+    // `open` counts live sessions: taken by the acceptor, given back when the session ends.
     Session(tcp::socket socket, const HttpHandler& handler, const HttpServerOptions& options,
-            asio::thread_pool& workers)
-        : stream_(std::move(socket)), handler_(handler), options_(options), workers_(workers) {}
+            asio::thread_pool& workers, std::atomic<size_t>& open)
+        : stream_(std::move(socket)), handler_(handler), options_(options), workers_(workers), open_(open) {}
+    ~Session() { open_.fetch_sub(1); }
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -114,7 +116,18 @@ private:
     const HttpHandler& handler_;
     const HttpServerOptions& options_;
     asio::thread_pool& workers_;
+    std::atomic<size_t>& open_;
 };
+
+// Answers a connection over the limit without a session: the reply is a few dozen bytes, which
+// the socket's send buffer takes at once, then the socket closes.
+void refuse(tcp::socket socket, const HttpResponse& busy) {
+    auto res = to_beast(busy, 11, false);
+    beast::error_code ec;
+    http::write(socket, res, ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+}
 
 }  // namespace
 
@@ -126,12 +139,20 @@ struct HttpServer::Impl {
     std::vector<std::thread> threads;  // run ioc: network I/O and quick GETs
     std::unique_ptr<asio::thread_pool> workers;  // run POST handlers
     std::atomic<bool> stopped{false};
+    std::atomic<size_t> open_sessions{0};
     uint16_t bound_port = 0;
 
     void accept() {
         acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-            if (!ec) std::make_shared<Session>(std::move(socket), handler, options, *workers)->run();
+            if (!ec) {
+                if (open_sessions.fetch_add(1) >= options.max_connections) {
+                    open_sessions.fetch_sub(1);
+                    refuse(std::move(socket), options.busy_response);
+                } else {
+                    std::make_shared<Session>(std::move(socket), handler, options, *workers, open_sessions)->run();
+                }
+            }
             accept();
         });
     }

@@ -35,6 +35,10 @@ struct HttpServerOptions {
     // Bodies above this are refused before they are read in full, with this response (413).
     size_t max_body_bytes = 4 * 1024 * 1024;
     HttpResponse too_large_response;
+    // Connections open at once; one more is answered with this response (503) and closed, so a
+    // client that opens sockets without end cannot exhaust the node's descriptors or memory.
+    size_t max_connections = 64;
+    HttpResponse busy_response{503, "text/plain", "too many connections\n", false};
 };
 
 class HttpServer {

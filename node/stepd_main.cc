@@ -30,8 +30,12 @@ namespace step::node {
 namespace {
 
 // JSON-RPC bodies above this are refused with HTTP 413: the largest legitimate request is a
-// block for submitblock (<= 8 MiB of bytes, 16 MiB as hex) plus framing.
-constexpr size_t kMaxRpcBodyBytes = 20u << 20;
+// block for submitblock (MAX_BLOCK_BYTES of bytes, twice that as hex) plus framing.
+size_t max_rpc_body_bytes(const consensus::Params& p) {
+    return static_cast<size_t>(2 * p.max_block_bytes) + (1u << 20);
+}
+// Connections served at once (kMaxRpcConnections); one more gets HTTP 503 and is closed.
+constexpr size_t kMaxRpcConnections = 64;
 // Worker threads for HTTP: a long `generate` occupies one while others keep serving.
 constexpr size_t kHttpThreads = 4;
 
@@ -153,7 +157,8 @@ int run(int argc, char** argv) {
     http_options.host = cfg->rpc_host;
     http_options.port = cfg->rpc_port;
     http_options.threads = kHttpThreads;
-    http_options.max_body_bytes = kMaxRpcBodyBytes;
+    http_options.max_body_bytes = max_rpc_body_bytes(*params);
+    http_options.max_connections = kMaxRpcConnections;
     http_options.too_large_response = {413, "application/json", rpc_too_large_body(), false};
     auto server = HttpServer::start(http_options, std::ref(routes));
     if (!server.ok()) {

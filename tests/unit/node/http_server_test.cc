@@ -101,3 +101,46 @@ TEST_CASE("http server answers GETs while every worker is busy with a long POST"
     CHECK(live.body == "live");
     CHECK(slow.body == "slow done");
 }
+
+namespace {
+// A connected socket that sends nothing: it holds one of the server's connection slots.
+int idle_connection(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+}  // namespace
+
+TEST_CASE("http server refuses connections over max_connections with 503 and frees slots") {
+    HttpServerOptions options;
+    options.max_connections = 2;
+    auto server = HttpServer::start(options, [](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", "live", false};
+    });
+    REQUIRE(server.ok());
+    const uint16_t port = (*server)->port();
+    const int a = idle_connection(port), b = idle_connection(port);
+    REQUIRE(a >= 0);
+    REQUIRE(b >= 0);
+    // Accepted in connection order: the two idle sockets hold both slots.
+    auto refused = http_request(port, "GET", "/health/live", "", "", 10);
+    CHECK(refused.status == 503);
+    CHECK(refused.body == "too many connections\n");
+    ::close(a);
+    // The server sees the close on its next read and gives the slot back; poll for it.
+    step::test::MiniResponse ok;
+    for (int i = 0; i < 200 && ok.status != 200; ++i) {
+        ok = http_request(port, "GET", "/health/live", "", "", 10);
+        if (ok.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "live");
+    ::close(b);
+}
