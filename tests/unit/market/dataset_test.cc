@@ -183,4 +183,30 @@ TEST_CASE("Withheld dataset after CancelTask: in-flight solvers still paid from 
     CHECK(ledger_sum(sim.ledger(w.owner), reasons::kTaskRemainder) == 0);
 }
 
+TEST_CASE("Withheld dataset is undone exactly by disconnecting its blocks", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const auto snapshot = sim.kv().data();
+    const Hash256 root = sim.chain().tip().state_root;
+    auto run = [&] {
+        sim.block({dataset_challenge_tx(sim, w.verifiers[0], w.task, 3)});
+        sim.mine_to(w.miner, static_cast<int>(P().da_window));
+    };
+    run();
+    REQUIRE(sim.task(w.task).cancelled());
+    const auto after = sim.kv().data();
+    for (uint64_t i = 0; i <= P().da_window; ++i) sim.chain().disconnect();
+    CHECK(sim.kv().data() == snapshot);
+    CHECK(sim.chain().tip().state_root == root);
+    CHECK_FALSE(sim.task(w.task).cancelled());
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_COMMITTED);
+    sim.check_invariant();
+    run();  // the same blocks again (deterministic keys, nonces and times)
+    CHECK(sim.kv().data() == after);
+}
+
 }  // namespace step::consensus::market_test
