@@ -206,7 +206,7 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
                                   reasons::kAuditExcused, "excused: the unit's data was withheld"));
         STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "unit data withheld past DA_WINDOW"));
         m.put_unit(key, u);
-        return Status();
+        return update_task_progress(m, kp.task);  // a cancelled task may now close
     }
     const UnitWindows w = unit_windows(u.commit_height(), p);
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));

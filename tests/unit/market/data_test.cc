@@ -268,4 +268,25 @@ TEST_CASE("Rejected: a checkpoint challenge that could not expire before finalit
     sim.clear_queue();
 }
 
+TEST_CASE("Withheld data of a cancelled task's last units in flight closes the task", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const uint64_t pay = sim.task(w.task).unit_pay();
+    sim.block({sim.tx(w.owner, [&](auto& t) { t.mutable_cancel_task()->set_task_id(w.task.data(), 32); }),
+               challenge_tx(sim, w.verifiers[0], w.task, 2, pb::DATA_CHECKPOINT, 0, 0),
+               challenge_tx(sim, w.verifiers[1], w.task, 4, pb::DATA_FINAL_STATE, 0, 1)});
+    sim.mine_to(w.miner, static_cast<int>(P().da_window));
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_CANCELLED);
+    CHECK(sim.unit(w.task, 0, 1).status() == pb::UNIT_CANCELLED);
+    // Both solvers slashed, so the in-flight units' pay is left over and goes back to the owner.
+    const pb::Task t = sim.task(w.task);
+    CHECK(t.done());
+    CHECK(t.escrow() == 0);
+    CHECK(ledger_sum(sim.ledger(w.owner), reasons::kTaskRemainder) == w.spec.budget - 2 * pay);
+}
+
 }  // namespace step::consensus::market_test
