@@ -99,7 +99,8 @@ Status check_data_fields(const pb::Transaction& tx) {
     const bool dataset = kind == pb::DATA_DATASET;
     if (challenge) {
         const auto& dc = tx.data_challenge();
-        if (dataset && (ref.round() || ref.unit() || dc.leaf() || dc.chunk_index() || !dc.blob_root().empty()))
+        if (dataset &&
+            (ref.round() || ref.unit() || dc.leaf() || dc.chunk_index() || !dc.blob_root().empty()))
             return fail(codes::kBadDataKind, "a dataset challenge names the task and a record only");
         if (!dataset && dc.record())
             return fail(codes::kBadDataKind, "a record index belongs to dataset challenges");
