@@ -85,6 +85,10 @@ inline constexpr char kUnknownBlob[] = "unknown-blob";
 inline constexpr char kDuplicateChallenge[] = "duplicate-challenge";
 inline constexpr char kUnknownChallenge[] = "unknown-challenge";
 inline constexpr char kBadChunkProof[] = "bad-chunk-proof";
+inline constexpr char kBadDataKind[] = "bad-data-kind";        // unknown kind, or another kind's fields
+inline constexpr char kBadRecordIndex[] = "bad-record-index";  // dataset record >= data_count
+inline constexpr char kBadRecordSize[] = "bad-record-size";    // not the format's record size
+inline constexpr char kBadRecordProof[] = "bad-record-proof";  // record path misses the dataset root
 inline constexpr char kBadProof[] = "bad-proof";  // proof leaf differs from the payload's
 
 // State storage (a value under a state key does not parse: the store is corrupt)

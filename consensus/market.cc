@@ -357,12 +357,8 @@ Status check_market_fields(const pb::Transaction& tx, const Params& p) {
                 return fail(codes::kProofTooLarge, "proof over MAX_PROOF_BYTES");
             return Status();
         case pb::Transaction::kDataChallenge:
-            return ref_ok(tx.data_challenge().unit()) ? Status() : fail(codes::kBadUnitRef, "task id must be 32 bytes");
         case pb::Transaction::kDataResponse:
-            if (!ref_ok(tx.data_response().unit())) return fail(codes::kBadUnitRef, "task id must be 32 bytes");
-            if (tx.data_response().chunk().size() > kChunkBytes)
-                return fail(codes::kBadChunkProof, "chunk over CHUNK_BYTES");
-            return Status();
+            return check_data_fields(tx);
         default:
             return fail(codes::kPayloadNotActive, "payload not active yet");
     }

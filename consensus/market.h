@@ -60,13 +60,27 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
 // Fraud proofs (market_fraud.cc).
 Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
 Status fraud_proof(Market& m, const pb::Transaction& tx, const Address& sender);
-// Data availability (market_data.cc).
+// Data availability of unit blobs (market_data.cc).
+// Stateless shape of DataChallenge / DataResponse ("bad-unit-ref", "bad-data-kind", ...).
+Status check_data_fields(const pb::Transaction& tx);
 Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
 Status data_response(Market& m, const pb::Transaction& tx, const Address& sender);
+Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key);
 // Sets *withheld when a challenge on the unit expires unanswered at this height.
 Status process_challenges(Market& m, const Bytes& unit_key, pb::Unit& u, bool* withheld);
 // Returns every pending challenge's bond to its challenger and forgets them (unit reset).
 Status release_challenges(Market& m, pb::Unit& u);
+Status refund_challenge(Market& m, const pb::DataChallengeState& ch);
+// A final unit's final state went unanswered while the next round depends on it: the solver's
+// bond pays up to unit_bond (burned), pending challenges return, the next round is excused.
+Status final_state_withheld(Market& m, const Hash256& task, uint32_t round, uint32_t unit,
+                            pb::Unit& u);
+// Data availability of the dataset (market_dataset.cc).
+Status dataset_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
+Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sender);
+// Runs at unit (task, 0, 0)'s deadlines: a dataset challenge expiring unanswered now cancels
+// the task (see market_dataset.cc); sets *cancelled then.
+Status process_dataset_challenges(Market& m, const Hash256& task, bool* cancelled);
 // Pays a whistle reward whose contest window ends now.
 Status process_award(Market& m, const Bytes& unit_key);
 

@@ -1,11 +1,16 @@
-// Data availability (PROTOCOL.md section 3): DataChallenge obliges a unit's solver to publish a
-// chunk of a checkpoint within DA_WINDOW; an unanswered challenge slashes the solver, resets the
-// unit and excuses its verifiers.
+// Data availability of a unit's blobs (PROTOCOL.md section 3; docs/protocol.md): DataChallenge
+// obliges a unit's solver to publish a chunk of a checkpoint or of its final state within
+// DA_WINDOW. Unanswered while the unit is in flight: the solver is slashed, the unit resets and
+// its verifiers are excused. Unanswered for the final state of a final unit whose next round
+// still depends on it: the solver's general bond pays up to unit_bond and that round's verifiers
+// are excused. The dataset's challenges are market_dataset.cc's.
 #include <algorithm>
 
+#include "common/merkle.h"
 #include "consensus/canonical.h"
 #include "consensus/errors.h"
 #include "consensus/market.h"
+#include "consensus/state.h"
 #include "kernels/state.h"
 #include "verifier/proofs.h"
 
@@ -13,14 +18,6 @@ namespace step::consensus::detail {
 namespace {
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
-
-Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key) {
-    auto* v = m.cache().raw(key);
-    if (!*v) return fail(codes::kUnknownChallenge, "no pending challenge for this chunk");
-    auto c = decode_message<pb::DataChallengeState>(**v, "data challenge");
-    if (!c.ok()) return Status::error(codes::kCorruptState, c.status().message());
-    return *c;
-}
 
 void forget(pb::Unit& u, const Bytes& key) {
     auto* list = u.mutable_challenges();
@@ -32,24 +29,109 @@ void forget(pb::Unit& u, const Bytes& key) {
         }
 }
 
-Status check_leaf(const UnitCtx& c, uint32_t leaf) {
-    const uint64_t cp = c.task.spec().checkpoint_interval() / c.task.spec().leaf_interval();
-    const uint64_t n = c.task.spec().steps_per_unit() / c.task.spec().leaf_interval();
-    if (leaf == 0 || leaf % cp != 0 || leaf > n)
+uint64_t leaves_per_checkpoint(const pb::Task& t) {
+    return t.spec().checkpoint_interval() / t.spec().leaf_interval();
+}
+uint64_t final_leaf_index(const pb::Task& t) {
+    return t.spec().steps_per_unit() / t.spec().leaf_interval();
+}
+
+Status check_checkpoint(Market& m, const UnitCtx& c, uint32_t leaf) {
+    const uint64_t cp = leaves_per_checkpoint(c.task);
+    if (leaf == 0 || leaf % cp != 0 || leaf > final_leaf_index(c.task))
         return fail(codes::kUnknownBlob, "leaf " + std::to_string(leaf) + " is not a committed checkpoint");
+    if (c.unit.status() != pb::UNIT_COMMITTED && c.unit.status() != pb::UNIT_OPENED)
+        return fail(codes::kWrongPhase, "only a committed, not yet final unit's checkpoints are owed");
+    // Checkpoints are owed until the unit is final, so the challenge must expire by then (the
+    // expiry is processed before finalisation in the same block).
+    if (m.height() + m.params().da_window > unit_windows(c.unit.commit_height(), m.params()).final_at)
+        return fail(codes::kWrongPhase, "the unit is final before DA_WINDOW ends");
     return Status();
+}
+
+// Round r's final states seed round r+1 (their mean), so they are owed while a unit of round r+1
+// may still become final: one neither final nor cancelled.
+Result<bool> has_pending_dependant(Market& m, const UnitCtx& c) {
+    if (c.round + 1 >= c.task.rounds()) return false;
+    for (uint32_t k = 0; k < c.task.spec().units_per_round(); ++k) {
+        auto d = m.unit(c.task_id, c.round + 1, k);
+        if (!d.ok()) return d.status();
+        if (d->status() != pb::UNIT_FINAL && d->status() != pb::UNIT_CANCELLED) return true;
+    }
+    return false;
+}
+
+Status check_final_state(Market& m, const UnitCtx& c, uint32_t leaf) {
+    if (leaf != final_leaf_index(c.task))
+        return fail(codes::kUnknownBlob, "the final state is leaf " +
+                                             std::to_string(final_leaf_index(c.task)));
+    const auto s = c.unit.status();
+    if (s == pb::UNIT_COMMITTED || s == pb::UNIT_OPENED) return Status();
+    if (s != pb::UNIT_FINAL) return fail(codes::kWrongPhase, "the unit has no committed final state");
+    auto dep = has_pending_dependant(m, c);
+    if (!dep.ok()) return dep.status();
+    if (!*dep) return fail(codes::kWrongPhase, "no unit of the next round depends on this final state");
+    return Status();
+}
+
+// The committed leaf digest the challenged blob must match.
+const std::string& committed_leaf(const UnitCtx& c, const pb::DataChallengeState& ch) {
+    if (ch.kind() == pb::DATA_FINAL_STATE) return c.unit.final_leaf();
+    return c.unit.checkpoint_leaves(static_cast<int>(ch.leaf() / leaves_per_checkpoint(c.task) - 1));
 }
 
 }  // namespace
 
+Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key) {
+    auto* v = m.cache().raw(key);
+    if (!*v) return fail(codes::kUnknownChallenge, "no pending challenge for this blob part");
+    auto c = decode_message<pb::DataChallengeState>(**v, "data challenge");
+    if (!c.ok()) return Status::error(codes::kCorruptState, c.status().message());
+    return *c;
+}
+
+Status check_data_fields(const pb::Transaction& tx) {
+    const bool challenge = tx.has_data_challenge();
+    const pb::UnitRef& ref = challenge ? tx.data_challenge().unit() : tx.data_response().unit();
+    if (ref.task_id().size() != 32) return fail(codes::kBadUnitRef, "task id must be 32 bytes");
+    const int kind = challenge ? tx.data_challenge().kind() : tx.data_response().kind();
+    if (!pb::DataKind_IsValid(kind)) return fail(codes::kBadDataKind, "unknown data kind");
+    const bool dataset = kind == pb::DATA_DATASET;
+    if (challenge) {
+        const auto& dc = tx.data_challenge();
+        if (dataset &&
+            (ref.round() || ref.unit() || dc.leaf() || dc.chunk_index() || !dc.blob_root().empty()))
+            return fail(codes::kBadDataKind, "a dataset challenge names the task and a record only");
+        if (!dataset && dc.record())
+            return fail(codes::kBadDataKind, "a record index belongs to dataset challenges");
+        return Status();
+    }
+    const auto& dr = tx.data_response();
+    if (dataset) {
+        if (ref.round() || ref.unit() || dr.leaf() || dr.chunk_index() || dr.blob_size() ||
+            !dr.blob_root().empty() || !dr.chunk().empty() || !dr.chunks_root().empty())
+            return fail(codes::kBadDataKind, "a dataset response carries a record and its path only");
+        if (dr.record_bytes().size() > kChunkBytes)
+            return fail(codes::kBadRecordSize, "record over CHUNK_BYTES");
+        if (dr.proof_size() > 64) return fail(codes::kBadRecordProof, "record path over 64 hashes");
+        return Status();
+    }
+    if (dr.record() || !dr.record_bytes().empty())
+        return fail(codes::kBadDataKind, "record fields belong to dataset responses");
+    if (dr.chunk().size() > kChunkBytes) return fail(codes::kBadChunkProof, "chunk over CHUNK_BYTES");
+    return Status();
+}
+
 Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sender) {
     const auto& dc = tx.data_challenge();
+    if (dc.kind() == pb::DATA_DATASET) return dataset_challenge(m, tx, sender);
     auto cr = load_unit(m, dc.unit());
     if (!cr.ok()) return cr.status();
     UnitCtx& c = *cr;
-    if (c.unit.status() != pb::UNIT_COMMITTED && c.unit.status() != pb::UNIT_OPENED)
-        return fail(codes::kWrongPhase, "only a committed, not yet final unit's checkpoints are owed");
-    STEP_TRY(check_leaf(c, dc.leaf()));
+    STEP_TRY(dc.kind() == pb::DATA_FINAL_STATE ? check_final_state(m, c, dc.leaf())
+                                               : check_checkpoint(m, c, dc.leaf()));
+    // Keyed by the blob's leaf, so a checkpoint that is also the final state (C/L divides U/L)
+    // is challenged once whichever kind names it.
     const Bytes key = challenge_key(c.key, dc.leaf(), dc.chunk_index());
     auto* v = m.cache().raw(key);
     if (*v) return fail(codes::kDuplicateChallenge, "this chunk is already challenged");
@@ -62,6 +144,7 @@ Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sende
     s.set_task_id(str(c.task_id));
     s.set_leaf(dc.leaf());
     s.set_chunk(dc.chunk_index());
+    s.set_kind(static_cast<uint32_t>(dc.kind()));
     *v = encode_message(s);
     c.unit.add_challenges(std::string(key.begin(), key.end()));
     m.put_unit(c.key, c.unit);
@@ -70,6 +153,7 @@ Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sende
 
 Status data_response(Market& m, const pb::Transaction& tx, const Address& sender) {
     const auto& dr = tx.data_response();
+    if (dr.kind() == pb::DATA_DATASET) return dataset_response(m, tx, sender);
     auto cr = load_unit(m, dr.unit());
     if (!cr.ok()) return cr.status();
     UnitCtx& c = *cr;
@@ -90,11 +174,10 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
     const Hash256 blob = to_hash(dr.blob_root());
     if (!verifier::verify_chunk_proof(blob, proof))
         return fail(codes::kBadChunkProof, "chunk does not prove into the blob root");
-    // The blob root is the checkpoint's state root: its leaf digest must be the committed leaf.
-    const uint64_t cp = c.task.spec().checkpoint_interval() / c.task.spec().leaf_interval();
+    // The blob root is the state root at that leaf: its leaf digest must be the committed leaf.
     const Hash256 leaf = kernels::leaf_digest(c.task_id, c.round, c.index, dr.leaf(), blob);
-    if (str(leaf) != c.unit.checkpoint_leaves(static_cast<int>(dr.leaf() / cp - 1)))
-        return fail(codes::kBadChunkProof, "blob root is not the committed checkpoint's");
+    if (str(leaf) != committed_leaf(c, *ch))
+        return fail(codes::kBadChunkProof, "blob root is not the committed state's");
     // Answered: the challenge bond compensates whoever served the data.
     *m.cache().raw(key) = std::nullopt;
     forget(c.unit, key);
@@ -122,13 +205,54 @@ Status release_challenges(Market& m, pb::Unit& u) {
         const Bytes key(ks.begin(), ks.end());
         auto ch = read_challenge(m, key);
         if (!ch.ok()) return ch.status();
-        const Address who = to_address(ch->challenger());
-        STEP_TRY(m.credit_balance(who, ch->bond()));
-        STEP_TRY(m.record(who, to_hash(ch->task_id()), 0, 0, "refund", ch->bond(),
-                          reasons::kChallengeRefund, "returned: data challenge bond"));
+        STEP_TRY(refund_challenge(m, *ch));
         *m.cache().raw(key) = std::nullopt;
     }
     u.clear_challenges();
+    return Status();
+}
+
+Status refund_challenge(Market& m, const pb::DataChallengeState& ch) {
+    const Address who = to_address(ch.challenger());
+    STEP_TRY(m.credit_balance(who, ch.bond()));
+    return m.record(who, to_hash(ch.task_id()), 0, 0, "refund", ch.bond(),
+                    reasons::kChallengeRefund, "returned: data challenge bond");
+}
+
+Status final_state_withheld(Market& m, const Hash256& task_id, uint32_t round, uint32_t index,
+                            pb::Unit& u) {
+    auto t = m.task(task_id);
+    if (!t.ok()) return t.status();
+    if (!*t) return Status::error(codes::kCorruptState, "challenge on a missing task");
+    const pb::Task& task = **t;
+    // The unit bond went back at finalisation; the general solver bond (and its unbonding
+    // entries, which UNBONDING_DELAY keeps reachable) stands in for it.
+    const Address solver = to_address(u.solver());
+    auto acct = m.cache().account(solver);
+    if (!acct.ok()) return acct.status();
+    const uint64_t taken = slash_bond(**acct, BondRole::kSolver, task.unit_bond());
+    STEP_TRY(m.burn(taken));
+    const std::string why = "final state withheld past DA_WINDOW";
+    STEP_TRY(m.record(solver, task_id, round, index, "slash", taken, reasons::kFinalStateWithheld,
+                      "slashed: " + why));
+    STEP_TRY(m.record(std::nullopt, task_id, round, index, "burn", taken,
+                      reasons::kFinalStateWithheld, "burned: solver bond, " + why));
+    STEP_TRY(release_challenges(m, u));
+    // The next round's audits replay from the mean of these final states: its verifiers are
+    // excused (missed windows and unproven disagreements go unslashed).
+    if (round + 1 >= task.rounds()) return Status();
+    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
+        const Bytes key = unit_key(task_id, round + 1, k);
+        auto d = m.unit_at(key);
+        if (!d.ok()) return d.status();
+        if (d->status() < pb::UNIT_CLAIMED || d->status() > pb::UNIT_OPENED || d->excused()) continue;
+        pb::Unit du = *d;
+        du.set_excused(true);
+        m.put_unit(key, du);
+        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, "excuse", 0, reasons::kAuditExcused,
+                          "excused: round " + std::to_string(round) + " unit " +
+                              std::to_string(index) + "'s final state was withheld"));
+    }
     return Status();
 }
 

@@ -163,6 +163,12 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     if (key.size() != 41) return Status::error(codes::kCorruptState, "deadline list: bad unit key");
     const KeyParts kp = parse_unit_key(key);
     STEP_TRY(process_award(m, key));
+    if (kp.round == 0 && kp.unit == 0) {
+        // Dataset challenges' deadlines ride on unit (task, 0, 0)'s entries.
+        bool cancelled = false;
+        STEP_TRY(process_dataset_challenges(m, kp.task, &cancelled));
+        if (cancelled) return Status();  // every unit of the task is settled
+    }
     auto t = m.task(kp.task);
     if (!t.ok()) return t.status();
     if (!*t) return Status::error(codes::kCorruptState, "deadline for a missing task");
@@ -179,19 +185,28 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
         m.put_unit(key, u);
         return update_task_progress(m, kp.task);  // a cancelled task may now close
     }
-    if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     bool withheld = false;
+    if (u.status() == pb::UNIT_FINAL && u.challenges_size() > 0) {
+        // Only final-state challenges outlive finalisation (checkpoint ones expire by then).
+        STEP_TRY(process_challenges(m, key, u, &withheld));
+        if (withheld) {
+            STEP_TRY(final_state_withheld(m, kp.task, kp.round, kp.unit, u));
+            m.put_unit(key, u);
+        }
+        return Status();
+    }
+    if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     STEP_TRY(process_challenges(m, key, u, &withheld));
     if (withheld) {
-        // The solver withheld a checkpoint: slashed; its verifiers are excused (their audits
-        // vanish with the reset, unslashed).
+        // The solver withheld a checkpoint or its final state: slashed; its verifiers are
+        // excused (their audits vanish with the reset, unslashed).
         for (const auto& a : u.audits())
             if (!a.settled())
                 STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit, "excuse", 0,
-                                  reasons::kAuditExcused, "excused: the checkpoint was withheld"));
-        STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "checkpoint withheld past DA_WINDOW"));
+                                  reasons::kAuditExcused, "excused: the unit's data was withheld"));
+        STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "unit data withheld past DA_WINDOW"));
         m.put_unit(key, u);
-        return Status();
+        return update_task_progress(m, kp.task);  // a cancelled task may now close
     }
     const UnitWindows w = unit_windows(u.commit_height(), p);
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));

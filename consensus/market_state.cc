@@ -47,6 +47,7 @@ bool is_market_key(ByteSpan key) {
         case 'L': return key.size() == 21;
         case 'P': return key.size() == 33;
         case 'C': return key.size() == 54;
+        case 'R': return key.size() == 41;
         case 'W': return key.size() == 42;
         case 'F': return key.size() == 1;
         default: return false;
@@ -97,6 +98,12 @@ Bytes challenge_key(const Bytes& unit_key, uint32_t leaf, uint64_t chunk) {
     Bytes k = prefixed('C', ByteSpan(unit_key.data(), unit_key.size()));
     put_be(k, leaf, 4);
     put_be(k, chunk, 8);
+    return k;
+}
+
+Bytes record_challenge_key(const Hash256& task, uint64_t record) {
+    Bytes k = prefixed('R', ByteSpan(task.data(), task.size()));
+    put_be(k, record, 8);
     return k;
 }
 
@@ -152,8 +159,9 @@ Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& stat
                 r.other_bonds += c->amount();
                 break;
             }
-            case 'C': {
-                if (k.size() != 54) break;
+            case 'C':
+            case 'R': {
+                if (k.size() != (k[0] == 'C' ? 54u : 41u)) break;
                 auto c = decode<pb::DataChallengeState>(v, "data challenge");
                 if (!c.ok()) return c.status();
                 r.other_bonds += c->bond();

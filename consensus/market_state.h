@@ -9,7 +9,10 @@
 //   'L' || address(20)                         -> pb::Ledger (that account's market ledger)
 //   'M' || task_id(32)                         -> pb::Ledger (that task's ledger)
 //   'P' || commitment(32)                      -> pb::ProofCommitment
-//   'C' || unit key(41) || u32be leaf || u64be chunk -> pb::DataChallengeState
+//   'C' || unit key(41) || u32be leaf || u64be chunk -> pb::DataChallengeState (checkpoint or
+//                                                 final state; listed in the unit's challenges)
+//   'R' || task_id(32) || u64be record         -> pb::DataChallengeState (dataset record; listed
+//                                                 in the task's data_challenges)
 //   'W' || unit key(41)                        -> pb::WhistleAward
 //   'F'                                        -> u64 replay FLOPs of the current block (deleted
 //                                                 at block end: never stored)
@@ -59,6 +62,9 @@ inline constexpr char kProofFailedToSolver[] = "proof-failed-to-solver";
 inline constexpr char kDataWithheld[] = "data-withheld";
 inline constexpr char kChallengeAnswered[] = "data-challenge-answered";
 inline constexpr char kChallengeRefund[] = "data-challenge-refund";
+inline constexpr char kFinalStateWithheld[] = "final-state-withheld";
+inline constexpr char kDatasetWithheld[] = "dataset-withheld";
+inline constexpr char kDatasetWithheldPay[] = "dataset-withheld-pay";
 }  // namespace reasons
 
 bool is_market_key(ByteSpan key);
@@ -73,6 +79,7 @@ Bytes proof_commit_key(ByteSpan commitment);
 Bytes award_key(const Bytes& unit_key);
 Bytes block_flops_key();
 Bytes challenge_key(const Bytes& unit_key, uint32_t leaf, uint64_t chunk);
+Bytes record_challenge_key(const Hash256& task, uint64_t record);
 
 // Every base unit held outside balances, bonds and locks: escrows, unit bonds, proof and
 // data-challenge bonds, and the pool. check_supply's other half.

@@ -125,6 +125,36 @@ json task_json(const Hash256& id, const pb::Task& t) {
             {"unit_flops", t.unit_flops()}, {"spec", spec_json(t.spec())}};
 }
 
+const char* data_kind_name(uint32_t k) {
+    switch (k) {
+        case pb::DATA_CHECKPOINT: return "checkpoint";
+        case pb::DATA_FINAL_STATE: return "final-state";
+        case pb::DATA_DATASET: return "dataset";
+        default: return "unknown";
+    }
+}
+
+// Pending data challenges under `keys` (a unit's or a task's list), with their deadlines.
+json challenges_json(const cs::KvRead& kv, const cs::Params& params,
+                     const google::protobuf::RepeatedPtrField<std::string>& keys) {
+    json out = json::array();
+    for (const auto& key : keys) {
+        auto c = read_record<pb::DataChallengeState>(kv, Bytes(key.begin(), key.end()));
+        if (!c) continue;  // answered or expired since
+        json j = {{"kind", data_kind_name(c->kind())}, {"challenger", address_of(c->challenger())},
+                  {"height", c->height()}, {"deadline", c->height() + params.da_window},
+                  {"bond", amount(c->bond())}};
+        if (c->kind() == pb::DATA_DATASET) {
+            j["record"] = c->record();
+        } else {
+            j["leaf"] = c->leaf();
+            j["chunk"] = c->chunk();
+        }
+        out.push_back(j);
+    }
+    return out;
+}
+
 json ledger_entry_json(const pb::LedgerEntry& e) {
     return {{"height", e.height()}, {"account", address_of(e.account())},
             {"task_id", hex_of(e.task_id())}, {"round", e.round()}, {"unit", e.unit()},
@@ -182,15 +212,7 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
                           {"reveal_end", w.reveal_end}, {"open_end", w.open_end},
                           {"final_at", w.final_at}};
     }
-    json challenges = json::array();
-    for (const auto& key : u.challenges()) {
-        auto c = read_record<pb::DataChallengeState>(kv, Bytes(key.begin(), key.end()));
-        if (!c) continue;  // answered or expired since
-        challenges.push_back({{"challenger", address_of(c->challenger())}, {"height", c->height()},
-                              {"bond", amount(c->bond())}, {"leaf", c->leaf()},
-                              {"chunk", c->chunk()}});
-    }
-    out["data_challenges"] = challenges;
+    out["data_challenges"] = challenges_json(kv, params, u.challenges());
     const Bytes ukey = cs::unit_key(id, round, index);
     if (auto w = read_record<pb::WhistleAward>(kv, cs::award_key(ukey)))
         out["whistle_award"] = {{"prover", address_of(w->prover())},
@@ -211,11 +233,13 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
 }  // namespace
 
 void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketStateReader read) {
-    d.add(rpc::kGetTask, false, [read](const json& p) {
+    d.add(rpc::kGetTask, false, [read, &params](const json& p) {
         const Hash256 id = require_task_id(p);
         json out;
         read([&](const cs::KvRead& kv, uint64_t height) {
-            out = task_json(id, require_task(kv, id));
+            const pb::Task t = require_task(kv, id);
+            out = task_json(id, t);
+            out["data_challenges"] = challenges_json(kv, params, t.data_challenges());
             out["height"] = height;
         });
         return out;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "common/merkle.h"
 #include "consensus/errors.h"
 #include "consensus/proto/chain.pb.h"
 #include "consensus/state.h"
@@ -136,6 +137,39 @@ TEST_CASE("Market payloads with malformed fields are rejected statelessly", "[tx
         {[](auto& t) { t.mutable_fraud_proof()->set_leaf_index(3); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_data_challenge()->set_chunk_index(2); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_data_response()->set_chunk(std::string(2, 'd')); }, codes::kBadUnitRef},
+        // Data kinds: unknown, or fields of another kind.
+        {[](auto& t) {
+             t.mutable_data_challenge()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_challenge()->set_kind(static_cast<pb::DataKind>(7));
+         }, codes::kBadDataKind},
+        {[](auto& t) {
+             t.mutable_data_challenge()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_challenge()->set_kind(pb::DATA_DATASET);
+             t.mutable_data_challenge()->set_leaf(2);
+         }, codes::kBadDataKind},
+        {[](auto& t) {
+             t.mutable_data_challenge()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_challenge()->set_record(2);
+         }, codes::kBadDataKind},
+        {[](auto& t) {
+             t.mutable_data_response()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_response()->set_record_bytes(std::string(2, 'r'));
+         }, codes::kBadDataKind},
+        {[](auto& t) {
+             t.mutable_data_response()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_response()->set_kind(pb::DATA_DATASET);
+             t.mutable_data_response()->set_chunk(std::string(2, 'c'));
+         }, codes::kBadDataKind},
+        {[](auto& t) {
+             t.mutable_data_response()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_response()->set_kind(pb::DATA_DATASET);
+             t.mutable_data_response()->set_record_bytes(std::string(kChunkBytes + 1, 'r'));
+         }, codes::kBadRecordSize},
+        {[](auto& t) {
+             t.mutable_data_response()->mutable_unit()->set_task_id(std::string(32, 't'));
+             t.mutable_data_response()->set_kind(pb::DATA_DATASET);
+             for (int i = 0; i < 65; ++i) t.mutable_data_response()->add_proof(std::string(32, 'p'));
+         }, codes::kBadRecordProof},
     };
     for (auto& [set, code] : cases) {
         pb::Transaction t = testing::base_tx(0, P().min_fee, P());

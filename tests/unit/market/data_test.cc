@@ -4,22 +4,25 @@
 namespace step::consensus::market_test {
 namespace {
 
-pb::Transaction challenge_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf) {
+pb::Transaction challenge_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
+                             pb::DataKind kind = pb::DATA_CHECKPOINT, uint32_t round = 0,
+                             uint32_t unit = 0) {
     return sim.tx(who, [&](auto& t) {
-        *t.mutable_data_challenge()->mutable_unit() = ref(task, 0, 0);
+        *t.mutable_data_challenge()->mutable_unit() = ref(task, round, unit);
         t.mutable_data_challenge()->set_leaf(leaf);
         t.mutable_data_challenge()->set_chunk_index(0);
+        t.mutable_data_challenge()->set_kind(kind);
     });
 }
 
 pb::Transaction response_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
-                            const Bytes& checkpoint) {
+                            const Bytes& checkpoint, uint32_t round = 0) {
     auto proof = verifier::make_chunk_proof(checkpoint, 0);
     REQUIRE(proof.ok());
     const Hash256 root = blob_root(checkpoint);
     return sim.tx(who, [&](auto& t) {
         auto* r = t.mutable_data_response();
-        *r->mutable_unit() = ref(task, 0, 0);
+        *r->mutable_unit() = ref(task, round, 0);
         r->set_leaf(leaf);
         r->set_chunk_index(0);
         r->set_blob_root(root.data(), 32);
@@ -28,6 +31,21 @@ pb::Transaction response_tx(Sim& sim, const Address& who, const Hash256& task, u
         r->set_chunk(proof->chunk.data(), proof->chunk.size());
         for (const auto& h : proof->path) r->add_proof(h.data(), 32);
     });
+}
+
+// U = 8, L = 2, C = 6: checkpoints at leaf 3 only, the final state (leaf 4) is no checkpoint.
+kernels::TaskSpec uneven_spec() {
+    kernels::TaskSpec s = small_spec();
+    s.checkpoint_interval = 6;
+    return s;
+}
+
+size_t excuses_of_unit(World& w, uint32_t round, uint32_t unit) {
+    size_t n = 0;
+    for (const auto& v : w.verifiers)
+        for (const auto& e : w.sim.ledger(v))
+            if (e.code() == reasons::kAuditExcused && e.round() == round && e.unit() == unit) ++n;
+    return n;
 }
 
 }  // namespace
@@ -89,6 +107,186 @@ TEST_CASE("Answered DataChallenge: the chunk proves into the committed checkpoin
     sim.clear_queue();
     w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
     CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+}
+
+TEST_CASE("Withheld final state of an unfinal unit (C/L does not divide U/L): solver slashed",
+          "[market]") {
+    World w(uneven_spec());
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    for (const auto& v : w.verifiers) plan.verifiers[v] = Verifier::kAbsent;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    REQUIRE(sim.unit(w.task, 0, 0).checkpoint_leaves_size() == 1);  // leaf 3
+    const Address challenger = w.verifiers[0];
+    // Leaf 4 is the final state, not a checkpoint; leaf 3 is a checkpoint, not the final state.
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4)) == codes::kUnknownBlob);
+    sim.clear_queue();
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 3, pb::DATA_FINAL_STATE)) ==
+          codes::kUnknownBlob);
+    sim.clear_queue();
+    const uint64_t burned = sim.totals().burned;
+    sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)});
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)) ==
+          codes::kDuplicateChallenge);
+    sim.clear_queue();
+    w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_OPEN);
+    CHECK(sim.unit(w.task, 0, 1).status() == pb::UNIT_FINAL);
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kDataWithheld) == w.spec.unit_bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeRefund) == P().da_bond);
+    CHECK(excuses_of_unit(w, 0, 0) == 2);
+    // Unit 1's absent verifiers were slashed for both missed windows; unit 0's were not.
+    uint64_t missed = 0;
+    for (const auto& v : w.verifiers) missed += ledger_sum(sim.ledger(v), reasons::kAuditMissed);
+    CHECK(missed == 2 * P().verifier_miss_slash);
+    CHECK(sim.totals().burned - burned == w.spec.unit_bond + 2 * P().verifier_miss_slash);
+}
+
+TEST_CASE("Answered final state: the chunk proves into the committed final leaf", "[market]") {
+    World w(uneven_spec());
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const Address challenger = w.verifiers[0], server = w.verifiers[2];
+    sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)});
+    REQUIRE(work[0].checkpoints.back().leaf == 3);
+    // The checkpoint at leaf 3 is not the final state; the final state's bytes are.
+    CHECK(sim.reject_code(response_tx(sim, server, w.task, 4, work[0].checkpoints.back().bytes)) ==
+          codes::kBadChunkProof);
+    sim.clear_queue();
+    const uint64_t balance = sim.account(server).balance;
+    sim.block({response_tx(sim, server, w.task, 4, kernels::state_to_bytes(work[0].final_state))});
+    CHECK(ledger_sum(sim.ledger(server), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(sim.account(server).balance == balance + P().da_bond - P().min_fee);
+    CHECK(sim.unit(w.task, 0, 0).challenges_size() == 0);
+    w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kDataWithheld) == 0);
+}
+
+TEST_CASE("Withheld final state of a final unit: solver bond slashed, next round excused",
+          "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan0;
+    plan0.solvers = w.solvers;
+    const auto work0 = w.run_round(0, w.start_of(0, {}), plan0);
+    REQUIRE(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+    const Address challenger = w.verifiers[0];
+    // Checkpoints of a final unit are no longer owed.
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 2)) == codes::kWrongPhase);
+    sim.clear_queue();
+    // Round 1 in flight, its verifiers absent: they would be slashed for missed windows.
+    RoundPlan plan1;
+    plan1.solvers = w.solvers;
+    for (const auto& v : w.verifiers) plan1.verifiers[v] = Verifier::kAbsent;
+    uint64_t c1 = 0;
+    const auto work1 = w.claim_and_commit(1, w.start_of(1, work0), plan1, &c1);
+    const uint64_t bond = sim.account(w.solvers[0]).solver_bond;
+    const uint64_t burned = sim.totals().burned;
+    sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE, 0, 0)});
+    const uint64_t expiry = sim.height() + P().da_window;
+    w.drive(expiry, {w.active(1, c1, work1, plan1)});
+    CHECK(sim.account(w.solvers[0]).solver_bond == bond - w.spec.unit_bond);
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kFinalStateWithheld) == w.spec.unit_bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeRefund) == P().da_bond);
+    CHECK(sim.totals().burned - burned == w.spec.unit_bond);
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);  // stays final
+    CHECK(sim.unit(w.task, 0, 0).challenges_size() == 0);
+    CHECK(sim.unit(w.task, 1, 0).excused());
+    CHECK(sim.unit(w.task, 1, 1).excused());
+    w.drive(unit_windows(c1, P()).final_at, {w.active(1, c1, work1, plan1)});
+    // Round 1's absent verifiers were excused, not slashed; the round finalised.
+    uint64_t missed = 0;
+    for (const auto& v : w.verifiers) missed += ledger_sum(sim.ledger(v), reasons::kAuditMissed);
+    CHECK(missed == 0);
+    CHECK(excuses_of_unit(w, 1, 0) == 2);
+    CHECK(excuses_of_unit(w, 1, 1) == 2);
+    CHECK(sim.unit(w.task, 1, 0).status() == pb::UNIT_FINAL);
+    CHECK(sim.unit(w.task, 1, 1).status() == pb::UNIT_FINAL);
+    // Nothing depends on the final states any more: neither round's is owed.
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE, 0, 1)) ==
+          codes::kWrongPhase);
+    sim.clear_queue();
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE, 1, 0)) ==
+          codes::kWrongPhase);
+    sim.clear_queue();
+}
+
+TEST_CASE("Answered final state of a final unit: no slash, next round not excused", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    const auto work0 = w.run_round(0, w.start_of(0, {}), plan);
+    uint64_t c1 = 0;
+    w.claim_and_commit(1, w.start_of(1, work0), plan, &c1);
+    const Address challenger = w.verifiers[0];
+    sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE, 0, 1)});
+    sim.block({[&] {
+        auto proof = verifier::make_chunk_proof(kernels::state_to_bytes(work0[1].final_state), 0);
+        REQUIRE(proof.ok());
+        const Hash256 root = blob_root(kernels::state_to_bytes(work0[1].final_state));
+        return sim.tx(w.solvers[1], [&](auto& t) {
+            auto* r = t.mutable_data_response();
+            *r->mutable_unit() = ref(w.task, 0, 1);
+            r->set_leaf(4);
+            r->set_blob_root(root.data(), 32);
+            r->set_blob_size(proof->blob_size);
+            r->set_chunks_root(proof->chunks_root.data(), 32);
+            r->set_chunk(proof->chunk.data(), proof->chunk.size());
+            for (const auto& h : proof->path) r->add_proof(h.data(), 32);
+        });
+    }()});
+    sim.mine_to(w.miner, static_cast<int>(P().da_window));
+    CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kFinalStateWithheld) == 0);
+    CHECK_FALSE(sim.unit(w.task, 1, 0).excused());
+}
+
+TEST_CASE("Rejected: a checkpoint challenge that could not expire before finality", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const uint64_t final_at = unit_windows(c, P()).final_at;
+    // The last height whose challenge still expires at final_at is accepted ...
+    w.drive(final_at - P().da_window - 1, {w.active(0, c, work, plan)});
+    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 2)) == "");
+    sim.clear_queue();
+    // ... one later is not; the final state, owed past finality, still is.
+    w.drive(final_at - P().da_window, {w.active(0, c, work, plan)});
+    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 2)) == codes::kWrongPhase);
+    sim.clear_queue();
+    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 4, pb::DATA_FINAL_STATE)) == "");
+    sim.clear_queue();
+}
+
+TEST_CASE("Withheld data of a cancelled task's last units in flight closes the task", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const uint64_t pay = sim.task(w.task).unit_pay();
+    sim.block({sim.tx(w.owner, [&](auto& t) { t.mutable_cancel_task()->set_task_id(w.task.data(), 32); }),
+               challenge_tx(sim, w.verifiers[0], w.task, 2, pb::DATA_CHECKPOINT, 0, 0),
+               challenge_tx(sim, w.verifiers[1], w.task, 4, pb::DATA_FINAL_STATE, 0, 1)});
+    sim.mine_to(w.miner, static_cast<int>(P().da_window));
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_CANCELLED);
+    CHECK(sim.unit(w.task, 0, 1).status() == pb::UNIT_CANCELLED);
+    // Both solvers slashed, so the in-flight units' pay is left over and goes back to the owner.
+    const pb::Task t = sim.task(w.task);
+    CHECK(t.done());
+    CHECK(t.escrow() == 0);
+    CHECK(ledger_sum(sim.ledger(w.owner), reasons::kTaskRemainder) == w.spec.budget - 2 * pay);
 }
 
 }  // namespace step::consensus::market_test

@@ -22,6 +22,10 @@ TEST_CASE("Property: random market traffic conserves supply and replays to the s
         std::vector<Address> everyone = w.solvers;
         everyone.insert(everyone.end(), w.verifiers.begin(), w.verifiers.end());
         everyone.push_back(w.owner);
+        std::vector<Hash256> record_hashes;
+        for (uint64_t i = 0; i < fixture().count(); ++i)
+            record_hashes.push_back(kernels::record_hash(
+                ByteSpan(fixture().record(i), static_cast<size_t>(fixture().format.record_bytes))));
         std::vector<pb::Block> blocks;
         size_t generated = 0, included = 0;
         for (int b = 0; b < 60; ++b) {
@@ -69,17 +73,50 @@ TEST_CASE("Property: random market traffic conserves supply and replays to the s
                         }
                         break;
                     }
-                    case 5:
+                    case 5: {
+                        // Checkpoints, final states (of final units too) and, late in the run
+                        // (a withheld dataset cancels the task), dataset records: some in range.
+                        const size_t kind = pick(b >= 40 ? 3 : 2);
                         txs.push_back(sim.tx(who, [&](auto& t) {
-                            *t.mutable_data_challenge()->mutable_unit() = ref(w.task, r, k);
-                            t.mutable_data_challenge()->set_leaf(static_cast<uint32_t>(pick(5)));
+                            auto* c = t.mutable_data_challenge();
+                            if (kind == 2) {
+                                c->mutable_unit()->set_task_id(w.task.data(), 32);
+                                c->set_kind(pb::DATA_DATASET);
+                                c->set_record(pick(600));
+                                return;
+                            }
+                            *c->mutable_unit() = ref(w.task, r, k);
+                            c->set_leaf(static_cast<uint32_t>(pick(5)));
+                            c->set_kind(kind ? pb::DATA_FINAL_STATE : pb::DATA_CHECKPOINT);
                         }));
                         break;
+                    }
                     case 6:
                         if (pick(6) == 0)
                             txs.push_back(sim.tx(who, [&](auto& t) { t.mutable_cancel_task()->set_task_id(w.task.data(), 32); }));
                         break;
                     default: break;  // an empty slot: time passes
+                }
+            }
+            // Half the time somebody serves one pending dataset record (with its true path).
+            const pb::Task task_now = sim.task(w.task);
+            if (task_now.data_challenges_size() > 0 && pick(2)) {
+                const std::string& key = task_now.data_challenges(0);
+                uint64_t rec = 0;
+                for (size_t i = 33; i < 41; ++i) rec = (rec << 8) | static_cast<uint8_t>(key[i]);
+                const Address who = everyone[pick(everyone.size())];
+                if (!senders.count(who)) {
+                    senders.insert(who);
+                    const auto& ds = fixture();
+                    const auto path = merkle_proof(record_hashes, static_cast<size_t>(rec));
+                    txs.push_back(sim.tx(who, [&](auto& t) {
+                        auto* d = t.mutable_data_response();
+                        d->mutable_unit()->set_task_id(w.task.data(), 32);
+                        d->set_kind(pb::DATA_DATASET);
+                        d->set_record(rec);
+                        d->set_record_bytes(ds.record(rec), static_cast<size_t>(ds.format.record_bytes));
+                        for (const auto& h : path) d->add_proof(h.data(), 32);
+                    }));
                 }
             }
             generated += txs.size();

@@ -252,3 +252,41 @@ TEST_CASE("market RPC shows a pending proof commitment, then the false proof's s
     CHECK(contains(settled, cs::reasons::kProofFailedBurn));
     CHECK(contains(settled, cs::reasons::kProofFailedToSolver));
 }
+
+TEST_CASE("market RPC lists pending data challenges of a unit and of a task's dataset",
+          "[node][market]") {
+    mt::World w;
+    mt::RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const cs::Address who = w.verifiers[0];
+    w.sim.block({w.sim.tx(who, [&](auto& t) {
+                     auto* dc = t.mutable_data_challenge();
+                     *dc->mutable_unit() = mt::ref(w.task, 0, 1);
+                     dc->set_kind(step::pb::DATA_FINAL_STATE);
+                     dc->set_leaf(4);
+                 }),
+                 w.sim.tx(who, [&](auto& t) {
+                     auto* dc = t.mutable_data_challenge();
+                     dc->mutable_unit()->set_task_id(w.task.data(), 32);
+                     dc->set_kind(step::pb::DATA_DATASET);
+                     dc->set_record(42);
+                 })});
+    const uint64_t h = w.sim.height();
+    const RpcDispatcher d = market_dispatcher(w);
+    const json task = call(d, step::rpc::kGetTask, {{"task_id", hex(w.task)}})["result"];
+    REQUIRE(task["data_challenges"].size() == 1);
+    const json& dc = task["data_challenges"][0];
+    CHECK(dc["kind"] == "dataset");
+    CHECK(dc["record"] == 42);
+    CHECK(dc["challenger"] == cs::encode_address(who));
+    CHECK(dc["height"] == h);
+    CHECK(dc["deadline"] == h + mt::P().da_window);
+    CHECK(dc["bond"] == std::to_string(mt::P().da_bond));
+    const json unit = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}, {"unit", 1}})["result"];
+    REQUIRE(unit["data_challenges"].size() == 1);
+    CHECK(unit["data_challenges"][0]["kind"] == "final-state");
+    CHECK(unit["data_challenges"][0]["leaf"] == 4);
+    CHECK(unit["data_challenges"][0]["deadline"] == h + mt::P().da_window);
+}
