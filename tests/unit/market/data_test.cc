@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "tests/unit/market/scenario.h"
 #include "verifier/proofs.h"
 
@@ -34,12 +36,6 @@ pb::Transaction response_tx(Sim& sim, const Address& who, const Hash256& task, u
 }
 
 // U = 8, L = 2, C = 6: checkpoints at leaf 3 only, the final state (leaf 4) is no checkpoint.
-kernels::TaskSpec uneven_spec() {
-    kernels::TaskSpec s = small_spec();
-    s.checkpoint_interval = 6;
-    return s;
-}
-
 size_t excuses_of_unit(World& w, uint32_t round, uint32_t unit) {
     size_t n = 0;
     for (const auto& v : w.verifiers)
@@ -109,27 +105,28 @@ TEST_CASE("Answered DataChallenge: the chunk proves into the committed checkpoin
     CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
 }
 
-TEST_CASE("Withheld final state of an unfinal unit (C/L does not divide U/L): solver slashed",
+TEST_CASE("Withheld final state of an unfinal unit: solver slashed, verifiers excused",
           "[market]") {
-    World w(uneven_spec());
+    // C | U (spec-intervals), so the final state is also the last checkpoint: both kinds name
+    // the same blob and share one challenge.
+    World w;
     Sim& sim = w.sim;
     RoundPlan plan;
     plan.solvers = w.solvers;
     for (const auto& v : w.verifiers) plan.verifiers[v] = Verifier::kAbsent;
     uint64_t c = 0;
     const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
-    REQUIRE(sim.unit(w.task, 0, 0).checkpoint_leaves_size() == 1);  // leaf 3
     const Address challenger = w.verifiers[0];
-    // Leaf 4 is the final state, not a checkpoint; leaf 3 is a checkpoint, not the final state.
-    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4)) == codes::kUnknownBlob);
-    sim.clear_queue();
-    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 3, pb::DATA_FINAL_STATE)) ==
+    // Leaf 2 is a checkpoint, not the final state (leaf U/L = 4).
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 2, pb::DATA_FINAL_STATE)) ==
           codes::kUnknownBlob);
     sim.clear_queue();
     const uint64_t burned = sim.totals().burned;
     sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)});
     CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)) ==
           codes::kDuplicateChallenge);
+    sim.clear_queue();
+    CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4)) == codes::kDuplicateChallenge);
     sim.clear_queue();
     w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
     CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_OPEN);
@@ -145,7 +142,7 @@ TEST_CASE("Withheld final state of an unfinal unit (C/L does not divide U/L): so
 }
 
 TEST_CASE("Answered final state: the chunk proves into the committed final leaf", "[market]") {
-    World w(uneven_spec());
+    World w;
     Sim& sim = w.sim;
     RoundPlan plan;
     plan.solvers = w.solvers;
@@ -153,10 +150,11 @@ TEST_CASE("Answered final state: the chunk proves into the committed final leaf"
     const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
     const Address challenger = w.verifiers[0], server = w.verifiers[2];
     sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)});
-    REQUIRE(work[0].checkpoints.back().leaf == 3);
-    // The checkpoint at leaf 3 is not the final state; the final state's bytes are.
-    CHECK(sim.reject_code(response_tx(sim, server, w.task, 4, work[0].checkpoints.back().bytes)) ==
-          codes::kBadChunkProof);
+    const auto leaf2 = std::find_if(work[0].checkpoints.begin(), work[0].checkpoints.end(),
+                                    [](const auto& cp) { return cp.leaf == 2; });
+    REQUIRE(leaf2 != work[0].checkpoints.end());
+    // The checkpoint at leaf 2 is not the final state; the final state's bytes are.
+    CHECK(sim.reject_code(response_tx(sim, server, w.task, 4, leaf2->bytes)) == codes::kBadChunkProof);
     sim.clear_queue();
     const uint64_t balance = sim.account(server).balance;
     sim.block({response_tx(sim, server, w.task, 4, kernels::state_to_bytes(work[0].final_state))});
