@@ -70,6 +70,8 @@ Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key);
 Status process_challenges(Market& m, const Bytes& unit_key, pb::Unit& u, bool* withheld);
 // Returns every pending challenge's bond to its challenger and forgets them (unit reset).
 Status release_challenges(Market& m, pb::Unit& u);
+// Drops one pending challenge key from a unit's or a task's list of them.
+void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, const Bytes& key);
 Status refund_challenge(Market& m, const pb::DataChallengeState& ch);
 // A final unit's final state went unanswered while the next round depends on it: the solver's
 // bond pays up to unit_bond (burned), pending challenges return, the next round is excused.

@@ -19,16 +19,6 @@ namespace {
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
 
-void forget(pb::Unit& u, const Bytes& key) {
-    auto* list = u.mutable_challenges();
-    const std::string k(key.begin(), key.end());
-    for (int i = 0; i < list->size(); ++i)
-        if (list->Get(i) == k) {
-            list->erase(list->begin() + i);
-            return;
-        }
-}
-
 uint64_t leaves_per_checkpoint(const pb::Task& t) {
     return t.spec().checkpoint_interval() / t.spec().leaf_interval();
 }
@@ -81,6 +71,15 @@ const std::string& committed_leaf(const UnitCtx& c, const pb::DataChallengeState
 }
 
 }  // namespace
+
+void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, const Bytes& key) {
+    const std::string k(key.begin(), key.end());
+    for (int i = 0; i < keys.size(); ++i)
+        if (keys.Get(i) == k) {
+            keys.erase(keys.begin() + i);
+            return;
+        }
+}
 
 Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key) {
     auto* v = m.cache().raw(key);
@@ -180,7 +179,7 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
         return fail(codes::kBadChunkProof, "blob root is not the committed state's");
     // Answered: the challenge bond compensates whoever served the data.
     *m.cache().raw(key) = std::nullopt;
-    forget(c.unit, key);
+    forget_challenge(*c.unit.mutable_challenges(), key);
     m.put_unit(c.key, c.unit);
     STEP_TRY(m.credit_balance(sender, ch->bond()));
     return m.record(sender, c.task_id, c.round, c.index, "payout", ch->bond(),

@@ -16,15 +16,6 @@ namespace {
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
 
-void forget(pb::Task& t, const Bytes& key) {
-    auto* list = t.mutable_data_challenges();
-    const std::string k(key.begin(), key.end());
-    for (int i = 0; i < list->size(); ++i)
-        if (list->Get(i) == k) {
-            list->erase(list->begin() + i);
-            return;
-        }
-}
 
 Result<std::pair<Hash256, pb::Task>> open_task(Market& m, const pb::UnitRef& ref) {
     const Hash256 id = to_hash(ref.task_id());
@@ -168,7 +159,7 @@ Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sen
     if (!verifier::verify_record_proof(to_hash(task.spec().dataset_root()), task.spec().data_count(), proof))
         return fail(codes::kBadRecordProof, "record does not prove into the dataset root");
     *m.cache().raw(key) = std::nullopt;
-    forget(task, key);
+    forget_challenge(*task.mutable_data_challenges(), key);
     m.put_task(id, task);
     STEP_TRY(m.credit_balance(sender, ch->bond()));
     return m.record(sender, id, 0, 0, "payout", ch->bond(), reasons::kChallengeAnswered,

@@ -41,6 +41,13 @@ Status add_locked_entries(const json& acc, const char* key, const std::string& l
     return Status();
 }
 
+// "cancelled", "done" or "open", from a task's or a progress answer's flags (a cancelled task
+// is also done once no unit is in flight; it reads as cancelled).
+std::string task_state(const json& t) {
+    if (t.value("cancelled", false)) return "cancelled";
+    return t.value("done", false) ? "done" : "open";
+}
+
 }  // namespace
 
 Result<CommandOutput> cmd_balance(Context& ctx, const CommandArgs& args) {
@@ -158,7 +165,7 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args) {
     }
     out.text = out.json["tasks"].empty() ? "no " + std::string(status == "open" ? "open " : "") + "tasks\n" : "";
     for (const json& t : out.json["tasks"]) {
-        const std::string state = t.value("done", false) ? "done" : t.value("cancelled", false) ? "cancelled" : "open";
+        const std::string state = task_state(t);
         out.text += t.value("task_id", std::string("?")) + "  " + state + "  " +
                     t.value("model", std::string("?")) + "  rounds final " +
                     std::to_string(t.value("finalised_rounds", 0)) + "/" +
@@ -188,7 +195,7 @@ Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
     const json& t = out.json;
     const json& p = out.json["progress"];
     out.text = "task:      " + task_id + "\nowner:     " + t.value("owner", std::string("?")) +
-               "\nstate:     " + (p.value("done", false) ? "done" : p.value("cancelled", false) ? "cancelled" : "open") +
+               "\nstate:     " + task_state(p) +
                "\nunits:     " + std::to_string(p.value("units_final", 0)) + " of " +
                std::to_string(p.value("units_total", 0)) + " final (" +
                std::to_string(t.value("rounds", 0)) + " rounds x " +
