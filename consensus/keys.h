@@ -24,8 +24,10 @@ PublicKey public_key_from_seed(const SecretSeed& seed);
 // Deterministic RFC 8032 Ed25519 signature.
 Signature ed25519_sign(const SecretSeed& seed, ByteSpan message);
 // RFC 8032 verification, plus S < L (rejects malleated signatures, so a txid cannot be changed
-// by a third party).
+// by a third party), and neither the key nor R may be a small-order point.
 bool ed25519_verify(const PublicKey& pub, ByteSpan message, const Signature& sig);
+// True when the 32-byte encoding decodes to a point of order dividing 8 (any spelling of it).
+bool is_small_order_point(const uint8_t* encoding);
 
 Address address_from_pubkey(const PublicKey& pub);
 std::string encode_address(const Address& addr);  // "step1..."

@@ -64,6 +64,8 @@ Status check_tx_fields(const pb::Transaction& tx, const Params& p, size_t encode
                                               " is not " + p.network + "'s " +
                                               std::to_string(p.chain_id));
     if (tx.sender_pubkey().size() != 32) return fail(codes::kBadPubkey, "sender key is not 32 bytes");
+    if (is_small_order_point(reinterpret_cast<const uint8_t*>(tx.sender_pubkey().data())))
+        return fail(codes::kBadPubkey, "sender key is a small-order point (no secret key behind it)");
     if (tx.signature().size() != 64) return fail(codes::kBadSignature, "signature is not 64 bytes");
     const auto kind = tx.payload_case();
     if (kind == pb::Transaction::PAYLOAD_NOT_SET) return fail(codes::kMissingPayload, "no payload");

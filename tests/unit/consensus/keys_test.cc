@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cryptopp/donna.h>
 
 #include "consensus/bech32.h"
 #include "consensus/keys.h"
@@ -89,4 +90,54 @@ TEST_CASE("decode_address rejects wrong checksums, human parts and lengths", "[k
     auto long5 = *convert_bits(Bytes(21, 1), 8, 5, true);
     CHECK(decode_address(*bech32m_encode("step", long5)).status().code() == "bad-address");
     CHECK(decode_address("").status().code() == "bad-address");
+}
+
+TEST_CASE("Small-order keys and R values are refused: bare Ed25519 lets anyone sign for them",
+          "[keys]") {
+    // The y values of the points of order dividing 8, spelled as the decoder accepts them.
+    std::vector<PublicKey> small;
+    for (const char* y : {"0000000000000000000000000000000000000000000000000000000000000000",
+                          "0100000000000000000000000000000000000000000000000000000000000000",
+                          "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                          "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                          "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                          "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                          "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
+        PublicKey k{};
+        const Bytes b = *from_hex(y);
+        std::copy(b.begin(), b.end(), k.begin());
+        small.push_back(k);
+        k[31] |= 0x80;  // the other sign of x
+        small.push_back(k);
+    }
+    for (const PublicKey& k : small) CHECK(is_small_order_point(k.data()));
+    // Every key the wallet makes is fine, and so is one bit away from a listed value.
+    CHECK_FALSE(is_small_order_point(public_key_from_seed(testing::seed_of(1)).data()));
+    PublicKey near = small[4];  // an order-8 point
+    near[0] ^= 1;
+    CHECK_FALSE(is_small_order_point(near.data()));
+
+    // For each small-order key that decodes, a forgery: s = 0 and R a small-order point,
+    // found by trying messages. The bare verifier (Donna) accepts it; ed25519_verify does not.
+    size_t forged = 0;
+    for (const PublicKey& k : small) {
+        bool found = false;
+        for (uint8_t m = 0; m < 64 && !found; ++m) {
+            const Bytes msg{'t', 'x', m};
+            for (const PublicKey& r : small) {
+                Signature sig{};
+                std::copy(r.begin(), r.end(), sig.begin());
+                if (CryptoPP::Donna::ed25519_sign_open(msg.data(), msg.size(), k.data(), sig.data()) != 0)
+                    continue;
+                found = true;
+                CHECK_FALSE(ed25519_verify(k, msg, sig));
+                break;
+            }
+        }
+        if (found) ++forged;
+    }
+    // Donna decodes every spelling (non-canonical y and "negative zero" x included), so each
+    // one yields a forgery that only the small-order check stops.
+    INFO("forged for " << forged << " of " << small.size() << " spellings");
+    CHECK(forged == small.size());
 }

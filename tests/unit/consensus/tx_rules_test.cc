@@ -71,6 +71,9 @@ TEST_CASE("Stateless rejections each have their code", "[tx]") {
     t = good;
     t.set_sender_pubkey(std::string(31, 'x'));
     CHECK(check_transaction(t, P()).code() == codes::kBadPubkey);
+    t = good;
+    t.set_sender_pubkey(std::string("\x01") + std::string(31, '\0'));  // the identity point
+    CHECK(check_transaction(t, P()).code() == codes::kBadPubkey);
 
     t = good;
     t.set_signature(std::string(63, 'x'));
