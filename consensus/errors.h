@@ -53,6 +53,7 @@ inline constexpr char kSpecNonFinite[] = "spec-non-finite";          // NaN/inf 
 inline constexpr char kSpecIntervals[] = "spec-intervals";  // L | U, L | C, C >= 2L, ...
 inline constexpr char kSpecSplit[] = "spec-split";          // T a multiple of U, K >= 1
 inline constexpr char kSpecTooManyUnits[] = "spec-too-many-units";
+inline constexpr char kSpecTooManyLeaves[] = "spec-too-many-leaves";
 inline constexpr char kSpecDataset[] = "spec-dataset";      // root, format, shard >= batch
 inline constexpr char kSpecAudit[] = "spec-audit";          // V, Q shape
 inline constexpr char kSpecSegmentFlops[] = "spec-segment-flops";

@@ -43,6 +43,9 @@ void set_limits(Params& p) {
     p.max_state_bytes = p.max_proof_bytes / 4 * 3;  // 3 MiB: the example SGD state is 2.15 MB
     p.max_task_units = 4'096;
     p.max_audit_leaves = 256;
+    // OpenTrace publishes all U/L + 1 leaves, and the unit's state record keeps them: 4,096
+    // leaves are ~140 KB, rewritten with the unit. The example task has 200.
+    p.max_unit_leaves = 4'096;
     p.safety = 2;
     p.audit_fee_bps = 1'000;                 // 10% of unit pay goes to the auditors
     p.audit_bond = 10 * kCoin;

@@ -60,6 +60,7 @@ struct Params {
     uint64_t max_proof_bytes = 0;      // MAX_PROOF_BYTES (<= max_block_bytes / 2)
     uint64_t max_task_units = 0;       // rounds x K per task (bounds state per task)
     uint64_t max_audit_leaves = 0;     // V x Q per unit (bounds a reveal)
+    uint64_t max_unit_leaves = 0;      // U / L per unit (bounds OpenTrace and a unit's record)
     uint64_t safety = 0;               // SAFETY in the deterrence inequality
     uint64_t audit_fee_bps = 0;        // share of unit pay for the V audits together
     uint64_t audit_bond = 0;           // AUDIT_BOND: lost by an unproven disagreement

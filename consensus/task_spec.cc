@@ -149,9 +149,13 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
     c.rounds = s.steps / U;
     c.units = mul_sat(c.rounds, s.units_per_round);
     c.leaves = U / L;
-    if (c.units > p.max_task_units || c.rounds > UINT32_MAX || c.leaves > UINT32_MAX)
+    if (c.units > p.max_task_units || c.rounds > UINT32_MAX)
         return fail(codes::kSpecTooManyUnits, std::to_string(c.units) + " units > " +
                                                    std::to_string(p.max_task_units));
+    if (c.leaves > p.max_unit_leaves)
+        return fail(codes::kSpecTooManyLeaves, "steps_per_unit / leaf_interval = " +
+                                                    std::to_string(c.leaves) + " leaves > " +
+                                                    std::to_string(p.max_unit_leaves));
     auto fmt = kernels::record_format(s.data_format);
     if (!fmt.ok()) return fail(codes::kSpecDataset, "spec.data.format: unknown record format");
     if (m.dataset_root().size() != 32)

@@ -76,6 +76,7 @@ TEST_CASE("Every spec rejection has its own code", "[market]") {
     CHECK(with([](auto& m) { m.set_steps(12); }) == codes::kSpecSplit);                      // T not a multiple of U
     CHECK(with([](auto& m) { m.set_units_per_round(0); }) == codes::kSpecSplit);
     CHECK(with([](auto& m) { m.set_steps(8ull * 5000); }) == codes::kSpecTooManyUnits);
+    CHECK(with([](auto& m) { m.set_steps_per_unit(8200); m.set_steps(8200); }) == codes::kSpecTooManyLeaves);  // 4,100 leaves
     CHECK(with([](auto& m) { m.set_dataset_root("short"); }) == codes::kSpecDataset);
     CHECK(with([](auto& m) { m.set_data_format("cifar"); }) == codes::kSpecDataset);
     CHECK(with([](auto& m) { m.set_data_count(15); }) == codes::kSpecDataset);  // shard < batch
