@@ -73,7 +73,9 @@ void PeriodicMempoolSaver::start() {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    // Read here, not in the thread: a change made right after start() must count as a change.
+    const uint64_t on_disk = node_.mempool_generation();
+    thread_ = std::thread([this, on_disk] { run(on_disk); });
 }
 
 void PeriodicMempoolSaver::stop() {
@@ -85,9 +87,7 @@ void PeriodicMempoolSaver::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void PeriodicMempoolSaver::run() {
-    // What is on disk now came from (or was loaded into) the pool at this generation.
-    uint64_t saved_generation = node_.mempool_generation();
+void PeriodicMempoolSaver::run(uint64_t saved_generation) {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) break;

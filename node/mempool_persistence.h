@@ -65,11 +65,12 @@ public:
     PeriodicMempoolSaver(const PeriodicMempoolSaver&) = delete;
     PeriodicMempoolSaver& operator=(const PeriodicMempoolSaver&) = delete;
 
+    // The file on disk is taken to match the pool as it is now (just loaded, or just saved).
     void start();
     void stop();
 
 private:
-    void run();
+    void run(uint64_t saved_generation);
 
     const Node& node_;
     std::string datadir_;

@@ -237,12 +237,13 @@ TEST_CASE("a pool saves in arrival order with each sender's nonces in order") {
     const auto replacement = transfer(a, sink, 0, 5'000);
     REQUIRE(pool.add(replacement, kv, 1).ok());
 
+    // Arrival order is b0, a1, a0': a keeps its two later places, filled in nonce order.
     const auto order = pool.transactions_for_save();
     REQUIRE(order.size() == 3);
-    CHECK(cs::tx_sender(order[0]) == a.address);
-    CHECK(order[0].nonce() == 0);
-    CHECK(order[0].fee() == 5'000);
-    CHECK(cs::tx_sender(order[1]) == b.address);
+    CHECK(cs::tx_sender(order[0]) == b.address);
+    CHECK(cs::tx_sender(order[1]) == a.address);
+    CHECK(order[1].nonce() == 0);
+    CHECK(order[1].fee() == 5'000);
     CHECK(cs::tx_sender(order[2]) == a.address);
     CHECK(order[2].nonce() == 1);
 
