@@ -1,5 +1,6 @@
 #include "node/mempool.h"
 
+#include <algorithm>
 #include <queue>
 #include <unordered_set>
 
@@ -231,6 +232,25 @@ std::optional<pb::Transaction> Mempool::get(const Hash256& txid) const {
     auto it = entries_.find(txid);
     if (it == entries_.end()) return std::nullopt;
     return it->second.tx;
+}
+
+std::vector<pb::Transaction> Mempool::transactions_for_save() const {
+    std::vector<const MempoolEntry*> arrival;
+    arrival.reserve(entries_.size());
+    for (const auto& [id, e] : entries_) arrival.push_back(&e);
+    std::sort(arrival.begin(), arrival.end(),
+              [](const MempoolEntry* a, const MempoolEntry* b) { return a->sequence < b->sequence; });
+    // by_sender_ iterates each sender's entries in nonce order: hand them out slot by slot.
+    std::map<consensus::Address, std::map<uint64_t, Hash256>::const_iterator> next_of;
+    for (const auto& [sender, queue] : by_sender_) next_of.emplace(sender, queue.begin());
+    std::vector<pb::Transaction> out;
+    out.reserve(arrival.size());
+    for (const MempoolEntry* slot : arrival) {
+        auto& it = next_of.at(slot->sender);
+        out.push_back(entries_.at(it->second).tx);
+        ++it;
+    }
+    return out;
 }
 
 uint64_t Mempool::next_nonce(const consensus::Address& sender, uint64_t account_nonce) const {

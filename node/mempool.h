@@ -70,6 +70,10 @@ public:
     void update_for_chain(const SubmitResult& change, const consensus::KvRead& state, uint64_t height);
 
     std::optional<pb::Transaction> get(const Hash256& txid) const;
+    // Every pending transaction, for saving: in arrival order, except that each sender's
+    // transactions fill that sender's slots in nonce order (a replacement arrives after its
+    // successors), so re-adding them in this order never meets a nonce before its predecessor.
+    std::vector<pb::Transaction> transactions_for_save() const;
     // The account nonce plus the sender's gap-free run in the pool.
     uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
     size_t size() const { return entries_.size(); }

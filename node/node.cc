@@ -29,6 +29,7 @@ Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource sour
             std::lock_guard lock(mempool_mutex_);
             mempool_.update_for_chain(*result, state, tip.height + 1);
         });
+        ++mempool_generation_;
         if (!result->disconnected.empty())
             log_info("reorganisation: ", result->disconnected.size(), " blocks disconnected, ",
                      result->connected.size(), " connected");
@@ -45,7 +46,10 @@ Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
         std::lock_guard lock(mempool_mutex_);
         out = mempool_.add(tx, state, tip.height + 1);
     });
-    if (out.ok()) log_debug("accepted transaction ", to_hex(*out));
+    if (out.ok()) {
+        ++mempool_generation_;
+        log_debug("accepted transaction ", to_hex(*out));
+    }
     refresh_metrics();
     return out;
 }
@@ -103,6 +107,11 @@ MempoolInfo Node::mempool_info() const {
 std::optional<pb::Transaction> Node::mempool_tx(const Hash256& txid) const {
     std::lock_guard lock(mempool_mutex_);
     return mempool_.get(txid);
+}
+
+std::vector<pb::Transaction> Node::mempool_transactions() const {
+    std::lock_guard lock(mempool_mutex_);
+    return mempool_.transactions_for_save();
 }
 
 uint64_t Node::next_nonce(const consensus::Address& sender, uint64_t account_nonce) const {

@@ -44,6 +44,11 @@ public:
     MempoolInfo mempool_info() const;
     std::optional<pb::Transaction> mempool_tx(const Hash256& txid) const;
     uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
+    // The pool's transactions for mempool.dat (Mempool::transactions_for_save).
+    std::vector<pb::Transaction> mempool_transactions() const;
+    // Changes whenever the pool's content may have changed: the periodic saver skips a write
+    // when it has not moved since the last one.
+    uint64_t mempool_generation() const { return mempool_generation_.load(); }
 
     void refresh_metrics();
 
@@ -54,6 +59,7 @@ private:
     Clock clock_;
     std::mutex submit_mutex_;
     mutable std::mutex mempool_mutex_;
+    std::atomic<uint64_t> mempool_generation_{0};
 };
 
 }  // namespace step::node

@@ -1,6 +1,6 @@
 // stepd: the Stepchain full node. Start-up order: config, datadir lock, logging, HTTP (live but
-// not ready), cookie, chain load, RPC methods (ready), miner; then wait for SIGINT/SIGTERM and
-// shut down in reverse.
+// not ready), cookie, chain load, mempool.dat, RPC methods (ready), miner; then wait for
+// SIGINT/SIGTERM and shut down in reverse, saving the mempool once miner and RPC have stopped.
 #include <signal.h>
 
 #include <atomic>
@@ -15,6 +15,7 @@
 #include "node/http_server.h"
 #include "node/log.h"
 #include "node/mempool.h"
+#include "node/mempool_persistence.h"
 #include "node/metrics.h"
 #include "node/miner.h"
 #include "node/node.h"
@@ -189,7 +190,12 @@ int run(int argc, char** argv) {
         }
         Mempool mempool(*params);
         Node node(**chain, mempool, metrics);
+        // Before ready: the first RPC call already sees the restored pool. Never fatal.
+        load_mempool(cfg->datadir, {mempool.max_bytes(), static_cast<size_t>(params->max_tx_bytes)},
+                     [&](const pb::Transaction& tx) { return node.submit_transaction(tx); });
         node.refresh_metrics();
+        PeriodicMempoolSaver mempool_saver(node, cfg->datadir);
+        mempool_saver.start();
         std::atomic<bool> stopping{false};
         RpcDispatcher dispatcher(&metrics);
         register_chain_methods(dispatcher, node, stopping);
@@ -212,6 +218,13 @@ int run(int argc, char** argv) {
         if (miner) miner->stop();
         (*server)->stop();  // waits for in-flight requests; `generate` sees `stopping`
         routes.dispatcher = nullptr;
+        // Nothing changes the pool any more: this save is its final content.
+        mempool_saver.stop();
+        if (auto saved = save_mempool(node, cfg->datadir); saved.ok()) {
+            log_info("mempool: saved ", node.mempool_info().size, " transactions to ", mempool_file_path(cfg->datadir));
+        } else {
+            log_error("cannot save the mempool: ", saved.to_string());
+        }
     }
     remove_cookie(cfg->datadir);
     log_info("shutdown complete");
