@@ -31,10 +31,11 @@ Hash256 require_hash(const json& params, const char* name) {
     return *h;
 }
 
-// Store errors become JSON-RPC errors whose data.code is the store's code.
-[[noreturn]] void throw_store_error(const Status& s) {
-    int code = rpc::kErrBlobRejected;
-    if (s.code() == "unknown-blob" || s.code() == "blob-incomplete") code = rpc::kErrNotFound;
+// Store errors become JSON-RPC errors whose data.code is the store's code: -32015 for a chunk
+// refused on upload, -32011 for what cannot be served (unknown blob or chunk, incomplete blob).
+[[noreturn]] void throw_store_error(const Status& s, bool serving) {
+    int code = serving ? rpc::kErrNotFound : rpc::kErrBlobRejected;
+    if (s.code() == "unknown-blob") code = rpc::kErrNotFound;
     if (s.code() == "db-write" || s.code() == "corrupt-blob-record") code = rpc::kErrInternal;
     throw RpcError(code, s.message(), s.code());
 }
@@ -66,7 +67,7 @@ void register_blob_methods(RpcDispatcher& d, BlobStore& store) {
             p.path.push_back(*sibling);
         }
         auto put = store.put_chunk(root, p);
-        if (!put.ok()) throw_store_error(put.status());
+        if (!put.ok()) throw_store_error(put.status(), false);
         return json{{"blob_root", to_hex(root)}, {"index", p.index}, {"stored", put->stored},
                     {"have", put->info.have}, {"chunks", put->info.chunks},
                     {"complete", put->info.complete()}};
@@ -75,7 +76,7 @@ void register_blob_methods(RpcDispatcher& d, BlobStore& store) {
     d.add(rpc::kGetBlobChunk, false, [&](const json& params) {
         const Hash256 root = require_hash(params, "blob_root");
         auto p = store.get_chunk(root, require_u64(params, "index"));
-        if (!p.ok()) throw_store_error(p.status());
+        if (!p.ok()) throw_store_error(p.status(), true);
         json proof = json::array();
         for (const Hash256& h : p->path) proof.push_back(to_hex(h));
         return json{{"blob_root", to_hex(root)}, {"blob_size", p->blob_size},
@@ -107,7 +108,7 @@ void register_blob_methods(RpcDispatcher& d, BlobStore& store) {
     d.add(rpc::kPruneBlob, true, [&](const json& params) {
         const Hash256 root = require_hash(params, "blob_root");
         auto freed = store.prune(root);
-        if (!freed.ok()) throw_store_error(freed.status());
+        if (!freed.ok()) throw_store_error(freed.status(), true);
         return json{{"blob_root", to_hex(root)}, {"pruned", true}, {"freed_bytes", *freed}};
     });
 }

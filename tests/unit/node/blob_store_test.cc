@@ -281,6 +281,9 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     CHECK(call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 1}}, false)["error"]["data"]["code"] ==
           "blob-incomplete");
     CHECK(call(rpc::kPutBlobChunk, put_params(0))["result"]["complete"] == true);
+    auto past_end = call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 2}}, false)["error"];
+    CHECK(past_end["code"] == rpc::kErrNotFound);
+    CHECK(past_end["data"]["code"] == "bad-chunk-index");
 
     // The served fields are exactly a ChunkProof that verifies against the root.
     auto served = call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 1}}, false)["result"];
