@@ -36,6 +36,28 @@ inline constexpr char kGetTaskLedger[] = "gettaskledger";
 inline constexpr char kGetLedger[] = "getledger";
 // getproofcommitment {commitment} -> a pending ProofCommit: prover, height, bond.
 inline constexpr char kGetProofCommitment[] = "getproofcommitment";
+// Blobs (docs/rpc.md "Blobs"; PROTOCOL.md section 4): content-addressed, uploaded and served one
+// verified chunk at a time.
+// putblobchunk {blob_root, blob_size, chunks_root, index, chunk, proof} (auth)
+//   -> {blob_root, index, stored, have, chunks, complete}
+inline constexpr char kPutBlobChunk[] = "putblobchunk";
+// getblobchunk {blob_root, index} -> {blob_root, blob_size, chunks_root, index, chunk, proof}: the
+// fields of a DataResponse (its chunk_index is `index`).
+inline constexpr char kGetBlobChunk[] = "getblobchunk";
+// getblobinfo {blob_root} -> {blob_root, blob_size, chunks_root, chunks, have, complete, missing}
+inline constexpr char kGetBlobInfo[] = "getblobinfo";
+// listblobs {limit?, start_after?} -> {blobs: [info without missing...], reserved_bytes, max_bytes,
+//   max_blob_bytes}
+inline constexpr char kListBlobs[] = "listblobs";
+inline constexpr uint64_t kMaxListBlobs = 500;  // blobs per listblobs answer
+// pruneblob {blob_root} (auth) -> {pruned: true, freed_bytes}
+inline constexpr char kPruneBlob[] = "pruneblob";
+// Largest blob a node stores (MAX_BLOB_BYTES): a dataset file or a model state. The wallet checks
+// it before uploading; the node enforces it (blob-too-large).
+inline constexpr uint64_t kMaxBlobBytes = 64ull << 20;
+// Most chunk indices getblobinfo lists in `missing`: every chunk of a kMaxBlobBytes blob, so a
+// resumed upload learns all it lacks in one call.
+inline constexpr uint64_t kMaxBlobInfoMissing = 1024;
 
 // JSON-RPC error codes (standard ones, then the project's own).
 inline constexpr int kErrParse = -32700;
@@ -49,6 +71,7 @@ inline constexpr int kErrNotFound = -32011;
 inline constexpr int kErrNotAvailable = -32012;
 inline constexpr int kErrBlockRejected = -32013;  // error.data = {"code": "<consensus reason>"}
 inline constexpr int kErrNotReady = -32014;       // the node is still loading its chain
+inline constexpr int kErrBlobRejected = -32015;   // a blob chunk refused; error.data = {"code": ...}
 
 // Default RPC ports per network.
 inline constexpr unsigned short kDevnetRpcPort = 18443;

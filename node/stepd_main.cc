@@ -19,6 +19,7 @@
 #include "node/metrics.h"
 #include "node/miner.h"
 #include "node/node.h"
+#include "node/rpc/blob_methods.h"
 #include "node/rpc/chain_methods.h"
 #include "node/rpc/market_methods.h"
 #include "node/rpc/dispatcher.h"
@@ -188,6 +189,13 @@ int run(int argc, char** argv) {
             remove_cookie(cfg->datadir);
             return 1;
         }
+        auto blobs = BlobStore::open(**db);
+        if (!blobs.ok()) {
+            log_error("cannot load the blob store: ", blobs.status().to_string());
+            (*server)->stop();
+            remove_cookie(cfg->datadir);
+            return 1;
+        }
         Mempool mempool(*params);
         Node node(**chain, mempool, metrics);
         // Before ready: the first RPC call already sees the restored pool. Never fatal.
@@ -200,6 +208,7 @@ int run(int argc, char** argv) {
         RpcDispatcher dispatcher(&metrics);
         register_chain_methods(dispatcher, node, stopping);
         register_market_methods(dispatcher, node);
+        register_blob_methods(dispatcher, **blobs);
         routes.dispatcher = &dispatcher;
         routes.ready = true;
         log_info("ready: height ", (*chain)->tip().height);

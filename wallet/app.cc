@@ -21,6 +21,7 @@ Result<CommandOutput> dispatch(Context& ctx, const std::vector<std::string>& wor
     if (cmd == "chain") return cmd_chain(ctx, rest);
     if (cmd == "generate") return cmd_generate(ctx, rest);
     if (cmd == "task") return cmd_task(ctx, rest);
+    if (cmd == "blob") return cmd_blob(ctx, rest);
     return usage("unknown command '" + cmd + "'");
 }
 

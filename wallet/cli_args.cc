@@ -111,6 +111,12 @@ Commands:
   task submit SPEC             validate, then sign and send a SubmitTask escrowing the budget
   task list [all]              the node's open tasks (all: done and cancelled too)
   task show TASK_ID            one task: escrow, pay, bond, units by status, reported losses
+  blob put FILE                upload FILE (at most 64 MiB) to the node as a blob, chunk by
+                               chunk with proofs; sends only the chunks the node lacks, so a
+                               repeated put resumes an interrupted one; prints the blob root
+  blob get ROOT OUTFILE        download blob ROOT, verify every chunk against ROOT, then
+                               write OUTFILE (atomically: nothing appears on a failure)
+  blob info ROOT               size and chunks of blob ROOT the node holds
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)

@@ -25,6 +25,8 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args);
 Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id);
 // task submit SPEC: signs and sends a SubmitTask (commands_tx.cc)
 Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
+// blob put FILE | blob get ROOT OUTFILE | blob info ROOT (commands_blob.cc)
+Result<CommandOutput> cmd_blob(Context& ctx, const CommandArgs& args);
 // generate N (devnet)
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
 

@@ -8,6 +8,9 @@
 //   's' consensus key     -> consensus state value (accounts, totals, state tree nodes)
 //   'T'                   -> hash of the best-chain tip
 //   'N'                   -> network name the datadir belongs to
+//   'B' root(32)          -> blob record: size, chunks_root, chunks held (node/storage/blob_store.h)
+//   'C' root(32) u64be(i) -> chunk i of that blob, verified against root before it was stored
+//   'H' root(32) u64be(i) -> chunk i's hash (blob_chunk_hash), to rebuild proofs without reading chunks
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,9 @@ inline constexpr uint8_t kTxLocation = 'x';
 inline constexpr uint8_t kState = 's';
 inline constexpr uint8_t kTip = 'T';
 inline constexpr uint8_t kNetwork = 'N';
+inline constexpr uint8_t kBlob = 'B';
+inline constexpr uint8_t kBlobChunk = 'C';
+inline constexpr uint8_t kBlobChunkHash = 'H';
 
 Bytes block(const Hash256& hash);
 Bytes index(const Hash256& hash);

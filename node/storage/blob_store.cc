@@ -1,0 +1,254 @@
+#include "node/storage/blob_store.h"
+
+#include <algorithm>
+
+#include "common/merkle.h"
+#include "node/storage/block_store.h"
+
+namespace step::node {
+namespace {
+
+static_assert(rpc::kMaxBlobInfoMissing * kChunkBytes >= kMaxBlobBytes,
+              "getblobinfo must be able to list every chunk of the largest blob");
+
+constexpr uint8_t kBlobRecordVersion = 1;
+constexpr size_t kBlobRecordBytes = 1 + 8 + 32 + 8;
+
+Bytes blob_key(const Hash256& root) {
+    Bytes k(1 + root.size());
+    k[0] = keys::kBlob;
+    std::copy(root.begin(), root.end(), k.begin() + 1);
+    return k;
+}
+
+// prefix || root || u64be(index): big-endian so a prefix scan walks chunks in index order.
+Bytes chunk_prefix(uint8_t prefix, const Hash256& root) {
+    Bytes k(1 + root.size());
+    k[0] = prefix;
+    std::copy(root.begin(), root.end(), k.begin() + 1);
+    return k;
+}
+
+Bytes chunk_key(uint8_t prefix, const Hash256& root, uint64_t index) {
+    Bytes k = chunk_prefix(prefix, root);
+    k.resize(k.size() + 8);
+    for (int i = 0; i < 8; ++i) k[1 + 32 + i] = static_cast<uint8_t>(index >> (8 * (7 - i)));
+    return k;
+}
+
+uint64_t index_of_chunk_key(ByteSpan key) {
+    uint64_t v = 0;
+    for (size_t i = 1 + 32; i < key.size(); ++i) v = (v << 8) | key[i];
+    return v;
+}
+
+uint64_t read_u64le(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(p[i]) << (8 * i);
+    return v;
+}
+
+Bytes encode_record(const BlobInfo& info) {
+    Bytes out;
+    out.reserve(kBlobRecordBytes);
+    out.push_back(kBlobRecordVersion);
+    append_u64le(out, info.size);
+    out.insert(out.end(), info.chunks_root.begin(), info.chunks_root.end());
+    append_u64le(out, info.have);
+    return out;
+}
+
+std::optional<BlobInfo> decode_record(const Hash256& root, ByteSpan bytes) {
+    if (bytes.size() != kBlobRecordBytes || bytes[0] != kBlobRecordVersion) return std::nullopt;
+    BlobInfo info;
+    info.root = root;
+    info.size = read_u64le(bytes.data() + 1);
+    std::copy(bytes.begin() + 9, bytes.begin() + 41, info.chunks_root.begin());
+    info.have = read_u64le(bytes.data() + 41);
+    info.chunks = blob_chunk_count(info.size);
+    if (info.have > info.chunks) return std::nullopt;
+    return info;
+}
+
+Status corrupt(const Hash256& root, const std::string& what) {
+    return Status::error("corrupt-blob-record", "blob " + to_hex(root) + ": " + what);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BlobStore>> BlobStore::open(Database& db, BlobLimits limits) {
+    std::unique_ptr<BlobStore> store(new BlobStore(db, limits));
+    Status bad;
+    db.scan(Bytes{keys::kBlob}, [&](ByteSpan key, ByteSpan value) {
+        Hash256 root{};
+        if (key.size() != 1 + root.size()) {
+            bad = Status::error("corrupt-blob-record", "blob key of " + std::to_string(key.size()) + " bytes");
+            return false;
+        }
+        std::copy(key.begin() + 1, key.end(), root.begin());
+        auto info = decode_record(root, value);
+        if (!info) {
+            bad = corrupt(root, "undecodable record");
+            return false;
+        }
+        store->reserved_bytes_ += info->size;
+        return true;
+    });
+    if (!bad.ok()) return bad;
+    return store;
+}
+
+std::optional<BlobInfo> BlobStore::read_info(const Hash256& root) const {
+    auto bytes = db_.get(blob_key(root));
+    if (!bytes) return std::nullopt;
+    return decode_record(root, *bytes);
+}
+
+std::optional<BlobInfo> BlobStore::info(const Hash256& root) const {
+    std::lock_guard lock(mutex_);
+    return read_info(root);
+}
+
+uint64_t BlobStore::reserved_bytes() const {
+    std::lock_guard lock(mutex_);
+    return reserved_bytes_;
+}
+
+Result<PutChunkResult> BlobStore::put_chunk(const Hash256& root, const verifier::ChunkProof& p) {
+    if (p.blob_size == 0) return Status::error("empty-blob", "a blob of 0 bytes has no chunks to store");
+    if (p.blob_size > limits_.max_blob_bytes)
+        return Status::error("blob-too-large", "blob of " + std::to_string(p.blob_size) + " bytes; at most " +
+                                                   std::to_string(limits_.max_blob_bytes) + " are stored");
+    const uint64_t chunks = blob_chunk_count(p.blob_size);
+    if (p.index >= chunks)
+        return Status::error("bad-chunk-index", "chunk " + std::to_string(p.index) + " of a blob of " +
+                                                    std::to_string(chunks) + " chunks");
+    // Checked before taking the lock or touching the database: a chunk that does not belong to
+    // `root` never reaches the disk. The root binds size and chunks_root, so a verified chunk
+    // also agrees with any record already stored for this root.
+    if (!verifier::verify_chunk_proof(root, p))
+        return Status::error("bad-chunk-proof", "chunk " + std::to_string(p.index) + " does not prove into blob " +
+                                                    to_hex(root));
+
+    std::lock_guard lock(mutex_);
+    std::optional<BlobInfo> existing;
+    if (auto raw = db_.get(blob_key(root))) {
+        existing = decode_record(root, *raw);
+        if (!existing) return corrupt(root, "undecodable record");
+    }
+    BlobInfo info;
+    if (existing) {
+        info = *existing;
+        if (db_.get(chunk_key(keys::kBlobChunkHash, root, p.index))) return PutChunkResult{false, info};
+    } else {
+        if (reserved_bytes_ + p.blob_size > limits_.max_total_bytes)
+            return Status::error("blob-store-full",
+                                 "a blob of " + std::to_string(p.blob_size) + " bytes does not fit: " +
+                                     std::to_string(reserved_bytes_) + " of " +
+                                     std::to_string(limits_.max_total_bytes) + " bytes are taken");
+        info.root = root;
+        info.size = p.blob_size;
+        info.chunks_root = p.chunks_root;
+        info.chunks = chunks;
+    }
+    info.have += 1;
+    const Hash256 hash = blob_chunk_hash(p.chunk);
+    WriteBatch batch;
+    batch.put(chunk_key(keys::kBlobChunk, root, p.index), p.chunk);
+    batch.put(chunk_key(keys::kBlobChunkHash, root, p.index), hash);
+    batch.put(blob_key(root), encode_record(info));
+    // Unsynced: a process crash loses nothing LevelDB accepted; power loss can lose the last
+    // chunks but never splits one (the batch is all-or-nothing), and a resumed upload re-sends them.
+    STEP_TRY(db_.write(batch, /*sync=*/false));
+    if (!existing) reserved_bytes_ += info.size;
+    return PutChunkResult{true, info};
+}
+
+std::vector<uint64_t> BlobStore::missing(const Hash256& root, size_t max) const {
+    std::lock_guard lock(mutex_);
+    std::vector<uint64_t> out;
+    auto info = read_info(root);
+    if (!info || max == 0) return out;
+    uint64_t next = 0;  // the first index not yet accounted for
+    db_.scan(chunk_prefix(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan) {
+        const uint64_t have = index_of_chunk_key(key);
+        for (; next < have && out.size() < max; ++next) out.push_back(next);
+        next = have + 1;
+        return out.size() < max;
+    });
+    for (; next < info->chunks && out.size() < max; ++next) out.push_back(next);
+    return out;
+}
+
+Result<verifier::ChunkProof> BlobStore::get_chunk(const Hash256& root, uint64_t index) const {
+    std::lock_guard lock(mutex_);
+    auto info = read_info(root);
+    if (!info) return Status::error("unknown-blob", "no blob " + to_hex(root) + " is stored");
+    if (index >= info->chunks)
+        return Status::error("bad-chunk-index", "chunk " + std::to_string(index) + " of a blob of " +
+                                                    std::to_string(info->chunks) + " chunks");
+    if (!info->complete())
+        return Status::error("blob-incomplete", "blob " + to_hex(root) + " holds " + std::to_string(info->have) +
+                                                    " of " + std::to_string(info->chunks) +
+                                                    " chunks; proofs need them all");
+    std::vector<Hash256> hashes;
+    hashes.reserve(info->chunks);
+    bool well_formed = true;
+    db_.scan(chunk_prefix(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan value) {
+        Hash256 h{};
+        if (value.size() != h.size() || index_of_chunk_key(key) != hashes.size()) {
+            well_formed = false;
+            return false;
+        }
+        std::copy(value.begin(), value.end(), h.begin());
+        hashes.push_back(h);
+        return true;
+    });
+    if (!well_formed || hashes.size() != info->chunks) return corrupt(root, "chunk hashes do not match the record");
+    auto chunk = db_.get(chunk_key(keys::kBlobChunk, root, index));
+    // A chunk whose bytes no longer hash to what was verified means a damaged disk: refuse to
+    // serve it rather than hand out a proof that fails at the receiver.
+    if (!chunk || blob_chunk_hash(*chunk) != hashes[index]) return corrupt(root, "chunk " + std::to_string(index));
+    if (merkle_root(hashes) != info->chunks_root) return corrupt(root, "chunk hashes do not rebuild chunks_root");
+    verifier::ChunkProof p;
+    p.blob_size = info->size;
+    p.index = index;
+    p.chunk = std::move(*chunk);
+    p.chunks_root = info->chunks_root;
+    p.path = merkle_proof(hashes, index);
+    return p;
+}
+
+std::vector<BlobInfo> BlobStore::list(size_t limit, const std::optional<Hash256>& start_after) const {
+    std::lock_guard lock(mutex_);
+    std::vector<BlobInfo> out;
+    if (limit == 0) return out;
+    db_.scan(Bytes{keys::kBlob}, [&](ByteSpan key, ByteSpan value) {
+        Hash256 root{};
+        if (key.size() != 1 + root.size()) return true;
+        std::copy(key.begin() + 1, key.end(), root.begin());
+        if (start_after && !(*start_after < root)) return true;
+        if (auto info = decode_record(root, value)) out.push_back(*info);
+        return out.size() < limit;
+    });
+    return out;
+}
+
+Result<uint64_t> BlobStore::prune(const Hash256& root) {
+    std::lock_guard lock(mutex_);
+    auto info = read_info(root);
+    if (!info) return Status::error("unknown-blob", "no blob " + to_hex(root) + " is stored");
+    // Every index the blob can have, present or not: erasing an absent key is a no-op, and this
+    // avoids reading up to MAX_BLOB_BYTES of chunk values just to learn their keys.
+    WriteBatch batch;
+    for (uint64_t i = 0; i < info->chunks; ++i) {
+        batch.erase(chunk_key(keys::kBlobChunk, root, i));
+        batch.erase(chunk_key(keys::kBlobChunkHash, root, i));
+    }
+    batch.erase(blob_key(root));
+    STEP_TRY(db_.write(batch, /*sync=*/false));
+    reserved_bytes_ -= info->size;
+    return info->size;
+}
+
+}  // namespace step::node
