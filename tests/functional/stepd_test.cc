@@ -16,6 +16,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "consensus/transaction.h"
 #include "tests/functional/stepd_process.h"
+#include "tests/functional/transfers.h"
 #include "tests/support/mini_http.h"
 
 using nlohmann::json;
@@ -24,28 +25,9 @@ namespace cs = step::consensus;
 
 namespace {
 
-cs::SecretSeed seed_of(uint8_t n) {
-    cs::SecretSeed s{};
-    s.fill(n);
-    return s;
-}
-
-std::string address(uint8_t n) {
-    return cs::encode_address(cs::address_from_pubkey(cs::public_key_from_seed(seed_of(n))));
-}
-
-std::string transfer_hex(uint8_t from, uint8_t to, uint64_t nonce, uint64_t amount) {
-    const auto& p = cs::devnet_params();
-    step::pb::Transaction tx;
-    tx.set_chain_id(p.chain_id);
-    tx.set_nonce(nonce);
-    tx.set_fee(p.min_fee);
-    const cs::Address dest = cs::address_from_pubkey(cs::public_key_from_seed(seed_of(to)));
-    tx.mutable_transfer()->set_to(std::string(dest.begin(), dest.end()));
-    tx.mutable_transfer()->set_amount(amount);
-    cs::sign_transaction(tx, seed_of(from));
-    return step::to_hex(cs::encode_tx(tx));
-}
+using step::test::address;
+using step::test::seed_of;
+using step::test::transfer_hex;
 
 uint64_t balance(const StepdProcess& n, uint8_t who) {
     return std::stoull(n.result("getaccount", {{"address", address(who)}})["balance"].get<std::string>());

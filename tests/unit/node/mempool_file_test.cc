@@ -11,6 +11,7 @@
 #include "consensus/state.h"
 #include "consensus/transaction.h"
 #include "node/mempool.h"
+#include "tests/unit/node/mempool_fixtures.h"
 #include "node/mempool_file.h"
 #include "node/mempool_persistence.h"
 
@@ -21,37 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const cs::Params& params() { return cs::devnet_params(); }
-
-struct Wallet {
-    cs::SecretSeed seed{};
-    cs::Address address{};
-};
-
-Wallet wallet(uint8_t n) {
-    Wallet w;
-    w.seed.fill(n);
-    w.address = cs::address_from_pubkey(cs::public_key_from_seed(w.seed));
-    return w;
-}
-
-void fund(cs::MemoryKv& kv, const Wallet& w, uint64_t balance, uint64_t nonce = 0) {
-    cs::AccountState a;
-    a.balance = balance;
-    a.nonce = nonce;
-    kv.apply({{cs::account_key(w.address), cs::encode_account(a)}});
-}
-
-pb::Transaction transfer(const Wallet& from, const Wallet& to, uint64_t nonce, uint64_t fee, uint64_t amount = 1) {
-    pb::Transaction tx;
-    tx.set_chain_id(params().chain_id);
-    tx.set_nonce(nonce);
-    tx.set_fee(fee);
-    tx.mutable_transfer()->set_to(std::string(to.address.begin(), to.address.end()));
-    tx.mutable_transfer()->set_amount(amount);
-    cs::sign_transaction(tx, from.seed);
-    return tx;
-}
+using namespace step::node::testing;
 
 MempoolFileLimits limits() { return {kDefaultMaxMempoolBytes, static_cast<size_t>(params().max_tx_bytes)}; }
 

@@ -4,6 +4,7 @@
 #include "consensus/state.h"
 #include "consensus/transaction.h"
 #include "node/mempool.h"
+#include "tests/unit/node/mempool_fixtures.h"
 
 using namespace step;
 using namespace step::node;
@@ -11,37 +12,7 @@ namespace cs = step::consensus;
 
 namespace {
 
-const cs::Params& params() { return cs::devnet_params(); }
-
-struct Wallet {
-    cs::SecretSeed seed{};
-    cs::Address address{};
-};
-
-Wallet wallet(uint8_t n) {
-    Wallet w;
-    w.seed.fill(n);
-    w.address = cs::address_from_pubkey(cs::public_key_from_seed(w.seed));
-    return w;
-}
-
-void fund(cs::MemoryKv& kv, const Wallet& w, uint64_t balance, uint64_t nonce = 0) {
-    cs::AccountState a;
-    a.balance = balance;
-    a.nonce = nonce;
-    kv.apply({{cs::account_key(w.address), cs::encode_account(a)}});
-}
-
-pb::Transaction transfer(const Wallet& from, const Wallet& to, uint64_t nonce, uint64_t fee, uint64_t amount = 1) {
-    pb::Transaction tx;
-    tx.set_chain_id(params().chain_id);
-    tx.set_nonce(nonce);
-    tx.set_fee(fee);
-    tx.mutable_transfer()->set_to(std::string(to.address.begin(), to.address.end()));
-    tx.mutable_transfer()->set_amount(amount);
-    cs::sign_transaction(tx, from.seed);
-    return tx;
-}
+using namespace step::node::testing;
 
 size_t tx_size(const pb::Transaction& tx) { return cs::encode_tx(tx).size(); }
 
