@@ -10,6 +10,7 @@
 #include "node/miner.h"
 #include "node/node.h"
 #include "node/storage/database.h"
+#include "tests/unit/node/test_node.h"
 
 using namespace step;
 using namespace step::node;
@@ -19,12 +20,7 @@ namespace {
 
 const cs::Params& params() { return cs::devnet_params(); }
 
-std::string temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("step-chain-test-" + name + "-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    return dir.string();
-}
+std::string temp_dir(const std::string& name) { return testing::fresh_temp_dir("step-chain-test", name); }
 
 cs::Address address(uint8_t n) {
     cs::SecretSeed seed{};
@@ -32,32 +28,7 @@ cs::Address address(uint8_t n) {
     return cs::address_from_pubkey(cs::public_key_from_seed(seed));
 }
 
-// A node over a fresh database with a fixed clock (deterministic timestamps).
-struct TestNode {
-    explicit TestNode(const std::string& dir, uint64_t* clock) {
-        auto d = Database::open(dir);
-        REQUIRE(d.ok());
-        db = std::move(*d);
-        auto c = ChainManager::open(*db, params(), [clock] { return *clock; });
-        REQUIRE(c.ok());
-        chain = std::move(*c);
-        mempool = std::make_unique<Mempool>(params());
-        node = std::make_unique<Node>(*chain, *mempool, metrics, [clock] { return *clock; });
-    }
-    Hash256 mine(const cs::Address& to) {
-        std::atomic<bool> stop{false};
-        auto r = node->mine_block(to, stop);
-        INFO(r.status().to_string());
-        REQUIRE(r.ok());
-        REQUIRE(r->has_value());
-        return **r;
-    }
-    std::unique_ptr<Database> db;
-    std::unique_ptr<ChainManager> chain;
-    std::unique_ptr<Mempool> mempool;
-    Metrics metrics;
-    std::unique_ptr<Node> node;
-};
+using testing::TestNode;
 
 }  // namespace
 

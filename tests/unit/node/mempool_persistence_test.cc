@@ -14,6 +14,7 @@
 #include "node/mempool_persistence.h"
 #include "node/node.h"
 #include "node/storage/database.h"
+#include "tests/unit/node/test_node.h"
 
 using namespace step;
 using namespace step::node;
@@ -23,13 +24,7 @@ namespace {
 
 const cs::Params& params() { return cs::devnet_params(); }
 
-std::string temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("step-mempool-persist-" + name + "-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir.string();
-}
+std::string temp_dir(const std::string& name) { return testing::fresh_temp_dir("step-mempool-persist", name); }
 
 cs::SecretSeed seed_of(uint8_t n) {
     cs::SecretSeed s{};
@@ -51,31 +46,10 @@ pb::Transaction transfer(uint8_t from, uint8_t to, uint64_t nonce, uint64_t amou
     return tx;
 }
 
-// A node over the database in <dir>/chain, with a fixed clock; reopening the same dir is a restart.
-struct TestNode {
-    TestNode(const std::string& dir, uint64_t* clock) {
-        auto d = Database::open(dir + "/chain");
-        REQUIRE(d.ok());
-        db = std::move(*d);
-        auto c = ChainManager::open(*db, params(), [clock] { return *clock; });
-        REQUIRE(c.ok());
-        chain = std::move(*c);
-        mempool = std::make_unique<Mempool>(params());
-        node = std::make_unique<Node>(*chain, *mempool, metrics, [clock] { return *clock; });
-    }
-    void mine(const cs::Address& to) {
-        std::atomic<bool> stop{false};
-        auto r = node->mine_block(to, stop);
-        INFO(r.status().to_string());
-        REQUIRE(r.ok());
-        REQUIRE(r->has_value());
-    }
+// The node's database lives in <dir>/chain, as stepd's does; mempool.dat goes in <dir>.
+struct PersistNode : testing::TestNode {
+    PersistNode(const std::string& dir, uint64_t* clock) : TestNode(dir + "/chain", clock) {}
     MempoolFileLimits limits() const { return {mempool->max_bytes(), static_cast<size_t>(params().max_tx_bytes)}; }
-    std::unique_ptr<Database> db;
-    std::unique_ptr<ChainManager> chain;
-    std::unique_ptr<Mempool> mempool;
-    Metrics metrics;
-    std::unique_ptr<Node> node;
 };
 
 }  // namespace
@@ -86,7 +60,7 @@ TEST_CASE("a restarted node reloads its saved pool and drops what was mined sinc
     const pb::Transaction mined_later = transfer(1, 2, 0, 100);
     const pb::Transaction waiting = transfer(4, 2, 1, 200);  // nonce 1 of 4: waits for nonce 0
     {
-        TestNode n(dir, &clock);
+        PersistNode n(dir, &clock);
         n.mine(address(1));
         n.mine(address(4));
         REQUIRE(n.node->submit_transaction(mined_later).ok());
@@ -96,7 +70,7 @@ TEST_CASE("a restarted node reloads its saved pool and drops what was mined sinc
         n.mine(address(3));
         REQUIRE(n.node->mempool_info().size == 1);
     }
-    TestNode n(dir, &clock);
+    PersistNode n(dir, &clock);
     REQUIRE(n.node->mempool_info().size == 0);
     const MempoolLoadReport report = load_mempool(
         dir, n.limits(), [&](const pb::Transaction& tx) { return n.node->submit_transaction(tx); });
@@ -113,7 +87,7 @@ TEST_CASE("a restarted node reloads its saved pool and drops what was mined sinc
 TEST_CASE("the periodic saver writes the pool once it changes") {
     const std::string dir = temp_dir("periodic");
     uint64_t clock = params().genesis_timestamp + 1000;
-    TestNode n(dir, &clock);
+    PersistNode n(dir, &clock);
     n.mine(address(1));
     const std::string path = mempool_file_path(dir);
     PeriodicMempoolSaver saver(*n.node, dir, std::chrono::milliseconds(5));
