@@ -36,11 +36,13 @@ Hash256 trace_leaf(const UnitRef& unit, uint32_t leaf, const TrainState& s,
                                 kernels::state_root(s, ex));
 }
 
-Result<TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec& ex,
+namespace {
+// replay_leaves, also reporting the loss of the last step (build_trace's commit reports it).
+Result<TrainState> replay_impl(kernels::Backend& backend, const kernels::Exec& ex,
                                  const kernels::TaskSpec& spec, const kernels::Dataset& data,
                                  const UnitRef& unit, const TrainState& from, uint32_t from_leaf,
                                  uint32_t to_leaf, const LeafCallback& on_leaf,
-                                 const std::optional<TraceFault>& fault) {
+                                 const std::optional<TraceFault>& fault, float* last_loss) {
     auto shape = trace_shape(spec);
     if (!shape.ok()) return shape.status();
     if (from_leaf > to_leaf || to_leaf > shape->last_leaf)
@@ -65,6 +67,7 @@ Result<TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec&
         if (!idx.ok()) return idx.status();
         auto loss = t.train_step(kernels::gather_records(data, *idx));
         if (!loss.ok()) return loss.status();
+        if (last_loss) *last_loss = *loss;
         uint64_t local = t.step() - round_start;
         bool at_leaf = local % shape->leaf_interval == 0;
         if (fault && local == fault->after_step) {
@@ -85,6 +88,15 @@ Result<TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec&
     }
     return last;
 }
+}  // namespace
+
+Result<TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec& ex,
+                                 const kernels::TaskSpec& spec, const kernels::Dataset& data,
+                                 const UnitRef& unit, const TrainState& from, uint32_t from_leaf,
+                                 uint32_t to_leaf, const LeafCallback& on_leaf,
+                                 const std::optional<TraceFault>& fault) {
+    return replay_impl(backend, ex, spec, data, unit, from, from_leaf, to_leaf, on_leaf, fault, nullptr);
+}
 
 Result<UnitTrace> build_trace(kernels::Backend& backend, const kernels::Exec& ex,
                               const kernels::TaskSpec& spec, const kernels::Dataset& data,
@@ -100,8 +112,8 @@ Result<UnitTrace> build_trace(kernels::Backend& backend, const kernels::Exec& ex
         tr.leaves.push_back(digest);
         if (shape->is_checkpoint(leaf)) tr.checkpoints.push_back({leaf, kernels::state_to_bytes(s)});
     };
-    auto fin = replay_leaves(backend, ex, spec, data, unit, start, 0, shape->last_leaf, on_leaf,
-                             fault);
+    auto fin = replay_impl(backend, ex, spec, data, unit, start, 0, shape->last_leaf, on_leaf,
+                           fault, &tr.last_loss);
     if (!fin.ok()) return fin.status();
     tr.final_state = std::move(fin).value();
     tr.root = merkle_root(tr.leaves);

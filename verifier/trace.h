@@ -73,6 +73,7 @@ struct UnitTrace {
     Hash256 root{};               // merkle_root(leaves)
     std::vector<Checkpoint> checkpoints;  // leaves 0, C/L, 2C/L, ..., ascending
     kernels::TrainState final_state;
+    float last_loss = 0;  // the loss of the unit's last step (CommitUnit's reported loss)
 };
 
 // Trains a unit from its start state G_r (whose step counter must be round*U: error

@@ -22,6 +22,7 @@ Result<CommandOutput> dispatch(Context& ctx, const std::vector<std::string>& wor
     if (cmd == "generate") return cmd_generate(ctx, rest);
     if (cmd == "task") return cmd_task(ctx, rest);
     if (cmd == "blob") return cmd_blob(ctx, rest);
+    if (cmd == "agent") return cmd_agent(ctx, rest);
     return usage("unknown command '" + cmd + "'");
 }
 
@@ -48,17 +49,18 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
         return kExitOk;
     }
     if (inv->words.empty()) return report_error(usage("no command given"), opts.output, err);
-    const bool signs = inv->words[0] == "send" || inv->words[0] == "bond" ||
+    const bool signs = inv->words[0] == "send" || inv->words[0] == "agent" || inv->words[0] == "bond" ||
                        inv->words[0] == "unbond" ||
                        (inv->words[0] == "task" && inv->words.size() > 1 && inv->words[1] == "submit");
     if (opts.fee && !signs)
-        return report_error(usage("--fee applies to send, bond, unbond and task submit only"),
+        return report_error(usage("--fee applies to send, bond, unbond, task submit and agent only"),
                             opts.output, err);
 
     Context ctx;
     ctx.options = opts;
     ctx.home = home_from_environment();
     ctx.terminal = &terminal;
+    ctx.out = &out;
     ctx.params = consensus::params_by_name(network_name(opts.network));
     if (ctx.params == nullptr)  // parse_network and consensus list the same three networks
         return report_error(Status::error("unknown-network", "no parameters for the network"),
@@ -66,7 +68,9 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
 
     auto result = dispatch(ctx, inv->words);
     if (!result.ok()) return report_error(result.status(), opts.output, err);
-    if (opts.output == OutputFormat::kJson) {
+    if (result->json.is_null() && result->text.empty()) {
+        // A command that wrote its own lines as it went (agent).
+    } else if (opts.output == OutputFormat::kJson) {
         out << result->json.dump(2) << "\n";
     } else {
         out << result->text;

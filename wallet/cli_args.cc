@@ -38,6 +38,14 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
         o.from = value;
     } else if (name == "--fee") {
         o.fee = value;
+    } else if (name == "--role") {
+        o.role = value;
+    } else if (name == "--data") {
+        o.data_file = value;
+    } else if (name == "--state-dir") {
+        o.state_dir = value;
+    } else if (name == "--poll-ms") {
+        o.poll_ms = value;
     } else {
         return usage_error("unknown option '" + std::string(name) + "'");
     }
@@ -47,7 +55,8 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
 bool takes_value(std::string_view name) {
     return name == "--rpc" || name == "--network" || name == "--output" ||
            name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
-           name == "--from" || name == "--fee";
+           name == "--from" || name == "--fee" || name == "--role" || name == "--data" ||
+           name == "--state-dir" || name == "--poll-ms";
 }
 
 }  // namespace
@@ -67,6 +76,10 @@ Result<Invocation> parse_command_line(const std::vector<std::string>& args) {
         }
         if (word == "-y" || word == "--yes") {
             inv.options.yes = true;
+            continue;
+        }
+        if (word == "--exit-when-idle") {
+            inv.options.exit_when_idle = true;
             continue;
         }
         if (word == "-h" || word == "--help") {
@@ -117,6 +130,10 @@ Commands:
   blob get ROOT OUTFILE        download blob ROOT, verify every chunk against ROOT, then
                                write OUTFILE (atomically: nothing appears on a failure)
   blob info ROOT               size and chunks of blob ROOT the node holds
+  agent --role solver|verifier run a market agent until SIGINT/SIGTERM: a solver claims,
+                               trains, uploads, commits and opens units of open tasks over
+                               --data; a verifier audits the units it is drawn for (bond
+                               first); one line per action (--output json: JSON lines)
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)
@@ -127,6 +144,13 @@ Options (before or after the command):
   --from NAME                  signing key for send/bond/unbond/task submit (default: the default key)
   --fee AMOUNT                 fee in STEP for send/bond/unbond/task submit
   --output text|json           output format (default text)
+  --role solver|verifier       agent: what to do
+  --data FILE                  agent: the records file; only tasks whose dataset root it
+                               matches are worked on (required)
+  --state-dir DIR              agent: trained states, leaves, audit salts (default
+                               <wallet dir>/agent-<role>)
+  --poll-ms N                  agent: milliseconds between polls (default 500)
+  --exit-when-idle             agent: exit once no open task over --data is left
   -y, --yes                    do not ask for confirmation
   -h, --help                   this text
 

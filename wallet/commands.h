@@ -27,6 +27,8 @@ Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id);
 Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
 // blob put FILE | blob get ROOT OUTFILE | blob info ROOT (commands_blob.cc)
 Result<CommandOutput> cmd_blob(Context& ctx, const CommandArgs& args);
+// agent --role solver|verifier --data FILE [--state-dir DIR] [--exit-when-idle] (commands_agent.cc)
+Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args);
 // generate N (devnet)
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
 

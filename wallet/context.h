@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct Context {
     Options options;
     std::optional<std::string> home;  // $HOME, the root of every default path
     Terminal* terminal = nullptr;
+    std::ostream* out = nullptr;  // stdout, for commands that report as they go (agent)
     const consensus::Params* params = nullptr;  // the --network's chain parameters
 
     Result<Keystore> keystore() const;

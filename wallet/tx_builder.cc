@@ -105,4 +105,11 @@ Result<SignedTx> build_submit_task(const TxContext& ctx, const Seed& seed, const
     return sign_and_check(tx, ctx, seed);
 }
 
+Result<SignedTx> sign_payload(const TxContext& ctx, const Seed& seed, pb::Transaction& tx) {
+    tx.set_chain_id(ctx.params->chain_id);
+    tx.set_nonce(ctx.nonce);
+    tx.set_fee(ctx.fee.units());
+    return sign_and_check(tx, ctx, seed);
+}
+
 }  // namespace step::wallet

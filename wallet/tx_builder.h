@@ -15,6 +15,7 @@ struct Params;
 }
 namespace step::pb {
 class TaskSpec;
+class Transaction;
 }
 
 namespace step::wallet {
@@ -55,5 +56,9 @@ Result<SignedTx> build_bond(const TxContext& ctx, const Seed& seed, BondRole rol
 // `unit_bond` of each solver; consensus' stateless rules are checked before it leaves.
 Result<SignedTx> build_submit_task(const TxContext& ctx, const Seed& seed, const pb::TaskSpec& spec,
                                    uint64_t budget, uint64_t unit_bond);
+
+// Any other payload (the market agents' claims, commits, audits, openings): `tx` holds the
+// payload; chain id, nonce and fee are set from `ctx`, then it is signed and checked like the rest.
+Result<SignedTx> sign_payload(const TxContext& ctx, const Seed& seed, pb::Transaction& tx);
 
 }  // namespace step::wallet

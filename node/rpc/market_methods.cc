@@ -11,6 +11,7 @@
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/market_state.h"
+#include "consensus/task_spec.h"
 #include "node/rpc_methods.h"
 
 namespace step::node {
@@ -122,7 +123,10 @@ json task_json(const Hash256& id, const pb::Task& t) {
             {"units_per_round", t.spec().units_per_round()},
             {"finalised_rounds", t.finalised_rounds()}, {"cancelled", t.cancelled()},
             {"done", t.done()}, {"submit_height", t.submit_height()},
-            {"unit_flops", t.unit_flops()}, {"spec", spec_json(t.spec())}};
+            {"unit_flops", t.unit_flops()}, {"spec", spec_json(t.spec())},
+            // The canonical spec bytes: the hyper-parameters' exact binary32 bits, so an agent
+            // trains exactly what the chain holds (consensus::decode_task_spec).
+            {"spec_hex", to_hex(consensus::encode_task_spec(t.spec()))}};
 }
 
 const char* data_kind_name(uint32_t k) {
@@ -301,6 +305,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
                     return false;
                 }
                 json e = task_json(id, *t);
+                e.erase("spec_hex");
                 e.erase("spec");  // summaries: gettask has the whole spec
                 const auto& s = t->spec();
                 std::string model = s.model_arch() + "{";

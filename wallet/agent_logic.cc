@@ -1,0 +1,167 @@
+#include "wallet/agent_logic.h"
+
+#include <nlohmann/json.hpp>
+
+#include "consensus/market.h"
+#include "wallet/context.h"
+
+namespace step::wallet::agent {
+namespace {
+
+using nlohmann::json;
+
+Status bad(const std::string& what) {
+    return Status::error("rpc-bad-response", "getunit reply: " + what);
+}
+
+Result<Hash256> hash_field(const json& j, const char* key, bool allow_empty) {
+    auto s = json_string(j, key);
+    if (!s.ok()) return s.status();
+    if (s->empty() && allow_empty) return Hash256{};
+    auto h = hash_from_hex(*s);
+    if (!h) return bad(std::string("'") + key + "' is not 64 hex digits");
+    return *h;
+}
+
+}  // namespace
+
+const AuditView* UnitView::audit_of(const std::string& address) const {
+    for (const auto& a : audits)
+        if (a.verifier == address) return &a;
+    return nullptr;
+}
+
+Result<UnitView> parse_unit(const json& j) {
+    UnitView u;
+    auto round = json_u64(j, "round");
+    auto unit = json_u64(j, "unit");
+    auto status = json_string(j, "status");
+    auto solver = json_string(j, "solver");
+    auto claim = json_u64(j, "claim_height");
+    auto commit = json_u64(j, "commit_height");
+    for (const Status& s : {round.status(), unit.status(), status.status(), solver.status(),
+                            claim.status(), commit.status()})
+        if (!s.ok()) return s;
+    u.round = static_cast<uint32_t>(*round);
+    u.unit = static_cast<uint32_t>(*unit);
+    u.status = *status;
+    u.solver = *solver;
+    u.claim_height = *claim;
+    u.commit_height = *commit;
+    auto leaf0 = hash_field(j, "leaf0", true);
+    auto final_leaf = hash_field(j, "final_leaf", true);
+    if (!leaf0.ok()) return leaf0.status();
+    if (!final_leaf.ok()) return final_leaf.status();
+    u.leaf0 = *leaf0;
+    u.final_leaf = *final_leaf;
+    if (j.contains("checkpoint_leaves") && j["checkpoint_leaves"].is_array()) {
+        for (const json& l : j["checkpoint_leaves"]) {
+            auto h = l.is_string() ? hash_from_hex(l.get<std::string>()) : std::nullopt;
+            if (!h) return bad("a checkpoint leaf is not 64 hex digits");
+            u.checkpoint_leaves.push_back(*h);
+        }
+    }
+    if (j.contains("windows") && j["windows"].is_object()) {
+        const json& w = j["windows"];
+        Windows win;
+        auto a = json_u64(w, "assign");
+        auto ce = json_u64(w, "commit_end");
+        auto re = json_u64(w, "reveal_end");
+        auto oe = json_u64(w, "open_end");
+        auto fa = json_u64(w, "final_at");
+        for (const Status& s : {a.status(), ce.status(), re.status(), oe.status(), fa.status()})
+            if (!s.ok()) return s;
+        win = {*a, *ce, *re, *oe, *fa};
+        u.windows = win;
+    }
+    if (j.contains("audits") && j["audits"].is_array()) {
+        for (const json& a : j["audits"]) {
+            AuditView v;
+            auto who = json_string(a, "verifier");
+            if (!who.ok()) return who.status();
+            v.verifier = *who;
+            if (!a.contains("leaves") || !a["leaves"].is_array()) return bad("an audit lacks 'leaves'");
+            for (const json& l : a["leaves"]) {
+                if (!l.is_number_unsigned()) return bad("an audit leaf is not a number");
+                v.leaves.push_back(l.get<uint32_t>());
+            }
+            v.committed = a.value("committed", false);
+            v.revealed = a.value("revealed", false);
+            v.verdict = a.value("verdict", std::string("none"));
+            u.audits.push_back(std::move(v));
+        }
+    }
+    return u;
+}
+
+bool has_commit(const UnitView& u) {
+    return u.status == "committed" || u.status == "opened" || u.status == "final";
+}
+
+std::pair<uint32_t, uint32_t> live_rounds(const RoundsView& t) {
+    const uint32_t first = std::min(t.finalised_rounds, t.rounds);
+    const uint64_t end = std::min<uint64_t>(uint64_t{t.finalised_rounds} + t.pipeline_depth, t.rounds);
+    return {first, static_cast<uint32_t>(end)};
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
+    const RoundsView& t, const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units) {
+    const auto [first, end] = live_rounds(t);
+    for (uint32_t r = first; r < end; ++r) {
+        bool previous_committed = true;
+        for (uint32_t k = 0; r > 0 && k < t.units_per_round; ++k) {
+            auto it = units.find({r - 1, k});
+            if (it == units.end() || !has_commit(it->second)) previous_committed = false;
+        }
+        // Later rounds wait on this one too, so there is nothing further to look at.
+        if (!previous_committed) return std::nullopt;
+        for (uint32_t k = 0; k < t.units_per_round; ++k) {
+            auto it = units.find({r, k});
+            if (it != units.end() && it->second.status == "open") return std::make_pair(r, k);
+        }
+    }
+    return std::nullopt;
+}
+
+bool open_due(const UnitView& u, const std::string& me, uint64_t height) {
+    return u.status == "committed" && u.solver == me && u.windows &&
+           height >= u.windows->reveal_end && height < u.windows->open_end;
+}
+
+bool commit_due(const UnitView& u, const std::string& me) {
+    return u.status == "claimed" && u.solver == me;
+}
+
+AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height) {
+    if (u.status != "committed" || !u.windows) return AuditStep::kNothing;
+    const AuditView* a = u.audit_of(me);
+    if (a == nullptr) return AuditStep::kNothing;
+    const Windows& w = *u.windows;
+    if (!a->committed && height >= w.assign && height < w.commit_end) return AuditStep::kCommit;
+    if (a->committed && !a->revealed && height >= w.commit_end && height < w.reveal_end)
+        return AuditStep::kReveal;
+    return AuditStep::kNothing;
+}
+
+std::optional<Hash256> checkpoint_leaf(const UnitView& u, uint32_t c, uint32_t per_checkpoint) {
+    if (per_checkpoint == 0 || c % per_checkpoint != 0) return std::nullopt;
+    if (c == 0) return u.leaf0;
+    const size_t i = c / per_checkpoint - 1;
+    if (i >= u.checkpoint_leaves.size()) return std::nullopt;
+    return u.checkpoint_leaves[i];
+}
+
+Result<std::vector<Hash256>> audit_digests(const std::vector<uint32_t>& sampled,
+                                           uint32_t per_checkpoint,
+                                           const std::map<uint32_t, Hash256>& replayed) {
+    std::vector<Hash256> out;
+    for (uint32_t leaf : consensus::audit_digest_leaves(sampled, per_checkpoint)) {
+        auto it = replayed.find(leaf);
+        if (it == replayed.end())
+            return Status::error("missing-digest", "no replayed digest for leaf " + std::to_string(leaf));
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+}  // namespace step::wallet::agent

@@ -1,0 +1,94 @@
+// The market agents' decisions, kept free of the node and the clock so unit tests can call them:
+// given a unit record as getunit shows it, my address and the chain height, which transaction
+// is due. A transaction sent while the tip is at height h lands at h + 1 at the earliest, so a
+// window (a, b] of block heights is open for sending while a <= h < b.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace step::wallet::agent {
+
+struct Windows {
+    uint64_t assign = 0, commit_end = 0, reveal_end = 0, open_end = 0, final_at = 0;
+};
+
+struct AuditView {
+    std::string verifier;          // step1... address
+    std::vector<uint32_t> leaves;  // sampled leaves
+    bool committed = false;
+    bool revealed = false;
+    std::string verdict;  // none | agreed | disagreed | missed
+};
+
+struct UnitView {
+    uint32_t round = 0;
+    uint32_t unit = 0;
+    std::string status;  // open | claimed | committed | opened | final | cancelled
+    std::string solver;  // "" when unclaimed
+    uint64_t claim_height = 0;
+    uint64_t commit_height = 0;
+    std::optional<Windows> windows;  // committed units only
+    Hash256 leaf0{};
+    Hash256 final_leaf{};
+    std::vector<Hash256> checkpoint_leaves;  // leaves C/L, 2C/L, ..., U/L
+    std::vector<AuditView> audits;
+
+    const AuditView* audit_of(const std::string& address) const;
+};
+
+// A getunit answer (docs/rpc.md) read into a UnitView; rpc-bad-response on a malformed one.
+Result<UnitView> parse_unit(const nlohmann::json& j);
+
+// committed, opened or final: the unit's commitments (final leaf, checkpoints) are on chain.
+bool has_commit(const UnitView& u);
+
+// What a task's rounds look like to a solver deciding what to claim.
+struct RoundsView {
+    uint32_t rounds = 0;
+    uint32_t units_per_round = 0;
+    uint32_t finalised_rounds = 0;
+    uint32_t pipeline_depth = 0;  // PIPELINE_DEPTH
+};
+// The rounds whose units can still move (claimable or in flight): [finalised, finalised+depth)
+// capped at the task's rounds.
+std::pair<uint32_t, uint32_t> live_rounds(const RoundsView& t);
+
+// The first unit a ClaimUnit would be accepted for (docs/protocol.md "Life of a unit" step 1):
+// open, every unit of the previous round committed, the round inside the pipeline. `units`
+// maps (round, unit) to the unit records the caller read (at least the live rounds and the
+// round before them); a unit missing from it counts as not committed.
+std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
+    const RoundsView& t, const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
+
+// The solver's OpenTrace is due: its unit is committed (not yet opened) and the tip is inside
+// [reveal_end, open_end).
+bool open_due(const UnitView& u, const std::string& me, uint64_t height);
+// The solver must train and commit: its claim is on chain and not yet committed.
+bool commit_due(const UnitView& u, const std::string& me);
+
+enum class AuditStep { kNothing, kCommit, kReveal };
+// For the verifier `me`: AuditCommit while [assign, commit_end) and not committed; AuditReveal
+// while [commit_end, reveal_end), committed and not revealed; otherwise nothing.
+AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height);
+
+// The committed leaf a checkpoint at leaf `c` (a multiple of `per_checkpoint`) must hash to:
+// leaf 0 for c = 0, else checkpoint_leaves[c / per_checkpoint - 1]; nullopt when out of range.
+std::optional<Hash256> checkpoint_leaf(const UnitView& u, uint32_t c, uint32_t per_checkpoint);
+
+// The digests an audit reveals, in the order consensus expects (consensus audit_digest_leaves),
+// looked up in `replayed` (leaf -> digest of the verifier's own replay). missing-digest when the
+// replay did not cover a needed leaf.
+Result<std::vector<Hash256>> audit_digests(const std::vector<uint32_t>& sampled,
+                                           uint32_t per_checkpoint,
+                                           const std::map<uint32_t, Hash256>& replayed);
+
+}  // namespace step::wallet::agent

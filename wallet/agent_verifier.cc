@@ -1,0 +1,166 @@
+// The verifier agent's pass: for every committed unit that assigned it an audit, replay each
+// sampled leaf from the checkpoint before it (fetched from the blob store, or the round's start
+// state for leaf 0), commit to the digests in the commit window and reveal them in the reveal
+// window. The salt and digests are kept in the state dir so a restarted agent can still reveal.
+#include <chrono>
+
+#include "consensus/keys.h"
+#include "consensus/market.h"
+#include "consensus/proto/chain.pb.h"
+#include "node/rpc_methods.h"
+#include "verifier/audit.h"
+#include "wallet/agent.h"
+#include "wallet/secure_file.h"
+
+namespace step::wallet::agent {
+namespace {
+
+using nlohmann::json;
+using UnitKey = std::pair<uint32_t, uint32_t>;
+
+void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
+    ref->set_task_id(t.id.data(), t.id.size());
+    ref->set_round(round);
+    ref->set_unit(k);
+}
+
+std::string audit_tag(const TaskInfo& t, const UnitView& u) {
+    return t.id_hex + "-" + std::to_string(u.round) + "-" + std::to_string(u.unit) + "@" +
+           std::to_string(u.commit_height);
+}
+
+struct SavedAudit {
+    Hash256 salt{};
+    std::vector<Hash256> digests;
+};
+
+Result<SavedAudit> read_audit(const std::string& path) {
+    auto text = read_small_file(path, 16u << 20);
+    if (!text.ok()) return text.status();
+    const json j = json::parse(*text, nullptr, false);
+    SavedAudit a;
+    auto salt = j.is_object() && j.contains("salt") && j["salt"].is_string()
+                    ? hash_from_hex(j["salt"].get<std::string>())
+                    : std::nullopt;
+    if (!salt || !j.contains("digests") || !j["digests"].is_array())
+        return Status::error("state-corrupt", path + " is not a saved audit");
+    a.salt = *salt;
+    for (const json& d : j["digests"]) {
+        auto h = d.is_string() ? hash_from_hex(d.get<std::string>()) : std::nullopt;
+        if (!h) return Status::error("state-corrupt", path + " holds a bad digest");
+        a.digests.push_back(*h);
+    }
+    return a;
+}
+
+}  // namespace
+
+Status Agent::verifier_poll(bool* idle) {
+    auto h = height();
+    if (!h.ok()) return h.status();
+    auto ids = open_task_ids();
+    if (!ids.ok()) return ids.status();
+    bool any_task = false;
+    for (const std::string& id : *ids) {
+        auto t = task(id);
+        if (!t.ok()) {
+            log_error("gettask", nullptr, std::nullopt, t.status());
+            continue;
+        }
+        if (t->closed || dataset_for(*t) == nullptr) continue;
+        any_task = true;
+        auto units = live_units(*t);
+        if (!units.ok()) return units.status();
+        for (const auto& [key, u] : *units) {
+            const AuditView* a = u.audit_of(address_);
+            if (a == nullptr) continue;
+            const std::string tag = audit_tag(*t, u);
+            const AuditStep step = audit_due(u, address_, *h);
+            const std::string done_key = (step == AuditStep::kCommit ? "audit-commit:" : "audit-reveal:") + tag;
+            if (step != AuditStep::kNothing && !reported_.count(done_key)) {
+                Status s = audit_unit(*t, u, step, *units);
+                if (s.ok()) reported_.insert(done_key);
+                else log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", &*t, key, s);
+            }
+            if (a->verdict != "none" && reported_.insert("verdict:" + tag).second)
+                log("verdict", &*t, key, {{"verdict", a->verdict}},
+                    "audit verdict: " + a->verdict + (a->verdict == "agreed" ? " (audit fee paid)" : ""));
+        }
+    }
+    *idle = !any_task;
+    return Status();
+}
+
+Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
+                         const std::map<UnitKey, UnitView>& units) {
+    const UnitKey key{u.round, u.unit};
+    const AuditView* a = u.audit_of(address_);
+    const std::string path = unit_path(t, u.round, u.unit, "-c" + std::to_string(u.commit_height) + ".audit");
+    if (step == AuditStep::kReveal) {
+        auto saved = read_audit(path);
+        if (!saved.ok()) return saved.status();
+        pb::Transaction tx;
+        auto* r = tx.mutable_audit_reveal();
+        set_ref(r->mutable_unit(), t, u.round, u.unit);
+        r->set_salt(saved->salt.data(), saved->salt.size());
+        for (const Hash256& d : saved->digests) r->add_digests(d.data(), d.size());
+        auto txid = send(tx);
+        if (!txid.ok()) return txid.status();
+        log("revealed", &t, key, {{"txid", *txid}, {"digests", saved->digests.size()}},
+            "revealed " + std::to_string(saved->digests.size()) + " digests, tx " + *txid);
+        return Status();
+    }
+
+    const kernels::Dataset* ds = dataset_for(t);
+    if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+    const uint32_t per = t.shape.leaves_per_checkpoint;
+    const verifier::UnitRef ref{t.id, u.round, u.unit};
+    const auto t0 = std::chrono::steady_clock::now();
+    std::map<uint32_t, Hash256> replayed;
+    for (uint32_t s : a->leaves) {
+        if (s == 0 || s > t.shape.last_leaf)
+            return Status::error("bad-leaf-index", "sampled leaf " + std::to_string(s) + " is outside the trace");
+        const uint32_t c = t.shape.checkpoint_before(s);
+        auto committed = checkpoint_leaf(u, c, per);
+        if (!committed) return Status::error("bad-commit", "the unit lacks checkpoint leaf " + std::to_string(c));
+        Bytes bytes;
+        if (c == 0) {
+            auto start = start_state(t, u.round, units);
+            if (!start.ok()) return start.status();
+            bytes = kernels::state_to_bytes(*start);
+        } else {
+            auto fetched = fetch_state(t, u.round, u.unit, c, *committed);
+            if (!fetched.ok()) return fetched.status();
+            bytes = std::move(*fetched);
+        }
+        auto work = verifier::run_audit(*backend_, exec_, t.spec, *ds, ref, s, bytes, *committed);
+        if (!work.ok()) return work.status();
+        for (size_t i = 0; i < work->digests.size(); ++i) replayed[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];
+    }
+    auto digests = audit_digests(a->leaves, per, replayed);
+    if (!digests.ok()) return digests.status();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const Seed salt_seed = random_seed();
+    Hash256 salt;
+    std::copy(salt_seed.bytes().begin(), salt_seed.bytes().end(), salt.begin());
+    auto me = consensus::decode_address(address_);
+    if (!me.ok()) return me.status();
+    // Saved before sending: a commitment on chain whose salt is lost can never be revealed.
+    json saved = {{"salt", to_hex(salt)}, {"digests", json::array()}};
+    for (const Hash256& d : *digests) saved["digests"].push_back(to_hex(d));
+    STEP_TRY(atomic_write_file(path, saved.dump(), 0600, WriteMode::kReplace));
+    const Bytes commitment = consensus::audit_commitments(salt, *me, a->leaves, per, *digests);
+    pb::Transaction tx;
+    auto* c = tx.mutable_audit_commit();
+    set_ref(c->mutable_unit(), t, u.round, u.unit);
+    c->set_commitment(commitment.data(), commitment.size());
+    auto txid = send(tx);
+    if (!txid.ok()) return txid.status();
+    json sampled = a->leaves;
+    log("audited", &t, key, {{"txid", *txid}, {"leaves", sampled}, {"seconds", secs}},
+        "replayed leaves " + sampled.dump() + " in " + std::to_string(secs) + " s, committed, tx " + *txid);
+    return Status();
+}
+
+}  // namespace step::wallet::agent

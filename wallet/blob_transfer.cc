@@ -1,0 +1,135 @@
+#include "wallet/blob_transfer.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/merkle.h"
+#include "node/rpc_methods.h"
+#include "verifier/proofs.h"
+#include "wallet/context.h"
+
+namespace step::wallet {
+namespace {
+
+using nlohmann::json;
+
+// Rounds of getblobinfo + upload before giving up: one suffices unless the node loses chunks
+// while we upload (pruned or restarted from a damaged disk).
+constexpr int kMaxUploadRounds = 3;
+
+Result<json> blob_info(const RpcClient& rpc, const Hash256& root) {
+    return rpc.call(rpc::kGetBlobInfo, {{"blob_root", to_hex(root)}}, RpcAuth::kNone);
+}
+
+Result<std::vector<uint64_t>> missing_of(const json& info) {
+    if (!info.contains("missing") || !info["missing"].is_array())
+        return Status::error("rpc-bad-response", "getblobinfo reply lacks 'missing'");
+    std::vector<uint64_t> out;
+    for (const json& i : info["missing"]) {
+        if (!i.is_number_unsigned()) return Status::error("rpc-bad-response", "bad index in 'missing'");
+        out.push_back(i.get<uint64_t>());
+    }
+    return out;
+}
+
+Result<verifier::ChunkProof> chunk_from_json(const json& j) {
+    verifier::ChunkProof p;
+    auto size = json_u64(j, "blob_size");
+    auto index = json_u64(j, "index");
+    auto chunk_hex = json_string(j, "chunk");
+    auto root_hex = json_string(j, "chunks_root");
+    for (const Status& s : {size.status(), index.status(), chunk_hex.status(), root_hex.status()})
+        if (!s.ok()) return s;
+    auto chunk = from_hex(*chunk_hex);
+    auto chunks_root = hash_from_hex(*root_hex);
+    if (!chunk || !chunks_root || !j.contains("proof") || !j["proof"].is_array())
+        return Status::error("rpc-bad-response", "getblobchunk reply is malformed");
+    p.blob_size = *size;
+    p.index = *index;
+    p.chunk = std::move(*chunk);
+    p.chunks_root = *chunks_root;
+    for (const json& h : j["proof"]) {
+        auto sibling = h.is_string() ? hash_from_hex(h.get<std::string>()) : std::nullopt;
+        if (!sibling) return Status::error("rpc-bad-response", "getblobchunk proof item is malformed");
+        p.path.push_back(*sibling);
+    }
+    return p;
+}
+
+}  // namespace
+
+Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
+    if (data.empty()) return Status::error("empty-blob", "a blob has at least one byte");
+    if (data.size() > rpc::kMaxBlobBytes)
+        return Status::error("blob-too-large", "larger than the " + std::to_string(rpc::kMaxBlobBytes) +
+                                                   "-byte blob limit");
+    const std::vector<Hash256> hashes = blob_chunk_hashes(data);
+    UploadResult out;
+    out.root = blob_root_from_chunks(data.size(), hashes);
+    out.chunks = hashes.size();
+    const verifier::MerkleTree tree(hashes);
+    const Hash256 chunks_root = tree.root();
+    for (int round = 0; round < kMaxUploadRounds; ++round) {
+        std::vector<uint64_t> missing;
+        auto info = blob_info(rpc, out.root);
+        if (info.ok()) {
+            if (info->value("complete", false)) break;
+            auto m = missing_of(*info);
+            if (!m.ok()) return m.status();
+            missing = std::move(*m);
+        } else if (info.status().code() == "unknown-blob") {
+            for (uint64_t i = 0; i < hashes.size(); ++i) missing.push_back(i);
+        } else {
+            return info.status();
+        }
+        for (uint64_t i : missing) {
+            if (i >= hashes.size()) return Status::error("rpc-bad-response", "node asks for a chunk past the end");
+            const size_t at = i * kChunkBytes;
+            const size_t len = std::min(kChunkBytes, data.size() - at);
+            json proof = json::array();
+            for (const Hash256& h : tree.proof(i)) proof.push_back(to_hex(h));
+            json params = {{"blob_root", to_hex(out.root)},     {"blob_size", data.size()},
+                           {"chunks_root", to_hex(chunks_root)}, {"index", i},
+                           {"chunk", to_hex(data.subspan(at, len))}, {"proof", proof}};
+            auto r = rpc.call(rpc::kPutBlobChunk, params, RpcAuth::kRequired);
+            if (!r.ok()) return r.status();
+            if (r->value("stored", false)) ++out.uploaded;
+        }
+    }
+    auto final_info = blob_info(rpc, out.root);
+    if (!final_info.ok()) return final_info.status();
+    if (!final_info->value("complete", false))
+        return Status::error("blob-incomplete", "the node still lacks chunks of " + to_hex(out.root) +
+                                                    " after " + std::to_string(kMaxUploadRounds) + " rounds");
+    return out;
+}
+
+Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root) {
+    const std::string root_hex = to_hex(root);
+    auto info = blob_info(rpc, root);
+    if (!info.ok()) return info.status();
+    auto size = json_u64(*info, "blob_size");
+    auto chunks = json_u64(*info, "chunks");
+    if (!size.ok()) return size.status();
+    if (!chunks.ok()) return chunks.status();
+    if (!info->value("complete", false))
+        return Status::error("blob-incomplete", "the node holds only part of blob " + root_hex);
+    if (*size > rpc::kMaxBlobBytes || *chunks != blob_chunk_count(*size))
+        return Status::error("rpc-bad-response", "getblobinfo reports an impossible size");
+    Bytes data;
+    data.reserve(*size);
+    for (uint64_t i = 0; i < *chunks; ++i) {
+        auto r = rpc.call(rpc::kGetBlobChunk, {{"blob_root", root_hex}, {"index", i}}, RpcAuth::kNone);
+        if (!r.ok()) return r.status();
+        auto p = chunk_from_json(*r);
+        if (!p.ok()) return p.status();
+        // Each chunk is checked against the root asked for: a node can only hand back the blob
+        // `root` names, or be caught here.
+        if (p->index != i || p->blob_size != *size || !verifier::verify_chunk_proof(root, *p))
+            return Status::error("bad-chunk-proof", "chunk " + std::to_string(i) + " from the node does not prove into " +
+                                                        root_hex);
+        data.insert(data.end(), p->chunk.begin(), p->chunk.end());
+    }
+    return data;
+}
+
+}  // namespace step::wallet
