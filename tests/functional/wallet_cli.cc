@@ -18,14 +18,14 @@ WalletCli::WalletCli(const StepdProcess& node, std::string home)
                                                        std::filesystem::perms::owner_write);
 }
 
-WalletRun WalletCli::run(std::vector<std::string> args) const {
-    const std::string out_path = home_ + "/wallet.out";
+pid_t WalletCli::spawn(std::vector<std::string> args, const std::string& out_path) const {
     const char* bin_dir = std::getenv("STEP_BIN_DIR");
     args.insert(args.begin(), std::string(bin_dir ? bin_dir : STEP_BINARY_DIR "/bin") + "/step-wallet");
     args.insert(args.end(), {"--network", "devnet", "--rpc",
                              "http://127.0.0.1:" + std::to_string(node_.port()), "--cookie",
                              node_.datadir() + "/.cookie", "--passphrase-file", passphrase_file_,
                              "--output", "json"});
+    std::fflush(stdout);  // else the child's freopen flushes our buffered output a second time
     pid_t pid = ::fork();
     if (pid == 0) {
         if (!std::freopen(out_path.c_str(), "w", stdout)) ::_exit(126);
@@ -36,6 +36,12 @@ WalletRun WalletCli::run(std::vector<std::string> args) const {
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
+    return pid;
+}
+
+WalletRun WalletCli::run(std::vector<std::string> args) const {
+    const std::string out_path = home_ + "/wallet.out";
+    const pid_t pid = spawn(std::move(args), out_path);
     int status = 0;
     ::waitpid(pid, &status, 0);
     WalletRun r;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "tests/functional/stepd_process.h"
@@ -21,6 +22,8 @@ public:
 
     // step-wallet ARGS --network devnet --rpc URL --cookie FILE --passphrase-file F --output json
     WalletRun run(std::vector<std::string> args) const;
+    // The same command started in the background with stdout to `out_path`: its pid.
+    pid_t spawn(std::vector<std::string> args, const std::string& out_path) const;
 
 private:
     const StepdProcess& node_;

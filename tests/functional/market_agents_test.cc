@@ -1,0 +1,180 @@
+// The market with no person in the loop: a devnet stepd, an owner who submits a small task with
+// step-wallet, and the solver and verifier agents (`step-wallet agent`) as child processes. The
+// test only mines blocks (`generate`, so the pace does not depend on the miner's luck) until the
+// task is done, then checks the ledgers and that the chain's final states are exactly what a
+// local build_trace computes.
+#ifdef STEP_HAVE_WALLET
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "consensus/task_spec.h"
+#include "kernels/backend.h"
+#include "kernels/data.h"
+#include "kernels/state.h"
+#include "tests/functional/stepd_process.h"
+#include "tests/functional/wallet_cli.h"
+#include "tests/unit/wallet/task_spec_file.h"
+#include "verifier/trace.h"
+
+using nlohmann::json;
+using step::test::StepdProcess;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Waits (bounded) for a child; its exit code, or -1 when it had to be killed.
+int reap(pid_t pid, std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1;
+}
+
+size_t count_code(const json& ledger, const std::string& code) {
+    size_t n = 0;
+    for (const json& e : ledger["entries"])
+        if (e["code"] == code) ++n;
+    return n;
+}
+
+step::Hash256 hash_of(const std::string& hex) { return *step::hash_from_hex(hex); }
+
+}  // namespace
+
+TEST_CASE("the solver and verifier agents run a task to the end with no person in the loop") {
+    const std::string root = step::test::make_temp_dir("agents");
+    StepdProcess node(root);
+    REQUIRE(node.start());
+    const step::test::WalletCli cli(node, root);
+    auto wallet = [&](std::vector<std::string> a) { return cli.run(std::move(a)); };
+    std::map<std::string, std::string> addr;
+    for (const char* name : {"owner", "solver", "verifier"}) {
+        REQUIRE(wallet({"key", "new", name}).exit_code == 0);
+        addr[name] = json::parse(wallet({"key", "show", name}).out)["address"];
+        REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
+    }
+    REQUIRE(wallet({"bond", "solver", "20", "--from", "solver", "-y"}).exit_code == 0);
+    REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
+    REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+
+    // 2 rounds x 2 units of 8 steps, L = 2, C = 4, V = Q = 2 on the 500-digit fixture.
+    step::wallet::testing::TempDir specs;
+    const auto submitted = wallet({"task", "submit", step::wallet::testing::write_spec(specs), "-y"});
+    INFO(submitted.out);
+    REQUIRE(submitted.exit_code == 0);
+    const std::string task_id = json::parse(submitted.out)["task_id"];
+    REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+
+    const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+    const std::string solver_log = root + "/solver.log", verifier_log = root + "/verifier.log";
+    const pid_t solver = cli.spawn({"agent", "--role", "solver", "--from", "solver", "--data", data,
+                                    "--state-dir", root + "/solver-state", "--poll-ms", "100", "--exit-when-idle"},
+                                   solver_log);
+    const pid_t verifier = cli.spawn({"agent", "--role", "verifier", "--from", "verifier", "--data", data,
+                                      "--state-dir", root + "/verifier-state", "--poll-ms", "100",
+                                      "--exit-when-idle"},
+                                     verifier_log);
+
+    // One block every 400 ms until the task is done (bounded: the test fails rather than hangs).
+    json progress;
+    int blocks = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (; blocks < 150; ++blocks) {
+        progress = node.result("gettaskprogress", {{"task_id", task_id}});
+        if (progress["done"] == true) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        node.result("generate", {{"count", 1}, {"address", addr["owner"]}});
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    WARN("task done after " << blocks << " blocks, " << secs << " s");
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    REQUIRE(progress["done"] == true);
+    CHECK(progress["units_final"] == 4);
+
+    // With the task closed both agents find nothing left and exit cleanly.
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+
+    const json solver_ledger = node.result("getledger", {{"address", addr["solver"]}});
+    const json verifier_ledger = node.result("getledger", {{"address", addr["verifier"]}});
+    CHECK(count_code(solver_ledger, "unit-final-pay") == 4);
+    CHECK(count_code(verifier_ledger, "audit-agreed-fee") == 4);
+    CHECK(count_code(verifier_ledger, "missed-window") == 0);
+    CHECK(count_code(solver_ledger, "trace-not-opened") == 0);
+    // Every action left its line.
+    const std::string slog = slurp(solver_log), vlog = slurp(verifier_log);
+    for (const char* e : {"\"claimed\"", "\"trained\"", "\"uploaded\"", "\"committed\"", "\"opened\"", "\"final\""})
+        CHECK(slog.find(e) != std::string::npos);
+    for (const char* e : {"\"audited\"", "\"revealed\"", "\"verdict\""}) CHECK(vlog.find(e) != std::string::npos);
+
+    // The chain's final leaves are a local honest run's, bit for bit.
+    const json task = node.result("gettask", {{"task_id", task_id}});
+    auto proto = step::consensus::decode_task_spec(*step::from_hex(task["spec_hex"].get<std::string>()));
+    REQUIRE(proto.ok());
+    auto spec = step::consensus::spec_from_proto(*proto, 4000000000, 3000000000);
+    REQUIRE(spec.ok());
+    auto ds = step::kernels::load_records(data, *step::kernels::record_format("mnist-u8"));
+    REQUIRE(ds.ok());
+    auto backend = step::kernels::make_cpu_backend(step::kernels::Exec{});
+    const step::Hash256 id = hash_of(task_id);
+    std::vector<step::kernels::TrainState> finals;
+    for (uint32_t r = 0; r < 2; ++r) {
+        auto start = step::verifier::round_start_state(*spec, r, finals, step::kernels::Exec{});
+        REQUIRE(start.ok());
+        finals.clear();
+        for (uint32_t k = 0; k < 2; ++k) {
+            auto tr = step::verifier::build_trace(*backend, step::kernels::Exec{}, *spec, *ds, {id, r, k}, *start);
+            REQUIRE(tr.ok());
+            const json u = node.result("getunit", {{"task_id", task_id}, {"round", r}, {"unit", k}});
+            CHECK(u["status"] == "final");
+            CHECK(u["solver"] == addr["solver"]);
+            CHECK(hash_of(u["final_leaf"]) == tr->leaves.back());
+            CHECK(hash_of(u["trace_root"]) == tr->root);
+            finals.push_back(tr->final_state);
+        }
+    }
+    node.stop(SIGTERM);
+    std::filesystem::remove_all(root);
+}
+
+TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {
+    const std::string root = step::test::make_temp_dir("agent-signal");
+    StepdProcess node(root);
+    REQUIRE(node.start());
+    const step::test::WalletCli cli(node, root);
+    REQUIRE(cli.run({"key", "new", "v"}).exit_code == 0);
+    const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+    CHECK(cli.run({"agent", "--role", "owner", "--data", data}).exit_code == 2);
+    CHECK(cli.run({"agent", "--role", "solver"}).exit_code == 2);
+    const std::string log = root + "/agent.log";
+    const pid_t pid = cli.spawn({"agent", "--role", "verifier", "--data", data, "--poll-ms", "50"}, log);
+    // Wait for its first line, so the signal meets the running loop, not the start-up.
+    for (int i = 0; i < 200 && slurp(log).find("\"started\"") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    REQUIRE(slurp(log).find("\"started\"") != std::string::npos);
+    ::kill(pid, SIGTERM);
+    CHECK(reap(pid, std::chrono::seconds(10)) == 0);
+    CHECK(slurp(log).find("\"stopped\"") != std::string::npos);
+    node.stop(SIGTERM);
+    std::filesystem::remove_all(root);
+}
+
+#endif  // STEP_HAVE_WALLET

@@ -1,0 +1,166 @@
+// The market agents' decisions (wallet/agent_logic.h) on hand-made unit records: no node.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "consensus/market.h"
+#include "wallet/agent_logic.h"
+
+using namespace step::wallet::agent;
+using nlohmann::json;
+
+namespace {
+
+const std::string kMe = "step1me";
+const std::string kOther = "step1other";
+
+step::Hash256 h(uint8_t b) {
+    step::Hash256 x{};
+    x.fill(b);
+    return x;
+}
+
+// A unit committed at height 20 with devnet-like windows.
+UnitView committed_unit(const std::string& solver = kMe) {
+    UnitView u;
+    u.status = "committed";
+    u.solver = solver;
+    u.commit_height = 20;
+    u.windows = Windows{21, 23, 25, 27, 32};
+    return u;
+}
+
+UnitView with_status(const std::string& status) {
+    UnitView u;
+    u.status = status;
+    return u;
+}
+
+}  // namespace
+
+TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
+    const json j = {{"task_id", std::string(64, 'a')}, {"round", 1}, {"unit", 0}, {"status", "committed"},
+                    {"solver", kOther}, {"claim_height", 10}, {"commit_height", 12},
+                    {"leaf0", std::string(64, '1')}, {"final_leaf", std::string(64, '2')},
+                    {"checkpoint_leaves", {std::string(64, '3'), std::string(64, '2')}},
+                    {"windows", {{"assign", 13}, {"commit_end", 15}, {"reveal_end", 17}, {"open_end", 19}, {"final_at", 24}}},
+                    {"audits", {{{"verifier", kMe}, {"leaves", {1, 3}}, {"committed", true}, {"revealed", false},
+                                 {"verdict", "none"}}}}};
+    auto u = parse_unit(j);
+    REQUIRE(u.ok());
+    CHECK(u->round == 1);
+    CHECK(u->status == "committed");
+    CHECK(u->solver == kOther);
+    CHECK(u->commit_height == 12);
+    REQUIRE(u->windows);
+    CHECK(u->windows->reveal_end == 17);
+    CHECK(u->leaf0 == h(0x11));
+    CHECK(u->checkpoint_leaves.size() == 2);
+    REQUIRE(u->audit_of(kMe) != nullptr);
+    CHECK(u->audit_of(kMe)->leaves == std::vector<uint32_t>{1, 3});
+    CHECK(u->audit_of(kMe)->committed);
+    CHECK(u->audit_of(kOther) == nullptr);
+
+    // An untouched unit: empty hashes, no windows.
+    auto open = parse_unit({{"round", 0}, {"unit", 1}, {"status", "open"}, {"solver", ""}, {"claim_height", 0},
+                            {"commit_height", 0}, {"leaf0", ""}, {"final_leaf", ""}, {"checkpoint_leaves", json::array()},
+                            {"audits", json::array()}});
+    REQUIRE(open.ok());
+    CHECK_FALSE(open->windows);
+    CHECK(open->final_leaf == step::Hash256{});
+
+    json bad = j;
+    bad["leaf0"] = "zz";
+    CHECK(parse_unit(bad).status().code() == "rpc-bad-response");
+    bad = j;
+    bad.erase("status");
+    CHECK(parse_unit(bad).status().code() == "rpc-bad-response");
+}
+
+TEST_CASE("first_claimable follows the round order and the pipeline depth") {
+    RoundsView t{3, 2, 0, 2};
+    std::map<std::pair<uint32_t, uint32_t>, UnitView> units;
+    for (uint32_t r = 0; r < 3; ++r)
+        for (uint32_t k = 0; k < 2; ++k) units[{r, k}] = with_status("open");
+    CHECK(first_claimable(t, units) == std::make_pair(0u, 0u));
+    units[{0, 0}] = with_status("claimed");
+    CHECK(first_claimable(t, units) == std::make_pair(0u, 1u));
+    // Round 1 waits until every unit of round 0 is committed.
+    units[{0, 1}] = with_status("claimed");
+    CHECK_FALSE(first_claimable(t, units));
+    units[{0, 0}] = with_status("committed");
+    CHECK_FALSE(first_claimable(t, units));
+    units[{0, 1}] = with_status("opened");
+    CHECK(first_claimable(t, units) == std::make_pair(1u, 0u));
+    // Round 2 is past the pipeline (finalised 0 + depth 2) even once round 1 is committed.
+    units[{1, 0}] = with_status("committed");
+    units[{1, 1}] = with_status("committed");
+    CHECK_FALSE(first_claimable(t, units));
+    t.finalised_rounds = 1;
+    CHECK(first_claimable(t, units) == std::make_pair(2u, 0u));
+    // A unit not read counts as not committed.
+    units.erase({1, 1});
+    CHECK_FALSE(first_claimable(t, units));
+    // Done task: nothing.
+    t.finalised_rounds = 3;
+    CHECK_FALSE(first_claimable(t, units));
+    CHECK(live_rounds(t) == std::make_pair(3u, 3u));
+    CHECK(live_rounds(RoundsView{5, 1, 1, 2}) == std::make_pair(1u, 3u));
+}
+
+TEST_CASE("open_due is the solver's own committed unit inside [reveal_end, open_end)") {
+    UnitView u = committed_unit();
+    CHECK_FALSE(open_due(u, kMe, 24));
+    CHECK(open_due(u, kMe, 25));
+    CHECK(open_due(u, kMe, 26));
+    CHECK_FALSE(open_due(u, kMe, 27));  // would land after open_end
+    CHECK_FALSE(open_due(u, kOther, 25));
+    u.status = "opened";
+    CHECK_FALSE(open_due(u, kMe, 25));
+    UnitView c = with_status("claimed");
+    c.solver = kMe;
+    CHECK(commit_due(c, kMe));
+    CHECK_FALSE(commit_due(c, kOther));
+    CHECK_FALSE(commit_due(committed_unit(), kMe));
+}
+
+TEST_CASE("audit_due commits in [assign, commit_end) and reveals in [commit_end, reveal_end)") {
+    UnitView u = committed_unit(kOther);
+    CHECK(audit_due(u, kMe, 22) == AuditStep::kNothing);  // not assigned to me
+    u.audits.push_back(AuditView{kMe, {1, 3}, false, false, "none"});
+    CHECK(audit_due(u, kMe, 20) == AuditStep::kNothing);  // before assignment
+    CHECK(audit_due(u, kMe, 21) == AuditStep::kCommit);
+    CHECK(audit_due(u, kMe, 22) == AuditStep::kCommit);
+    CHECK(audit_due(u, kMe, 23) == AuditStep::kNothing);  // commit window over, nothing to reveal
+    u.audits[0].committed = true;
+    CHECK(audit_due(u, kMe, 22) == AuditStep::kNothing);  // waits for the reveal window
+    CHECK(audit_due(u, kMe, 23) == AuditStep::kReveal);
+    CHECK(audit_due(u, kMe, 24) == AuditStep::kReveal);
+    CHECK(audit_due(u, kMe, 25) == AuditStep::kNothing);
+    u.audits[0].revealed = true;
+    CHECK(audit_due(u, kMe, 23) == AuditStep::kNothing);
+    u.audits[0].revealed = false;
+    u.status = "opened";
+    CHECK(audit_due(u, kMe, 23) == AuditStep::kNothing);
+}
+
+TEST_CASE("checkpoint_leaf and audit_digests pick the committed and replayed leaves") {
+    UnitView u = committed_unit();
+    u.leaf0 = h(0);
+    u.checkpoint_leaves = {h(2), h(4)};  // C/L = 2, U/L = 4
+    CHECK(checkpoint_leaf(u, 0, 2) == h(0));
+    CHECK(checkpoint_leaf(u, 2, 2) == h(2));
+    CHECK(checkpoint_leaf(u, 4, 2) == h(4));
+    CHECK_FALSE(checkpoint_leaf(u, 6, 2));
+    CHECK_FALSE(checkpoint_leaf(u, 3, 2));
+
+    std::map<uint32_t, step::Hash256> replayed = {{1, h(1)}, {2, h(2)}, {3, h(3)}, {4, h(4)}};
+    const std::vector<uint32_t> sampled = {4, 1};
+    auto d = audit_digests(sampled, 2, replayed);
+    REQUIRE(d.ok());
+    std::vector<step::Hash256> expected;
+    for (uint32_t leaf : step::consensus::audit_digest_leaves(sampled, 2)) expected.push_back(h(static_cast<uint8_t>(leaf)));
+    CHECK(*d == expected);
+    CHECK(d->size() == 3);  // leaves 3, 4 for sample 4 and leaf 1 for sample 1
+    replayed.erase(3);
+    CHECK(audit_digests(sampled, 2, replayed).status().code() == "missing-digest");
+}
