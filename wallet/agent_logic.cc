@@ -82,8 +82,9 @@ Result<UnitView> parse_unit(const json& j) {
             v.verifier = *who;
             if (!a.contains("leaves") || !a["leaves"].is_array()) return bad("an audit lacks 'leaves'");
             for (const json& l : a["leaves"]) {
-                if (!l.is_number_unsigned()) return bad("an audit leaf is not a number");
-                v.leaves.push_back(l.get<uint32_t>());
+                if (!l.is_number_integer() || l.get<int64_t>() < 0 || l.get<int64_t>() > UINT32_MAX)
+                    return bad("an audit leaf is not a leaf index");
+                v.leaves.push_back(static_cast<uint32_t>(l.get<int64_t>()));
             }
             v.committed = a.value("committed", false);
             v.revealed = a.value("revealed", false);

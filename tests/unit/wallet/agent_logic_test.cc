@@ -41,11 +41,12 @@ TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
     const json j = {{"task_id", std::string(64, 'a')}, {"round", 1}, {"unit", 0}, {"status", "committed"},
                     {"solver", kOther}, {"claim_height", 10}, {"commit_height", 12},
                     {"leaf0", std::string(64, '1')}, {"final_leaf", std::string(64, '2')},
-                    {"checkpoint_leaves", {std::string(64, '3'), std::string(64, '2')}},
+                    {"checkpoint_leaves", json::array({std::string(64, '3'), std::string(64, '2')})},
                     {"windows", {{"assign", 13}, {"commit_end", 15}, {"reveal_end", 17}, {"open_end", 19}, {"final_at", 24}}},
-                    {"audits", {{{"verifier", kMe}, {"leaves", {1, 3}}, {"committed", true}, {"revealed", false},
-                                 {"verdict", "none"}}}}};
+                    {"audits", json::array({json{{"verifier", kMe}, {"leaves", json::array({1, 3})}, {"committed", true},
+                                                  {"revealed", false}, {"verdict", "none"}}})}};
     auto u = parse_unit(j);
+    INFO(u.status().message());
     REQUIRE(u.ok());
     CHECK(u->round == 1);
     CHECK(u->status == "committed");
