@@ -108,7 +108,7 @@ TEST_CASE("first_claimable follows the round order and the pipeline depth") {
     CHECK(live_rounds(RoundsView{5, 1, 1, 2}) == std::make_pair(1u, 3u));
 }
 
-TEST_CASE("open_due is the solver's own committed unit inside [reveal_end, open_end)") {
+TEST_CASE("open_due is the solver's own committed unit from reveal_end until open_end") {
     UnitView u = committed_unit();
     CHECK_FALSE(open_due(u, kMe, 24));
     CHECK(open_due(u, kMe, 25));
@@ -124,7 +124,7 @@ TEST_CASE("open_due is the solver's own committed unit inside [reveal_end, open_
     CHECK_FALSE(commit_due(committed_unit(), kMe));
 }
 
-TEST_CASE("audit_due commits in [assign, commit_end) and reveals in [commit_end, reveal_end)") {
+TEST_CASE("audit_due commits from assign until commit_end and reveals from commit_end until reveal_end") {
     UnitView u = committed_unit(kOther);
     CHECK(audit_due(u, kMe, 22) == AuditStep::kNothing);  // not assigned to me
     u.audits.push_back(AuditView{kMe, {1, 3}, false, false, "none"});
