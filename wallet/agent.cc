@@ -3,6 +3,7 @@
 // agent_verifier.cc; their decisions in agent_logic.cc.
 #include "wallet/agent.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -243,6 +244,27 @@ Result<kernels::TrainState> Agent::start_state(
         finals.push_back(std::move(*s));
     }
     return verifier::round_start_state(t.spec, round, finals, exec_);
+}
+
+void Agent::report_closed_tasks(const std::vector<std::string>& open_ids) {
+    for (auto it = worked_on_.begin(); it != worked_on_.end();) {
+        if (std::find(open_ids.begin(), open_ids.end(), it->first) != open_ids.end()) {
+            ++it;
+            continue;
+        }
+        const TaskInfo& t = it->second;
+        for (uint32_t r = 0; r < t.rounds.rounds; ++r)
+            for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
+                auto u = unit(t, r, k);
+                if (!u.ok() || u->solver != address_ || u->status != "final") continue;
+                const std::string tag = "final:" + t.id_hex + "-" + std::to_string(r) + "-" + std::to_string(k) +
+                                        "@" + std::to_string(u->commit_height);
+                if (reported_.insert(tag).second)
+                    log("final", &t, std::make_pair(r, k), json::object(), "unit final: pay and bond released");
+            }
+        log("task-closed", &t, std::nullopt, json::object(), "task closed");
+        it = worked_on_.erase(it);
+    }
 }
 
 void Agent::log(const std::string& event, const TaskInfo* t,

@@ -91,6 +91,10 @@ private:
                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
     Status audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
+    Status send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a, const Hash256& salt,
+                             const std::vector<Hash256>& digests, double replay_seconds);
+    // Logs `final` for our units of tasks that closed since the last pass (they leave listtasks).
+    void report_closed_tasks(const std::vector<std::string>& open_ids);
 
     const Context& ctx_;
     AgentConfig cfg_;
@@ -110,6 +114,8 @@ private:
         uint64_t sent_at = 0;
     };
     std::optional<PendingClaim> pending_claim_;
+    uint64_t claim_refused_at_ = UINT64_MAX;  // height of the last refused claim: retry next block
+    std::map<std::string, TaskInfo> worked_on_;  // open tasks we acted in, by id
 };
 
 }  // namespace step::wallet::agent

@@ -52,6 +52,7 @@ Status Agent::solver_poll(bool* idle) {
     if (!h.ok()) return h.status();
     auto ids = open_task_ids();
     if (!ids.ok()) return ids.status();
+    report_closed_tasks(*ids);
     bool any_task = false;
     bool training = false;  // a unit of ours is claimed (its claim on chain or pending)
     std::vector<std::pair<TaskInfo, std::map<UnitKey, UnitView>>> tasks;
@@ -67,6 +68,7 @@ Status Agent::solver_poll(bool* idle) {
         if (!units.ok()) return units.status();
         for (const auto& [key, u] : *units) {
             if (u.solver != address_) continue;
+            worked_on_[t->id_hex] = *t;
             const std::string tag = t->id_hex + "-" + std::to_string(key.first) + "-" + std::to_string(key.second) +
                                     "@" + std::to_string(u.commit_height);
             if (open_due(u, address_, *h) && reported_.insert("opened:" + tag).second) {
@@ -110,7 +112,7 @@ Status Agent::solver_poll(bool* idle) {
         // Not on chain after a few blocks: someone else's claim won, or ours was dropped.
         pending_claim_.reset();
     }
-    if (!training && !pending_claim_) {
+    if (!training && !pending_claim_ && claim_refused_at_ != *h) {
         for (const auto& [t, units] : tasks) {
             auto c = first_claimable(t.rounds, units);
             if (!c) continue;
@@ -118,6 +120,8 @@ Status Agent::solver_poll(bool* idle) {
             set_ref(tx.mutable_claim_unit()->mutable_unit(), t, c->first, c->second);
             auto txid = send(tx);
             if (!txid.ok()) {
+                // Refused (e.g. insufficient-bond): say so once per block, not once per poll.
+                claim_refused_at_ = *h;
                 log_error("claim", &t, *c, txid.status());
                 continue;
             }

@@ -111,6 +111,9 @@ Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
         return Status();
     }
 
+    // A commitment saved by an earlier run (stopped before its transaction landed) is sent
+    // again as it was: a new salt would leave a commitment on chain that no reveal matches.
+    if (auto saved = read_audit(path); saved.ok()) return send_audit_commit(t, u, *a, saved->salt, saved->digests, 0);
     const kernels::Dataset* ds = dataset_for(t);
     if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
     const uint32_t per = t.shape.leaves_per_checkpoint;
@@ -144,22 +147,28 @@ Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
     const Seed salt_seed = random_seed();
     Hash256 salt;
     std::copy(salt_seed.bytes().begin(), salt_seed.bytes().end(), salt.begin());
-    auto me = consensus::decode_address(address_);
-    if (!me.ok()) return me.status();
     // Saved before sending: a commitment on chain whose salt is lost can never be revealed.
     json saved = {{"salt", to_hex(salt)}, {"digests", json::array()}};
     for (const Hash256& d : *digests) saved["digests"].push_back(to_hex(d));
     STEP_TRY(atomic_write_file(path, saved.dump(), 0600, WriteMode::kReplace));
-    const Bytes commitment = consensus::audit_commitments(salt, *me, a->leaves, per, *digests);
+    return send_audit_commit(t, u, *a, salt, *digests, secs);
+}
+
+Status Agent::send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a, const Hash256& salt,
+                                const std::vector<Hash256>& digests, double replay_seconds) {
+    auto me = consensus::decode_address(address_);
+    if (!me.ok()) return me.status();
+    const Bytes commitment =
+        consensus::audit_commitments(salt, *me, a.leaves, t.shape.leaves_per_checkpoint, digests);
     pb::Transaction tx;
     auto* c = tx.mutable_audit_commit();
     set_ref(c->mutable_unit(), t, u.round, u.unit);
     c->set_commitment(commitment.data(), commitment.size());
     auto txid = send(tx);
     if (!txid.ok()) return txid.status();
-    json sampled = a->leaves;
-    log("audited", &t, key, {{"txid", *txid}, {"leaves", sampled}, {"seconds", secs}},
-        "replayed leaves " + sampled.dump() + " in " + std::to_string(secs) + " s, committed, tx " + *txid);
+    json sampled = a.leaves;
+    log("audited", &t, std::make_pair(u.round, u.unit), {{"txid", *txid}, {"leaves", sampled}, {"seconds", replay_seconds}},
+        "replayed leaves " + sampled.dump() + " in " + std::to_string(replay_seconds) + " s, committed, tx " + *txid);
     return Status();
 }
 
