@@ -11,7 +11,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -70,52 +73,82 @@ std::multiset<std::string> events(const std::string& path) {
 
 step::Hash256 hash_of(const std::string& hex) { return *step::hash_from_hex(hex); }
 
+// A devnet node with an owner, a bonded solver and a bonded verifier (keys in one HOME), and a
+// submitted task in a block.
+struct MarketDevnet {
+    std::string root = step::test::make_temp_dir("agents");
+    StepdProcess node{root};
+    std::unique_ptr<step::test::WalletCli> cli;
+    std::map<std::string, std::string> addr;
+    std::string task_id;
+    const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+
+    step::test::WalletRun wallet(std::vector<std::string> a) const { return cli->run(std::move(a)); }
+
+    void set_up(const std::map<std::string, std::string>& spec_edits = {}) {
+        REQUIRE(node.start());
+        cli = std::make_unique<step::test::WalletCli>(node, root);
+        for (const char* name : {"owner", "solver", "verifier"}) {
+            REQUIRE(wallet({"key", "new", name}).exit_code == 0);
+            addr[name] = json::parse(wallet({"key", "show", name}).out)["address"];
+            REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
+        }
+        REQUIRE(wallet({"bond", "solver", "20", "--from", "solver", "-y"}).exit_code == 0);
+        REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
+        REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+        step::wallet::testing::TempDir specs;
+        const auto submitted =
+            wallet({"task", "submit", step::wallet::testing::write_spec(specs, spec_edits), "-y"});
+        INFO(submitted.out);
+        REQUIRE(submitted.exit_code == 0);
+        task_id = json::parse(submitted.out)["task_id"];
+        REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+    }
+
+    pid_t agent(const std::string& role, const std::string& log) const {
+        return cli->spawn({"agent", "--role", role, "--from", role, "--data", data, "--state-dir",
+                           root + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"},
+                          log);
+    }
+
+    // One block every 400 ms until the task is done or `limit` blocks (the test then fails rather
+    // than hangs); `before_block` may pause the pace. Returns the last progress.
+    json drive(int limit, int* blocks, const std::function<void()>& before_block = {}) const {
+        json progress;
+        for (*blocks = 0; *blocks < limit; ++*blocks) {
+            progress = node.result("gettaskprogress", {{"task_id", task_id}});
+            if (progress["done"] == true) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(400));
+            if (before_block) before_block();
+            node.result("generate", {{"count", 1}, {"address", addr.at("owner")}});
+        }
+        return progress;
+    }
+
+    ~MarketDevnet() {
+        if (node.running()) node.stop(SIGTERM);
+        if (!std::getenv("STEP_KEEP_TEST_DIRS")) std::filesystem::remove_all(root);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("the solver and verifier agents run a task to the end with no person in the loop") {
-    const std::string root = step::test::make_temp_dir("agents");
-    StepdProcess node(root);
-    REQUIRE(node.start());
-    const step::test::WalletCli cli(node, root);
-    auto wallet = [&](std::vector<std::string> a) { return cli.run(std::move(a)); };
-    std::map<std::string, std::string> addr;
-    for (const char* name : {"owner", "solver", "verifier"}) {
-        REQUIRE(wallet({"key", "new", name}).exit_code == 0);
-        addr[name] = json::parse(wallet({"key", "show", name}).out)["address"];
-        REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
-    }
-    REQUIRE(wallet({"bond", "solver", "20", "--from", "solver", "-y"}).exit_code == 0);
-    REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
-    REQUIRE(wallet({"generate", "1"}).exit_code == 0);
-
+    MarketDevnet net;
     // 2 rounds x 2 units of 8 steps, L = 2, C = 4, V = Q = 2 on the 500-digit fixture.
-    step::wallet::testing::TempDir specs;
-    const auto submitted = wallet({"task", "submit", step::wallet::testing::write_spec(specs), "-y"});
-    INFO(submitted.out);
-    REQUIRE(submitted.exit_code == 0);
-    const std::string task_id = json::parse(submitted.out)["task_id"];
-    REQUIRE(wallet({"generate", "1"}).exit_code == 0);
-
-    const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+    net.set_up();
+    const std::string& root = net.root;
+    const std::string& task_id = net.task_id;
+    const std::string& data = net.data;
+    auto& node = net.node;
+    auto& addr = net.addr;
     const std::string solver_log = root + "/solver.log", verifier_log = root + "/verifier.log";
-    const pid_t solver = cli.spawn({"agent", "--role", "solver", "--from", "solver", "--data", data,
-                                    "--state-dir", root + "/solver-state", "--poll-ms", "100", "--exit-when-idle"},
-                                   solver_log);
-    const pid_t verifier = cli.spawn({"agent", "--role", "verifier", "--from", "verifier", "--data", data,
-                                      "--state-dir", root + "/verifier-state", "--poll-ms", "100",
-                                      "--exit-when-idle"},
-                                     verifier_log);
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log);
 
-    // One block every 400 ms until the task is done (bounded: the test fails rather than hangs).
-    json progress;
     int blocks = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    for (; blocks < 150; ++blocks) {
-        progress = node.result("gettaskprogress", {{"task_id", task_id}});
-        if (progress["done"] == true) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(400));
-        node.result("generate", {{"count", 1}, {"address", addr["owner"]}});
-    }
+    const json progress = net.drive(150, &blocks);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     WARN("task done after " << blocks << " blocks, " << secs << " s");
     INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
@@ -172,8 +205,39 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
             finals.push_back(tr->final_state);
         }
     }
-    node.stop(SIGTERM);
-    std::filesystem::remove_all(root);
+}
+
+TEST_CASE("a verifier agent restarted between its audit commit and reveal still reveals and is paid") {
+    MarketDevnet net;
+    net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units, 1 STEP each
+    const std::string solver_log = net.root + "/solver.log", verifier_log = net.root + "/verifier.log";
+    const std::string second_log = net.root + "/verifier2.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    pid_t verifier = net.agent("verifier", verifier_log);
+    bool restarted = false;
+    int blocks = 0;
+    // Blocks stop while the verifier restarts: its saved salt, not the clock, is under test.
+    const json progress = net.drive(100, &blocks, [&] {
+        if (restarted || events(verifier_log).count("audited") == 0) return;
+        ::kill(verifier, SIGTERM);
+        CHECK(reap(verifier, std::chrono::seconds(10)) == 0);
+        verifier = net.agent("verifier", second_log);
+        for (int i = 0; i < 200 && events(second_log).count("started") == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        restarted = true;
+    });
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier logs:\n" << slurp(verifier_log) << "\n"
+                          << slurp(second_log));
+    REQUIRE(restarted);
+    REQUIRE(progress["done"] == true);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+    // The first run committed and stopped; the second revealed with the saved salt.
+    CHECK(events(verifier_log).count("stopped") == 1);
+    CHECK(events(second_log).count("revealed") >= 1);
+    const json ledger = net.node.result("getledger", {{"address", net.addr["verifier"]}});
+    CHECK(count_code(ledger, "audit-agreed-fee") == 2);
+    CHECK(count_code(ledger, "missed-window") == 0);
 }
 
 TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {
