@@ -74,35 +74,69 @@ std::multiset<std::string> events(const std::string& path) {
 step::Hash256 hash_of(const std::string& hex) { return *step::hash_from_hex(hex); }
 
 // A devnet node with an owner, a bonded solver and a bonded verifier (keys in one HOME), and a
-// submitted task in a block.
+// submitted task in a block. The node either mines on its own (`mining`, to the owner) or the
+// test mines with `generate`.
 struct MarketDevnet {
     std::string root = step::test::make_temp_dir("agents");
-    StepdProcess node{root};
+    std::unique_ptr<StepdProcess> node_ptr;
     std::unique_ptr<step::test::WalletCli> cli;
     std::map<std::string, std::string> addr;
     std::string task_id;
     const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+    bool mining = false;
 
+    StepdProcess& node() const { return *node_ptr; }
     step::test::WalletRun wallet(std::vector<std::string> a) const { return cli->run(std::move(a)); }
 
-    void set_up(const std::map<std::string, std::string>& spec_edits = {}) {
-        REQUIRE(node.start());
-        cli = std::make_unique<step::test::WalletCli>(node, root);
-        for (const char* name : {"owner", "solver", "verifier"}) {
-            REQUIRE(wallet({"key", "new", name}).exit_code == 0);
-            addr[name] = json::parse(wallet({"key", "show", name}).out)["address"];
-            REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
+    uint64_t balance(const std::string& who) const {
+        const json a = node().result("getaccount", {{"address", addr.at(who)}});
+        return std::stoull(a["balance"].get<std::string>());
+    }
+
+    // Waits (bounded) for the mining node to include what is pending.
+    void wait_until(const std::function<bool()>& done) const {
+        for (int i = 0; i < 600 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        REQUIRE(done());
+    }
+
+    void set_up(const std::map<std::string, std::string>& spec_edits = {}, bool mine = false) {
+        mining = mine;
+        {
+            // Keys first (no node needed): a mining node needs the owner's address at start.
+            StepdProcess unstarted(root);
+            const step::test::WalletCli keys(unstarted, root);
+            for (const char* name : {"owner", "solver", "verifier"}) {
+                REQUIRE(keys.run({"key", "new", name}).exit_code == 0);
+                addr[name] = json::parse(keys.run({"key", "show", name}).out)["address"];
+            }
+        }
+        std::vector<std::string> args;
+        if (mine) args = {"--mine", "--miner-address", addr["owner"]};
+        node_ptr = std::make_unique<StepdProcess>(root, args);
+        REQUIRE(node().start());
+        cli = std::make_unique<step::test::WalletCli>(node(), root);
+        if (mine) {
+            wait_until([&] { return balance("owner") >= 60 * 1000000000ull; });
+            REQUIRE(wallet({"send", "solver", "25", "--from", "owner", "-y"}).exit_code == 0);
+            REQUIRE(wallet({"send", "verifier", "25", "--from", "owner", "-y"}).exit_code == 0);
+            wait_until([&] { return balance("verifier") > 0 && balance("solver") > 0; });
+        } else {
+            for (const char* name : {"owner", "solver", "verifier"})
+                REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
         }
         REQUIRE(wallet({"bond", "solver", "20", "--from", "solver", "-y"}).exit_code == 0);
         REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
-        REQUIRE(wallet({"generate", "1"}).exit_code == 0);
         step::wallet::testing::TempDir specs;
         const auto submitted =
-            wallet({"task", "submit", step::wallet::testing::write_spec(specs, spec_edits), "-y"});
+            wallet({"task", "submit", step::wallet::testing::write_spec(specs, spec_edits), "-y", "--from", "owner"});
         INFO(submitted.out);
         REQUIRE(submitted.exit_code == 0);
         task_id = json::parse(submitted.out)["task_id"];
-        REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+        if (mine) {
+            wait_until([&] { return node().call("gettask", {{"task_id", task_id}}, false).contains("result"); });
+        } else {
+            REQUIRE(wallet({"generate", "1"}).exit_code == 0);
+        }
     }
 
     pid_t agent(const std::string& role, const std::string& log) const {
@@ -111,22 +145,28 @@ struct MarketDevnet {
                           log);
     }
 
-    // One block every 400 ms until the task is done or `limit` blocks (the test then fails rather
-    // than hangs); `before_block` may pause the pace. Returns the last progress.
+    // Until the task is done or `limit` blocks (the test then fails rather than hangs): the test
+    // mines one block every 400 ms, or with a mining node waits for the next block.
+    // `before_block` may pause the pace. Returns the last progress.
     json drive(int limit, int* blocks, const std::function<void()>& before_block = {}) const {
         json progress;
         for (*blocks = 0; *blocks < limit; ++*blocks) {
-            progress = node.result("gettaskprogress", {{"task_id", task_id}});
+            progress = node().result("gettaskprogress", {{"task_id", task_id}});
             if (progress["done"] == true) break;
+            if (mining) {
+                const uint64_t h = progress["height"].get<uint64_t>();
+                wait_until([&] { return node().result("getchaininfo")["height"].get<uint64_t>() > h; });
+                continue;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(400));
             if (before_block) before_block();
-            node.result("generate", {{"count", 1}, {"address", addr.at("owner")}});
+            node().result("generate", {{"count", 1}, {"address", addr.at("owner")}});
         }
         return progress;
     }
 
     ~MarketDevnet() {
-        if (node.running()) node.stop(SIGTERM);
+        if (node_ptr && node_ptr->running()) node_ptr->stop(SIGTERM);
         if (!std::getenv("STEP_KEEP_TEST_DIRS")) std::filesystem::remove_all(root);
     }
 };
@@ -140,7 +180,7 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     const std::string& root = net.root;
     const std::string& task_id = net.task_id;
     const std::string& data = net.data;
-    auto& node = net.node;
+    auto& node = net.node();
     auto& addr = net.addr;
     const std::string solver_log = root + "/solver.log", verifier_log = root + "/verifier.log";
     const pid_t solver = net.agent("solver", solver_log);
@@ -207,6 +247,25 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     }
 }
 
+TEST_CASE("the agents finish a task on a devnet node that mines on its own") {
+    MarketDevnet net;
+    net.set_up({{"steps", "8"}, {"budget", "2000000000"}}, /*mine=*/true);  // one round of 2 units
+    const std::string solver_log = net.root + "/solver.log", verifier_log = net.root + "/verifier.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log);
+    int blocks = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    const json progress = net.drive(60, &blocks);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    WARN("mined task done after " << blocks << " blocks, " << secs << " s");
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    REQUIRE(progress["done"] == true);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), "unit-final-pay") == 2);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), "audit-agreed-fee") == 2);
+}
+
 TEST_CASE("a verifier agent restarted between its audit commit and reveal still reveals and is paid") {
     MarketDevnet net;
     net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units, 1 STEP each
@@ -235,7 +294,7 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     // The first run committed and stopped; the second revealed with the saved salt.
     CHECK(events(verifier_log).count("stopped") == 1);
     CHECK(events(second_log).count("revealed") >= 1);
-    const json ledger = net.node.result("getledger", {{"address", net.addr["verifier"]}});
+    const json ledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
     CHECK(count_code(ledger, "audit-agreed-fee") == 2);
     CHECK(count_code(ledger, "missed-window") == 0);
 }
