@@ -60,6 +60,8 @@ TEST_CASE("market RPC reports a task, its units, progress and ledgers after an h
     CHECK(task["escrow"] == std::to_string(t.escrow()));
     CHECK(task["unit_pay"] == std::to_string(t.unit_pay()));
     CHECK(task["spec"]["steps"] == w.spec.steps);
+    // spec_hex is the chain's spec bytes, hyper-parameter bits included: what agents train.
+    CHECK(task["spec_hex"] == step::to_hex(cs::encode_task_spec(t.spec())));
     CHECK(task["height"] == w.sim.height());
 
     const json unit = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}, {"unit", 1}})["result"];
@@ -137,6 +139,7 @@ TEST_CASE("listtasks lists open tasks, all tasks, and pages in task-id order", "
     CHECK(t["model"] == "mlp{784,16,10}");
     CHECK(t["steps"] == w.spec.steps);
     CHECK_FALSE(t.contains("spec"));
+    CHECK_FALSE(t.contains("spec_hex"));
 
     const json all = call(d, step::rpc::kListTasks, {{"status", "all"}})["result"];
     REQUIRE(all["tasks"].size() == 2);
