@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <bit>
 
 #include "common/merkle.h"
 #include "kernels/run.h"
+#include "kernels/trainer.h"
 #include "kernels/state.h"
 #include "fixture.h"
 #include "verifier/trace.h"
@@ -166,4 +168,28 @@ TEST_CASE("traces of two rounds of two units equal the kernels' run_rounds leave
     }
     auto g2 = *round_start_state(spec, 2, finals1, cpu.ex);
     CHECK(kernels::state_to_bytes(g2) == kernels::state_to_bytes(run->final_state));
+}
+
+TEST_CASE("build_trace reports the loss of the unit's last step") {
+    Cpu cpu;
+    auto spec = small_spec();
+    const UnitRef unit{task_id(), 0, 0};
+    auto g0 = kernels::init_state(spec);
+    REQUIRE(g0.ok());
+    auto tr = build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), unit, *g0);
+    REQUIRE(tr.ok());
+    // The same 16 steps by hand: the loss the trainer returns for step 16 is the one reported.
+    auto trainer = kernels::Trainer::create(*cpu.backend, spec);
+    REQUIRE(trainer.ok());
+    REQUIRE((*trainer)->load(*g0).ok());
+    float last = 0;
+    while ((*trainer)->step() < spec.steps_per_unit) {
+        auto idx = kernels::batch_indices(spec.seed, fixture_data().count(), 1, 0, spec.batch, (*trainer)->step());
+        REQUIRE(idx.ok());
+        auto loss = (*trainer)->train_step(kernels::gather_records(fixture_data(), *idx));
+        REQUIRE(loss.ok());
+        last = *loss;
+    }
+    CHECK(std::bit_cast<uint32_t>(tr->last_loss) == std::bit_cast<uint32_t>(last));
+    CHECK(last > 0);
 }
