@@ -38,6 +38,19 @@ TEST_CASE("every value option is stored") {
     CHECK_FALSE(inv.options.yes);
 }
 
+TEST_CASE("the agent's options are stored, before or after the command") {
+    Invocation inv = parse_ok({"--role", "solver", "agent", "--data=/d.rec", "--state-dir", "/s",
+                               "--poll-ms", "100", "--exit-when-idle"});
+    CHECK(inv.words == std::vector<std::string>{"agent"});
+    CHECK(*inv.options.role == "solver");
+    CHECK(*inv.options.data_file == "/d.rec");
+    CHECK(*inv.options.state_dir == "/s");
+    CHECK(*inv.options.poll_ms == "100");
+    CHECK(inv.options.exit_when_idle);
+    CHECK_FALSE(parse_ok({"agent"}).options.exit_when_idle);
+    CHECK(parse_command_line({"agent", "--role"}).status().code() == "usage");
+}
+
 TEST_CASE("negative numbers stay positional and -- ends options") {
     CHECK(parse_ok({"send", "bob", "-5"}).words == std::vector<std::string>{"send", "bob", "-5"});
     CHECK(parse_ok({"key", "new", "--", "--odd"}).words ==
