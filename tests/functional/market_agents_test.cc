@@ -299,6 +299,42 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     CHECK(count_code(ledger, "missed-window") == 0);
 }
 
+TEST_CASE("a refused transaction is logged with the node's code and the agent carries on") {
+    MarketDevnet net;
+    net.set_up();
+    // The verifier's key has no solver bond: every claim it sends as a solver is refused.
+    const std::string log = net.root + "/unbonded-solver.log";
+    const pid_t pid = net.cli->spawn({"agent", "--role", "solver", "--from", "verifier", "--data", net.data,
+                                      "--state-dir", net.root + "/unbonded", "--poll-ms", "50"},
+                                     log);
+    auto refusals = [&] {
+        size_t n = 0;
+        std::ifstream in(log);
+        for (std::string line; std::getline(in, line);) {
+            const json j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "error" && j.value("action", "") == "claim" &&
+                j.value("code", "") == "insufficient-bond")
+                ++n;
+        }
+        return n;
+    };
+    // Two blocks, two refusals: it retries once per block and is still running after each.
+    for (int block = 1; block <= 2; ++block) {
+        for (int i = 0; i < 200 && refusals() < static_cast<size_t>(block); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        INFO(slurp(log));
+        REQUIRE(refusals() == static_cast<size_t>(block));
+        int status = 0;
+        CHECK(::waitpid(pid, &status, WNOHANG) == 0);
+        net.node().result("generate", {{"count", 1}, {"address", net.addr.at("owner")}});
+    }
+    ::kill(pid, SIGINT);
+    CHECK(reap(pid, std::chrono::seconds(10)) == 0);
+    // Nothing was claimed.
+    const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
+    CHECK(u["status"] == "open");
+}
+
 TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {
     const std::string root = step::test::make_temp_dir("agent-signal");
     StepdProcess node(root);
