@@ -59,10 +59,15 @@ Status Agent::run(const std::atomic<bool>& stop) {
     return Status();
 }
 
-Result<uint64_t> Agent::height() const {
+Result<uint64_t> Agent::height() {
     auto info = rpc_.call(rpc::kGetChainInfo, json::object(), RpcAuth::kNone);
     if (!info.ok()) return info.status();
-    return json_u64(*info, "height");
+    auto h = json_u64(*info, "height");
+    if (h.ok() && *h != poll_height_) {
+        poll_height_ = *h;
+        errors_at_height_.clear();
+    }
+    return h;
 }
 
 Result<std::vector<std::string>> Agent::open_task_ids() const {
@@ -291,6 +296,10 @@ void Agent::log(const std::string& event, const TaskInfo* t,
 
 void Agent::log_error(const std::string& what, const TaskInfo* t,
                       std::optional<std::pair<uint32_t, uint32_t>> unit, const Status& s) {
+    // The same failure at the same height is logged once: polls come many times per block.
+    std::string key = what + ":" + s.code() + ":" + (t ? t->id_hex : "") + ":" +
+                      (unit ? std::to_string(unit->first) + "/" + std::to_string(unit->second) : "");
+    if (!errors_at_height_.insert(std::move(key)).second) return;
     log("error", t, unit, {{"action", what}, {"code", s.code()}, {"message", s.message()}},
         what + " failed: " + s.code() + ": " + s.message());
 }

@@ -60,7 +60,7 @@ public:
 
 private:
     // Node access (agent.cc).
-    Result<uint64_t> height() const;
+    Result<uint64_t> height();  // also remembered as poll_height_
     Result<std::vector<std::string>> open_task_ids() const;
     Result<TaskInfo> task(const std::string& id_hex) const;
     Result<UnitView> unit(const TaskInfo& t, uint32_t round, uint32_t k) const;
@@ -107,6 +107,8 @@ private:
     std::optional<kernels::Dataset> data_;
     std::optional<Hash256> data_root_;
     std::set<std::string> reported_;  // one-time log lines already written (keys)
+    uint64_t poll_height_ = 0;        // the tip height the current pass started at
+    std::set<std::string> errors_at_height_;  // failures logged at poll_height_ (once each)
     // Solver: the claim sent and not yet seen on chain: (task, round, unit) and the height.
     struct PendingClaim {
         std::string task;
