@@ -108,9 +108,16 @@ Status Agent::solver_poll(bool* idle) {
                 *idle = false;
                 return Status();  // the chain moved while we trained: look again
             }
-    if (pending_claim_ && *h > pending_claim_->sent_at + 3) {
-        // Not on chain after a few blocks: someone else's claim won, or ours was dropped.
-        pending_claim_.reset();
+    if (pending_claim_) {
+        // Another solver's claim won (the unit is someone else's now), or ours is still not on
+        // chain after a few blocks (dropped): look for another unit.
+        bool lost = *h > pending_claim_->sent_at + 3;
+        for (const auto& [t, units] : tasks) {
+            if (t.id_hex != pending_claim_->task) continue;
+            auto it = units.find({pending_claim_->round, pending_claim_->unit});
+            if (it != units.end() && it->second.status != "open" && it->second.solver != address_) lost = true;
+        }
+        if (lost) pending_claim_.reset();
     }
     if (!training && !pending_claim_ && claim_refused_at_ != *h) {
         for (const auto& [t, units] : tasks) {
