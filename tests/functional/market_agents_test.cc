@@ -99,13 +99,16 @@ struct MarketDevnet {
         REQUIRE(done());
     }
 
-    void set_up(const std::map<std::string, std::string>& spec_edits = {}, bool mine = false) {
+    void set_up(const std::map<std::string, std::string>& spec_edits = {}, bool mine = false,
+                const std::vector<std::string>& extra_solvers = {}) {
         mining = mine;
         {
             // Keys first (no node needed): a mining node needs the owner's address at start.
             StepdProcess unstarted(root);
             const step::test::WalletCli keys(unstarted, root);
-            for (const char* name : {"owner", "solver", "verifier"}) {
+            std::vector<std::string> names = {"owner", "solver", "verifier"};
+            names.insert(names.end(), extra_solvers.begin(), extra_solvers.end());
+            for (const std::string& name : names) {
                 REQUIRE(keys.run({"key", "new", name}).exit_code == 0);
                 addr[name] = json::parse(keys.run({"key", "show", name}).out)["address"];
             }
@@ -121,10 +124,12 @@ struct MarketDevnet {
             REQUIRE(wallet({"send", "verifier", "25", "--from", "owner", "-y"}).exit_code == 0);
             wait_until([&] { return balance("verifier") > 0 && balance("solver") > 0; });
         } else {
-            for (const char* name : {"owner", "solver", "verifier"})
+            for (const auto& [name, address] : addr)
                 REQUIRE(wallet({"generate", "3", "--from", name}).exit_code == 0);
         }
         REQUIRE(wallet({"bond", "solver", "20", "--from", "solver", "-y"}).exit_code == 0);
+        for (const std::string& name : extra_solvers)
+            REQUIRE(wallet({"bond", "solver", "20", "--from", name, "-y"}).exit_code == 0);
         REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
         step::wallet::testing::TempDir specs;
         const auto submitted =
@@ -139,9 +144,10 @@ struct MarketDevnet {
         }
     }
 
-    pid_t agent(const std::string& role, const std::string& log) const {
-        return cli->spawn({"agent", "--role", role, "--from", role, "--data", data, "--state-dir",
-                           root + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"},
+    pid_t agent(const std::string& role, const std::string& log, const std::string& key = "") const {
+        const std::string from = key.empty() ? role : key;
+        return cli->spawn({"agent", "--role", role, "--from", from, "--data", data, "--state-dir",
+                           root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"},
                           log);
     }
 
@@ -245,6 +251,47 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
             finals.push_back(tr->final_state);
         }
     }
+}
+
+TEST_CASE("two solver agents share a task: the second round starts from states in the blob store") {
+    MarketDevnet net;
+    net.set_up({}, /*mine=*/false, {"solver2"});  // 2 rounds x 2 units
+    const std::string log1 = net.root + "/solver.log", log2 = net.root + "/solver2.log";
+    const std::string vlog = net.root + "/verifier.log";
+    const pid_t s1 = net.agent("solver", log1);
+    const pid_t s2 = net.agent("solver", log2, "solver2");
+    const pid_t v = net.agent("verifier", vlog);
+    int blocks = 0;
+    const json progress = net.drive(150, &blocks);
+    INFO("solver logs:\n" << slurp(log1) << "\n" << slurp(log2) << "\nverifier log:\n" << slurp(vlog));
+    REQUIRE(progress["done"] == true);
+    for (pid_t p : {s1, s2, v}) CHECK(reap(p, std::chrono::seconds(20)) == 0);
+    size_t paid[2] = {0, 0};
+    std::set<std::string> round0_solvers, round1_solvers, round0_finals;
+    for (uint32_t r = 0; r < 2; ++r)
+        for (uint32_t k = 0; k < 2; ++k) {
+            const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", r}, {"unit", k}});
+            CHECK(u["status"] == "final");
+            (r == 0 ? round0_solvers : round1_solvers).insert(u["solver"].get<std::string>());
+            if (r == 0) round0_finals.insert(u["final_leaf"].get<std::string>());
+        }
+    paid[0] = count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), "unit-final-pay");
+    paid[1] = count_code(net.node().result("getledger", {{"address", net.addr["solver2"]}}), "unit-final-pay");
+    CHECK(paid[0] + paid[1] == 4);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), "audit-agreed-fee") == 4);
+    // Each solver trains one unit at a time, so both took part.
+    CHECK(paid[0] >= 1);
+    CHECK(paid[1] >= 1);
+    // Every round-1 solver holds every round-0 final state in its state dir (named by its leaf):
+    // the ones it did not train were found in the blob store by leaf digest and downloaded.
+    for (const std::string& solver : round1_solvers) {
+        const std::string key = solver == net.addr["solver"] ? "solver" : "solver2";
+        for (const std::string& leaf : round0_finals) {
+            INFO(key << " lacks the round-0 final state " << leaf);
+            CHECK(std::filesystem::exists(net.root + "/" + key + "-state/" + leaf + ".state"));
+        }
+    }
+    WARN("round 0 trained by " << round0_solvers.size() << " solver(s), round 1 by " << round1_solvers.size());
 }
 
 TEST_CASE("the agents finish a task on a devnet node that mines on its own") {
