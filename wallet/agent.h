@@ -89,6 +89,7 @@ private:
     Status verifier_poll(bool* idle);    // agent_verifier.cc
     Status solve_unit(const TaskInfo& t, const UnitView& u,
                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
+    Status answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c);
     Status audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
     Status send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a, const Hash256& salt,

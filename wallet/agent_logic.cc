@@ -92,7 +92,37 @@ Result<UnitView> parse_unit(const json& j) {
             u.audits.push_back(std::move(v));
         }
     }
+    if (j.contains("data_challenges") && j["data_challenges"].is_array()) {
+        for (const json& c : j["data_challenges"]) {
+            ChallengeView v;
+            auto kind = json_string(c, "kind");
+            auto height = json_u64(c, "height");
+            auto deadline = json_u64(c, "deadline");
+            for (const Status& s : {kind.status(), height.status(), deadline.status()})
+                if (!s.ok()) return s;
+            v.kind = *kind;
+            v.height = *height;
+            v.deadline = *deadline;
+            if (v.kind != "dataset") {
+                auto leaf = json_u64(c, "leaf");
+                auto chunk = json_u64(c, "chunk");
+                if (!leaf.ok()) return leaf.status();
+                if (!chunk.ok()) return chunk.status();
+                v.leaf = static_cast<uint32_t>(*leaf);
+                v.chunk = *chunk;
+            }
+            u.challenges.push_back(std::move(v));
+        }
+    }
     return u;
+}
+
+std::vector<ChallengeView> responses_due(const UnitView& u, const std::string& me, uint64_t height) {
+    std::vector<ChallengeView> out;
+    if (u.solver != me) return out;
+    for (const auto& c : u.challenges)
+        if ((c.kind == "checkpoint" || c.kind == "final-state") && height < c.deadline) out.push_back(c);
+    return out;
 }
 
 bool has_commit(const UnitView& u) {

@@ -29,6 +29,15 @@ struct AuditView {
     std::string verdict;  // none | agreed | disagreed | missed
 };
 
+// A pending DataChallenge on one of the unit's blobs (getunit `data_challenges`).
+struct ChallengeView {
+    std::string kind;  // checkpoint | final-state
+    uint32_t leaf = 0;
+    uint64_t chunk = 0;
+    uint64_t height = 0;    // when it was posted
+    uint64_t deadline = 0;  // height + DA_WINDOW: a response must land by this block
+};
+
 struct UnitView {
     uint32_t round = 0;
     uint32_t unit = 0;
@@ -41,6 +50,7 @@ struct UnitView {
     Hash256 final_leaf{};
     std::vector<Hash256> checkpoint_leaves;  // leaves C/L, 2C/L, ..., U/L
     std::vector<AuditView> audits;
+    std::vector<ChallengeView> challenges;
 
     const AuditView* audit_of(const std::string& address) const;
 };
@@ -74,6 +84,11 @@ std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
 bool open_due(const UnitView& u, const std::string& me, uint64_t height);
 // The solver must train and commit: its claim is on chain and not yet committed.
 bool commit_due(const UnitView& u, const std::string& me);
+
+// The challenges on the solver's own unit it must still answer with a DataResponse: checkpoint
+// and final-state challenges while the tip is below their deadline (the unit may be final: its
+// final state stays owed while the next round depends on it).
+std::vector<ChallengeView> responses_due(const UnitView& u, const std::string& me, uint64_t height);
 
 enum class AuditStep { kNothing, kCommit, kReveal };
 // For the verifier `me`: AuditCommit while [assign, commit_end) and not committed; AuditReveal

@@ -7,6 +7,7 @@
 #include "common/merkle.h"
 #include "consensus/proto/chain.pb.h"
 #include "node/rpc_methods.h"
+#include "verifier/proofs.h"
 #include "wallet/agent.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
@@ -38,6 +39,8 @@ Result<std::vector<Hash256>> read_leaves(const std::string& path) {
     }
     return leaves;
 }
+
+std::pair<uint32_t, uint32_t> key_of(const UnitView& u) { return {u.round, u.unit}; }
 
 // Names one claim of a unit (a unit reopened and claimed again is another claim).
 std::string commit_tag(const TaskInfo& t, const UnitView& u) {
@@ -71,6 +74,14 @@ Status Agent::solver_poll(bool* idle) {
             worked_on_[t->id_hex] = *t;
             const std::string tag = t->id_hex + "-" + std::to_string(key.first) + "-" + std::to_string(key.second) +
                                     "@" + std::to_string(u.commit_height);
+            for (const ChallengeView& c : responses_due(u, address_, *h)) {
+                const std::string key = "answered:" + tag + ":" + std::to_string(c.leaf) + ":" +
+                                        std::to_string(c.chunk) + "@" + std::to_string(c.height);
+                if (reported_.count(key)) continue;
+                Status s = answer_challenge(*t, u, c);
+                if (s.ok()) reported_.insert(key);
+                else log_error("data response", &*t, key_of(u), s);
+            }
             if (open_due(u, address_, *h) && reported_.insert("opened:" + tag).second) {
                 auto leaves = read_leaves(unit_path(*t, key.first, key.second, ".leaves"));
                 if (!leaves.ok()) {
@@ -138,6 +149,36 @@ Status Agent::solver_poll(bool* idle) {
         }
     }
     *idle = !any_task;
+    return Status();
+}
+
+Status Agent::answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c) {
+    auto leaves = read_leaves(unit_path(t, u.round, u.unit, ".leaves"));
+    if (!leaves.ok()) return leaves.status();
+    if (c.leaf >= leaves->size()) return Status::error("bad-leaf-index", "challenge names leaf " + std::to_string(c.leaf));
+    const Hash256& committed = (*leaves)[c.leaf];
+    auto file = read_small_file(cfg_.state_dir + "/" + to_hex(committed) + ".state", rpc::kMaxBlobBytes);
+    if (!file.ok()) return file.status();
+    const Bytes bytes(file->begin(), file->end());
+    auto proof = verifier::make_chunk_proof(bytes, c.chunk);
+    if (!proof.ok()) return proof.status();
+    const Hash256 root = blob_root(bytes);
+    pb::Transaction tx;
+    auto* r = tx.mutable_data_response();
+    set_ref(r->mutable_unit(), t, u.round, u.unit);
+    r->set_leaf(c.leaf);
+    r->set_kind(c.kind == "final-state" ? pb::DATA_FINAL_STATE : pb::DATA_CHECKPOINT);
+    r->set_chunk_index(c.chunk);
+    r->set_blob_root(root.data(), root.size());
+    r->set_blob_size(proof->blob_size);
+    r->set_chunks_root(proof->chunks_root.data(), proof->chunks_root.size());
+    r->set_chunk(proof->chunk.data(), proof->chunk.size());
+    for (const Hash256& p : proof->path) r->add_proof(p.data(), p.size());
+    auto txid = send(tx);
+    if (!txid.ok()) return txid.status();
+    log("answered", &t, key_of(u), {{"txid", *txid}, {"kind", c.kind}, {"leaf", c.leaf}, {"chunk", c.chunk}},
+        "answered a " + c.kind + " challenge on leaf " + std::to_string(c.leaf) + " chunk " + std::to_string(c.chunk) +
+            ", tx " + *txid);
     return Status();
 }
 

@@ -165,3 +165,31 @@ TEST_CASE("checkpoint_leaf and audit_digests pick the committed and replayed lea
     replayed.erase(3);
     CHECK(audit_digests(sampled, 2, replayed).status().code() == "missing-digest");
 }
+
+TEST_CASE("responses_due lists the solver's unit blobs challenged and still answerable") {
+    const json j = {{"round", 0}, {"unit", 0}, {"status", "final"}, {"solver", kMe}, {"claim_height", 1},
+                    {"commit_height", 2}, {"leaf0", ""}, {"final_leaf", ""},
+                    {"data_challenges",
+                     json::array({json{{"kind", "final-state"}, {"challenger", kOther}, {"height", 30}, {"deadline", 32},
+                                       {"bond", "1"}, {"leaf", 4}, {"chunk", 1}},
+                                  json{{"kind", "checkpoint"}, {"challenger", kOther}, {"height", 29}, {"deadline", 31},
+                                       {"bond", "1"}, {"leaf", 2}, {"chunk", 0}}})}};
+    auto u = parse_unit(j);
+    REQUIRE(u.ok());
+    REQUIRE(u->challenges.size() == 2);
+    CHECK(u->challenges[0].kind == "final-state");
+    CHECK(u->challenges[0].leaf == 4);
+    CHECK(u->challenges[0].chunk == 1);
+    CHECK(u->challenges[0].deadline == 32);
+    CHECK(responses_due(*u, kMe, 30).size() == 2);
+    // The checkpoint's response would land after its deadline at 31: only the final state is due.
+    auto due = responses_due(*u, kMe, 31);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].kind == "final-state");
+    CHECK(responses_due(*u, kMe, 32).empty());
+    CHECK(responses_due(*u, kOther, 30).empty());  // not our unit: not ours to answer
+    // A dataset challenge is the task owner's, never the solver's.
+    UnitView d = *u;
+    d.challenges = {ChallengeView{"dataset", 0, 0, 30, 32}};
+    CHECK(responses_due(d, kMe, 30).empty());
+}
