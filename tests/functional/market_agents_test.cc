@@ -20,7 +20,11 @@
 #include <set>
 #include <thread>
 
+#include "consensus/encoding.h"
+#include "consensus/params.h"
+#include "consensus/proto/chain.pb.h"
 #include "consensus/task_spec.h"
+#include "consensus/transaction.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"
 #include "kernels/state.h"
@@ -344,6 +348,61 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     const json ledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
     CHECK(count_code(ledger, "audit-agreed-fee") == 2);
     CHECK(count_code(ledger, "missed-window") == 0);
+}
+
+TEST_CASE("the solver agent answers a data challenge on its checkpoint in time") {
+    MarketDevnet net;
+    net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units
+    // A challenger whose seed the test knows, so it can sign the DataChallenge itself (the
+    // wallet has no command for one).
+    step::consensus::SecretSeed seed{};
+    seed.fill(0x42);
+    {
+        std::ofstream(net.root + "/challenger.hex") << step::to_hex(seed) << "\n";
+    }
+    REQUIRE(net.wallet({"key", "import", "challenger", net.root + "/challenger.hex"}).exit_code == 0);
+    net.addr["challenger"] = json::parse(net.wallet({"key", "show", "challenger"}).out)["address"];
+    REQUIRE(net.wallet({"generate", "2", "--from", "challenger"}).exit_code == 0);
+
+    const std::string solver_log = net.root + "/solver.log", verifier_log = net.root + "/verifier.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log);
+    bool challenged = false;
+    int blocks = 0;
+    const json progress = net.drive(100, &blocks, [&] {
+        if (challenged) return;
+        const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
+        if (u["status"] != "committed") return;
+        // Chunk 1 of unit 0/0's checkpoint at leaf C/L = 2.
+        const json acc = net.node().result("getaccount", {{"address", net.addr["challenger"]}});
+        step::pb::Transaction tx;
+        const auto& p = step::consensus::devnet_params();
+        tx.set_chain_id(p.chain_id);
+        tx.set_nonce(acc["next_nonce"].get<uint64_t>());
+        tx.set_fee(p.min_fee);
+        auto* c = tx.mutable_data_challenge();
+        const step::Hash256 id = hash_of(net.task_id);
+        c->mutable_unit()->set_task_id(id.data(), id.size());
+        c->mutable_unit()->set_round(0);
+        c->mutable_unit()->set_unit(0);
+        c->set_leaf(2);
+        c->set_chunk_index(1);
+        c->set_kind(step::pb::DATA_CHECKPOINT);
+        step::consensus::sign_transaction(tx, seed);
+        net.node().result("sendtransaction", {{"tx", step::to_hex(step::consensus::encode_tx(tx))}});
+        challenged = true;
+    });
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    REQUIRE(challenged);
+    REQUIRE(progress["done"] == true);
+    CHECK(progress["units_final"] == 2);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+    CHECK(events(solver_log).count("answered") == 1);
+    const json ledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
+    CHECK(count_code(ledger, "data-challenge-answered") == 1);
+    CHECK(count_code(ledger, "data-withheld") == 0);
+    CHECK(count_code(ledger, "unit-final-pay") == 2);
 }
 
 TEST_CASE("a refused transaction is logged with the node's code and the agent carries on") {
