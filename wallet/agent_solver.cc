@@ -75,11 +75,11 @@ Status Agent::solver_poll(bool* idle) {
             const std::string tag = t->id_hex + "-" + std::to_string(key.first) + "-" + std::to_string(key.second) +
                                     "@" + std::to_string(u.commit_height);
             for (const ChallengeView& c : responses_due(u, address_, *h)) {
-                const std::string key = "answered:" + tag + ":" + std::to_string(c.leaf) + ":" +
-                                        std::to_string(c.chunk) + "@" + std::to_string(c.height);
-                if (reported_.count(key)) continue;
+                const std::string answered = "answered:" + tag + ":" + std::to_string(c.leaf) + ":" +
+                                             std::to_string(c.chunk) + "@" + std::to_string(c.height);
+                if (reported_.count(answered)) continue;
                 Status s = answer_challenge(*t, u, c);
-                if (s.ok()) reported_.insert(key);
+                if (s.ok()) reported_.insert(answered);
                 else log_error("data response", &*t, key_of(u), s);
             }
             if (open_due(u, address_, *h) && reported_.insert("opened:" + tag).second) {
