@@ -18,6 +18,7 @@
 #include "kernels/data.h"
 #include "kernels/spec.h"
 #include "kernels/state.h"
+#include "verifier/fraud_proof.h"
 #include "verifier/trace.h"
 #include "wallet/agent_logic.h"
 #include "wallet/context.h"
@@ -92,6 +93,10 @@ private:
     Status answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c);
     Status audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
+    // ProofCommit, then (once it is in a block) FraudProof for the first wrong leaf of an opened
+    // trace our audit disagreed with.
+    Status prove_fraud(const TaskInfo& t, const UnitView& u,
+                       const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
     Status send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a, const Hash256& salt,
                              const std::vector<Hash256>& digests, double replay_seconds);
     // Logs `final` for our units of tasks that closed since the last pass (they leave listtasks).
@@ -119,6 +124,15 @@ private:
     std::optional<PendingClaim> pending_claim_;
     uint64_t claim_refused_at_ = UINT64_MAX;  // height of the last refused claim: retry next block
     std::map<std::string, TaskInfo> worked_on_;  // open tasks we acted in, by id
+    // Verifier: fraud proofs in progress, by unit and commit height.
+    struct PendingProof {
+        bool searched = false;
+        std::optional<verifier::FraudProof> proof;
+        Hash256 commitment{};
+        uint64_t committed_at = 0;  // tip height when the ProofCommit was sent
+        bool revealed = false;
+    };
+    std::map<std::string, PendingProof> proofs_;
 };
 
 }  // namespace step::wallet::agent

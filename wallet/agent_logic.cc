@@ -54,11 +54,12 @@ Result<UnitView> parse_unit(const json& j) {
     if (!final_leaf.ok()) return final_leaf.status();
     u.leaf0 = *leaf0;
     u.final_leaf = *final_leaf;
-    if (j.contains("checkpoint_leaves") && j["checkpoint_leaves"].is_array()) {
-        for (const json& l : j["checkpoint_leaves"]) {
+    for (auto [field, into] : {std::pair{"checkpoint_leaves", &u.checkpoint_leaves}, std::pair{"leaves", &u.leaves}}) {
+        if (!j.contains(field) || !j[field].is_array()) continue;
+        for (const json& l : j[field]) {
             auto h = l.is_string() ? hash_from_hex(l.get<std::string>()) : std::nullopt;
-            if (!h) return bad("a checkpoint leaf is not 64 hex digits");
-            u.checkpoint_leaves.push_back(*h);
+            if (!h) return bad(std::string("an item of '") + field + "' is not 64 hex digits");
+            into->push_back(*h);
         }
     }
     if (j.contains("windows") && j["windows"].is_object()) {
@@ -161,6 +162,11 @@ bool open_due(const UnitView& u, const std::string& me, uint64_t height) {
 
 bool commit_due(const UnitView& u, const std::string& me) {
     return u.status == "claimed" && u.solver == me;
+}
+
+bool proof_due(const UnitView& u, const std::string& me) {
+    const AuditView* a = u.audit_of(me);
+    return u.status == "opened" && a != nullptr && a->verdict == "disagreed" && !u.leaves.empty();
 }
 
 AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height) {

@@ -49,6 +49,7 @@ struct UnitView {
     Hash256 leaf0{};
     Hash256 final_leaf{};
     std::vector<Hash256> checkpoint_leaves;  // leaves C/L, 2C/L, ..., U/L
+    std::vector<Hash256> leaves;             // every leaf, once opened
     std::vector<AuditView> audits;
     std::vector<ChallengeView> challenges;
 
@@ -89,6 +90,10 @@ bool commit_due(const UnitView& u, const std::string& me);
 // and final-state challenges while the tip is below their deadline (the unit may be final: its
 // final state stays owed while the next round depends on it).
 std::vector<ChallengeView> responses_due(const UnitView& u, const std::string& me, uint64_t height);
+
+// A verifier whose revealed audit disagreed with the opened trace must prove the fraud before
+// finality or lose its audit bond: true while the unit is opened and its verdict is `disagreed`.
+bool proof_due(const UnitView& u, const std::string& me);
 
 enum class AuditStep { kNothing, kCommit, kReveal };
 // For the verifier `me`: AuditCommit while [assign, commit_end) and not committed; AuditReveal

@@ -9,6 +9,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "node/rpc_methods.h"
 #include "verifier/audit.h"
+#include "verifier/whistle.h"
 #include "wallet/agent.h"
 #include "wallet/secure_file.h"
 
@@ -82,12 +83,77 @@ Status Agent::verifier_poll(bool* idle) {
                 if (s.ok()) reported_.insert(done_key);
                 else log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", &*t, key, s);
             }
+            if (proof_due(u, address_)) {
+                Status s = prove_fraud(*t, u, *units);
+                if (!s.ok()) log_error("fraud proof", &*t, key, s);
+            }
             if (a->verdict != "none" && reported_.insert("verdict:" + tag).second)
                 log("verdict", &*t, key, {{"verdict", a->verdict}},
                     "audit verdict: " + a->verdict + (a->verdict == "agreed" ? " (audit fee paid)" : ""));
         }
     }
     *idle = !any_task;
+    return Status();
+}
+
+Status Agent::prove_fraud(const TaskInfo& t, const UnitView& u, const std::map<UnitKey, UnitView>& units) {
+    const UnitKey key{u.round, u.unit};
+    PendingProof& p = proofs_[audit_tag(t, u)];
+    if (p.revealed) return Status();
+    auto me = consensus::decode_address(address_);
+    if (!me.ok()) return me.status();
+    if (!p.searched) {
+        const kernels::Dataset* ds = dataset_for(t);
+        if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+        std::vector<kernels::TrainState> previous_finals;
+        for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
+            auto it = units.find({u.round - 1, k});
+            if (it == units.end()) return Status::error("round-not-ready", "previous round not read");
+            auto bytes = fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
+            if (!bytes.ok()) return bytes.status();
+            auto s = kernels::state_from_bytes(*bytes);
+            if (!s.ok()) return s.status();
+            previous_finals.push_back(std::move(*s));
+        }
+        auto wrong = verifier::find_first_wrong_leaf(*backend_, exec_, t.spec, *ds, verifier::UnitRef{t.id, u.round, u.unit},
+                                                     u.leaves, previous_finals);
+        if (!wrong.ok()) return wrong.status();
+        p.searched = true;
+        if (!wrong->has_value()) {
+            log("no-fraud", &t, key, json::object(),
+                "the opened trace replays right although our audit disagreed: nothing to prove");
+            return Status();
+        }
+        p.proof = (*wrong)->proof;
+        p.commitment = verifier::fraud_proof_commitment(*p.proof, ByteSpan(me->data(), me->size()));
+        pb::Transaction tx;
+        tx.mutable_proof_commit()->set_commitment(p.commitment.data(), p.commitment.size());
+        auto txid = send(tx);
+        if (!txid.ok()) {
+            p.searched = false;  // try again next pass
+            return txid.status();
+        }
+        p.committed_at = poll_height_;
+        log("proof-committed", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
+            "found wrong leaf " + std::to_string(p.proof->leaf) + ", committed to its proof, tx " + *txid);
+        return Status();
+    }
+    if (!p.proof || poll_height_ <= p.committed_at) return Status();
+    // The proof is revealed only once its commitment is in a block: the earliest commitment wins.
+    auto pending = rpc_.call(rpc::kGetProofCommitment, {{"commitment", to_hex(p.commitment)}}, RpcAuth::kNone);
+    if (!pending.ok()) return Status();  // not in a block yet
+    const Bytes encoded = verifier::encode_fraud_proof(*p.proof);
+    pb::Transaction tx;
+    auto* f = tx.mutable_fraud_proof();
+    set_ref(f->mutable_unit(), t, u.round, u.unit);
+    f->set_leaf_index(p.proof->leaf);
+    f->set_proof(encoded.data(), encoded.size());
+    auto txid = send(tx);
+    if (!txid.ok()) return txid.status();
+    p.revealed = true;
+    log("proved", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}, {"bytes", encoded.size()}},
+        "sent the fraud proof of leaf " + std::to_string(p.proof->leaf) + " (" + std::to_string(encoded.size()) +
+            " bytes), tx " + *txid);
     return Status();
 }
 

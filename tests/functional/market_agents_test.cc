@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "common/merkle.h"
 #include "consensus/encoding.h"
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
@@ -403,6 +404,107 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
     CHECK(count_code(ledger, "data-challenge-answered") == 1);
     CHECK(count_code(ledger, "data-withheld") == 0);
     CHECK(count_code(ledger, "unit-final-pay") == 2);
+}
+
+TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the unit is redone") {
+    MarketDevnet net;
+    net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units, U/L = 4, C/L = 2
+    // A forging solver played by the test, with a seed it knows.
+    step::consensus::SecretSeed seed{};
+    seed.fill(0x17);
+    std::ofstream(net.root + "/forger.hex") << step::to_hex(seed) << "\n";
+    REQUIRE(net.wallet({"key", "import", "forger", net.root + "/forger.hex"}).exit_code == 0);
+    net.addr["forger"] = json::parse(net.wallet({"key", "show", "forger"}).out)["address"];
+    REQUIRE(net.wallet({"generate", "2", "--from", "forger"}).exit_code == 0);
+    REQUIRE(net.wallet({"bond", "solver", "20", "--from", "forger", "-y"}).exit_code == 0);
+    const step::Hash256 id = hash_of(net.task_id);
+    auto send = [&](const std::function<void(step::pb::Transaction&)>& fill) {
+        const json acc = net.node().result("getaccount", {{"address", net.addr["forger"]}});
+        step::pb::Transaction tx;
+        const auto& p = step::consensus::devnet_params();
+        tx.set_chain_id(p.chain_id);
+        tx.set_nonce(acc["next_nonce"].get<uint64_t>());
+        tx.set_fee(p.min_fee);
+        fill(tx);
+        step::consensus::sign_transaction(tx, seed);
+        net.node().result("sendtransaction", {{"tx", step::to_hex(step::consensus::encode_tx(tx))}});
+    };
+    auto set_unit = [&](step::pb::UnitRef* r) {
+        r->set_task_id(id.data(), id.size());
+        r->set_round(0);
+        r->set_unit(0);
+    };
+    send([&](auto& tx) { set_unit(tx.mutable_claim_unit()->mutable_unit()); });
+    REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
+
+    // The honest trace, with leaves 1 and 3 forged: every audit window holds a forged leaf,
+    // while the checkpoints (leaves 0, 2, 4) are honest and served, so the audit can run.
+    const json task = net.node().result("gettask", {{"task_id", net.task_id}});
+    auto proto = step::consensus::decode_task_spec(*step::from_hex(task["spec_hex"].get<std::string>()));
+    REQUIRE(proto.ok());
+    auto spec = step::consensus::spec_from_proto(*proto, 2000000000, 3000000000);
+    REQUIRE(spec.ok());
+    auto ds = step::kernels::load_records(net.data, *step::kernels::record_format("mnist-u8"));
+    REQUIRE(ds.ok());
+    auto backend = step::kernels::make_cpu_backend(step::kernels::Exec{});
+    auto tr = step::verifier::build_trace(*backend, step::kernels::Exec{}, *spec, *ds, {id, 0, 0},
+                                          *step::kernels::init_state(*spec));
+    REQUIRE(tr.ok());
+    for (const auto& c : tr->checkpoints) {
+        const std::string file = net.root + "/cp" + std::to_string(c.leaf);
+        std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(c.bytes.data()), c.bytes.size());
+        REQUIRE(net.wallet({"blob", "put", file}).exit_code == 0);
+    }
+    std::vector<step::Hash256> forged = tr->leaves;
+    forged[1][0] ^= 1;
+    forged[3][0] ^= 1;
+    send([&](auto& tx) {
+        auto* c = tx.mutable_commit_unit();
+        set_unit(c->mutable_unit());
+        const step::Hash256 root = step::merkle_root(forged);
+        c->set_trace_root(root.data(), 32);
+        c->set_leaf0(forged[0].data(), 32);
+        c->set_final_leaf(forged[4].data(), 32);
+        c->add_checkpoint_leaves(forged[2].data(), 32);
+        c->add_checkpoint_leaves(forged[4].data(), 32);
+    });
+    REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
+    REQUIRE(net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}})["status"] == "committed");
+
+    const std::string solver_log = net.root + "/solver.log", verifier_log = net.root + "/verifier.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log);
+    bool opened = false;
+    int blocks = 0;
+    const json progress = net.drive(100, &blocks, [&] {
+        if (opened) return;
+        const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
+        const uint64_t h = net.node().result("getchaininfo")["height"].get<uint64_t>();
+        if (u["status"] != "committed" || h < u["windows"]["reveal_end"].get<uint64_t>()) return;
+        send([&](auto& tx) {
+            auto* o = tx.mutable_open_trace();
+            set_unit(o->mutable_unit());
+            for (const auto& l : forged) o->add_leaves(l.data(), 32);
+        });
+        opened = true;
+    });
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    REQUIRE(opened);
+    REQUIRE(progress["done"] == true);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+    const auto vlog = events(verifier_log);
+    CHECK(vlog.count("proof-committed") == 1);
+    CHECK(vlog.count("proved") == 1);
+    const json vledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
+    CHECK(count_code(vledger, "fraud-whistle-reward") == 1);
+    CHECK(count_code(vledger, "audit-disagreed-unproven") == 0);
+    // The reset unit was claimed again by the honest agent and finished: both units are its.
+    const json sledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
+    CHECK(count_code(sledger, "unit-final-pay") == 2);
+    const json u0 = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
+    CHECK(u0["solver"] == net.addr["solver"]);
+    CHECK(hash_of(u0["final_leaf"]) == tr->leaves.back());
 }
 
 TEST_CASE("a refused transaction is logged with the node's code and the agent carries on") {
