@@ -193,3 +193,26 @@ TEST_CASE("responses_due lists the solver's unit blobs challenged and still answ
     d.challenges = {ChallengeView{"dataset", 0, 0, 30, 32}};
     CHECK(responses_due(d, kMe, 30).empty());
 }
+
+TEST_CASE("proof_due: an opened unit whose trace our revealed audit disagreed with") {
+    UnitView u = committed_unit(kOther);
+    u.audits.push_back(AuditView{kMe, {1}, true, true, "disagreed"});
+    CHECK_FALSE(proof_due(u, kMe));  // not opened yet: there is no trace to prove against
+    u.status = "opened";
+    CHECK_FALSE(proof_due(u, kMe));  // opened, but the leaves were not read
+    u.leaves = {h(0), h(1)};
+    CHECK(proof_due(u, kMe));
+    CHECK_FALSE(proof_due(u, kOther));
+    u.audits[0].verdict = "agreed";
+    CHECK_FALSE(proof_due(u, kMe));
+    u.audits[0].verdict = "disagreed";
+    u.status = "final";
+    CHECK_FALSE(proof_due(u, kMe));  // too late: proofs are taken while opened
+    // parse_unit reads the opened leaves.
+    auto p = parse_unit({{"round", 0}, {"unit", 0}, {"status", "opened"}, {"solver", kOther}, {"claim_height", 1},
+                         {"commit_height", 2}, {"leaf0", ""}, {"final_leaf", ""},
+                         {"leaves", json::array({std::string(64, 'a'), std::string(64, 'b')})}});
+    REQUIRE(p.ok());
+    REQUIRE(p->leaves.size() == 2);
+    CHECK(p->leaves[1] == h(0xbb));
+}
