@@ -132,8 +132,9 @@ Commands:
   blob info ROOT               size and chunks of blob ROOT the node holds
   agent --role solver|verifier run a market agent until SIGINT/SIGTERM: a solver claims,
                                trains, uploads, commits and opens units of open tasks over
-                               --data; a verifier audits the units it is drawn for (bond
-                               first); one line per action (--output json: JSON lines)
+                               --data and answers their data challenges; a verifier audits
+                               the units it is drawn for (bond first) and proves the fraud it
+                               finds; one line per action (--output json: JSON lines)
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)
