@@ -134,6 +134,23 @@ Result<UnitView> Agent::unit(const TaskInfo& t, uint32_t round, uint32_t k) cons
     return parse_unit(*r);
 }
 
+Result<std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>>>
+Agent::workable_tasks(const std::vector<std::string>& ids) {
+    std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>> out;
+    for (const std::string& id : ids) {
+        auto t = task(id);
+        if (!t.ok()) {
+            log_error("gettask", nullptr, std::nullopt, t.status());
+            continue;
+        }
+        if (t->closed || dataset_for(*t) == nullptr) continue;
+        auto units = live_units(*t);
+        if (!units.ok()) return units.status();
+        out.emplace_back(std::move(*t), std::move(*units));
+    }
+    return out;
+}
+
 Result<std::map<std::pair<uint32_t, uint32_t>, UnitView>> Agent::live_units(const TaskInfo& t) const {
     std::map<std::pair<uint32_t, uint32_t>, UnitView> units;
     auto [first, end] = live_rounds(t.rounds);

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -67,6 +68,10 @@ private:
     Result<UnitView> unit(const TaskInfo& t, uint32_t round, uint32_t k) const;
     // The units of the live rounds and the round before them.
     Result<std::map<std::pair<uint32_t, uint32_t>, UnitView>> live_units(const TaskInfo& t) const;
+    // The open tasks among `ids` whose dataset this agent holds, each with its live units (a task
+    // the node cannot describe is logged and skipped).
+    Result<std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>>>
+    workable_tasks(const std::vector<std::string>& ids);
     // Signs and sends `tx` (payload set) at the account's next nonce; returns the txid.
     Result<std::string> send(pb::Transaction& tx) const;
     // The --data records when their root is the task's dataset root, else nullptr.

@@ -56,20 +56,14 @@ Status Agent::solver_poll(bool* idle) {
     auto ids = open_task_ids();
     if (!ids.ok()) return ids.status();
     report_closed_tasks(*ids);
-    bool any_task = false;
     bool training = false;  // a unit of ours is claimed (its claim on chain or pending)
-    std::vector<std::pair<TaskInfo, std::map<UnitKey, UnitView>>> tasks;
-    for (const std::string& id : *ids) {
-        auto t = task(id);
-        if (!t.ok()) {
-            log_error("gettask", nullptr, std::nullopt, t.status());
-            continue;
-        }
-        if (t->closed || dataset_for(*t) == nullptr) continue;
-        any_task = true;
-        auto units = live_units(*t);
-        if (!units.ok()) return units.status();
-        for (const auto& [key, u] : *units) {
+    auto workable = workable_tasks(*ids);
+    if (!workable.ok()) return workable.status();
+    const auto& tasks = *workable;
+    const bool any_task = !tasks.empty();
+    for (const auto& [task_info, units] : tasks) {
+        const TaskInfo* t = &task_info;
+        for (const auto& [key, u] : units) {
             if (u.solver != address_) continue;
             worked_on_[t->id_hex] = *t;
             const std::string tag = t->id_hex + "-" + std::to_string(key.first) + "-" + std::to_string(key.second) +
@@ -80,12 +74,12 @@ Status Agent::solver_poll(bool* idle) {
                 if (reported_.count(answered)) continue;
                 Status s = answer_challenge(*t, u, c);
                 if (s.ok()) reported_.insert(answered);
-                else log_error("data response", &*t, key_of(u), s);
+                else log_error("data response", t, key_of(u), s);
             }
             if (open_due(u, address_, *h) && reported_.insert("opened:" + tag).second) {
                 auto leaves = read_leaves(unit_path(*t, key.first, key.second, ".leaves"));
                 if (!leaves.ok()) {
-                    log_error("open", &*t, key, leaves.status());
+                    log_error("open", t, key, leaves.status());
                     continue;
                 }
                 pb::Transaction tx;
@@ -95,17 +89,16 @@ Status Agent::solver_poll(bool* idle) {
                 auto txid = send(tx);
                 if (!txid.ok()) {
                     reported_.erase("opened:" + tag);  // try again next pass, still in the window
-                    log_error("open", &*t, key, txid.status());
+                    log_error("open", t, key, txid.status());
                 } else {
-                    log("opened", &*t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
+                    log("opened", t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
                         "opened the trace (" + std::to_string(leaves->size()) + " leaves), tx " + *txid);
                 }
             }
             if (u.status == "final" && reported_.insert("final:" + tag).second)
-                log("final", &*t, key, json::object(), "unit final: pay and bond released");
+                log("final", t, key, json::object(), "unit final: pay and bond released");
             if (commit_due(u, address_)) training = true;
         }
-        tasks.emplace_back(std::move(*t), std::move(*units));
     }
     // Train and commit what we claimed (one unit at a time), then consider a new claim.
     for (const auto& [t, units] : tasks)

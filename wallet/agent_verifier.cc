@@ -61,17 +61,12 @@ Status Agent::verifier_poll(bool* idle) {
     if (!h.ok()) return h.status();
     auto ids = open_task_ids();
     if (!ids.ok()) return ids.status();
-    bool any_task = false;
-    for (const std::string& id : *ids) {
-        auto t = task(id);
-        if (!t.ok()) {
-            log_error("gettask", nullptr, std::nullopt, t.status());
-            continue;
-        }
-        if (t->closed || dataset_for(*t) == nullptr) continue;
-        any_task = true;
-        auto units = live_units(*t);
-        if (!units.ok()) return units.status();
+    auto workable = workable_tasks(*ids);
+    if (!workable.ok()) return workable.status();
+    const bool any_task = !workable->empty();
+    for (const auto& [task_info, units_view] : *workable) {
+        const TaskInfo* t = &task_info;
+        const auto* units = &units_view;
         for (const auto& [key, u] : *units) {
             const AuditView* a = u.audit_of(address_);
             if (a == nullptr) continue;
@@ -81,14 +76,14 @@ Status Agent::verifier_poll(bool* idle) {
             if (step != AuditStep::kNothing && !reported_.count(done_key)) {
                 Status s = audit_unit(*t, u, step, *units);
                 if (s.ok()) reported_.insert(done_key);
-                else log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", &*t, key, s);
+                else log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", t, key, s);
             }
             if (proof_due(u, address_)) {
                 Status s = prove_fraud(*t, u, *units);
-                if (!s.ok()) log_error("fraud proof", &*t, key, s);
+                if (!s.ok()) log_error("fraud proof", t, key, s);
             }
             if (a->verdict != "none" && reported_.insert("verdict:" + tag).second)
-                log("verdict", &*t, key, {{"verdict", a->verdict}},
+                log("verdict", t, key, {{"verdict", a->verdict}},
                     "audit verdict: " + a->verdict + (a->verdict == "agreed" ? " (audit fee paid)" : ""));
         }
     }
