@@ -134,6 +134,12 @@ Result<UnitView> Agent::unit(const TaskInfo& t, uint32_t round, uint32_t k) cons
     return parse_unit(*r);
 }
 
+void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
+    ref->set_task_id(t.id.data(), t.id.size());
+    ref->set_round(round);
+    ref->set_unit(k);
+}
+
 Result<std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>>>
 Agent::workable_tasks(const std::vector<std::string>& ids) {
     std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>> out;

@@ -26,6 +26,7 @@
 
 namespace step::pb {
 class Transaction;
+class UnitRef;
 }
 
 namespace step::wallet::agent {
@@ -51,6 +52,11 @@ struct TaskInfo {
     verifier::TraceShape shape;
     bool closed = false;  // done or cancelled
 };
+
+using UnitKey = std::pair<uint32_t, uint32_t>;  // (round, unit)
+
+// Points a market payload's UnitRef at unit (round, k) of task t.
+void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k);
 
 class Agent {
 public:

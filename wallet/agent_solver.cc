@@ -16,13 +16,6 @@ namespace step::wallet::agent {
 namespace {
 
 using nlohmann::json;
-using UnitKey = std::pair<uint32_t, uint32_t>;
-
-void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
-    ref->set_task_id(t.id.data(), t.id.size());
-    ref->set_round(round);
-    ref->set_unit(k);
-}
 
 Result<std::vector<Hash256>> read_leaves(const std::string& path) {
     auto text = read_small_file(path, 64u << 20);

@@ -17,13 +17,6 @@ namespace step::wallet::agent {
 namespace {
 
 using nlohmann::json;
-using UnitKey = std::pair<uint32_t, uint32_t>;
-
-void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
-    ref->set_task_id(t.id.data(), t.id.size());
-    ref->set_round(round);
-    ref->set_unit(k);
-}
 
 std::string audit_tag(const TaskInfo& t, const UnitView& u) {
     return t.id_hex + "-" + std::to_string(u.round) + "-" + std::to_string(u.unit) + "@" +
