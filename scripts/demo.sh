@@ -113,3 +113,9 @@ for e in json.load(sys.stdin)["entries"]:
     print("  height %5d  %-22s %16s STEP  %s" % (e["height"], e["code"], "%.9f" % (int(e["amount"]) / 1e9), e["reason"]))'
 done
 echo "demo: task done in $((SECONDS - start)) s"
+# What the owner gets: the trained model from the blob store, checked against the chain, and
+# its accuracy on digits it never trained on.
+test_records=$root/tests/fixtures/mnist-test-200.rec
+[[ $data == "$root/data/mnist-train.rec" ]] && test_records=$root/data/mnist-test.rec
+echo
+w task model "$task" "$tmp/model.state" "$test_records"

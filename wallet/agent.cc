@@ -91,8 +91,8 @@ Result<std::vector<std::string>> Agent::open_task_ids() const {
     return ids;
 }
 
-Result<TaskInfo> Agent::task(const std::string& id_hex) const {
-    auto r = rpc_.call(rpc::kGetTask, {{"task_id", id_hex}}, RpcAuth::kNone);
+Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& params, const std::string& id_hex) {
+    auto r = rpc.call(rpc::kGetTask, {{"task_id", id_hex}}, RpcAuth::kNone);
     if (!r.ok()) return r.status();
     TaskInfo t;
     auto id = hash_from_hex(id_hex);
@@ -121,11 +121,13 @@ Result<TaskInfo> Agent::task(const std::string& id_hex) const {
     std::copy(proto->dataset_root().begin(), proto->dataset_root().end(), t.dataset_root.begin());
     t.data_format = proto->data_format();
     t.rounds = {static_cast<uint32_t>(*rounds), proto->units_per_round(),
-                static_cast<uint32_t>(*finalised), static_cast<uint32_t>(ctx_.params->pipeline_depth)};
+                static_cast<uint32_t>(*finalised), static_cast<uint32_t>(params.pipeline_depth)};
     t.shape = *shape;
     t.closed = r->value("done", false) || r->value("cancelled", false);
     return t;
 }
+
+Result<TaskInfo> Agent::task(const std::string& id_hex) const { return fetch_task(rpc_, *ctx_.params, id_hex); }
 
 Result<UnitView> Agent::unit(const TaskInfo& t, uint32_t round, uint32_t k) const {
     auto r = rpc_.call(rpc::kGetUnit, {{"task_id", t.id_hex}, {"round", round}, {"unit", k}},
@@ -226,13 +228,20 @@ Result<Bytes> Agent::fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, 
         Bytes b(f->begin(), f->end());
         if (kernels::leaf_digest(t.id, round, k, leaf, blob_root(b)) == committed_leaf) return b;
     }
-    // The blob store names blobs by root; the chain holds only leaf digests over state roots
-    // (= blob roots), so every stored root is tried against the committed leaf.
+    auto data = find_state_blob(rpc_, t.id, round, k, leaf, committed_leaf);
+    if (!data.ok()) return data.status();
+    // Cache it: a verifier may need the same checkpoint again after a restart.
+    (void)atomic_write_file(local, std::string(data->begin(), data->end()), 0600, WriteMode::kReplace);
+    return data;
+}
+
+Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
+                              uint32_t leaf, const Hash256& committed_leaf) {
     std::optional<std::string> after;
     for (;;) {
         json params = {{"limit", 500}};
         if (after) params["start_after"] = *after;
-        auto r = rpc_.call(rpc::kListBlobs, params, RpcAuth::kNone);
+        auto r = rpc.call(rpc::kListBlobs, params, RpcAuth::kNone);
         if (!r.ok()) return r.status();
         if (!r->contains("blobs") || !(*r)["blobs"].is_array())
             return Status::error("rpc-bad-response", "listblobs reply lacks 'blobs'");
@@ -241,13 +250,9 @@ Result<Bytes> Agent::fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, 
             auto root_hex = json_string(b, "blob_root");
             if (!root_hex.ok()) return root_hex.status();
             auto root = hash_from_hex(*root_hex);
-            if (!root || kernels::leaf_digest(t.id, round, k, leaf, *root) != committed_leaf) continue;
+            if (!root || kernels::leaf_digest(task, round, k, leaf, *root) != committed_leaf) continue;
             if (!b.value("complete", false)) continue;
-            auto data = download_blob(rpc_, *root);
-            if (!data.ok()) return data.status();
-            // Cache it: a verifier may need the same checkpoint again after a restart.
-            (void)atomic_write_file(local, std::string(data->begin(), data->end()), 0600, WriteMode::kReplace);
-            return std::move(*data);
+            return download_blob(rpc, *root);
         }
         if (blobs.size() < 500) break;
         after = blobs.back().value("blob_root", std::string());

@@ -58,6 +58,14 @@ using UnitKey = std::pair<uint32_t, uint32_t>;  // (round, unit)
 // Points a market payload's UnitRef at unit (round, k) of task t.
 void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k);
 
+// The task as the chain holds it (gettask's canonical spec bytes, progress).
+Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& params, const std::string& id_hex);
+// A stored state whose leaf digest at (task, round, k, leaf) is `committed_leaf`: the chain holds
+// only leaf digests over state roots (= blob roots), so every blob the node lists is tried, and
+// the match is downloaded with every chunk checked. Error "state-unavailable" when none matches.
+Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
+                              uint32_t leaf, const Hash256& committed_leaf);
+
 class Agent {
 public:
     Agent(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::string address, Seed seed,

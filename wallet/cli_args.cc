@@ -124,6 +124,9 @@ Commands:
   task submit SPEC             validate, then sign and send a SubmitTask escrowing the budget
   task list [all]              the node's open tasks (all: done and cancelled too)
   task show TASK_ID            one task: escrow, pay, bond, units by status, reported losses
+  task model TASK_ID OUT [TEST]  the trained model (mean of the last final round's states, from
+                               the node's blob store, each checked against the chain) to OUT;
+                               with TEST records, its test accuracy
   blob put FILE                upload FILE (at most 64 MiB) to the node as a blob, chunk by
                                chunk with proofs; sends only the chunks the node lacks, so a
                                repeated put resumes an interrupted one; prints the blob root

@@ -119,7 +119,9 @@ Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args) {
     if (!args.empty() && args[0] == "list")
         return cmd_task_list(ctx, CommandArgs(args.begin() + 1, args.end()));
     if (args.size() == 2 && args[0] == "show") return cmd_task_show(ctx, args[1]);
-    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC | task list [all] | task show TASK_ID");
+    if (!args.empty() && args[0] == "model")
+        return cmd_task_model(ctx, CommandArgs(args.begin() + 1, args.end()));
+    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC | task list [all] | task show TASK_ID | task model TASK_ID OUT [TEST_RECORDS]");
 }
 
 }  // namespace step::wallet

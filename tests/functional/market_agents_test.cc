@@ -256,6 +256,25 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
             finals.push_back(tr->final_state);
         }
     }
+
+    // What the owner receives: `task model` fetches round 1's final states from the blob store
+    // and writes their mean, bit for bit the local run's model, then evaluates it on test digits.
+    auto model = step::kernels::mean_states(finals, step::kernels::Exec{});
+    REQUIRE(model.ok());
+    const std::string model_path = root + "/model.state";
+    const auto fetched = net.wallet({"task", "model", task_id, model_path,
+                                     std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-test-200.rec"});
+    INFO(fetched.out);
+    REQUIRE(fetched.exit_code == 0);
+    const json m = json::parse(fetched.out);
+    CHECK(m["rounds"] == 2);
+    CHECK(m["state_root"] == step::to_hex(step::kernels::state_root(*model, step::kernels::Exec{})));
+    CHECK(m["test"]["records"] == 200);
+    CHECK(m["test"]["accuracy"].get<double>() > 0.1);  // 16 steps of a tiny MLP: above chance
+    const std::string written = slurp(model_path);
+    CHECK(step::Bytes(written.begin(), written.end()) == step::kernels::state_to_bytes(*model));
+    // An unknown task is the node's error (no file is written for it).
+    CHECK(net.wallet({"task", "model", std::string(64, '0'), model_path}).exit_code != 0);
 }
 
 TEST_CASE("two solver agents share a task: the second round starts from states in the blob store") {

@@ -57,6 +57,10 @@ TEST_CASE("a task submitted with step-wallet reads back through stepd's market R
     CHECK(ws["escrow"] == "4");
     CHECK(ws["progress"]["units_total"] == 4);
     CHECK(wallet({"task", "show", std::string(64, '0')}).exit_code != 0);
+    // No round is final yet: there is no model to fetch.
+    const auto no_model = wallet({"task", "model", task_id, root + "/model.state"});
+    CHECK(no_model.exit_code == 1);
+    CHECK_FALSE(std::filesystem::exists(root + "/model.state"));
     const json progress = node.result("gettaskprogress", {{"task_id", task_id}});
     CHECK(progress["units_total"] == 4);
     CHECK(progress["units_by_status"]["open"] == 4);
