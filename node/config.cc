@@ -8,8 +8,9 @@
 
 namespace step::node {
 
-const std::vector<std::string> kConfigKeys = {"network",      "datadir",   "rpc-bind", "mine",
-                                              "miner-address", "log-level", "debug-log", "config"};
+const std::vector<std::string> kConfigKeys = {"network",   "datadir",   "rpc-bind", "mine",
+                                              "miner-address", "log-level", "debug-log", "config",
+                                              "blob-store-mib"};
 
 namespace {
 
@@ -179,6 +180,16 @@ Result<NodeConfig> resolve_config(const ConfigInputs& in) {
         cfg.debug_log = *b;
     }
     if (auto v = pick("miner-address")) cfg.miner_address = *v;
+    if (auto v = pick("blob-store-mib")) {
+        // At least one maximal blob (64 MiB); at most 2^40 MiB, so the byte count fits u64.
+        uint64_t mib = 0;
+        auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), mib);
+        if (ec != std::errc() || ptr != v->data() + v->size() || v->empty() || mib < 64 ||
+            mib > (uint64_t{1} << 40))
+            return Status::error("bad-blob-store-mib",
+                                 "blob-store-mib must be a whole number of MiB in 64..2^40, got '" + *v + "'");
+        cfg.blob_store_mib = mib;
+    }
     if (auto v = pick("log-level")) {
         auto level = parse_log_level(*v);
         if (!level) return Status::error("bad-log-level", "unknown log level '" + *v + "'");
@@ -198,8 +209,10 @@ std::string config_usage() {
            "  --config FILE         'key = value' lines with the same keys as these options\n"
            "  --log-level LEVEL     trace, debug, info (default), warn, error\n"
            "  --debug-log BOOL      also log to <datadir>/debug.log (default true)\n"
+           "  --blob-store-mib N    cap on stored blobs (checkpoints, datasets) in MiB (default 4096)\n"
            "Precedence: flags > environment (STEPD_NETWORK, STEPD_DATADIR, STEPD_RPC_BIND,\n"
-           "STEPD_MINE, STEPD_MINER_ADDRESS, STEPD_LOG_LEVEL, STEPD_DEBUG_LOG, STEPD_CONFIG)\n"
+           "STEPD_MINE, STEPD_MINER_ADDRESS, STEPD_LOG_LEVEL, STEPD_DEBUG_LOG, STEPD_CONFIG,\n"
+           "STEPD_BLOB_STORE_MIB)\n"
            "> config file > defaults.\n";
 }
 

@@ -23,6 +23,7 @@ struct NodeConfig {
     std::string miner_address;     // bech32m; required when mine is set (checked by stepd)
     LogLevel log_level = LogLevel::kInfo;
     bool debug_log = true;         // also write <datadir>/debug.log
+    std::optional<uint64_t> blob_store_mib;  // cap on the blob store; nullopt: the default
     std::string config_file;       // the file that was read, if any
     bool help = false;
 };

@@ -189,7 +189,9 @@ int run(int argc, char** argv) {
             remove_cookie(cfg->datadir);
             return 1;
         }
-        auto blobs = BlobStore::open(**db);
+        BlobLimits blob_limits;
+        if (cfg->blob_store_mib) blob_limits.max_total_bytes = *cfg->blob_store_mib << 20;
+        auto blobs = BlobStore::open(**db, blob_limits);
         if (!blobs.ok()) {
             log_error("cannot load the blob store: ", blobs.status().to_string());
             (*server)->stop();

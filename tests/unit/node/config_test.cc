@@ -127,3 +127,18 @@ TEST_CASE("boolean flags take a bare form, --key=value and --key value") {
     CHECK(bare->mine);
     CHECK(bare->debug_log);
 }
+
+TEST_CASE("blob-store-mib caps the blob store and rejects what is not a size in range") {
+    auto dflt = resolve_config(inputs({}));
+    REQUIRE(dflt.ok());
+    CHECK_FALSE(dflt->blob_store_mib.has_value());
+    auto flag = resolve_config(inputs({"--blob-store-mib", "512"}));
+    REQUIRE(flag.ok());
+    CHECK(flag->blob_store_mib == 512u);
+    auto env = resolve_config(inputs({}, {{"STEPD_BLOB_STORE_MIB", "1024"}}));
+    REQUIRE(env.ok());
+    CHECK(env->blob_store_mib == 1024u);
+    for (const char* bad : {"63", "-1", "12x", "", "1099511627777"})
+        CHECK(resolve_config(inputs({std::string("--blob-store-mib=") + bad})).status().code() ==
+              "bad-blob-store-mib");
+}
