@@ -3,33 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/merkle.h"
+#include "node/rpc/params.h"
 #include "node/rpc_methods.h"
 
 namespace step::node {
 
 using nlohmann::json;
+using namespace rpc_params;
 
 namespace {
-
-RpcError bad_params(const std::string& msg) { return RpcError(rpc::kErrInvalidParams, msg); }
-
-std::string require_string(const json& params, const char* name) {
-    if (!params.contains(name) || !params[name].is_string())
-        throw bad_params(std::string("missing string param '") + name + "'");
-    return params[name].get<std::string>();
-}
-
-uint64_t require_u64(const json& params, const char* name) {
-    if (!params.contains(name) || !params[name].is_number_unsigned())
-        throw bad_params(std::string("missing unsigned integer param '") + name + "'");
-    return params[name].get<uint64_t>();
-}
-
-Hash256 require_hash(const json& params, const char* name) {
-    auto h = hash_from_hex(require_string(params, name));
-    if (!h) throw bad_params(std::string("param '") + name + "' must be 64 hex digits");
-    return *h;
-}
 
 // Store errors become JSON-RPC errors whose data.code is the store's code: -32015 for a chunk
 // refused on upload, -32011 for what cannot be served (unknown blob or chunk, incomplete blob).

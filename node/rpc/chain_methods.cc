@@ -6,50 +6,16 @@
 #include "consensus/state.h"
 #include "consensus/state_tree.h"
 #include "consensus/transaction.h"
+#include "node/rpc/params.h"
 #include "node/rpc_methods.h"
 
 namespace step::node {
 
 using nlohmann::json;
 namespace cs = step::consensus;
+using namespace rpc_params;
 
 namespace {
-
-std::string amount(uint64_t v) { return std::to_string(v); }  // decimal strings (RPC_CONTRACT.md)
-
-std::string hex_of(const std::string& raw) { return to_hex(as_bytes(raw)); }
-
-std::string address_of(const std::string& raw) {
-    if (raw.size() != 20) return hex_of(raw);
-    cs::Address a;
-    std::copy(raw.begin(), raw.end(), a.begin());
-    return cs::encode_address(a);
-}
-
-RpcError bad_params(const std::string& msg) { return RpcError(rpc::kErrInvalidParams, msg); }
-
-std::string require_string(const json& params, const char* name) {
-    if (!params.contains(name) || !params[name].is_string()) throw bad_params(std::string("missing string param '") + name + "'");
-    return params[name].get<std::string>();
-}
-
-cs::Address require_address(const json& params, const char* name) {
-    auto addr = cs::decode_address(require_string(params, name));
-    if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
-    return *addr;
-}
-
-Hash256 require_hash(const json& params, const char* name) {
-    auto h = hash_from_hex(require_string(params, name));
-    if (!h) throw bad_params(std::string("param '") + name + "' must be 64 hex digits");
-    return *h;
-}
-
-Bytes require_hex(const json& params, const char* name) {
-    auto b = from_hex(require_string(params, name));
-    if (!b) throw bad_params(std::string("param '") + name + "' must be hex");
-    return *b;
-}
 
 std::string role_name(pb::BondRole r) {
     return r == pb::BOND_ROLE_SOLVER ? "solver" : r == pb::BOND_ROLE_VERIFIER ? "verifier" : "unspecified";

@@ -12,31 +12,20 @@
 #include "consensus/market.h"
 #include "consensus/market_state.h"
 #include "consensus/task_spec.h"
+#include "node/rpc/params.h"
 #include "node/rpc_methods.h"
 
 namespace step::node {
 
 using nlohmann::json;
 namespace cs = step::consensus;
+using namespace rpc_params;
 
 namespace {
 
-std::string amount(uint64_t v) { return std::to_string(v); }  // decimal strings (RPC_CONTRACT.md)
-std::string hex_of(const std::string& raw) { return to_hex(as_bytes(raw)); }
-
-std::string address_of(const std::string& raw) {
-    if (raw.size() != 20) return hex_of(raw);  // empty for burns and pool moves
-    return cs::encode_address(cs::detail::to_address(raw));
-}
-
-RpcError bad_params(const std::string& msg) { return RpcError(rpc::kErrInvalidParams, msg); }
-
 Hash256 require_task_id(const json& p) {
-    if (!p.is_object() || !p.contains("task_id") || !p["task_id"].is_string())
-        throw bad_params("missing string param 'task_id'");
-    auto h = hash_from_hex(p["task_id"].get<std::string>());
-    if (!h) throw bad_params("param 'task_id' must be 64 hex digits");
-    return *h;
+    if (!p.is_object()) throw bad_params("missing string param 'task_id'");
+    return require_hash(p, "task_id");
 }
 
 uint32_t require_u32(const json& p, const char* name) {
