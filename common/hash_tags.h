@@ -24,5 +24,7 @@ inline constexpr char kAuditCommit[] = "stepchain/audit-commit";
 inline constexpr char kProofCommit[] = "stepchain/proof-commit";
 inline constexpr char kTaskId[] = "stepchain/task-id";
 inline constexpr char kAssignSeed[] = "stepchain/assign-seed";
+// Not consensus: the checksum of a P2P message (node/net/framing.h).
+inline constexpr char kP2pChecksum[] = "stepchain/p2p-checksum";
 
 }  // namespace step::tags

@@ -1,5 +1,7 @@
 #include "consensus/params.h"
 
+#include <utility>
+
 namespace step::consensus {
 namespace {
 
@@ -61,6 +63,15 @@ void set_limits(Params& p) {
     p.pipeline_depth = 2;
 }
 
+// The P2P magics share three bytes that are not ASCII (a text protocol spoken to the port
+// fails at once) and differ in the last, so nodes of different networks refuse each other on
+// the first message. No network has seed addresses until a public network exists.
+void set_p2p(Params& p, uint8_t network_byte, uint16_t port, std::string bind_host) {
+    p.p2p_magic = {0xd3, 0x7e, 0x9c, network_byte};
+    p.default_p2p_port = port;
+    p.default_p2p_bind_host = std::move(bind_host);
+}
+
 // Windows scale with the network's block time; finality leaves room after the open window.
 void set_windows(Params& p, uint64_t unit) {
     p.claim_timeout = 48 * unit;
@@ -89,6 +100,7 @@ Params make_mainnet() {
     p.coinbase_maturity = 100;       // a reorg deeper than this is not expected
     p.unbonding_delay = 10'080;      // 7 days: exceeds every market window below
     set_windows(p, 10);              // finality ~ 1,128 blocks (~19 h)
+    set_p2p(p, 0x01, 8444, "0.0.0.0");  // every IPv4 interface: a public node
     return p;
 }
 
@@ -107,6 +119,7 @@ Params make_testnet() {
     p.coinbase_maturity = 100;
     p.unbonding_delay = 1'440;  // 12 h
     set_windows(p, 4);
+    set_p2p(p, 0x02, 28444, "0.0.0.0");
     return p;
 }
 
@@ -139,6 +152,8 @@ Params make_devnet() {
     // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
     p.pool_rate_per_tflop = 1'000'000'000;
     p.allow_generate = true;
+    // Loopback only: a devnet node is a local test bed and never offers itself to the network.
+    set_p2p(p, 0x03, 18444, "127.0.0.1");
     return p;
 }
 

@@ -3,9 +3,11 @@
 // Changing any value of an existing network forks it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "consensus/uint256.h"
 
@@ -44,6 +46,12 @@ struct Params {
 
     // --- Node policy switches that are per network ---
     bool allow_generate = false;  // RPC `generate` (devnet only)
+
+    // --- Peer-to-peer network (not consensus; node/net reads these) ---
+    std::array<uint8_t, 4> p2p_magic{};  // first bytes of every P2P message (node/net/framing.h)
+    uint16_t default_p2p_port = 0;
+    std::string default_p2p_bind_host;   // --p2p-bind's host when not given
+    std::vector<std::string> seed_addresses;  // HOST:PORT dialled when the address book is empty
 
     // --- Market (PROTOCOL.md section 3; docs/protocol.md). Windows are in blocks. ---
     uint64_t finality_window = 0;      // FINALITY_WINDOW: commit -> final, if no fraud proven

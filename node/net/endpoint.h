@@ -21,9 +21,13 @@ struct Endpoint {
     friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
 
-// Parses HOST:PORT (IPv6 in brackets). With default_port set, a bare HOST is accepted too.
-// Errors: net::codes::kBadEndpoint.
-Result<Endpoint> parse_endpoint(std::string_view text, std::optional<uint16_t> default_port = std::nullopt);
+// Parses HOST:PORT (IPv6 in brackets). With default_port set, a bare HOST is accepted too
+// (then a bare IPv6 host needs no brackets). Hosts are numeric only (no name lookups); ports are
+// 1..65535. The host comes back in one canonical spelling ("::1", never "0:0::1"; an
+// IPv4-mapped IPv6 address as the IPv4 address), so equal addresses compare equal.
+// Errors: net::codes::kBadEndpoint, with a message that says what is wrong.
+Result<Endpoint> parse_endpoint(std::string_view text,
+                                std::optional<uint16_t> default_port = std::nullopt);
 
 // True for 127.0.0.0/8 and ::1: the only addresses a devnet node dials.
 bool is_loopback(const Endpoint& e);
