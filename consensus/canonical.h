@@ -65,4 +65,14 @@ Result<M> decode_message(ByteSpan bytes, const char* what) {
     return m;
 }
 
+// A record read back from the state: one that does not decode means the stored state is corrupt
+// ("corrupt-state"), whatever the decoder's own code.
+template <class M>
+Result<M> decode_record(ByteSpan bytes, const char* what) {
+    auto m = decode_message<M>(bytes, what);
+    if (!m.ok())
+        return Status::error(codes::kCorruptState, std::string(what) + ": " + m.status().message());
+    return m;
+}
+
 }  // namespace step::consensus::detail

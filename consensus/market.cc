@@ -39,16 +39,6 @@ std::vector<uint32_t> audit_digest_leaves(const std::vector<uint32_t>& sampled,
     return out;
 }
 
-UnitWindows unit_windows(uint64_t c, const Params& p) {
-    UnitWindows w;
-    w.assign = c + p.assign_delay;
-    w.commit_end = w.assign + p.audit_commit_window;
-    w.reveal_end = w.commit_end + p.audit_reveal_window;
-    w.open_end = w.reveal_end + p.open_window;
-    w.final_at = c + p.finality_window;
-    return w;
-}
-
 namespace detail {
 
 Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref) {
@@ -71,16 +61,21 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref) {
     return c;
 }
 
+verifier::TraceShape trace_shape_of(const pb::Task& t) {
+    verifier::TraceShape s;
+    s.steps = t.spec().steps_per_unit();
+    s.leaf_interval = t.spec().leaf_interval();
+    s.checkpoint_interval = t.spec().checkpoint_interval();
+    s.last_leaf = static_cast<uint32_t>(s.steps / s.leaf_interval);
+    s.leaves_per_checkpoint = static_cast<uint32_t>(s.checkpoint_interval / s.leaf_interval);
+    return s;
+}
+
 namespace {
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
 
 bool is32(const std::string& s) { return s.size() == 32; }
-
-uint64_t leaves_of(const pb::Task& t) { return t.spec().steps_per_unit() / t.spec().leaf_interval(); }
-uint64_t checkpoint_count(const pb::Task& t) {
-    return t.spec().steps_per_unit() / t.spec().checkpoint_interval();
-}
 
 Status submit_task(Market& m, const pb::Transaction& tx, const Address& sender) {
     const auto& st = tx.submit_task();
@@ -101,7 +96,7 @@ Status submit_task(Market& m, const pb::Transaction& tx, const Address& sender) 
     t.set_submit_height(m.height());
     t.set_unit_flops(costs->unit_flops);
     m.put_task(id, t);
-    return m.record(sender, id, 0, 0, "escrow", st.budget(), reasons::kTaskEscrow,
+    return m.record(sender, id, 0, 0, ledger_kinds::kEscrow, st.budget(), reasons::kTaskEscrow,
                     "escrowed: budget of task");
 }
 
@@ -124,7 +119,7 @@ Status cancel_task(Market& m, const pb::Transaction& tx, const Address& sender) 
             cu.set_status(pb::UNIT_CANCELLED);
             m.put_unit(key, cu);
             ++open;
-            STEP_TRY(m.record(std::nullopt, id, r, k, "cancel", 0, reasons::kUnitCancelled,
+            STEP_TRY(m.record(std::nullopt, id, r, k, ledger_kinds::kCancel, 0, reasons::kUnitCancelled,
                               "cancelled: unclaimed unit"));
         }
     const uint64_t refund = std::min(task.escrow(), open * task.unit_pay());
@@ -132,7 +127,7 @@ Status cancel_task(Market& m, const pb::Transaction& tx, const Address& sender) 
     task.set_cancelled(true);
     m.put_task(id, task);
     STEP_TRY(m.credit_balance(sender, refund));
-    STEP_TRY(m.record(sender, id, 0, 0, "refund", refund, reasons::kCancelRefund,
+    STEP_TRY(m.record(sender, id, 0, 0, ledger_kinds::kRefund, refund, reasons::kCancelRefund,
                       "refunded: " + std::to_string(open) + " unclaimed units"));
     return update_task_progress(m, id);
 }
@@ -167,7 +162,7 @@ Status claim_unit(Market& m, const pb::Transaction& tx, const Address& sender) {
     u.set_claim_height(m.height());
     m.put_unit(c->key, u);
     STEP_TRY(m.schedule(m.height() + m.params().claim_timeout, c->key));
-    return m.record(sender, c->task_id, c->round, c->index, "bond-lock", bond, reasons::kBondLock,
+    return m.record(sender, c->task_id, c->round, c->index, ledger_kinds::kBondLock, bond, reasons::kBondLock,
                     "locked: unit bond");
 }
 
@@ -180,8 +175,10 @@ Status commit_unit(Market& m, const pb::Transaction& tx, const Address& sender) 
     if (to_address(u.solver()) != sender) return fail(codes::kNotUnitSolver, "not the unit's solver");
     if (!is32(cu.trace_root()) || !is32(cu.leaf0()) || !is32(cu.final_leaf()))
         return fail(codes::kBadCommit, "trace root and leaves must be 32 bytes");
-    if (static_cast<uint64_t>(cu.checkpoint_leaves_size()) != checkpoint_count(c->task))
-        return fail(codes::kBadCommit, "expected " + std::to_string(checkpoint_count(c->task)) +
+    const verifier::TraceShape shape = trace_shape_of(c->task);
+    const uint32_t checkpoints = shape.last_leaf / shape.leaves_per_checkpoint;
+    if (static_cast<uint64_t>(cu.checkpoint_leaves_size()) != checkpoints)
+        return fail(codes::kBadCommit, "expected " + std::to_string(checkpoints) +
                                            " checkpoint leaves");
     for (const auto& l : cu.checkpoint_leaves())
         if (!is32(l)) return fail(codes::kBadCommit, "checkpoint leaf must be 32 bytes");
@@ -249,7 +246,7 @@ Status audit_reveal(Market& m, const pb::Transaction& tx, const Address& sender)
     if (!a) return fail(codes::kNotAssigned, "sender is not assigned to this unit");
     if (a->commitment().empty()) return fail(codes::kWrongPhase, "no audit commitment to reveal");
     if (a->revealed()) return fail(codes::kDuplicateAudit, "already revealed");
-    const uint64_t cp = c->task.spec().checkpoint_interval() / c->task.spec().leaf_interval();
+    const uint64_t cp = trace_shape_of(c->task).leaves_per_checkpoint;
     const auto want = audit_digest_leaves({a->leaves().begin(), a->leaves().end()}, cp);
     if (static_cast<size_t>(ar.digests_size()) != want.size())
         return fail(codes::kBadReveal, "expected " + std::to_string(want.size()) + " digests");
@@ -280,7 +277,8 @@ Status open_trace(Market& m, const pb::Transaction& tx, const Address& sender) {
     const UnitWindows w = unit_windows(u.commit_height(), m.params());
     if (m.height() <= w.reveal_end || m.height() > w.open_end)
         return fail(codes::kWrongPhase, "outside the open window");
-    const uint64_t n = leaves_of(c->task);
+    const verifier::TraceShape shape = trace_shape_of(c->task);
+    const uint64_t n = shape.last_leaf;
     if (static_cast<uint64_t>(ot.leaves_size()) != n + 1)
         return fail(codes::kBadTrace, "expected " + std::to_string(n + 1) + " leaves");
     std::vector<Hash256> leaves;
@@ -291,7 +289,7 @@ Status open_trace(Market& m, const pb::Transaction& tx, const Address& sender) {
     if (str(merkle_root(leaves)) != u.trace_root()) return fail(codes::kBadTrace, "leaves do not hash to the trace root");
     if (ot.leaves(0) != u.leaf0() || ot.leaves(static_cast<int>(n)) != u.final_leaf())
         return fail(codes::kBadTrace, "leaf 0 or the final leaf differs from the commit");
-    const uint64_t cp = c->task.spec().checkpoint_interval() / c->task.spec().leaf_interval();
+    const uint64_t cp = shape.leaves_per_checkpoint;
     for (int i = 0; i < u.checkpoint_leaves_size(); ++i)
         if (ot.leaves(static_cast<int>((static_cast<uint64_t>(i) + 1) * cp)) != u.checkpoint_leaves(i))
             return fail(codes::kBadTrace, "checkpoint leaf " + std::to_string(i) + " differs from the commit");
@@ -305,14 +303,14 @@ Status open_trace(Market& m, const pb::Transaction& tx, const Address& sender) {
         bool agree = true;
         for (size_t i = 0; i < idx.size(); ++i)
             if (a.digests(static_cast<int>(i)) != ot.leaves(static_cast<int>(idx[i]))) agree = false;
-        a.set_verdict(agree ? 1 : 2);
+        a.set_verdict(agree ? verdicts::kAgreed : verdicts::kDisagreed);
         if (!agree) continue;
         const uint64_t fee = std::min(task.escrow(), task.audit_fee());
         task.set_escrow(task.escrow() - fee);
         a.set_settled(true);
         const Address v = to_address(a.verifier());
         STEP_TRY(m.credit_balance(v, fee));
-        STEP_TRY(m.record(v, c->task_id, c->round, c->index, "payout", fee, reasons::kAuditFee,
+        STEP_TRY(m.record(v, c->task_id, c->round, c->index, ledger_kinds::kPayout, fee, reasons::kAuditFee,
                           "paid: audit agreed with the trace"));
     }
     m.put_task(c->task_id, task);

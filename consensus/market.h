@@ -13,6 +13,7 @@
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
 #include "consensus/state_cache.h"
+#include "verifier/trace.h"
 
 namespace step::consensus {
 
@@ -26,12 +27,6 @@ Bytes audit_commitments(const Hash256& salt, const Address& verifier,
 // Leaf indices whose digests an audit of `sampled` reveals, in order.
 std::vector<uint32_t> audit_digest_leaves(const std::vector<uint32_t>& sampled,
                                           uint64_t leaves_per_checkpoint);
-
-// Heights of a committed unit's phases (commit height c).
-struct UnitWindows {
-    uint64_t assign, commit_end, reveal_end, open_end, final_at;
-};
-UnitWindows unit_windows(uint64_t commit_height, const Params& p);
 
 namespace detail {
 
@@ -56,6 +51,9 @@ struct UnitCtx {
 };
 // Loads a unit and its task ("unknown-task", "bad-unit-ref").
 Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
+// The shape of a task's unit traces (leaf count, leaves per checkpoint). A stored task passed
+// validate_market_spec, so the shape's rules hold and are not checked again.
+verifier::TraceShape trace_shape_of(const pb::Task& t);
 
 // Fraud proofs (market_fraud.cc).
 Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
@@ -83,11 +81,15 @@ Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sen
 // Runs at unit (task, 0, 0)'s deadlines: a dataset challenge expiring unanswered now cancels
 // the task (see market_dataset.cc); sets *cancelled then.
 Status process_dataset_challenges(Market& m, const Hash256& task, bool* cancelled);
-// Pays a whistle reward whose contest window ends now.
-Status process_award(Market& m, const Bytes& unit_key);
+// Pays a whistle reward whose contest window ends now (`unit` is unit_key parsed).
+Status process_award(Market& m, const Bytes& unit_key, const UnitKey& unit);
 
 // Settlement steps shared by the tx rules and the block-end rules (market_settle.cc).
 Status process_unit_deadlines(Market& m, const Bytes& unit_key, const Hash256& prev_hash);
+// Takes up to `amount` from verifier v's bond (then its unbonding entries), burned; the ledger
+// says "slashed: " + why under `code`.
+Status slash_verifier(Market& m, const UnitKey& unit, const Address& v, uint64_t amount,
+                      const char* code, const std::string& why);
 // Unit back to open: bond handling is the caller's; `code`/`why` go to the ledger.
 Status reset_unit(Market& m, const Hash256& task, uint32_t round, uint32_t unit, pb::Unit& u,
                   const char* code, const std::string& why);

@@ -19,16 +19,9 @@ namespace {
 
 Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
 
-uint64_t leaves_per_checkpoint(const pb::Task& t) {
-    return t.spec().checkpoint_interval() / t.spec().leaf_interval();
-}
-uint64_t final_leaf_index(const pb::Task& t) {
-    return t.spec().steps_per_unit() / t.spec().leaf_interval();
-}
-
 Status check_checkpoint(Market& m, const UnitCtx& c, uint32_t leaf) {
-    const uint64_t cp = leaves_per_checkpoint(c.task);
-    if (leaf == 0 || leaf % cp != 0 || leaf > final_leaf_index(c.task))
+    const verifier::TraceShape shape = trace_shape_of(c.task);
+    if (leaf == 0 || !shape.is_checkpoint(leaf) || leaf > shape.last_leaf)
         return fail(codes::kUnknownBlob, "leaf " + std::to_string(leaf) + " is not a committed checkpoint");
     if (c.unit.status() != pb::UNIT_COMMITTED && c.unit.status() != pb::UNIT_OPENED)
         return fail(codes::kWrongPhase, "only a committed, not yet final unit's checkpoints are owed");
@@ -52,9 +45,9 @@ Result<bool> has_pending_dependant(Market& m, const UnitCtx& c) {
 }
 
 Status check_final_state(Market& m, const UnitCtx& c, uint32_t leaf) {
-    if (leaf != final_leaf_index(c.task))
-        return fail(codes::kUnknownBlob, "the final state is leaf " +
-                                             std::to_string(final_leaf_index(c.task)));
+    const uint32_t last_leaf = trace_shape_of(c.task).last_leaf;
+    if (leaf != last_leaf)
+        return fail(codes::kUnknownBlob, "the final state is leaf " + std::to_string(last_leaf));
     const auto s = c.unit.status();
     if (s == pb::UNIT_COMMITTED || s == pb::UNIT_OPENED) return Status();
     if (s != pb::UNIT_FINAL) return fail(codes::kWrongPhase, "the unit has no committed final state");
@@ -67,7 +60,8 @@ Status check_final_state(Market& m, const UnitCtx& c, uint32_t leaf) {
 // The committed leaf digest the challenged blob must match.
 const std::string& committed_leaf(const UnitCtx& c, const pb::DataChallengeState& ch) {
     if (ch.kind() == pb::DATA_FINAL_STATE) return c.unit.final_leaf();
-    return c.unit.checkpoint_leaves(static_cast<int>(ch.leaf() / leaves_per_checkpoint(c.task) - 1));
+    return c.unit.checkpoint_leaves(
+        static_cast<int>(ch.leaf() / trace_shape_of(c.task).leaves_per_checkpoint - 1));
 }
 
 }  // namespace
@@ -84,8 +78,8 @@ void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, con
 Result<pb::DataChallengeState> read_challenge(Market& m, const Bytes& key) {
     auto* v = m.cache().raw(key);
     if (!*v) return fail(codes::kUnknownChallenge, "no pending challenge for this blob part");
-    auto c = decode_message<pb::DataChallengeState>(**v, "data challenge");
-    if (!c.ok()) return Status::error(codes::kCorruptState, c.status().message());
+    auto c = decode_record<pb::DataChallengeState>(**v, "data challenge");
+    if (!c.ok()) return c.status();
     return *c;
 }
 
@@ -182,7 +176,7 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
     forget_challenge(*c.unit.mutable_challenges(), key);
     m.put_unit(c.key, c.unit);
     STEP_TRY(m.credit_balance(sender, ch->bond()));
-    return m.record(sender, c.task_id, c.round, c.index, "payout", ch->bond(),
+    return m.record(sender, c.task_id, c.round, c.index, ledger_kinds::kPayout, ch->bond(),
                     reasons::kChallengeAnswered, "paid: answered a data challenge");
 }
 
@@ -214,7 +208,7 @@ Status release_challenges(Market& m, pb::Unit& u) {
 Status refund_challenge(Market& m, const pb::DataChallengeState& ch) {
     const Address who = to_address(ch.challenger());
     STEP_TRY(m.credit_balance(who, ch.bond()));
-    return m.record(who, to_hash(ch.task_id()), 0, 0, "refund", ch.bond(),
+    return m.record(who, to_hash(ch.task_id()), 0, 0, ledger_kinds::kRefund, ch.bond(),
                     reasons::kChallengeRefund, "returned: data challenge bond");
 }
 
@@ -232,9 +226,9 @@ Status final_state_withheld(Market& m, const Hash256& task_id, uint32_t round, u
     const uint64_t taken = slash_bond(**acct, BondRole::kSolver, task.unit_bond());
     STEP_TRY(m.burn(taken));
     const std::string why = "final state withheld past DA_WINDOW";
-    STEP_TRY(m.record(solver, task_id, round, index, "slash", taken, reasons::kFinalStateWithheld,
+    STEP_TRY(m.record(solver, task_id, round, index, ledger_kinds::kSlash, taken, reasons::kFinalStateWithheld,
                       "slashed: " + why));
-    STEP_TRY(m.record(std::nullopt, task_id, round, index, "burn", taken,
+    STEP_TRY(m.record(std::nullopt, task_id, round, index, ledger_kinds::kBurn, taken,
                       reasons::kFinalStateWithheld, "burned: solver bond, " + why));
     STEP_TRY(release_challenges(m, u));
     // The next round's audits replay from the mean of these final states: its verifiers are
@@ -248,7 +242,7 @@ Status final_state_withheld(Market& m, const Hash256& task_id, uint32_t round, u
         pb::Unit du = *d;
         du.set_excused(true);
         m.put_unit(key, du);
-        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, "excuse", 0, reasons::kAuditExcused,
+        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, ledger_kinds::kExcuse, 0, reasons::kAuditExcused,
                           "excused: round " + std::to_string(round) + " unit " +
                               std::to_string(index) + "'s final state was withheld"));
     }

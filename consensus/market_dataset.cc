@@ -47,7 +47,7 @@ Status settle_unit(Market& m, const Hash256& id, pb::Task& task, uint32_t r, uin
     switch (u.status()) {
         case pb::UNIT_OPEN:
             u.set_status(pb::UNIT_CANCELLED);
-            STEP_TRY(m.record(std::nullopt, id, r, k, "cancel", 0, reasons::kUnitCancelled,
+            STEP_TRY(m.record(std::nullopt, id, r, k, ledger_kinds::kCancel, 0, reasons::kUnitCancelled,
                               "cancelled: unclaimed unit, the dataset was withheld"));
             break;
         case pb::UNIT_CLAIMED:
@@ -55,21 +55,16 @@ Status settle_unit(Market& m, const Hash256& id, pb::Task& task, uint32_t r, uin
         case pb::UNIT_OPENED: {
             for (const auto& a : u.audits())
                 if (!a.settled())
-                    STEP_TRY(m.record(to_address(a.verifier()), id, r, k, "excuse", 0,
+                    STEP_TRY(m.record(to_address(a.verifier()), id, r, k, ledger_kinds::kExcuse, 0,
                                       reasons::kAuditExcused, "excused: the dataset was withheld"));
             // The solver's cost: the unit bond back and the unit's pay, as far as escrow goes.
             const Address solver = to_address(u.solver());
-            auto acct = m.cache().account(solver);
-            if (!acct.ok()) return acct.status();
-            if (__builtin_add_overflow((*acct)->solver_bond, u.bond(), &(*acct)->solver_bond))
-                return Status::error(codes::kAmountOverflow, "solver bond overflows u64");
-            STEP_TRY(m.record(solver, id, r, k, "bond-release", u.bond(), reasons::kBondRelease,
-                              "released: unit bond, the dataset was withheld"));
-            u.set_bond(0);
+            STEP_TRY(m.release_unit_bond(solver, UnitKey{id, r, k}, u,
+                                         "released: unit bond, the dataset was withheld"));
             const uint64_t pay = std::min(task.escrow(), task.unit_pay());
             task.set_escrow(task.escrow() - pay);
             STEP_TRY(m.credit_balance(solver, pay));
-            STEP_TRY(m.record(solver, id, r, k, "payout", pay, reasons::kDatasetWithheldPay,
+            STEP_TRY(m.record(solver, id, r, k, ledger_kinds::kPayout, pay, reasons::kDatasetWithheldPay,
                               "paid: unit pay, the dataset was withheld"));
             STEP_TRY(reset_unit(m, id, r, k, u, reasons::kDatasetWithheld, "the dataset was withheld"));
             break;
@@ -98,9 +93,9 @@ Status withhold_dataset(Market& m, const Hash256& id, pb::Task task) {
     task.set_done(true);
     STEP_TRY(m.burn(rest));
     const Address owner = to_address(task.owner());
-    STEP_TRY(m.record(owner, id, 0, 0, "slash", rest, reasons::kDatasetWithheld,
+    STEP_TRY(m.record(owner, id, 0, 0, ledger_kinds::kSlash, rest, reasons::kDatasetWithheld,
                       "slashed: escrow left when the dataset was withheld"));
-    STEP_TRY(m.record(std::nullopt, id, 0, 0, "burn", rest, reasons::kDatasetWithheld,
+    STEP_TRY(m.record(std::nullopt, id, 0, 0, ledger_kinds::kBurn, rest, reasons::kDatasetWithheld,
                       "burned: escrow, the dataset was withheld past DA_WINDOW"));
     m.put_task(id, task);
     return Status();
@@ -161,7 +156,7 @@ Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sen
     forget_challenge(*task.mutable_data_challenges(), key);
     m.put_task(id, task);
     STEP_TRY(m.credit_balance(sender, ch->bond()));
-    return m.record(sender, id, 0, 0, "payout", ch->bond(), reasons::kChallengeAnswered,
+    return m.record(sender, id, 0, 0, ledger_kinds::kPayout, ch->bond(), reasons::kChallengeAnswered,
                     "paid: answered a dataset challenge");
 }
 

@@ -13,44 +13,20 @@ namespace {
 
 using u128 = unsigned __int128;
 
-struct KeyParts {
-    Hash256 task{};
-    uint32_t round = 0, unit = 0;
-};
-
-KeyParts parse_unit_key(const Bytes& k) {
-    KeyParts p;
-    std::copy(k.begin() + 1, k.begin() + 33, p.task.begin());
-    for (int i = 0; i < 4; ++i) {
-        p.round = (p.round << 8) | k[33 + static_cast<size_t>(i)];
-        p.unit = (p.unit << 8) | k[37 + static_cast<size_t>(i)];
-    }
-    return p;
-}
-
 // The solver loses the unit bond (burned) and the unit reopens.
-Status slash_solver(Market& m, const KeyParts& kp, pb::Unit& u, const char* code,
+Status slash_solver(Market& m, const UnitKey& kp, pb::Unit& u, const char* code,
                     const std::string& why) {
     const uint64_t bond = u.bond();
     u.set_bond(0);
     STEP_TRY(m.burn(bond));
-    STEP_TRY(m.record(to_address(u.solver()), kp.task, kp.round, kp.unit, "slash", bond, code,
+    STEP_TRY(m.record(to_address(u.solver()), kp.task, kp.round, kp.unit, ledger_kinds::kSlash, bond, code,
                       "slashed: " + why));
-    STEP_TRY(m.record(std::nullopt, kp.task, kp.round, kp.unit, "burn", bond, code,
+    STEP_TRY(m.record(std::nullopt, kp.task, kp.round, kp.unit, ledger_kinds::kBurn, bond, code,
                       "burned: unit bond, " + why));
     return reset_unit(m, kp.task, kp.round, kp.unit, u, code, why);
 }
 
-Status slash_verifier(Market& m, const KeyParts& kp, const Address& v, uint64_t amount,
-                      const char* code, const std::string& why) {
-    auto a = m.cache().account(v);
-    if (!a.ok()) return a.status();
-    const uint64_t taken = slash_bond(**a, BondRole::kVerifier, amount);
-    STEP_TRY(m.burn(taken));
-    return m.record(v, kp.task, kp.round, kp.unit, "slash", taken, code, "slashed: " + why);
-}
-
-Status assign(Market&, const Bytes& key, const KeyParts& kp, const pb::Task& task, pb::Unit& u,
+Status assign(Market&, const Bytes& key, const UnitKey& kp, const pb::Task& task, pb::Unit& u,
               const Hash256& prev_hash) {
     Bytes seed_in(prev_hash.begin(), prev_hash.end());
     seed_in.insert(seed_in.end(), key.begin(), key.end());
@@ -58,8 +34,7 @@ Status assign(Market&, const Bytes& key, const KeyParts& kp, const pb::Task& tas
     std::vector<uint64_t> stakes;
     for (const auto& e : u.stake_snapshot()) stakes.push_back(e.stake());
     const auto picks = verifier::sample_by_stake(rng, stakes, task.spec().audit_verifiers());
-    const uint32_t n =
-        static_cast<uint32_t>(task.spec().steps_per_unit() / task.spec().leaf_interval());
+    const uint32_t n = trace_shape_of(task).last_leaf;
     for (size_t i : picks) {
         pb::Audit* a = u.add_audits();
         a->set_verifier(u.stake_snapshot(static_cast<int>(i)).address());
@@ -71,12 +46,12 @@ Status assign(Market&, const Bytes& key, const KeyParts& kp, const pb::Task& tas
     return Status();
 }
 
-Status finalise(Market& m, const KeyParts& kp, pb::Task& task, pb::Unit& u) {
+Status finalise(Market& m, const UnitKey& kp, pb::Task& task, pb::Unit& u) {
     const Params& p = m.params();
     for (auto& a : *u.mutable_audits()) {
         if (a.settled()) continue;
         a.set_settled(true);
-        if (a.verdict() == 2 && !u.excused())
+        if (a.verdict() == verdicts::kDisagreed && !u.excused())
             STEP_TRY(slash_verifier(m, kp, to_address(a.verifier()), p.audit_bond,
                                     reasons::kAuditUnproven,
                                     "disagreed with the trace, no fraud proven"));
@@ -87,27 +62,62 @@ Status finalise(Market& m, const KeyParts& kp, pb::Task& task, pb::Unit& u) {
     const uint64_t pay = std::min(owed, task.escrow());
     task.set_escrow(task.escrow() - pay);
     STEP_TRY(m.credit_balance(solver, pay));
-    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "payout", pay, reasons::kUnitPay,
+    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, ledger_kinds::kPayout, pay, reasons::kUnitPay,
                       "paid: unit final"));
-    const uint64_t want = static_cast<uint64_t>(
-        static_cast<u128>(task.unit_flops()) * p.pool_rate_per_tflop / 1'000'000'000'000ull);
-    auto sub = m.take_from_pool(want);
+    auto sub = m.take_from_pool(flops_pay(task.unit_flops(), p));
     if (!sub.ok()) return sub.status();
     STEP_TRY(m.credit_balance(solver, *sub));
-    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "subsidy", *sub, reasons::kUnitSubsidy,
+    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, ledger_kinds::kSubsidy, *sub, reasons::kUnitSubsidy,
                       "paid: min(pool, " + std::to_string(task.unit_flops()) + " FLOPs x POOL_RATE)"));
-    auto acct = m.cache().account(solver);
-    if (!acct.ok()) return acct.status();
-    if (__builtin_add_overflow((*acct)->solver_bond, u.bond(), &(*acct)->solver_bond))
-        return Status::error(codes::kAmountOverflow, "solver bond overflows u64");
-    STEP_TRY(m.record(solver, kp.task, kp.round, kp.unit, "bond-release", u.bond(),
-                      reasons::kBondRelease, "released: unit bond"));
-    u.set_bond(0);
+    STEP_TRY(m.release_unit_bond(solver, kp, u, "released: unit bond"));
     u.set_status(pb::UNIT_FINAL);
     return Status();
 }
 
+// The solver withheld a checkpoint or its final state past DA_WINDOW: slashed; its verifiers
+// are excused (their audits vanish with the reset, unslashed).
+Status expire_withheld(Market& m, const UnitKey& kp, const Bytes& key, pb::Unit& u) {
+    for (const auto& a : u.audits())
+        if (!a.settled())
+            STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit,
+                              ledger_kinds::kExcuse, 0, reasons::kAuditExcused,
+                              "excused: the unit's data was withheld"));
+    STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "unit data withheld past DA_WINDOW"));
+    m.put_unit(key, u);
+    return update_task_progress(m, kp.task);  // a cancelled task may now close
+}
+
+// The reveal window closed: every audit not revealed is settled as missed, its verifier
+// slashed VERIFIER_MISS_SLASH unless the unit's data was withheld (excused).
+Status settle_missed_audits(Market& m, const UnitKey& kp, pb::Unit& u) {
+    for (auto& a : *u.mutable_audits()) {
+        if (a.revealed() || a.settled()) continue;
+        a.set_verdict(verdicts::kMissed);
+        a.set_settled(true);
+        const Address v = to_address(a.verifier());
+        if (u.excused()) {
+            STEP_TRY(m.record(v, kp.task, kp.round, kp.unit, ledger_kinds::kExcuse, 0,
+                              reasons::kAuditExcused,
+                              "excused: the data the audit needed was withheld"));
+        } else {
+            STEP_TRY(slash_verifier(m, kp, v, m.params().verifier_miss_slash, reasons::kAuditMissed,
+                                    a.commitment().empty() ? "missed the audit commit window"
+                                                           : "missed the audit reveal window"));
+        }
+    }
+    return Status();
+}
+
 }  // namespace
+
+Status slash_verifier(Market& m, const UnitKey& kp, const Address& v, uint64_t amount,
+                      const char* code, const std::string& why) {
+    auto a = m.cache().account(v);
+    if (!a.ok()) return a.status();
+    const uint64_t taken = slash_bond(**a, BondRole::kVerifier, amount);
+    STEP_TRY(m.burn(taken));
+    return m.record(v, kp.task, kp.round, kp.unit, ledger_kinds::kSlash, taken, code, "slashed: " + why);
+}
 
 Status reset_unit(Market& m, const Hash256& task_id, uint32_t round, uint32_t unit, pb::Unit& u,
                   const char* code, const std::string& why) {
@@ -119,7 +129,7 @@ Status reset_unit(Market& m, const Hash256& task_id, uint32_t round, uint32_t un
     u = pb::Unit();
     u.set_resets(resets);
     if (closed) u.set_status(pb::UNIT_CANCELLED);
-    return m.record(std::nullopt, task_id, round, unit, "reset", 0, code,
+    return m.record(std::nullopt, task_id, round, unit, ledger_kinds::kReset, 0, code,
                     (closed ? "cancelled: " : "reset: ") + why);
 }
 
@@ -152,7 +162,7 @@ Status update_task_progress(Market& m, const Hash256& task_id) {
         task.set_escrow(0);
         const Address owner = to_address(task.owner());
         STEP_TRY(m.credit_balance(owner, rest));
-        STEP_TRY(m.record(owner, task_id, 0, 0, "refund", rest, reasons::kTaskRemainder,
+        STEP_TRY(m.record(owner, task_id, 0, 0, ledger_kinds::kRefund, rest, reasons::kTaskRemainder,
                           "refunded: escrow left when the task closed"));
     }
     m.put_task(task_id, task);
@@ -160,9 +170,10 @@ Status update_task_progress(Market& m, const Hash256& task_id) {
 }
 
 Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_hash) {
-    if (key.size() != 41) return Status::error(codes::kCorruptState, "deadline list: bad unit key");
-    const KeyParts kp = parse_unit_key(key);
-    STEP_TRY(process_award(m, key));
+    const auto parsed = parse_unit_key(key);
+    if (!parsed) return Status::error(codes::kCorruptState, "deadline list: bad unit key");
+    const UnitKey& kp = *parsed;
+    STEP_TRY(process_award(m, key, kp));
     if (kp.round == 0 && kp.unit == 0) {
         // Dataset challenges' deadlines ride on unit (task, 0, 0)'s entries.
         bool cancelled = false;
@@ -197,35 +208,10 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     }
     if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     STEP_TRY(process_challenges(m, key, u, &withheld));
-    if (withheld) {
-        // The solver withheld a checkpoint or its final state: slashed; its verifiers are
-        // excused (their audits vanish with the reset, unslashed).
-        for (const auto& a : u.audits())
-            if (!a.settled())
-                STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit, "excuse", 0,
-                                  reasons::kAuditExcused, "excused: the unit's data was withheld"));
-        STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "unit data withheld past DA_WINDOW"));
-        m.put_unit(key, u);
-        return update_task_progress(m, kp.task);  // a cancelled task may now close
-    }
+    if (withheld) return expire_withheld(m, kp, key, u);
     const UnitWindows w = unit_windows(u.commit_height(), p);
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
-    if (h == w.reveal_end) {
-        for (auto& a : *u.mutable_audits()) {
-            if (a.revealed() || a.settled()) continue;
-            a.set_verdict(3);
-            a.set_settled(true);
-            const Address v = to_address(a.verifier());
-            if (u.excused()) {
-                STEP_TRY(m.record(v, kp.task, kp.round, kp.unit, "excuse", 0, reasons::kAuditExcused,
-                                  "excused: the data the audit needed was withheld"));
-            } else {
-                STEP_TRY(slash_verifier(m, kp, v, p.verifier_miss_slash, reasons::kAuditMissed,
-                                        a.commitment().empty() ? "missed the audit commit window"
-                                                               : "missed the audit reveal window"));
-            }
-        }
-    }
+    if (h == w.reveal_end) STEP_TRY(settle_missed_audits(m, kp, u));
     if (h == w.open_end && u.status() == pb::UNIT_COMMITTED) {
         STEP_TRY(slash_solver(m, kp, u, reasons::kTraceNotOpened, "trace not opened within OPEN_WINDOW"));
         progress = true;

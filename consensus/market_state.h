@@ -1,21 +1,7 @@
-// Internal to consensus/: the market's state records and their keys (PROTOCOL.md section 3).
-// Every record is a canonical protobuf (consensus/proto/market.proto) stored through the same
-// StateCache as accounts, so the state root covers it and block undo restores it.
-//
-//   'T' || task_id(32)                         -> pb::Task
-//   'U' || task_id(32) || u32be round || u32be unit -> pb::Unit
-//   'D' || u64be(height)                       -> pb::UnitRefList (units with a deadline then)
-//   'V'                                        -> pb::AddressList (accounts that ever bonded as verifier)
-//   'L' || address(20)                         -> pb::Ledger (that account's market ledger)
-//   'M' || task_id(32)                         -> pb::Ledger (that task's ledger)
-//   'P' || commitment(32)                      -> pb::ProofCommitment
-//   'C' || unit key(41) || u32be leaf || u64be chunk -> pb::DataChallengeState (checkpoint or
-//                                                 final state; listed in the unit's challenges)
-//   'R' || task_id(32) || u64be record         -> pb::DataChallengeState (dataset record; listed
-//                                                 in the task's data_challenges)
-//   'W' || unit key(41)                        -> pb::WhistleAward
-//   'F'                                        -> u64 replay FLOPs of the current block (deleted
-//                                                 at block end: never stored)
+// Internal to consensus/: the market's state records (PROTOCOL.md section 3). Every record is a
+// canonical protobuf (consensus/proto/market.proto) stored through the same StateCache as
+// accounts, so the state root covers it and block undo restores it. The keys they live under
+// are consensus/state_keys.h's.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +15,7 @@
 #include "consensus/params.h"
 #include "consensus/proto/market.pb.h"
 #include "consensus/state_cache.h"
+#include "consensus/state_keys.h"
 
 namespace step::consensus {
 
@@ -67,30 +54,32 @@ inline constexpr char kDatasetWithheld[] = "dataset-withheld";
 inline constexpr char kDatasetWithheldPay[] = "dataset-withheld-pay";
 }  // namespace reasons
 
-bool is_market_key(ByteSpan key);
-Hash256 task_id_for(const Address& owner, uint64_t nonce);
-Bytes task_key(const Hash256& id);
-Bytes unit_key(const Hash256& id, uint32_t round, uint32_t unit);
-Bytes deadline_key(uint64_t height);
-Bytes verifier_index_key();
-Bytes account_ledger_key(const Address& a);
-Bytes task_ledger_key(const Hash256& id);
-Bytes proof_commit_key(ByteSpan commitment);
-Bytes award_key(const Bytes& unit_key);
-Bytes block_flops_key();
-Bytes challenge_key(const Bytes& unit_key, uint32_t leaf, uint64_t chunk);
-Bytes record_challenge_key(const Hash256& task, uint64_t record);
+// Ledger entry kinds (pb::LedgerEntry.kind, stored in state; docs/rpc.md shows them): what an
+// entry did to the money it names.
+namespace ledger_kinds {
+inline constexpr char kEscrow[] = "escrow";              // budget moved into a task's escrow
+inline constexpr char kCancel[] = "cancel";              // an unclaimed unit cancelled
+inline constexpr char kRefund[] = "refund";              // escrow or a bond returned
+inline constexpr char kBondLock[] = "bond-lock";         // solver bond locked into a unit
+inline constexpr char kBondRelease[] = "bond-release";   // unit bond back to the solver bond
+inline constexpr char kPayout[] = "payout";              // paid to an account's balance
+inline constexpr char kSubsidy[] = "subsidy";            // paid from the useful-work pool
+inline constexpr char kSlash[] = "slash";                // taken from a bond or escrow
+inline constexpr char kBurn[] = "burn";                  // destroyed
+inline constexpr char kReset[] = "reset";                // a unit back to open (or cancelled)
+inline constexpr char kExcuse[] = "excuse";              // a verifier excused, nothing moved
+}  // namespace ledger_kinds
 
-// Every base unit held outside balances, bonds and locks: escrows, unit bonds, proof and
-// data-challenge bonds, and the pool. check_supply's other half.
-struct SupplyReport {
-    unsigned __int128 accounts = 0, escrow = 0, unit_bonds = 0, other_bonds = 0, pool = 0;
-    uint64_t minted = 0, burned = 0;
-    unsigned __int128 total() const { return accounts + escrow + unit_bonds + other_bonds + pool; }
-};
-// Sums the whole state. The invariant: total() == minted - burned. "supply-mismatch" if not.
-Result<SupplyReport> supply_report(const std::map<Bytes, Bytes, BytesLess>& state);
-Status check_supply(const std::map<Bytes, Bytes, BytesLess>& state);
+// An audit's verdict (pb::Audit.verdict), set when the trace is opened or the reveal missed.
+namespace verdicts {
+inline constexpr uint32_t kNone = 0;
+inline constexpr uint32_t kAgreed = 1;
+inline constexpr uint32_t kDisagreed = 2;
+inline constexpr uint32_t kMissed = 3;
+}  // namespace verdicts
+
+// A task's id: H_task-id(owner || u64le nonce of its SubmitTask).
+Hash256 task_id_for(const Address& owner, uint64_t nonce);
 
 namespace detail {
 
@@ -135,6 +124,9 @@ public:
 
     // Money movements, each recorded. Overflow-checked.
     Status credit_balance(const Address& a, uint64_t amount);
+    // A unit's bond back to its solver's bond (u.bond() becomes 0); `why` goes to the ledger.
+    Status release_unit_bond(const Address& solver, const UnitKey& unit, pb::Unit& u,
+                             const std::string& why);
     Status burn(uint64_t amount);
     Result<uint64_t> take_from_pool(uint64_t want);
 

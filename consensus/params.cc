@@ -190,4 +190,19 @@ uint64_t miner_subsidy_share(uint64_t subsidy, const Params& p) {
                                  10'000);
 }
 
+UnitWindows unit_windows(uint64_t c, const Params& p) {
+    UnitWindows w;
+    w.assign = c + p.assign_delay;
+    w.commit_end = w.assign + p.audit_commit_window;
+    w.reveal_end = w.commit_end + p.audit_reveal_window;
+    w.open_end = w.reveal_end + p.open_window;
+    w.final_at = c + p.finality_window;
+    return w;
+}
+
+uint64_t flops_pay(uint64_t flops, const Params& p) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(flops) * p.pool_rate_per_tflop /
+                                 1'000'000'000'000ull);
+}
+
 }  // namespace step::consensus

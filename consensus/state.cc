@@ -3,15 +3,10 @@
 #include <algorithm>
 
 #include "consensus/canonical.h"
-#include "consensus/market_state.h"
 #include "consensus/proto/chain.pb.h"
 
 namespace step::consensus {
 namespace {
-
-constexpr uint8_t kAccountPrefix = 'a';
-constexpr uint8_t kTotalsPrefix = 't';
-constexpr uint8_t kReleasePrefix = 'r';
 
 Status corrupt(const char* what, const Status& why) {
     return Status::error(codes::kCorruptState, std::string(what) + ": " + why.to_string());
@@ -25,32 +20,6 @@ LockKind unbonding_kind(BondRole role) {
 
 bool AccountState::is_empty() const {
     return balance == 0 && nonce == 0 && solver_bond == 0 && verifier_bond == 0 && locked.empty();
-}
-
-Bytes account_key(const Address& addr) {
-    Bytes k(1 + addr.size());
-    k[0] = kAccountPrefix;
-    std::copy(addr.begin(), addr.end(), k.begin() + 1);
-    return k;
-}
-
-Bytes totals_key() { return Bytes{kTotalsPrefix}; }
-
-Bytes release_key(uint64_t height) {
-    Bytes k(9);
-    k[0] = kReleasePrefix;
-    for (int i = 0; i < 8; ++i) k[1 + static_cast<size_t>(i)] = static_cast<uint8_t>(height >> (8 * (7 - i)));
-    return k;
-}
-
-bool is_state_key(ByteSpan key) {
-    if (key.empty()) return false;
-    switch (key[0]) {
-        case kAccountPrefix: return key.size() == 21;
-        case kTotalsPrefix: return key.size() == 1;
-        case kReleasePrefix: return key.size() == 9;
-        default: return is_market_key(key);
-    }
 }
 
 Bytes encode_account(const AccountState& a) {

@@ -1,12 +1,6 @@
-// The account state and its storage keys (PROTOCOL.md section 2). Values are canonical protobuf
-// (pb::Account etc.); an all-zero account is deleted rather than stored, so absence == zero.
-//
-// State keys (all committed by the state root):
-//   'a' || address(20)      -> pb::Account
-//   't'                     -> pb::ChainTotals (pool, minted, burned)
-//   'r' || u64be(height)    -> pb::ReleaseList (accounts with locked entries maturing then)
-// Key prefix 'n' holds the state tree's own nodes (see state_tree.h); they are derived data,
-// not committed leaves.
+// The account state (PROTOCOL.md section 2). Values are canonical protobuf (pb::Account etc.);
+// an all-zero account is deleted rather than stored, so absence == zero. The keys they are
+// stored under (account_key, totals_key, release_key) are consensus/state_keys.h's.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +10,7 @@
 #include "common/status.h"
 #include "consensus/keys.h"
 #include "consensus/kv.h"
+#include "consensus/state_keys.h"
 
 namespace step::consensus {
 
@@ -46,12 +41,6 @@ struct ChainTotals {
     uint64_t burned = 0;  // amounts ever destroyed
     friend bool operator==(const ChainTotals&, const ChainTotals&) = default;
 };
-
-Bytes account_key(const Address& addr);
-Bytes totals_key();
-Bytes release_key(uint64_t height);
-// True for keys under the committed prefixes ('a', 't', 'r').
-bool is_state_key(ByteSpan key);
 
 Bytes encode_account(const AccountState& a);
 Result<AccountState> decode_account(ByteSpan bytes);  // "corrupt-state" on bad bytes

@@ -6,14 +6,13 @@
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "consensus/errors.h"
+#include "consensus/state_keys.h"
 
 namespace step::consensus {
 namespace {
 
-constexpr uint8_t kNodePrefix = 'n';
 constexpr uint8_t kLeafTag = 'L';
 constexpr uint8_t kInnerTag = 'I';
-constexpr size_t kNodeKeyBytes = 1 + 2 + 32;
 constexpr size_t kNodeValueBytes = 1 + 32 + 32;
 
 struct Node {
@@ -57,15 +56,6 @@ Hash256 prefix_of(const Hash256& path, unsigned depth) {
     return p;
 }
 
-Bytes node_key(unsigned depth, const Hash256& prefix) {
-    Bytes k(kNodeKeyBytes);
-    k[0] = kNodePrefix;
-    k[1] = static_cast<uint8_t>(depth >> 8);
-    k[2] = static_cast<uint8_t>(depth);
-    std::copy(prefix.begin(), prefix.end(), k.begin() + 3);
-    return k;
-}
-
 Bytes encode_node(const Node& n) {
     Bytes v(kNodeValueBytes);
     v[0] = n.kind == Node::kLeaf ? kLeafTag : kInnerTag;
@@ -101,14 +91,14 @@ public:
     explicit Updater(const KvRead& kv) : kv_(kv) {}
 
     Result<Node> load(unsigned depth, const Hash256& prefix) {
-        Bytes key = node_key(depth, prefix);
+        Bytes key = state_tree_node_key(depth, prefix);
         auto it = writes_.find(key);
         if (it != writes_.end()) return decode_node(it->second);
         return decode_node(kv_.get(key));
     }
 
     void store(unsigned depth, const Hash256& prefix, const Node& n) {
-        writes_[node_key(depth, prefix)] =
+        writes_[state_tree_node_key(depth, prefix)] =
             n.kind == Node::kEmpty ? std::nullopt : std::optional<Bytes>(encode_node(n));
     }
 
@@ -226,12 +216,8 @@ Hash256 state_value_hash(ByteSpan value) {
     return h.update(value).finish();
 }
 
-bool is_state_tree_node_key(ByteSpan key) {
-    return key.size() == kNodeKeyBytes && key[0] == kNodePrefix;
-}
-
 Result<Hash256> state_tree_root(const KvRead& kv) {
-    auto root = decode_node(kv.get(node_key(0, Hash256{})));
+    auto root = decode_node(kv.get(state_tree_node_key(0, Hash256{})));
     if (!root.ok()) return root.status();
     return node_hash(*root);
 }
@@ -258,12 +244,12 @@ Result<StateProof> make_state_proof(const KvRead& kv, ByteSpan key) {
     const Hash256 path = state_key_path(key);
     StateProof proof;
     unsigned depth = 0;
-    auto node = decode_node(kv.get(node_key(0, Hash256{})));
+    auto node = decode_node(kv.get(state_tree_node_key(0, Hash256{})));
     while (node.ok() && node->kind == Node::kInner) {
         const bool bit = path_bit(path, depth);
         proof.siblings.push_back(bit ? node->a : node->b);
         ++depth;
-        node = decode_node(kv.get(node_key(depth, prefix_of(path, depth))));
+        node = decode_node(kv.get(state_tree_node_key(depth, prefix_of(path, depth))));
     }
     if (!node.ok()) return node.status();
     if (node->kind == Node::kLeaf && node->a != path) proof.other_leaf = {node->a, node->b};

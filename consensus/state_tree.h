@@ -7,8 +7,9 @@
 //   leaf          : H_state-leaf(path || H_state-value(value))
 //   inner node    : H_state-node(left || right)        (either child may be empty, not both)
 //
-// Nodes are stored in the same KV under 'n' || depth(1) || path prefix (32 bytes, bits beyond
-// depth zeroed), so updates read and write only the nodes on the changed paths.
+// Nodes are stored in the same KV under state_tree_node_key(depth, path prefix) (bits beyond
+// depth zeroed; consensus/state_keys.h), so updates read and write only the nodes on the
+// changed paths.
 #pragma once
 
 #include <map>
@@ -36,7 +37,7 @@ Hash256 state_value_hash(ByteSpan value);
 Result<Hash256> state_tree_root(const KvRead& kv);
 
 struct StateTreeUpdate {
-    KvWrites node_writes;  // tree node writes ('n' keys) to apply together with the changes
+    KvWrites node_writes;  // tree node writes (state_tree_node_key) to apply together with the changes
     Hash256 root{};
 };
 // Applies state-key changes (key -> new value, nullopt = delete) to the tree stored in kv.
@@ -58,7 +59,5 @@ Result<StateProof> decode_state_proof(const std::vector<Bytes>& items);
 
 // Root of a tree holding exactly these pairs, computed from scratch (tests, genesis).
 Hash256 state_root_of(const std::map<Bytes, Bytes>& state);
-
-bool is_state_tree_node_key(ByteSpan key);
 
 }  // namespace step::consensus

@@ -208,8 +208,7 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
     c.unit_pay = budget / c.units;
     c.audit_fee = static_cast<uint64_t>(static_cast<u128>(c.unit_pay) * p.audit_fee_bps / 10'000 /
                                         s.audit_verifiers);
-    c.subsidy_cap = static_cast<uint64_t>(static_cast<u128>(c.unit_flops) * p.pool_rate_per_tflop /
-                                          1'000'000'000'000ull);
+    c.subsidy_cap = flops_pay(c.unit_flops, p);
     // Deterrence: unit_bond * V * Q >= SAFETY * (unit pay + subsidy cap) * n, in u128.
     const u128 lhs = static_cast<u128>(unit_bond) * s.audit_verifiers * s.audit_leaves;
     const u128 rhs = static_cast<u128>(p.safety) *

@@ -41,6 +41,116 @@ uint64_t payload_amount(const pb::Transaction& tx, const Params& p) {
     }
 }
 
+// The sender of a transaction being applied and what it pays (fee and payload amount).
+struct Payer {
+    const Address& address;
+    AccountState& account;
+    uint64_t cost;
+};
+
+// Each core rule makes every check before its first mutation, so a failed transaction leaves
+// the cache as it was; each debits the cost and bumps the nonce when it succeeds.
+Status apply_transfer(StateCache& cache, const pb::Transaction& tx, const Payer& payer) {
+    Address to{};
+    std::copy(tx.transfer().to().begin(), tx.transfer().to().end(), to.begin());
+    auto recipient_r = cache.account(to);
+    if (!recipient_r.ok()) return recipient_r.status();
+    AccountState& recipient = **recipient_r;
+    AccountState& sender = payer.account;
+    uint64_t credited;
+    if (&recipient != &sender &&
+        __builtin_add_overflow(recipient.balance, tx.transfer().amount(), &credited))
+        return fail(codes::kAmountOverflow, "recipient balance overflows u64");
+    sender.balance -= payer.cost;
+    recipient.balance += tx.transfer().amount();
+    sender.nonce += 1;
+    return Status();
+}
+
+Status apply_bond(StateCache& cache, const pb::Transaction& tx, const Payer& payer) {
+    AccountState& sender = payer.account;
+    uint64_t& bond = bond_of(sender, tx.bond().role());
+    uint64_t bonded;
+    if (__builtin_add_overflow(bond, tx.bond().amount(), &bonded))
+        return fail(codes::kAmountOverflow, "bond overflows u64");
+    if (tx.bond().role() == pb::BOND_ROLE_VERIFIER) STEP_TRY(note_verifier_bond(cache, payer.address));
+    sender.balance -= payer.cost;
+    bond = bonded;
+    sender.nonce += 1;
+    return Status();
+}
+
+// Records an unbonding of `amount` maturing at `release`: merged into the entry of the same kind
+// and height, else a new entry (at most MAX_LOCKED_ENTRIES unbondings) listed for that height.
+Status lock_unbonding(StateCache& cache, const Params& p, const Payer& payer, LockKind kind,
+                      uint64_t amount, uint64_t release) {
+    AccountState& sender = payer.account;
+    auto same = std::find_if(sender.locked.begin(), sender.locked.end(), [&](auto& e) {
+        return e.kind == kind && e.release_height == release;
+    });
+    if (same != sender.locked.end()) {
+        uint64_t merged;
+        if (__builtin_add_overflow(same->amount, amount, &merged))
+            return fail(codes::kAmountOverflow, "unbonding entry overflows u64");
+        same->amount = merged;
+        return Status();
+    }
+    const auto unbonding = std::count_if(sender.locked.begin(), sender.locked.end(),
+                                         [](auto& e) { return e.kind != LockKind::kCoinbase; });
+    if (static_cast<uint64_t>(unbonding) >= p.max_locked_entries)
+        return fail(codes::kTooManyLocks, "account has MAX_LOCKED_ENTRIES unbondings");
+    auto list_r = cache.release_list(release);
+    if (!list_r.ok()) return list_r.status();
+    auto& list = **list_r;
+    auto pos = std::lower_bound(list.begin(), list.end(), payer.address);
+    if (pos == list.end() || *pos != payer.address) list.insert(pos, payer.address);
+    LockedEntry entry{kind, amount, release};
+    auto at = std::upper_bound(sender.locked.begin(), sender.locked.end(), entry,
+                               [](auto& a, auto& b) {
+                                   return std::pair(a.release_height, a.kind) <
+                                          std::pair(b.release_height, b.kind);
+                               });
+    sender.locked.insert(at, entry);
+    return Status();
+}
+
+Status apply_unbond(StateCache& cache, const pb::Transaction& tx, const Params& p,
+                    uint64_t height, const Payer& payer) {
+    AccountState& sender = payer.account;
+    const auto role = tx.unbond().role();
+    uint64_t& bond = bond_of(sender, role);
+    const uint64_t amount = tx.unbond().amount();
+    if (bond < amount)
+        return fail(codes::kInsufficientBond,
+                    "bond " + std::to_string(bond) + " < " + std::to_string(amount));
+    uint64_t release;
+    if (__builtin_add_overflow(height, p.unbonding_delay, &release))
+        return fail(codes::kAmountOverflow, "release height overflows u64");
+    const LockKind kind = role == pb::BOND_ROLE_SOLVER ? LockKind::kUnbondingSolver
+                                                        : LockKind::kUnbondingVerifier;
+    STEP_TRY(lock_unbonding(cache, p, payer, kind, amount, release));
+    sender.balance -= payer.cost;
+    bond -= amount;
+    sender.nonce += 1;
+    return Status();
+}
+
+// Market rules touch many records; a failure restores the cache whole.
+Status apply_market(StateCache& cache, const pb::Transaction& tx, const Params& p,
+                    uint64_t height, const Address& sender, uint64_t cost) {
+    auto snapshot = cache.save();
+    Status s = apply_market_tx(cache, tx, p, height, sender);
+    if (!s.ok()) {
+        cache.restore(std::move(snapshot));
+        return s;
+    }
+    auto again = cache.account(sender);  // the market may have credited it
+    if (!again.ok()) return again.status();
+    (*again)->balance -= cost;
+    (*again)->nonce += 1;
+    return Status();
+}
+
 }  // namespace
 
 TxDigest digest_tx(const pb::Transaction& tx) {
@@ -123,93 +233,13 @@ Status apply_tx(StateCache& cache, const pb::Transaction& tx, const Params& p, u
         return fail(codes::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
                                                    " < " + std::to_string(cost));
 
-    // Every check happens before the first mutation, so a failed tx leaves the cache as it was.
+    Payer payer{sender_addr, sender, cost};
     switch (tx.payload_case()) {
-        case pb::Transaction::kTransfer: {
-            Address to{};
-            std::copy(tx.transfer().to().begin(), tx.transfer().to().end(), to.begin());
-            auto recipient_r = cache.account(to);
-            if (!recipient_r.ok()) return recipient_r.status();
-            AccountState& recipient = **recipient_r;
-            uint64_t credited;
-            if (&recipient != &sender &&
-                __builtin_add_overflow(recipient.balance, tx.transfer().amount(), &credited))
-                return fail(codes::kAmountOverflow, "recipient balance overflows u64");
-            sender.balance -= cost;
-            recipient.balance += tx.transfer().amount();
-            break;
-        }
-        case pb::Transaction::kBond: {
-            uint64_t& bond = bond_of(sender, tx.bond().role());
-            uint64_t bonded;
-            if (__builtin_add_overflow(bond, tx.bond().amount(), &bonded))
-                return fail(codes::kAmountOverflow, "bond overflows u64");
-            if (tx.bond().role() == pb::BOND_ROLE_VERIFIER)
-                STEP_TRY(note_verifier_bond(cache, sender_addr));
-            sender.balance -= cost;
-            bond = bonded;
-            break;
-        }
-        case pb::Transaction::kUnbond: {
-            const auto role = tx.unbond().role();
-            uint64_t& bond = bond_of(sender, role);
-            const uint64_t amount = tx.unbond().amount();
-            if (bond < amount)
-                return fail(codes::kInsufficientBond, "bond " + std::to_string(bond) + " < " +
-                                                          std::to_string(amount));
-            uint64_t release;
-            if (__builtin_add_overflow(height, p.unbonding_delay, &release))
-                return fail(codes::kAmountOverflow, "release height overflows u64");
-            const LockKind kind = role == pb::BOND_ROLE_SOLVER ? LockKind::kUnbondingSolver
-                                                                : LockKind::kUnbondingVerifier;
-            auto same = std::find_if(sender.locked.begin(), sender.locked.end(), [&](auto& e) {
-                return e.kind == kind && e.release_height == release;
-            });
-            if (same != sender.locked.end()) {
-                uint64_t merged;
-                if (__builtin_add_overflow(same->amount, amount, &merged))
-                    return fail(codes::kAmountOverflow, "unbonding entry overflows u64");
-                same->amount = merged;
-            } else {
-                const auto unbonding = std::count_if(
-                    sender.locked.begin(), sender.locked.end(),
-                    [](auto& e) { return e.kind != LockKind::kCoinbase; });
-                if (static_cast<uint64_t>(unbonding) >= p.max_locked_entries)
-                    return fail(codes::kTooManyLocks, "account has MAX_LOCKED_ENTRIES unbondings");
-                auto list_r = cache.release_list(release);
-                if (!list_r.ok()) return list_r.status();
-                auto& list = **list_r;
-                auto pos = std::lower_bound(list.begin(), list.end(), sender_addr);
-                if (pos == list.end() || *pos != sender_addr) list.insert(pos, sender_addr);
-                LockedEntry entry{kind, amount, release};
-                auto at = std::upper_bound(
-                    sender.locked.begin(), sender.locked.end(), entry, [](auto& a, auto& b) {
-                        return std::pair(a.release_height, a.kind) <
-                               std::pair(b.release_height, b.kind);
-                    });
-                sender.locked.insert(at, entry);
-            }
-            sender.balance -= cost;
-            bond -= amount;
-            break;
-        }
-        default: {
-            // Market rules touch many records; a failure restores the cache whole.
-            auto snapshot = cache.save();
-            Status s = apply_market_tx(cache, tx, p, height, sender_addr);
-            if (!s.ok()) {
-                cache.restore(std::move(snapshot));
-                return s;
-            }
-            auto again = cache.account(sender_addr);  // the market may have credited it
-            if (!again.ok()) return again.status();
-            (*again)->balance -= cost;
-            (*again)->nonce += 1;
-            *fees = new_fees;
-            return Status();
-        }
+        case pb::Transaction::kTransfer: STEP_TRY(apply_transfer(cache, tx, payer)); break;
+        case pb::Transaction::kBond: STEP_TRY(apply_bond(cache, tx, payer)); break;
+        case pb::Transaction::kUnbond: STEP_TRY(apply_unbond(cache, tx, p, height, payer)); break;
+        default: STEP_TRY(apply_market(cache, tx, p, height, sender_addr, cost)); break;
     }
-    sender.nonce += 1;
     *fees = new_fees;
     return Status();
 }

@@ -11,6 +11,7 @@
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/market_state.h"
+#include "consensus/state_keys.h"
 #include "consensus/task_spec.h"
 #include "node/rpc/params.h"
 #include "node/rpc_methods.h"
@@ -280,11 +281,11 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
         read([&](const cs::KvRead& kv, uint64_t height) {
             json tasks = json::array();
             bool more = false;
-            const Bytes prefix = {'T'};
+            const Bytes prefix = cs::state_key_prefix(cs::StateKeyKind::kTask);
             const bool scanned = kv.scan(prefix, [&](ByteSpan key, ByteSpan value) {
-                if (key.size() != 33) return true;
-                Hash256 id;
-                std::copy(key.begin() + 1, key.end(), id.begin());
+                const auto parsed = cs::parse_task_key(key);
+                if (!parsed) return true;
+                const Hash256& id = *parsed;
                 if (after && !(*after < id)) return true;
                 auto t = cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
                 if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());

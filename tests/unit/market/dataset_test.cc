@@ -87,7 +87,7 @@ TEST_CASE("Withheld dataset: task cancelled, in-flight solvers refunded, rest of
     for (const auto& v : w.verifiers)
         for (const auto& e : sim.ledger(v)) {
             if (e.code() == reasons::kAuditExcused) ++excused;
-            if (e.kind() == "slash") slashed += e.amount();
+            if (e.kind() == ledger_kinds::kSlash) slashed += e.amount();
         }
     CHECK(excused == 4);
     CHECK(slashed == 0);

@@ -21,7 +21,7 @@ TEST_CASE("Unassigned whistleblower proves fraud after OpenTrace; lazy verifiers
     w.drive(win.open_end, {f.active});
     const pb::Unit opened = w.sim.unit(w.task, 0, 1);
     REQUIRE(opened.status() == pb::UNIT_OPENED);
-    for (const auto& a : opened.audits()) CHECK(a.verdict() == 1);  // lazy: agreed, and paid
+    for (const auto& a : opened.audits()) CHECK(a.verdict() == verdicts::kAgreed);  // lazy: agreed, and paid
     const auto wrong = find_fraud(w, 0, 1);
     REQUIRE(wrong.leaf == 2);
     std::map<Address, AccountState> before;
@@ -144,7 +144,7 @@ TEST_CASE("A verifier that disagrees without a proof loses its audit bond", "[ma
     std::map<Address, uint64_t> audits;
     for (uint32_t k = 0; k < 2; ++k)
         for (const pb::Unit u = w.sim.unit(w.task, 0, k); const auto& a : u.audits()) {
-            CHECK(a.verdict() == 2);
+            CHECK(a.verdict() == verdicts::kDisagreed);
             ++audits[detail::to_address(a.verifier())];
         }
     for (const auto& v : w.verifiers) {
@@ -185,7 +185,7 @@ TEST_CASE("Timeout: a trace never opened burns the bond; a verifier that never r
     w.drive(unit_windows(c, P()).reveal_end, {w.active(0, c, work, plan)});
     for (uint32_t k = 0; k < 2; ++k)
         for (const pb::Unit u = w.sim.unit(w.task, 0, k); const auto& a : u.audits()) {
-            CHECK(a.verdict() == 3);
+            CHECK(a.verdict() == verdicts::kMissed);
             ++audits[detail::to_address(a.verifier())];
         }
     for (const auto& v : w.verifiers)

@@ -51,7 +51,7 @@ TEST_CASE("Corrupt segment: assigned verifier disagrees, proves fraud, dependant
     const pb::Unit opened = sim.unit(w.task, 0, 1);
     REQUIRE(opened.status() == pb::UNIT_OPENED);
     REQUIRE(opened.audits_size() == 2);
-    for (const auto& a : opened.audits()) CHECK(a.verdict() == 2);
+    for (const auto& a : opened.audits()) CHECK(a.verdict() == verdicts::kDisagreed);
     const Address prover = detail::to_address(opened.audits(0).verifier());
     const verifier::WrongLeaf wrong = find_fraud(w, 0, 1);
     CHECK(wrong.leaf == 2);

@@ -62,7 +62,7 @@ TEST_CASE("Honest task of 2 rounds x 2 units runs to completion and pays exactly
             const pb::Unit u = w.sim.unit(w.task, r, k);
             REQUIRE(u.audits_size() == 2);  // V = 2 of 3 eligible verifiers
             for (const auto& a : u.audits()) {
-                CHECK(a.verdict() == 1);
+                CHECK(a.verdict() == verdicts::kAgreed);
                 CHECK(a.leaves_size() == 2);
                 ++audits[detail::to_address(a.verifier())];
             }

@@ -14,6 +14,7 @@
 #include "consensus/canonical.h"
 #include "consensus/market.h"
 #include "consensus/market_state.h"
+#include "consensus/supply.h"
 #include "consensus/task_spec.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"

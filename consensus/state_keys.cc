@@ -1,0 +1,263 @@
+#include "consensus/state_keys.h"
+
+#include <algorithm>
+
+namespace step::consensus {
+namespace {
+
+constexpr size_t kPrefix = 1;
+constexpr size_t kHash = 32;
+constexpr size_t kAddress = Address{}.size();
+constexpr size_t kU16 = 2, kU32 = 4, kU64 = 8;
+constexpr size_t kUnitKeyBytes = kPrefix + kHash + kU32 + kU32;
+// The deepest tree node sits at depth 256 (a full path).
+constexpr unsigned kMaxTreeDepth = 256;
+
+uint8_t prefix_byte(StateKeyKind kind) {
+    return static_cast<uint8_t>(kind);
+}
+
+// Appends fields to a key of one kind; reserves the key's length first (which also keeps gcc 12
+// from warning, -Warray-bounds, about growing a one-byte vector).
+class KeyWriter {
+  public:
+    explicit KeyWriter(StateKeyKind kind) {
+        key_.reserve(state_key_size(kind));
+        key_.push_back(prefix_byte(kind));
+    }
+    KeyWriter& bytes(ByteSpan b) {
+        key_.insert(key_.end(), b.begin(), b.end());
+        return *this;
+    }
+    KeyWriter& be(uint64_t v, size_t width) {
+        for (size_t i = width; i-- > 0;) key_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+        return *this;
+    }
+    Bytes done() { return std::move(key_); }
+
+  private:
+    Bytes key_;
+};
+
+// Reads the fields of a key already checked to be of one kind, in the order they were written.
+class KeyReader {
+  public:
+    explicit KeyReader(ByteSpan key) : key_(key), at_(kPrefix) {}
+    template <size_t N>
+    std::array<uint8_t, N> fixed() {
+        std::array<uint8_t, N> out{};
+        std::copy_n(key_.begin() + static_cast<std::ptrdiff_t>(at_), N, out.begin());
+        at_ += N;
+        return out;
+    }
+    uint64_t be(size_t width) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < width; ++i) v = (v << 8) | key_[at_ + i];
+        at_ += width;
+        return v;
+    }
+    UnitKey unit() {
+        UnitKey u;
+        u.task = fixed<kHash>();
+        u.round = static_cast<uint32_t>(be(kU32));
+        u.unit = static_cast<uint32_t>(be(kU32));
+        return u;
+    }
+
+  private:
+    ByteSpan key_;
+    size_t at_;
+};
+
+bool is_kind(ByteSpan key, StateKeyKind kind) {
+    return state_key_kind(key) == kind;
+}
+
+}  // namespace
+
+size_t state_key_size(StateKeyKind kind) {
+    switch (kind) {
+        case StateKeyKind::kAccount:
+            return kPrefix + kAddress;
+        case StateKeyKind::kTotals:
+            return kPrefix;
+        case StateKeyKind::kRelease:
+            return kPrefix + kU64;
+        case StateKeyKind::kTask:
+            return kPrefix + kHash;
+        case StateKeyKind::kUnit:
+            return kUnitKeyBytes;
+        case StateKeyKind::kDeadline:
+            return kPrefix + kU64;
+        case StateKeyKind::kVerifierIndex:
+            return kPrefix;
+        case StateKeyKind::kAccountLedger:
+            return kPrefix + kAddress;
+        case StateKeyKind::kTaskLedger:
+            return kPrefix + kHash;
+        case StateKeyKind::kProofCommit:
+            return kPrefix + kHash;
+        case StateKeyKind::kChallenge:
+            return kPrefix + kUnitKeyBytes + kU32 + kU64;
+        case StateKeyKind::kRecordChallenge:
+            return kPrefix + kHash + kU64;
+        case StateKeyKind::kAward:
+            return kPrefix + kUnitKeyBytes;
+        case StateKeyKind::kBlockFlops:
+            return kPrefix;
+        case StateKeyKind::kTreeNode:
+            return kPrefix + kU16 + kHash;
+    }
+    return 0;
+}
+
+std::optional<StateKeyKind> state_key_kind(ByteSpan key) {
+    if (key.empty()) return std::nullopt;
+    const auto kind = static_cast<StateKeyKind>(key[0]);
+    switch (kind) {
+        case StateKeyKind::kAccount:
+        case StateKeyKind::kTotals:
+        case StateKeyKind::kRelease:
+        case StateKeyKind::kTask:
+        case StateKeyKind::kUnit:
+        case StateKeyKind::kDeadline:
+        case StateKeyKind::kVerifierIndex:
+        case StateKeyKind::kAccountLedger:
+        case StateKeyKind::kTaskLedger:
+        case StateKeyKind::kProofCommit:
+        case StateKeyKind::kChallenge:
+        case StateKeyKind::kRecordChallenge:
+        case StateKeyKind::kAward:
+        case StateKeyKind::kBlockFlops:
+        case StateKeyKind::kTreeNode:
+            if (key.size() == state_key_size(kind)) return kind;
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+Bytes state_key_prefix(StateKeyKind kind) {
+    return Bytes{prefix_byte(kind)};
+}
+
+bool is_state_key(ByteSpan key) {
+    const auto kind = state_key_kind(key);
+    return kind && *kind != StateKeyKind::kTreeNode;
+}
+
+Bytes account_key(const Address& addr) {
+    return KeyWriter(StateKeyKind::kAccount).bytes(addr).done();
+}
+Bytes totals_key() {
+    return KeyWriter(StateKeyKind::kTotals).done();
+}
+Bytes release_key(uint64_t height) {
+    return KeyWriter(StateKeyKind::kRelease).be(height, kU64).done();
+}
+Bytes task_key(const Hash256& id) {
+    return KeyWriter(StateKeyKind::kTask).bytes(id).done();
+}
+Bytes unit_key(const Hash256& id, uint32_t round, uint32_t unit) {
+    return KeyWriter(StateKeyKind::kUnit).bytes(id).be(round, kU32).be(unit, kU32).done();
+}
+Bytes deadline_key(uint64_t height) {
+    return KeyWriter(StateKeyKind::kDeadline).be(height, kU64).done();
+}
+Bytes verifier_index_key() {
+    return KeyWriter(StateKeyKind::kVerifierIndex).done();
+}
+Bytes account_ledger_key(const Address& a) {
+    return KeyWriter(StateKeyKind::kAccountLedger).bytes(a).done();
+}
+Bytes task_ledger_key(const Hash256& id) {
+    return KeyWriter(StateKeyKind::kTaskLedger).bytes(id).done();
+}
+Bytes proof_commit_key(ByteSpan commitment) {
+    return KeyWriter(StateKeyKind::kProofCommit).bytes(commitment).done();
+}
+Bytes challenge_key(ByteSpan unit_key, uint32_t leaf, uint64_t chunk) {
+    return KeyWriter(StateKeyKind::kChallenge)
+        .bytes(unit_key)
+        .be(leaf, kU32)
+        .be(chunk, kU64)
+        .done();
+}
+Bytes record_challenge_key(const Hash256& task, uint64_t record) {
+    return KeyWriter(StateKeyKind::kRecordChallenge).bytes(task).be(record, kU64).done();
+}
+Bytes award_key(ByteSpan unit_key) {
+    return KeyWriter(StateKeyKind::kAward).bytes(unit_key).done();
+}
+Bytes block_flops_key() {
+    return KeyWriter(StateKeyKind::kBlockFlops).done();
+}
+Bytes state_tree_node_key(unsigned depth, const Hash256& prefix) {
+    return KeyWriter(StateKeyKind::kTreeNode).be(depth, kU16).bytes(prefix).done();
+}
+
+std::optional<Address> parse_account_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kAccount)) return std::nullopt;
+    return KeyReader(key).fixed<kAddress>();
+}
+std::optional<uint64_t> parse_release_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kRelease)) return std::nullopt;
+    return KeyReader(key).be(kU64);
+}
+std::optional<Hash256> parse_task_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kTask)) return std::nullopt;
+    return KeyReader(key).fixed<kHash>();
+}
+std::optional<UnitKey> parse_unit_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kUnit)) return std::nullopt;
+    return KeyReader(key).unit();
+}
+std::optional<uint64_t> parse_deadline_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kDeadline)) return std::nullopt;
+    return KeyReader(key).be(kU64);
+}
+std::optional<Address> parse_account_ledger_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kAccountLedger)) return std::nullopt;
+    return KeyReader(key).fixed<kAddress>();
+}
+std::optional<Hash256> parse_task_ledger_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kTaskLedger)) return std::nullopt;
+    return KeyReader(key).fixed<kHash>();
+}
+std::optional<Hash256> parse_proof_commit_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kProofCommit)) return std::nullopt;
+    return KeyReader(key).fixed<kHash>();
+}
+std::optional<ChallengeKey> parse_challenge_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kChallenge)) return std::nullopt;
+    // The embedded unit key keeps its own 'U' prefix.
+    if (!is_kind(key.subspan(kPrefix, kUnitKeyBytes), StateKeyKind::kUnit)) return std::nullopt;
+    KeyReader r(key.subspan(kPrefix));
+    ChallengeKey c;
+    c.unit = r.unit();
+    c.leaf = static_cast<uint32_t>(r.be(kU32));
+    c.chunk = r.be(kU64);
+    return c;
+}
+std::optional<RecordChallengeKey> parse_record_challenge_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kRecordChallenge)) return std::nullopt;
+    KeyReader r(key);
+    RecordChallengeKey c;
+    c.task = r.fixed<kHash>();
+    c.record = r.be(kU64);
+    return c;
+}
+std::optional<UnitKey> parse_award_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kAward)) return std::nullopt;
+    return parse_unit_key(key.subspan(kPrefix));
+}
+std::optional<TreeNodeKey> parse_state_tree_node_key(ByteSpan key) {
+    if (!is_kind(key, StateKeyKind::kTreeNode)) return std::nullopt;
+    KeyReader r(key);
+    TreeNodeKey n;
+    n.depth = static_cast<unsigned>(r.be(kU16));
+    n.prefix = r.fixed<kHash>();
+    if (n.depth > kMaxTreeDepth) return std::nullopt;
+    return n;
+}
+
+}  // namespace step::consensus
