@@ -64,7 +64,6 @@ Result<UnitView> parse_unit(const json& j) {
     }
     if (j.contains("windows") && j["windows"].is_object()) {
         const json& w = j["windows"];
-        Windows win;
         auto a = json_u64(w, "assign");
         auto ce = json_u64(w, "commit_end");
         auto re = json_u64(w, "reveal_end");
@@ -72,8 +71,7 @@ Result<UnitView> parse_unit(const json& j) {
         auto fa = json_u64(w, "final_at");
         for (const Status& s : {a.status(), ce.status(), re.status(), oe.status(), fa.status()})
             if (!s.ok()) return s;
-        win = {*a, *ce, *re, *oe, *fa};
-        u.windows = win;
+        u.windows = consensus::UnitWindows{*a, *ce, *re, *oe, *fa};
     }
     if (j.contains("audits") && j["audits"].is_array()) {
         for (const json& a : j["audits"]) {
@@ -173,7 +171,7 @@ AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height) {
     if (u.status != "committed" || !u.windows) return AuditStep::kNothing;
     const AuditView* a = u.audit_of(me);
     if (a == nullptr) return AuditStep::kNothing;
-    const Windows& w = *u.windows;
+    const consensus::UnitWindows& w = *u.windows;
     if (!a->committed && height >= w.assign && height < w.commit_end) return AuditStep::kCommit;
     if (a->committed && !a->revealed && height >= w.commit_end && height < w.reveal_end)
         return AuditStep::kReveal;

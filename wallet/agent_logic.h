@@ -14,12 +14,9 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "consensus/params.h"
 
 namespace step::wallet::agent {
-
-struct Windows {
-    uint64_t assign = 0, commit_end = 0, reveal_end = 0, open_end = 0, final_at = 0;
-};
 
 struct AuditView {
     std::string verifier;          // step1... address
@@ -45,7 +42,7 @@ struct UnitView {
     std::string solver;  // "" when unclaimed
     uint64_t claim_height = 0;
     uint64_t commit_height = 0;
-    std::optional<Windows> windows;  // committed units only
+    std::optional<consensus::UnitWindows> windows;  // committed units only (getunit's)
     Hash256 leaf0{};
     Hash256 final_leaf{};
     std::vector<Hash256> checkpoint_leaves;  // leaves C/L, 2C/L, ..., U/L

@@ -25,7 +25,7 @@ UnitView committed_unit(const std::string& solver = kMe) {
     u.status = "committed";
     u.solver = solver;
     u.commit_height = 20;
-    u.windows = Windows{21, 23, 25, 27, 32};
+    u.windows = step::consensus::UnitWindows{21, 23, 25, 27, 32};
     return u;
 }
 
