@@ -1,6 +1,8 @@
 #include "consensus/state_keys.h"
 
 #include <algorithm>
+#include <tuple>
+#include <type_traits>
 
 namespace step::consensus {
 namespace {
@@ -71,6 +73,17 @@ class KeyReader {
 
 bool is_kind(ByteSpan key, StateKeyKind kind) {
     return state_key_kind(key) == kind;
+}
+
+// A key of `kind` whose one field follows the prefix: an id (address or hash) or a u64be.
+template <class T>
+std::optional<T> parse_one(ByteSpan key, StateKeyKind kind) {
+    if (!is_kind(key, kind)) return std::nullopt;
+    KeyReader r(key);
+    if constexpr (std::is_same_v<T, uint64_t>)
+        return r.be(kU64);
+    else
+        return r.fixed<std::tuple_size_v<T>>();
 }
 
 }  // namespace
@@ -196,36 +209,29 @@ Bytes state_tree_node_key(unsigned depth, const Hash256& prefix) {
 }
 
 std::optional<Address> parse_account_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kAccount)) return std::nullopt;
-    return KeyReader(key).fixed<kAddress>();
+    return parse_one<Address>(key, StateKeyKind::kAccount);
 }
 std::optional<uint64_t> parse_release_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kRelease)) return std::nullopt;
-    return KeyReader(key).be(kU64);
+    return parse_one<uint64_t>(key, StateKeyKind::kRelease);
 }
 std::optional<Hash256> parse_task_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kTask)) return std::nullopt;
-    return KeyReader(key).fixed<kHash>();
+    return parse_one<Hash256>(key, StateKeyKind::kTask);
 }
 std::optional<UnitKey> parse_unit_key(ByteSpan key) {
     if (!is_kind(key, StateKeyKind::kUnit)) return std::nullopt;
     return KeyReader(key).unit();
 }
 std::optional<uint64_t> parse_deadline_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kDeadline)) return std::nullopt;
-    return KeyReader(key).be(kU64);
+    return parse_one<uint64_t>(key, StateKeyKind::kDeadline);
 }
 std::optional<Address> parse_account_ledger_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kAccountLedger)) return std::nullopt;
-    return KeyReader(key).fixed<kAddress>();
+    return parse_one<Address>(key, StateKeyKind::kAccountLedger);
 }
 std::optional<Hash256> parse_task_ledger_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kTaskLedger)) return std::nullopt;
-    return KeyReader(key).fixed<kHash>();
+    return parse_one<Hash256>(key, StateKeyKind::kTaskLedger);
 }
 std::optional<Hash256> parse_proof_commit_key(ByteSpan key) {
-    if (!is_kind(key, StateKeyKind::kProofCommit)) return std::nullopt;
-    return KeyReader(key).fixed<kHash>();
+    return parse_one<Hash256>(key, StateKeyKind::kProofCommit);
 }
 std::optional<ChallengeKey> parse_challenge_key(ByteSpan key) {
     if (!is_kind(key, StateKeyKind::kChallenge)) return std::nullopt;
