@@ -9,17 +9,18 @@
 
 #include "bench/bench_json.h"
 #include "consensus/kv.h"
+#include "consensus/state_keys.h"
 #include "consensus/state_tree.h"
 
 namespace step::bench {
 
 namespace {
 
+// The account key of an address holding i (little-endian) in its first 8 bytes.
 Bytes account_key_of(uint64_t i) {
-    Bytes k(21, 0);
-    k[0] = 'a';
-    for (int b = 0; b < 8; ++b) k[1 + static_cast<size_t>(b)] = static_cast<uint8_t>(i >> (8 * b));
-    return k;
+    consensus::Address a{};
+    for (size_t b = 0; b < 8; ++b) a[b] = static_cast<uint8_t>(i >> (8 * b));
+    return consensus::account_key(a);
 }
 
 }  // namespace
