@@ -152,8 +152,10 @@ Params make_devnet() {
     // Small test models must draw a visible subsidy: 1 base unit per 1,000 FLOPs.
     p.pool_rate_per_tflop = 1'000'000'000;
     p.allow_generate = true;
-    // Loopback only: a devnet node is a local test bed and never offers itself to the network.
+    // Loopback only: a devnet node is a local test bed; it neither offers itself to the
+    // network nor dials out of the machine, whatever addresses it learns by gossip.
     set_p2p(p, 0x03, 18444, "127.0.0.1");
+    p.p2p_dial_loopback_only = true;
     return p;
 }
 

@@ -51,6 +51,7 @@ struct Params {
     std::array<uint8_t, 4> p2p_magic{};  // first bytes of every P2P message (node/net/framing.h)
     uint16_t default_p2p_port = 0;
     std::string default_p2p_bind_host;   // --p2p-bind's host when not given
+    bool p2p_dial_loopback_only = false;  // devnet: dials 127.0.0.0/8 (and ::1) only
     std::vector<std::string> seed_addresses;  // HOST:PORT dialled when the address book is empty
 
     // --- Market (PROTOCOL.md section 3; docs/protocol.md). Windows are in blocks. ---

@@ -9,11 +9,10 @@
 namespace step::node::net {
 namespace {
 
-constexpr size_t kMagicAt = 0;
-constexpr size_t kTypeAt = kMagicAt + std::tuple_size_v<Magic>;
-constexpr size_t kLengthAt = kTypeAt + 2;
-constexpr size_t kChecksumAt = kLengthAt + 4;
-static_assert(kChecksumAt + kFrameChecksumBytes == p2p::kFrameHeaderBytes);
+constexpr size_t kTypeAt = kFrameTypeOffset;
+constexpr size_t kLengthAt = kFrameLengthOffset;
+constexpr size_t kChecksumAt = kFrameChecksumOffset;
+static_assert(kTypeAt == std::tuple_size_v<Magic>);
 
 // Consumed bytes are dropped from the front of the buffer once they are most of it, so a stream
 // of small messages costs amortised constant work per byte.
@@ -43,7 +42,7 @@ std::array<uint8_t, kFrameChecksumBytes> frame_checksum(std::string_view payload
 FrameHeader encode_frame_header(const Magic& magic, p2p::MessageType type,
                                 std::string_view payload) {
     FrameHeader h{};
-    std::copy(magic.begin(), magic.end(), h.begin() + kMagicAt);
+    std::copy(magic.begin(), magic.end(), h.begin());
     put_le(h.data() + kTypeAt, static_cast<uint16_t>(type), 2);
     put_le(h.data() + kLengthAt, payload.size(), 4);
     const auto sum = frame_checksum(payload);

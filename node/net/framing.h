@@ -23,7 +23,12 @@ namespace step::node::net {
 using Magic = std::array<uint8_t, 4>;
 using FrameHeader = std::array<uint8_t, p2p::kFrameHeaderBytes>;
 
+// Where each header field starts (the layout above).
+inline constexpr size_t kFrameTypeOffset = 4;
+inline constexpr size_t kFrameLengthOffset = kFrameTypeOffset + 2;
+inline constexpr size_t kFrameChecksumOffset = kFrameLengthOffset + 4;
 inline constexpr size_t kFrameChecksumBytes = 4;
+static_assert(kFrameChecksumOffset + kFrameChecksumBytes == p2p::kFrameHeaderBytes);
 std::array<uint8_t, kFrameChecksumBytes> frame_checksum(std::string_view payload);
 
 // The header for this payload (the sender writes header and payload without copying the

@@ -47,4 +47,46 @@ inline constexpr uint32_t kMaxAddrPerMessage = 1000;       // addr gossip cap pe
 inline constexpr uint32_t kDefaultMaxConnections = 125;
 inline constexpr uint32_t kDefaultOutboundTarget = 8;
 
+// --- Connections: node/net (sockets, slots, dialling) ---
+// A TCP connect that has not completed in this long is given up: a live peer answers within
+// a round trip, and a dial slot should not be held by an address that drops SYNs.
+inline constexpr uint64_t kConnectTimeoutS = 5;
+// Bytes read from a socket at once: large enough for few system calls per block, small enough
+// that what is read ahead of the framing's checks stays small.
+inline constexpr uint32_t kReadChunkBytes = 64 * 1024;
+// After a failed dial an address waits this long, doubling per further failure up to
+// kDialRetryMaxS: a dead address costs a few dials a day, and a live one is found again.
+inline constexpr uint64_t kDialRetryBaseS = 60;
+inline constexpr uint64_t kDialRetryMaxS = 24 * 3600;
+// An --addnode peer is kept connected: retried after 1 s, doubling to a minute, for ever.
+inline constexpr uint64_t kAddnodeRetryBaseS = 1;
+inline constexpr uint64_t kAddnodeRetryMaxS = 60;
+// A discouraged address (one that misbehaved) is not preferred for this long: a day, as
+// Bitcoin's discouragement filter, long enough that a flood costs the attacker its address.
+inline constexpr uint64_t kDiscourageDurationS = 24 * 3600;
+// Addresses remembered as discouraged; past this the one that expires first is forgotten, so
+// an attacker with many addresses cannot grow the list without bound.
+inline constexpr uint32_t kMaxDiscouragedAddresses = 10000;
+// A discouraged --addnode peer waits at least this long before it is dialled again.
+inline constexpr uint64_t kDiscouragedAddnodeRetryS = 600;
+
+// --- Address book and addr gossip: node/p2p/address_book ---
+// Addresses the book holds: ~100 bytes each in memory and in peers.dat (~2 MB at most), far
+// more than a node needs to find 8 outbound peers in distinct netgroups.
+inline constexpr uint32_t kMaxAddressBookEntries = 16384;
+// Addresses held from the gossip of one source netgroup: whoever controls one /16 fills at
+// most 1/16 of the book; past it, its new addresses replace its own oldest ones.
+inline constexpr uint32_t kMaxAddrPerSourceGroup = 1024;
+// addr gossip a peer may have processed, in addresses per second, and the bucket's depth:
+// Bitcoin's MAX_ADDR_RATE_PER_SECOND; a whole addr message after our getaddr is allowed.
+inline constexpr double kAddrTokensPerSecond = 0.1;
+inline constexpr double kMaxAddrTokens = kMaxAddrPerMessage;
+// An address not heard of for this long is neither gossiped nor kept across restarts.
+inline constexpr uint64_t kAddrHorizonS = 30 * 24 * 3600;
+// A gossiped timestamp further ahead than this is taken as "now": a peer cannot make its
+// addresses look fresher than ours.
+inline constexpr uint64_t kAddrMaxFutureS = 10 * 60;
+// Addresses answered to one getaddr (kMaxAddrPerMessage at most per message anyway).
+inline constexpr uint32_t kMaxAddrPerGetAddr = kMaxAddrPerMessage;
+
 }  // namespace step::node::p2p

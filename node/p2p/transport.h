@@ -8,7 +8,10 @@
 // into the listener synchronously.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -25,6 +28,12 @@ struct ConnectionInfo {
     bool inbound = false;
 };
 
+// Bytes of whole frames (header included) per message type, for getpeerinfo and /metrics.
+struct PeerTraffic {
+    std::map<MessageType, uint64_t> bytes_sent;
+    std::map<MessageType, uint64_t> bytes_received;
+};
+
 class Transport {
 public:
     virtual ~Transport() = default;
@@ -34,7 +43,8 @@ public:
     // Closes the connection; on_disconnected follows (once).
     virtual void disconnect(PeerId peer) = 0;
     // After verack: the framing then reads every message type up to its own cap. Before it,
-    // only allowed_before_handshake types are read.
+    // only allowed_before_handshake types are read. Call it when the peer's verack is accepted:
+    // the framing holds every byte after a verack until then (or until disconnect).
     virtual void mark_handshake_done(PeerId peer) = 0;
     // Stops (or resumes) reading from a peer whose received messages wait unprocessed.
     virtual void set_receive_paused(PeerId peer, bool paused) = 0;
@@ -42,6 +52,16 @@ public:
     virtual uint64_t send_queue_bytes(PeerId peer) const = 0;
     // Dials an outbound peer; on_connected or on_connect_failed follows.
     virtual void connect(const net::Endpoint& to) = 0;
+
+    // What the protocol learned about a peer, kept for inbound eviction (net/eviction.h): a
+    // measured ping round trip, a block or a transaction from it that was new and valid. The
+    // defaults do nothing, so an in-memory transport need not implement them.
+    virtual void note_ping(PeerId /*peer*/, std::chrono::microseconds /*rtt*/) {}
+    virtual void note_useful_block(PeerId /*peer*/) {}
+    virtual void note_useful_tx(PeerId /*peer*/) {}
+    // Bytes sent and received per message type; nullopt for an unknown peer (or a transport
+    // that does not count).
+    virtual std::optional<PeerTraffic> traffic(PeerId /*peer*/) const { return std::nullopt; }
 };
 
 class TransportListener {

@@ -135,7 +135,7 @@ TEST_CASE("A wrong magic is refused on its first byte") {
 TEST_CASE("An unknown type is refused once its two bytes arrive") {
     for (uint16_t wire : {uint16_t{0}, uint16_t{999}, uint16_t{0xffff}}) {
         std::string f = frame(MessageType::kPing, "");
-        set_le(f, 4, wire, 2);
+        set_le(f, kFrameTypeOffset, wire, 2);
         FrameDecoder d(kMagic);
         d.set_handshake_done();
         Decoded out = decode(d, f.substr(0, 6), 1);
@@ -150,24 +150,24 @@ TEST_CASE("A length over the type's cap is refused before any payload") {
                                  MessageType::kHeaders}) {
             const uint32_t cap = p2p::max_payload_bytes(type);
             std::string f = frame(type, "");
-            set_le(f, 6, uint64_t{cap} + 1, 4);
+            set_le(f, kFrameLengthOffset, uint64_t{cap} + 1, 4);
             Decoded out = decode_after_handshake(f, 1);  // the header alone: no payload follows
             INFO(p2p::message_type_name(type));
             CHECK(out.error.code() == codes::kFrameOversize);
             // Exactly the cap is fine (only the header is there, so nothing is yielded yet).
-            set_le(f, 6, cap, 4);
+            set_le(f, kFrameLengthOffset, cap, 4);
             CHECK(decode_after_handshake(f, 1).error.ok());
         }
     }
     SECTION("before the handshake, a version over kMaxHandshakePayloadBytes") {
         std::string f = frame(MessageType::kVersion, "");
-        set_le(f, 6, p2p::kMaxHandshakePayloadBytes + 1, 4);
+        set_le(f, kFrameLengthOffset, p2p::kMaxHandshakePayloadBytes + 1, 4);
         FrameDecoder d(kMagic);
         CHECK(decode(d, f, 1).error.code() == codes::kFrameOversize);
     }
     SECTION("the largest length a header can hold") {
         std::string f = frame(MessageType::kBlock, "");
-        set_le(f, 6, 0xffffffffu, 4);
+        set_le(f, kFrameLengthOffset, 0xffffffffu, 4);
         CHECK(decode_after_handshake(f).error.code() == codes::kFrameOversize);
     }
 }
@@ -181,7 +181,7 @@ TEST_CASE("A bad checksum is refused when the payload is complete") {
     CHECK(partial.error.ok());  // not knowable before the last byte
     CHECK(decode(d, f.substr(f.size() - 1), 1).error.code() == codes::kFrameBadChecksum);
     std::string bad_sum = frame(MessageType::kPing, "12345678");
-    bad_sum[10] = static_cast<char>(bad_sum[10] ^ 1);
+    bad_sum[kFrameChecksumOffset] = static_cast<char>(bad_sum[kFrameChecksumOffset] ^ 1);
     CHECK(decode_after_handshake(bad_sum).error.code() == codes::kFrameBadChecksum);
 }
 
