@@ -40,12 +40,4 @@ std::optional<Hash256> hash_from_hex(std::string_view hex) {
     return h;
 }
 
-void append_u32le(Bytes& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-void append_u64le(Bytes& out, uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 }  // namespace step

@@ -26,8 +26,4 @@ std::optional<Bytes> from_hex(std::string_view hex);
 // Exactly 32 bytes of hex, or nullopt.
 std::optional<Hash256> hash_from_hex(std::string_view hex);
 
-// Little-endian fixed-width integer append, used in hashed preimages.
-void append_u32le(Bytes& out, uint32_t v);
-void append_u64le(Bytes& out, uint64_t v);
-
 }  // namespace step

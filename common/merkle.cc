@@ -3,6 +3,7 @@
 #include <bit>
 #include <thread>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 

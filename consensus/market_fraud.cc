@@ -2,6 +2,7 @@
 // the verifier's pure check, and settlement in the protocol's order.
 #include <algorithm>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "consensus/canonical.h"
 #include "consensus/errors.h"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "consensus/canonical.h"

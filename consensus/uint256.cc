@@ -1,14 +1,16 @@
 #include "consensus/uint256.h"
 
+#include <algorithm>
+
+#include "common/coding.h"
+
 namespace step::consensus {
 
 U256 U256::from_be(const Hash256& be) {
+    // Most significant limb first.
     U256 r;
-    for (int limb = 0; limb < 4; ++limb) {
-        uint64_t v = 0;
-        for (int b = 0; b < 8; ++b) v = (v << 8) | be[static_cast<size_t>((3 - limb) * 8 + b)];
-        r.limb_[static_cast<size_t>(limb)] = v;
-    }
+    ByteReader in(be);
+    for (size_t limb = 4; limb-- > 0;) in.read_u64be(r.limb_[limb]);
     return r;
 }
 
@@ -20,14 +22,10 @@ std::optional<U256> U256::from_be(ByteSpan be) {
 }
 
 Hash256 U256::to_be() const {
+    Bytes be;
+    for (size_t limb = 4; limb-- > 0;) append_u64be(be, limb_[limb]);
     Hash256 out{};
-    for (int limb = 0; limb < 4; ++limb) {
-        uint64_t v = limb_[static_cast<size_t>(limb)];
-        for (int b = 7; b >= 0; --b) {
-            out[static_cast<size_t>((3 - limb) * 8 + b)] = static_cast<uint8_t>(v);
-            v >>= 8;
-        }
-    }
+    std::copy(be.begin(), be.end(), out.begin());
     return out;
 }
 

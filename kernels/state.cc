@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "common/merkle.h"

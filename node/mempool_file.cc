@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "consensus/encoding.h"
 #include "consensus/proto/chain.pb.h"
@@ -18,12 +19,6 @@ namespace step::node {
 namespace {
 
 constexpr uint8_t kMagic[kMempoolFileMagicBytes] = {'S', 'T', 'E', 'P', 'M', 'P', 'L', 0};
-
-uint64_t read_le(ByteSpan b, size_t at, size_t width) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < width; ++i) v |= static_cast<uint64_t>(b[at + i]) << (8 * i);
-    return v;
-}
 
 Status io_error(const std::string& what, const std::string& path) {
     return Status::error("mempool-file-io", what + " " + path + ": " + std::strerror(errno));
@@ -52,16 +47,14 @@ Bytes encode_mempool_file(const std::vector<pb::Transaction>& txs) {
     Bytes body;
     for (const auto& tx : txs) {
         const Bytes raw = consensus::encode_tx(tx);
-        append_u32le(body, static_cast<uint32_t>(raw.size()));
-        body.insert(body.end(), raw.begin(), raw.end());
+        append_bytes_u32(body, raw);
     }
     Bytes file(kMagic, kMagic + kMempoolFileMagicBytes);
     append_u32le(file, kMempoolFileVersion);
     append_u64le(file, txs.size());
     append_u64le(file, body.size());
-    file.insert(file.end(), body.begin(), body.end());
-    const Hash256 sum = sha256(file);
-    file.insert(file.end(), sum.begin(), sum.end());
+    append_bytes(file, body);
+    append_hash(file, sha256(file));
     return file;
 }
 
@@ -77,12 +70,16 @@ Result<std::vector<Bytes>> decode_mempool_file(ByteSpan file, const MempoolFileL
     if (file.size() < kMempoolFileHeaderBytes)
         return Status::error("mempool-file-truncated", "file ends inside its " +
                                                            std::to_string(kMempoolFileHeaderBytes) + "-byte header");
-    const uint64_t version = read_le(file, kMempoolFileMagicBytes, 4);
+    // The header is all there (checked above), so these reads cannot fail.
+    ByteReader header(file.subspan(kMempoolFileMagicBytes));
+    uint32_t version = 0;
+    uint64_t count = 0, body_len = 0;
+    header.read_u32le(version);
+    header.read_u64le(count);
+    header.read_u64le(body_len);
     if (version != kMempoolFileVersion)
         return Status::error("mempool-file-version", "version " + std::to_string(version) + ", this node reads " +
                                                          std::to_string(kMempoolFileVersion));
-    const uint64_t count = read_le(file, kMempoolFileMagicBytes + 4, 8);
-    const uint64_t body_len = read_le(file, kMempoolFileMagicBytes + 12, 8);
     if (body_len > max_file)  // also keeps the sums below from overflowing
         return Status::error("mempool-file-too-large", "declares " + std::to_string(body_len) + " bytes of records");
     const size_t expected = kMempoolFileHeaderBytes + body_len + kMempoolFileChecksumBytes;
@@ -102,24 +99,22 @@ Result<std::vector<Bytes>> decode_mempool_file(ByteSpan file, const MempoolFileL
         return Status::error("mempool-file-malformed", "count " + std::to_string(count) + " cannot fit the records");
     std::vector<Bytes> records;
     records.reserve(count);
-    size_t at = kMempoolFileHeaderBytes;
+    ByteReader body(file.subspan(kMempoolFileHeaderBytes, body_len));
     for (uint64_t i = 0; i < count; ++i) {
-        if (content - at < kMempoolFileRecordHeaderBytes)
+        uint32_t len = 0;
+        if (!body.read_u32le(len))
             return Status::error("mempool-file-malformed", "record " + std::to_string(i) + " starts past the records");
-        const uint64_t len = read_le(file, at, 4);
-        at += kMempoolFileRecordHeaderBytes;
         if (len > limits.max_tx_bytes)
             return Status::error("mempool-file-malformed",
                                  "record " + std::to_string(i) + " is " + std::to_string(len) +
                                      " bytes, more than a transaction may be (" + std::to_string(limits.max_tx_bytes) + ")");
-        if (content - at < len)
+        ByteSpan record;
+        if (!body.read_span(len, record))
             return Status::error("mempool-file-malformed", "record " + std::to_string(i) + " runs past the records");
-        records.emplace_back(file.begin() + static_cast<std::ptrdiff_t>(at),
-                             file.begin() + static_cast<std::ptrdiff_t>(at + len));
-        at += len;
+        records.emplace_back(record.begin(), record.end());
     }
-    if (at != content)
-        return Status::error("mempool-file-malformed", std::to_string(content - at) + " bytes after the last record");
+    if (!body.done())
+        return Status::error("mempool-file-malformed", std::to_string(body.remaining()) + " bytes after the last record");
     return records;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/coding.h"
 #include "common/status.h"
 
 namespace step::pb {
@@ -34,9 +35,9 @@ inline constexpr std::string_view kMempoolFileName = "mempool.dat";
 inline constexpr std::string_view kMempoolBadFileSuffix = ".bad";
 inline constexpr uint32_t kMempoolFileVersion = 1;
 inline constexpr size_t kMempoolFileMagicBytes = 8;
-inline constexpr size_t kMempoolFileHeaderBytes = kMempoolFileMagicBytes + 4 + 8 + 8;
-inline constexpr size_t kMempoolFileRecordHeaderBytes = 4;
-inline constexpr size_t kMempoolFileChecksumBytes = 32;
+inline constexpr size_t kMempoolFileHeaderBytes = kMempoolFileMagicBytes + kU32Bytes + 2 * kU64Bytes;
+inline constexpr size_t kMempoolFileRecordHeaderBytes = kU32Bytes;
+inline constexpr size_t kMempoolFileChecksumBytes = kHashBytes;
 // Every transaction the pool admits carries a 32-byte public key and a 64-byte signature, so no
 // record is shorter: this bounds the record count, hence the framing, of a legitimate file.
 inline constexpr size_t kMempoolFileMinTxBytes = 32 + 64;

@@ -1,5 +1,6 @@
 #include "verifier/audit.h"
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 

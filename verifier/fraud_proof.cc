@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "kernels/backend.h"

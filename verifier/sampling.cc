@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 
@@ -16,7 +17,7 @@ uint64_t SeededRng::next_u64() {
         used_words_ = 0;
     }
     uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | block_[used_words_ * 8 + static_cast<unsigned>(i)];
+    ByteReader(ByteSpan(block_).subspan(used_words_ * kU64Bytes)).read_u64le(v);
     ++used_words_;
     return v;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "consensus/encoding.h"
 #include "consensus/errors.h"
@@ -435,10 +436,8 @@ ChainManager::StateDigest ChainManager::state_digest() const {
     Bytes all;
     StateDigest out;
     db_.scan(Bytes{keys::kState}, [&](ByteSpan key, ByteSpan value) {
-        append_u32le(all, static_cast<uint32_t>(key.size() - 1));
-        all.insert(all.end(), key.begin() + 1, key.end());
-        append_u32le(all, static_cast<uint32_t>(value.size()));
-        all.insert(all.end(), value.begin(), value.end());
+        append_bytes_u32(all, key.subspan(1));
+        append_bytes_u32(all, value);
         ++out.entries;
         return true;
     });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/coding.h"
 #include "common/merkle.h"
 #include "node/storage/block_store.h"
 
@@ -12,59 +13,62 @@ static_assert(rpc::kMaxBlobInfoMissing * kChunkBytes >= kMaxBlobBytes,
               "getblobinfo must be able to list every chunk of the largest blob");
 
 constexpr uint8_t kBlobRecordVersion = 1;
-constexpr size_t kBlobRecordBytes = 1 + 8 + 32 + 8;
+// u8 version | u64le size | chunks_root | u64le chunks held
+constexpr uint64_t kBlobRecordBytes = kU8Bytes + kU64Bytes + kHashBytes + kU64Bytes;
 
-Bytes blob_key(const Hash256& root) {
-    Bytes k(1 + root.size());
-    k[0] = keys::kBlob;
-    std::copy(root.begin(), root.end(), k.begin() + 1);
+// prefix || root: a blob's record key, and the prefix of its chunk keys.
+Bytes root_key(uint8_t prefix, const Hash256& root) {
+    Bytes k{prefix};
+    append_hash(k, root);
     return k;
+}
+
+Bytes blob_key(const Hash256& root) { return root_key(keys::kBlob, root); }
+
+// The root of a blob_key; nullopt for a key of another length.
+std::optional<Hash256> root_of_blob_key(ByteSpan key) {
+    ByteReader in(key);
+    uint8_t prefix = 0;
+    Hash256 root{};
+    if (!in.read_u8(prefix) || !in.read_hash(root) || !in.done()) return std::nullopt;
+    return root;
 }
 
 // prefix || root || u64be(index): big-endian so a prefix scan walks chunks in index order.
-Bytes chunk_prefix(uint8_t prefix, const Hash256& root) {
-    Bytes k(1 + root.size());
-    k[0] = prefix;
-    std::copy(root.begin(), root.end(), k.begin() + 1);
-    return k;
-}
-
 Bytes chunk_key(uint8_t prefix, const Hash256& root, uint64_t index) {
-    Bytes k = chunk_prefix(prefix, root);
-    k.resize(k.size() + 8);
-    for (int i = 0; i < 8; ++i) k[1 + 32 + i] = static_cast<uint8_t>(index >> (8 * (7 - i)));
+    Bytes k = root_key(prefix, root);
+    append_u64be(k, index);
     return k;
 }
 
+// 0 for a key too short to hold an index (chunk_key never writes one).
 uint64_t index_of_chunk_key(ByteSpan key) {
-    uint64_t v = 0;
-    for (size_t i = 1 + 32; i < key.size(); ++i) v = (v << 8) | key[i];
-    return v;
-}
-
-uint64_t read_u64le(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t(p[i]) << (8 * i);
-    return v;
+    ByteReader in(key);
+    ByteSpan prefix;
+    uint64_t index = 0;
+    in.read_span(kU8Bytes + kHashBytes, prefix);
+    in.read_u64be(index);
+    return index;
 }
 
 Bytes encode_record(const BlobInfo& info) {
     Bytes out;
     out.reserve(kBlobRecordBytes);
-    out.push_back(kBlobRecordVersion);
+    append_u8(out, kBlobRecordVersion);
     append_u64le(out, info.size);
-    out.insert(out.end(), info.chunks_root.begin(), info.chunks_root.end());
+    append_hash(out, info.chunks_root);
     append_u64le(out, info.have);
     return out;
 }
 
 std::optional<BlobInfo> decode_record(const Hash256& root, ByteSpan bytes) {
-    if (bytes.size() != kBlobRecordBytes || bytes[0] != kBlobRecordVersion) return std::nullopt;
+    ByteReader in(bytes);
+    uint8_t version = 0;
     BlobInfo info;
     info.root = root;
-    info.size = read_u64le(bytes.data() + 1);
-    std::copy(bytes.begin() + 9, bytes.begin() + 41, info.chunks_root.begin());
-    info.have = read_u64le(bytes.data() + 41);
+    if (!in.read_u8(version) || version != kBlobRecordVersion || !in.read_u64le(info.size) ||
+        !in.read_hash(info.chunks_root) || !in.read_u64le(info.have) || !in.done())
+        return std::nullopt;
     info.chunks = blob_chunk_count(info.size);
     if (info.have > info.chunks) return std::nullopt;
     return info;
@@ -80,15 +84,14 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(Database& db, BlobLimits limi
     std::unique_ptr<BlobStore> store(new BlobStore(db, limits));
     Status bad;
     db.scan(Bytes{keys::kBlob}, [&](ByteSpan key, ByteSpan value) {
-        Hash256 root{};
-        if (key.size() != 1 + root.size()) {
+        const auto root = root_of_blob_key(key);
+        if (!root) {
             bad = Status::error("corrupt-blob-record", "blob key of " + std::to_string(key.size()) + " bytes");
             return false;
         }
-        std::copy(key.begin() + 1, key.end(), root.begin());
-        auto info = decode_record(root, value);
+        auto info = decode_record(*root, value);
         if (!info) {
-            bad = corrupt(root, "undecodable record");
+            bad = corrupt(*root, "undecodable record");
             return false;
         }
         store->reserved_bytes_ += info->size;
@@ -170,7 +173,7 @@ std::vector<uint64_t> BlobStore::missing(const Hash256& root, size_t max) const 
     auto info = read_info(root);
     if (!info || max == 0) return out;
     uint64_t next = 0;  // the first index not yet accounted for
-    db_.scan(chunk_prefix(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan) {
+    db_.scan(root_key(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan) {
         const uint64_t have = index_of_chunk_key(key);
         for (; next < have && out.size() < max; ++next) out.push_back(next);
         next = have + 1;
@@ -194,7 +197,7 @@ Result<verifier::ChunkProof> BlobStore::get_chunk(const Hash256& root, uint64_t 
     std::vector<Hash256> hashes;
     hashes.reserve(info->chunks);
     bool well_formed = true;
-    db_.scan(chunk_prefix(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan value) {
+    db_.scan(root_key(keys::kBlobChunkHash, root), [&](ByteSpan key, ByteSpan value) {
         Hash256 h{};
         if (value.size() != h.size() || index_of_chunk_key(key) != hashes.size()) {
             well_formed = false;
@@ -224,11 +227,10 @@ std::vector<BlobInfo> BlobStore::list(size_t limit, const std::optional<Hash256>
     std::vector<BlobInfo> out;
     if (limit == 0) return out;
     db_.scan(Bytes{keys::kBlob}, [&](ByteSpan key, ByteSpan value) {
-        Hash256 root{};
-        if (key.size() != 1 + root.size()) return true;
-        std::copy(key.begin() + 1, key.end(), root.begin());
-        if (start_after && !(*start_after < root)) return true;
-        if (auto info = decode_record(root, value)) out.push_back(*info);
+        const auto root = root_of_blob_key(key);
+        if (!root) return true;
+        if (start_after && !(*start_after < *root)) return true;
+        if (auto info = decode_record(*root, value)) out.push_back(*info);
         return out.size() < limit;
     });
     return out;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
 #include "common/merkle.h"

@@ -255,3 +255,9 @@ TEST_CASE("load_mempool sets a bad file aside and starts empty") {
     CHECK(good.accepted == 3);
     CHECK(submitted == 3);
 }
+
+TEST_CASE("an empty pool's file keeps the bytes pinned before the coding library") {
+    CHECK(to_hex(encode_mempool_file({})) ==
+          "535445504d504c00" "01000000" "0000000000000000" "0000000000000000"
+          "38f162401b6807a4bddf9ee2e91d10f56a344aa2c5ddb68a019afd23b059ab7e");
+}

@@ -138,3 +138,29 @@ TEST_CASE("height keys sort in height order") {
     CHECK(keys::height(65535) < keys::height(1ull << 40));
     CHECK(keys::state(b("a1"))[0] == keys::kState);
 }
+
+// Bytes written before the coding library (the commit before it), pinned: existing datadirs
+// hold them.
+TEST_CASE("index records, undo data and height keys keep their pinned bytes") {
+    IndexRecord r;
+    r.status = BlockStatus::kInvalid;
+    r.height = 0x0102030405;
+    r.cumulative_work[0] = 0xaa;
+    r.cumulative_work[31] = 0x55;
+    r.invalid_reason = "bad-pow";
+    r.header = Bytes{1, 2, 3};
+    CHECK(to_hex(encode_index_record(r)) ==
+          "0103" "0504030201000000"
+          "aa00000000000000000000000000000000000000000000000000000000000055"
+          "07000000" "6261642d706f77" "03000000" "010203");
+    const Bytes enc = encode_index_record(r);
+    for (size_t n = 0; n < enc.size(); ++n)
+        CHECK(decode_index_record(ByteSpan(enc).first(n)).status().code() == "corrupt-index");
+    KvChanges undo = {{Bytes{1, 2}, Bytes{3}}, {Bytes{4}, std::nullopt}};
+    CHECK(to_hex(encode_undo(undo)) == "02000000" "02000000" "0102" "01" "01000000" "03"
+                                       "01000000" "04" "00");
+    const Bytes u = encode_undo(undo);
+    for (size_t n = 0; n < u.size(); ++n)
+        CHECK(decode_undo(ByteSpan(u).first(n)).status().code() == "corrupt-undo");
+    CHECK(to_hex(keys::height(0x0102030405060708ull)) == "680102030405060708");
+}

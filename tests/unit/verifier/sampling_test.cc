@@ -75,3 +75,14 @@ TEST_CASE("stake-weighted draws skip zero stake and favour larger stake") {
     SeededRng r(seed_of("none"));
     CHECK(sample_by_stake(r, {0, 0}, 2).empty());
 }
+
+TEST_CASE("seeded rng draws are the ones pinned before the coding library") {
+    // Six draws cross a block boundary (four words a block).
+    SeededRng r(seed_of("seed"));
+    const std::vector<uint64_t> want = {7860570499430626780ull,  637771136490378507ull,
+                                        9266629482540871757ull,  11696998923024967916ull,
+                                        1440134319462887682ull,  14562906093637688145ull};
+    std::vector<uint64_t> got;
+    for (size_t i = 0; i < want.size(); ++i) got.push_back(r.next_u64());
+    CHECK(got == want);
+}
