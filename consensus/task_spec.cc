@@ -1,13 +1,16 @@
 #include "consensus/task_spec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
+#include "common/coding.h"
 #include "consensus/canonical.h"
 #include "consensus/errors.h"
 #include "kernels/data.h"
 #include "kernels/model.h"
 #include "verifier/fraud_proof.h"
+#include "verifier/proofs.h"
 
 namespace step::consensus {
 namespace {
@@ -19,24 +22,44 @@ Status fail(const char* code, const std::string& msg) { return Status::error(cod
 uint32_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
 
-// ceil(log2(n)) for n >= 1: the depth of an RFC-6962 tree of n leaves, so its proof length.
-uint64_t tree_depth(uint64_t n) {
-    uint64_t d = 0;
-    while ((uint64_t{1} << d) < n && d < 63) ++d;
-    return d;
-}
-
-// Protobuf framing of one length-delimited item of n bytes: tag + varint length, at most 11.
-constexpr uint64_t kFrame = 11;
-// One Merkle proof of depth d as repeated 32-byte items.
-uint64_t proof_bytes(uint64_t depth) { return depth * (32 + kFrame) + kFrame; }
-
 // a * b saturating at u64 max (limits are far below, so saturation only ever rejects).
 uint64_t mul_sat(uint64_t a, uint64_t b) {
     const u128 r = static_cast<u128>(a) * b;
     return r > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(r);
 }
 uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+// Protobuf framing of one length-delimited item: a key byte and a varint length of up to 10.
+constexpr uint64_t kFrameBytes = 1 + 10;
+// What a FraudProof transaction adds around the proof: its references and framing.
+constexpr uint64_t kProofTxOverheadBytes = 256;
+
+uint64_t framed(uint64_t n) { return add_sat(n, kFrameBytes); }
+// A Merkle path of `depth` hashes as a framed list of framed hashes.
+uint64_t framed_path(uint64_t depth) { return framed(mul_sat(depth, framed(kHashBytes))); }
+
+// The proof bytes a spec is allowed (TaskCosts::proof_bytes, "spec-proof-bytes"): the larger of
+// the wire encoding's largest proof (verifier::max_fraud_proof_bytes) and the bound consensus
+// used before that encoding existed, which frames every item as protobuf does, gives each of
+// the L*B records its own full dataset path and each of the K final states its own leaf proof;
+// plus the transaction around the proof. The older bound is the larger on every spec that gets
+// here (tests/unit/market/proof_size_test.cc), so it decides which specs are valid: bounding by
+// the encoding alone would accept specs that nodes running this code reject (a consensus change).
+uint64_t proof_allowance(const kernels::TaskSpec& s, uint64_t data_count, const TaskCosts& c,
+                         uint64_t record_bytes) {
+    const uint64_t leaf_proof =
+        add_sat(framed(kHashBytes), framed_path(verifier::merkle_path_max(c.leaves + 1)));
+    const uint64_t record =
+        add_sat(framed(record_bytes), framed_path(verifier::merkle_path_max(data_count)));
+    const uint64_t segment =
+        add_sat(add_sat(framed(c.state_bytes), mul_sat(mul_sat(s.leaf_interval, s.batch), record)),
+                mul_sat(2, leaf_proof));
+    const uint64_t leaf0 = mul_sat(s.units_per_round, add_sat(framed(c.state_bytes), leaf_proof));
+    uint64_t allowance = std::max(segment, leaf0);
+    if (auto wire = verifier::max_fraud_proof_bytes(s, data_count); wire.ok())
+        allowance = std::max(allowance, *wire);
+    return add_sat(allowance, kProofTxOverheadBytes);
+}
 
 }  // namespace
 
@@ -184,21 +207,8 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
     if (c.state_bytes > p.max_state_bytes)
         return fail(codes::kSpecStateBytes, "state is " + std::to_string(c.state_bytes) +
                                                 " bytes > MAX_STATE_BYTES");
-    // Worst case of the two proof shapes: a segment (pre-state, L*B records each with its
-    // dataset proof, two leaf proofs) and leaf 0 of a later round (K final states, each with
-    // its final-leaf proof).
-    const uint64_t leaf_proof = proof_bytes(tree_depth(c.leaves + 1)) + 32 + kFrame;
-    const uint64_t record = static_cast<uint64_t>(fmt->record_bytes) + kFrame +
-                            proof_bytes(tree_depth(m.data_count()));
-    const uint64_t segment_proof =
-        add_sat(add_sat(c.state_bytes + kFrame, mul_sat(mul_sat(L, s.batch), record)),
-                2 * leaf_proof);
-    const uint64_t leaf0_proof =
-        mul_sat(s.units_per_round, add_sat(c.state_bytes + kFrame, leaf_proof));
-    c.proof_bytes = std::max(segment_proof, leaf0_proof) + 256;  // + refs and framing
-    // The verifier's own bound for its wire encoding, when it is larger.
-    if (auto vb = verifier::max_fraud_proof_bytes(s, m.data_count()); vb.ok())
-        c.proof_bytes = std::max(c.proof_bytes, add_sat(*vb, 256));
+    c.proof_bytes =
+        proof_allowance(s, m.data_count(), c, static_cast<uint64_t>(fmt->record_bytes));
     if (c.proof_bytes > p.max_proof_bytes)
         return fail(codes::kSpecProofBytes, "worst-case fraud proof is " +
                                                 std::to_string(c.proof_bytes) + " bytes > MAX_PROOF_BYTES");

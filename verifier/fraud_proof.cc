@@ -1,13 +1,9 @@
 #include "verifier/fraud_proof.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <memory>
 
-#include "common/coding.h"
-#include "common/hash.h"
-#include "common/hash_tags.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"
 #include "kernels/simd.h"
@@ -20,83 +16,6 @@ using kernels::TrainState;
 namespace code = fraud_code;
 
 namespace {
-
-constexpr uint8_t kProofVersion = 1;
-
-void put_hash(Bytes& out, const Hash256& h) { out.insert(out.end(), h.begin(), h.end()); }
-void put_path(Bytes& out, const std::vector<Hash256>& path) {
-    append_u32le(out, static_cast<uint32_t>(path.size()));
-    for (const auto& h : path) put_hash(out, h);
-}
-void put_leaf(Bytes& out, const LeafProof& p) {
-    append_u32le(out, p.index);
-    put_hash(out, p.leaf);
-    put_path(out, p.path);
-}
-
-// Bounds-checked little-endian reader; every count is checked against the bytes left before
-// anything is allocated, so a hostile length cannot make the decoder allocate.
-class Reader {
-public:
-    explicit Reader(ByteSpan b) : b_(b) {}
-    bool ok() const { return ok_; }
-    bool done() const { return at_ == b_.size(); }
-    uint64_t left() const { return b_.size() - at_; }
-    uint64_t uint(int bytes) {
-        if (!need(static_cast<uint64_t>(bytes))) return 0;
-        uint64_t v = 0;
-        for (int i = bytes - 1; i >= 0; --i) v = v << 8 | b_[at_ + static_cast<size_t>(i)];
-        at_ += static_cast<size_t>(bytes);
-        return v;
-    }
-    Hash256 hash() {
-        Hash256 h{};
-        if (!need(32)) return h;
-        std::memcpy(h.data(), b_.data() + at_, 32);
-        at_ += 32;
-        return h;
-    }
-    Bytes bytes(uint64_t n) {
-        if (!need(n)) return {};
-        Bytes out(b_.begin() + at_, b_.begin() + at_ + n);
-        at_ += n;
-        return out;
-    }
-    std::vector<Hash256> path() {
-        uint64_t m = uint(4);
-        if (!ok_ || m > left() / 32) return fail<std::vector<Hash256>>();
-        std::vector<Hash256> out(m);
-        for (auto& h : out) h = hash();
-        return out;
-    }
-    LeafProof leaf() {
-        LeafProof p;
-        p.index = static_cast<uint32_t>(uint(4));
-        p.leaf = hash();
-        p.path = path();
-        return p;
-    }
-    // A count of items each at least `min_item` bytes long.
-    uint64_t count(uint64_t min_item) {
-        uint64_t n = uint(4);
-        if (ok_ && n > left() / min_item) ok_ = false;
-        return ok_ ? n : 0;
-    }
-
-private:
-    bool need(uint64_t n) {
-        if (!ok_ || n > left()) ok_ = false;
-        return ok_;
-    }
-    template <class T>
-    T fail() {
-        ok_ = false;
-        return T{};
-    }
-    ByteSpan b_;
-    size_t at_ = 0;
-    bool ok_ = true;
-};
 
 Status err(const char* c, std::string why) { return Status::error(c, std::move(why)); }
 std::string num(uint64_t v) { return std::to_string(v); }
@@ -265,62 +184,6 @@ Result<FraudVerdict> check_segment(const kernels::TaskSpec& spec, const FraudChe
 
 }  // namespace
 
-uint64_t FraudProof::wire_size() const {
-    uint64_t n = 1 + 4 + claimed.wire_size() + previous.wire_size() + 8 + pre_state.size() + 4;
-    for (const auto& r : records) n += 8 + 4 + r.record.size();
-    n += 4 + 32 * static_cast<uint64_t>(record_proof.size());
-    n += 4;
-    for (const auto& s : previous_finals) n += 8 + s.size();
-    return n;
-}
-
-Bytes encode_fraud_proof(const FraudProof& p) {
-    Bytes out;
-    out.reserve(p.wire_size());
-    out.push_back(kProofVersion);
-    append_u32le(out, p.leaf);
-    put_leaf(out, p.claimed);
-    put_leaf(out, p.previous);
-    append_u64le(out, p.pre_state.size());
-    out.insert(out.end(), p.pre_state.begin(), p.pre_state.end());
-    append_u32le(out, static_cast<uint32_t>(p.records.size()));
-    for (const auto& r : p.records) {
-        append_u64le(out, r.index);
-        append_u32le(out, static_cast<uint32_t>(r.record.size()));
-        out.insert(out.end(), r.record.begin(), r.record.end());
-    }
-    put_path(out, p.record_proof);
-    append_u32le(out, static_cast<uint32_t>(p.previous_finals.size()));
-    for (const auto& s : p.previous_finals) {
-        append_u64le(out, s.size());
-        out.insert(out.end(), s.begin(), s.end());
-    }
-    return out;
-}
-
-Result<FraudProof> decode_fraud_proof(ByteSpan bytes) {
-    Reader r(bytes);
-    FraudProof p;
-    if (r.uint(1) != kProofVersion) return err(code::kBadEncoding, "unknown proof version");
-    p.leaf = static_cast<uint32_t>(r.uint(4));
-    p.claimed = r.leaf();
-    p.previous = r.leaf();
-    p.pre_state = r.bytes(r.uint(8));
-    uint64_t n = r.count(8 + 4);
-    for (uint64_t i = 0; r.ok() && i < n; ++i) {
-        SegmentRecord rec;
-        rec.index = r.uint(8);
-        rec.record = r.bytes(r.uint(4));
-        p.records.push_back(std::move(rec));
-    }
-    p.record_proof = r.path();
-    uint64_t k = r.count(8);
-    for (uint64_t i = 0; r.ok() && i < k; ++i) p.previous_finals.push_back(r.bytes(r.uint(8)));
-    if (!r.ok()) return err(code::kBadEncoding, "truncated or oversized field");
-    if (!r.done()) return err(code::kBadEncoding, "trailing bytes after the proof");
-    return p;
-}
-
 Result<FraudVerdict> check_fraud_proof(const kernels::TaskSpec& spec,
                                        const FraudCheckContext& ctx, const FraudProof& proof) {
     auto shape = trace_shape(spec);
@@ -356,38 +219,12 @@ Result<std::vector<uint64_t>> segment_record_indices(const kernels::TaskSpec& sp
     return distinct_sorted(*batches);
 }
 
-Result<uint64_t> max_fraud_proof_bytes(const kernels::TaskSpec& spec, uint64_t dataset_count) {
-    auto shape = trace_shape(spec);
-    if (!shape.ok()) return shape.status();
-    auto state = kernels::state_bytes(spec);
-    if (!state.ok()) return state.status();
-    auto fmt = kernels::record_format(spec.data_format);
-    if (!fmt.ok()) return fmt.status();
-    const uint64_t leaf_proof = 4 + 32 + 4 + 32 * uint64_t{merkle_path_max(shape->leaf_count())};
-    const uint64_t empty_leaf = 4 + 32 + 4;
-    const uint64_t record = 8 + 4 + static_cast<uint64_t>(fmt->record_bytes);
-    const uint64_t rows = std::min<uint64_t>(shape->leaf_interval * spec.batch, dataset_count);
-    const uint64_t fixed = 1 + 4 + 8 + 4 + 4 + 4;  // version, leaf, state length, three counts
-    uint64_t segment = fixed + 2 * leaf_proof + *state + rows * record +
-                       32 * merkle_multiproof_max(dataset_count, rows);
-    uint64_t leaf0 = fixed + leaf_proof + empty_leaf + uint64_t{spec.units_per_round} * (8 + *state);
-    return std::max(segment, leaf0);
-}
-
 Result<uint64_t> fraud_proof_flops(const kernels::TaskSpec& spec, uint32_t round, uint32_t leaf) {
     if (leaf >= 1) return kernels::segment_flops(spec, spec.leaf_interval);
     if (round == 0) return uint64_t{0};
     auto params = kernels::param_count(spec);
     if (!params.ok()) return params.status();
     return uint64_t{spec.units_per_round} * kernels::state_value_count(spec.optimizer.kind, *params);
-}
-
-Hash256 fraud_proof_commitment(const FraudProof& proof, ByteSpan prover) {
-    TaggedHasher h(tags::kProofCommit);
-    Bytes len;
-    append_u32le(len, static_cast<uint32_t>(prover.size()));
-    Bytes body = encode_fraud_proof(proof);
-    return h.update(len).update(prover).update(body).finish();
 }
 
 }  // namespace step::verifier

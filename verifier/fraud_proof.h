@@ -13,7 +13,8 @@
 // "not fraud" costs the prover its bond) and an error with a specific code when it is malformed
 // (see the codes below); consensus rejects a malformed proof outright.
 //
-// Wire encoding (all integers little-endian; see encode_fraud_proof):
+// Wire encoding (integers little-endian, fields from common/coding.h; fraud_proof_codec.cc writes,
+// reads and sizes it, so the layout is stated there once):
 //   u8 version (1) | u32 leaf j | LeafProof claimed | LeafProof previous | u64 len | pre-state
 //   | u32 n | n x (u64 index | u32 len | record) | u32 m | m x 32 (record multiproof)
 //   | u32 K | K x (u64 len | state bytes)
@@ -113,9 +114,10 @@ Result<std::vector<uint64_t>> segment_record_indices(const kernels::TaskSpec& sp
                                                      uint64_t dataset_count,
                                                      const UnitRef& unit, uint32_t leaf);
 
-// Upper bound on any fraud proof's wire size for a spec (consensus compares it with
-// MAX_PROOF_BYTES at SubmitTask): the larger of a segment proof (state + L*B records with
-// the largest multiproof + two leaf proofs) and a leaf-0 proof (K states + one leaf proof).
+// The largest wire size any fraud proof for a spec can have, from the same field lengths as
+// wire_size(): the larger of a segment proof (state + min(L*B, dataset_count) records with the
+// largest multiproof + two leaf proofs) and a leaf-0 proof (K states + one leaf proof). Consensus
+// takes it into the spec's proof allowance (proof_allowance in consensus/task_spec.cc).
 Result<uint64_t> max_fraud_proof_bytes(const kernels::TaskSpec& spec, uint64_t dataset_count);
 
 // Replay FLOPs a node spends on a proof (for MAX_BLOCK_PROOF_FLOPS): segment_flops(spec, L)

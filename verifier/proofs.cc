@@ -47,8 +47,10 @@ std::vector<Hash256> MerkleTree::proof(size_t index) const {
 }
 
 uint32_t merkle_path_max(uint64_t count) {
+    // Stops at 64: past 2^63 leaves the shift would overflow and the loop never end (a spec with
+    // data_count > 2^63 hung SubmitTask validation).
     uint32_t depth = 0;
-    while ((uint64_t{1} << depth) < count) ++depth;
+    while (depth < 64 && (uint64_t{1} << depth) < count) ++depth;
     return depth;
 }
 

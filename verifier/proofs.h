@@ -1,8 +1,8 @@
 // Merkle inclusion proofs the market uses (PROTOCOL.md sections 3 and 4): a trace leaf against
 // its unit's trace root, a dataset record against the dataset root (kernels/data.h), and a chunk
 // of a blob (a checkpoint, a final state, the dataset file) against its blob root
-// (common/merkle.h). Each proof has a canonical byte encoding (little-endian, length-prefixed)
-// so consensus can bound its size before doing any work.
+// (common/merkle.h). A leaf proof travels inside a fraud proof, whose wire layout gives its bytes
+// (fraud_proof.h); record and chunk proofs travel in DataResponse (consensus/proto/chain.proto).
 #pragma once
 
 #include <cstdint>
@@ -18,8 +18,6 @@ struct LeafProof {
     uint32_t index = 0;
     Hash256 leaf{};
     std::vector<Hash256> path;  // merkle_proof siblings, bottom up
-
-    uint64_t wire_size() const { return 4 + 32 + 4 + 32 * static_cast<uint64_t>(path.size()); }
     bool operator==(const LeafProof&) const = default;
 };
 LeafProof make_leaf_proof(const std::vector<Hash256>& leaves, uint32_t index);
@@ -30,10 +28,6 @@ struct RecordProof {
     uint64_t index = 0;
     Bytes record;
     std::vector<Hash256> path;
-
-    uint64_t wire_size() const {
-        return 8 + 4 + record.size() + 4 + 32 * static_cast<uint64_t>(path.size());
-    }
     bool operator==(const RecordProof&) const = default;
 };
 bool verify_record_proof(const Hash256& dataset_root, uint64_t record_count,
@@ -48,10 +42,6 @@ struct ChunkProof {
     Bytes chunk;
     Hash256 chunks_root{};
     std::vector<Hash256> path;
-
-    uint64_t wire_size() const {
-        return 8 + 8 + 4 + chunk.size() + 32 + 4 + 32 * static_cast<uint64_t>(path.size());
-    }
     bool operator==(const ChunkProof&) const = default;
 };
 // Error "bad-chunk-index" when `index` is past the blob's last chunk.

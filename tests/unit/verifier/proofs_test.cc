@@ -198,3 +198,39 @@ TEST_CASE("the proof commitment binds the prover and the proof") {
     q.pre_state.push_back(0);
     CHECK(fraud_proof_commitment(p, alice) != fraud_proof_commitment(q, alice));
 }
+
+// Bytes written by the encoder before the coding library (the commit before it), pinned so a
+// change of layout cannot pass unnoticed: proofs are committed to on chain.
+TEST_CASE("fraud proof bytes are the ones pinned before the coding library") {
+    Bytes enc = encode_fraud_proof(sample_proof());
+    CHECK(enc.size() == 2010);
+    CHECK(to_hex(sha256(enc)) == "c87c1fb8d950b5026550002e4eac592d1185a8417b8b09a4114063c16f8c6479");
+    CHECK(to_hex(fraud_proof_commitment(sample_proof(), Bytes(20, 1))) ==
+          "084767e49cffa2d9da5faee0d2f101f8cf7f25de0019b7c18db1a430d43eb4a8");
+    FraudProof leaf0;
+    leaf0.claimed = make_leaf_proof(some_leaves(3), 0);
+    leaf0.previous_finals = {Bytes{7}, Bytes{8, 9}};
+    CHECK(to_hex(encode_fraud_proof(leaf0)) ==
+          "010000000000000000"  // version, leaf, claimed index
+          "4d5a9584d985e8fb44015a8affa9b76f1ff16f65e61df7156d8e8159e1448978"  // claimed leaf
+          "02000000"  // path count
+          "a8c4590d43e3a3f1fdcf136bbfa7ce5e9c7d08b9da53d315eb069e27718e6b74"  // path
+          "a8e610e95e311698ca76ed91d6792b45bee9a9ffe72eb56aaa42c03cd5fbad3c"
+          "00000000"  // previous index
+          "0000000000000000000000000000000000000000000000000000000000000000"  // previous leaf
+          "00000000"  // previous path count
+          "0000000000000000"  // pre-state length
+          "00000000"  // record count
+          "00000000"  // multiproof count
+          "02000000"  // final count
+          "010000000000000007"  // final 0
+          "02000000000000000809");  // final 1
+}
+
+TEST_CASE("fraud proof decoding refuses a truncation at every byte offset") {
+    const Bytes enc = encode_fraud_proof(sample_proof());
+    for (size_t n = 0; n < enc.size(); ++n) {
+        CAPTURE(n);
+        CHECK(decode_fraud_proof(ByteSpan(enc).first(n)).status().code() == fraud_code::kBadEncoding);
+    }
+}
