@@ -1,6 +1,7 @@
 // TcpTransport over real loopback sockets (node/net/tcp_transport.h): two transports exchange
 // messages; the framing's refusals reach the listener; a slow reader is cut off at its send
 // cap; paused peers are not read; full inbound slots evict; stop closes everything.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <deque>
@@ -304,11 +305,14 @@ TEST_CASE("A peer that does not read is disconnected at its send-queue cap") {
 }
 
 TEST_CASE("A paused peer is not read until it is resumed") {
+    std::atomic<bool> paused_once{false};  // outlives the transports that read it
     Pair p;
     p.handshake();
-    // Pause from inside the listener, on the first ping: the two behind it wait.
+    // Pause from inside the listener, on the first ping: the two behind it wait. (The hook
+    // stays set: it runs on the I/O thread, so the test thread must not reset it.)
     p.server_events.on_message_hook = [&](PeerId peer, MessageType type) {
-        if (type == MessageType::kPing) p.server.set_receive_paused(peer, true);
+        if (type == MessageType::kPing && !paused_once.exchange(true))
+            p.server.set_receive_paused(peer, true);
     };
     for (const char* payload : {"ping-001", "ping-002", "ping-003"})
         p.client.send(p.at_client, MessageType::kPing, payload);
@@ -316,7 +320,6 @@ TEST_CASE("A paused peer is not read until it is resumed") {
     // A correct transport never delivers here, so this wait cannot fail spuriously.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(p.server_events.count(Event::kMessage) == 0);
-    p.server_events.on_message_hook = nullptr;
     p.server.set_receive_paused(p.at_server, false);
     CHECK(p.server_events.next(Event::kMessage).payload == "ping-002");
     CHECK(p.server_events.next(Event::kMessage).payload == "ping-003");
