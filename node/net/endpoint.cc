@@ -88,7 +88,7 @@ Result<Endpoint> parse_endpoint(std::string_view text, std::optional<uint16_t> d
     const std::string host(host_text);
     const auto address = parse_address(host);
     if (!address) return bad(text, "the host must be a numeric IPv4 or IPv6 address");
-    if (!address->v4 && host.find(':') != std::string::npos && text.front() != '[' && !default_port)
+    if (!address->v4 && text.front() != '[')  // "::1:5" could be [::1]:5 or [::1:5]: never guess
         return bad(text, "write an IPv6 address in brackets: [" + host + "]:PORT");
     Endpoint e;
     e.host = format_address(*address);

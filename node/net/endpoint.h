@@ -21,8 +21,8 @@ struct Endpoint {
     friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
 
-// Parses HOST:PORT (IPv6 in brackets). With default_port set, a bare HOST is accepted too
-// (then a bare IPv6 host needs no brackets). Hosts are numeric only (no name lookups); ports are
+// Parses HOST:PORT (IPv6 always in brackets). With default_port set, a bare HOST ("127.0.0.1",
+// "[::1]") is accepted too. Hosts are numeric only (no name lookups); ports are
 // 1..65535. The host comes back in one canonical spelling ("::1", never "0:0::1"; an
 // IPv4-mapped IPv6 address as the IPv4 address), so equal addresses compare equal.
 // Errors: net::codes::kBadEndpoint, with a message that says what is wrong.

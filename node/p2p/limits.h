@@ -48,6 +48,9 @@ inline constexpr uint32_t kDefaultMaxConnections = 125;
 inline constexpr uint32_t kDefaultOutboundTarget = 8;
 
 // --- Connections: node/net (sockets, slots, dialling) ---
+// --max-connections is at most this: each connection holds a file descriptor, a read buffer
+// and its queues, and a process runs out of descriptors well before more peers would help.
+inline constexpr uint32_t kMaxConnectionsLimit = 4096;
 // A TCP connect that has not completed in this long is given up: a live peer answers within
 // a round trip, and a dial slot should not be held by an address that drops SYNs.
 inline constexpr uint64_t kConnectTimeoutS = 5;

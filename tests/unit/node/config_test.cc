@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "node/config.h"
+#include "node/net/errors.h"
 
 using namespace step::node;
 
@@ -141,4 +142,102 @@ TEST_CASE("blob-store-mib caps the blob store and rejects what is not a size in 
     for (const char* bad : {"63", "-1", "12x", "", "1099511627777"})
         CHECK(resolve_config(inputs({std::string("--blob-store-mib=") + bad})).status().code() ==
               "bad-blob-store-mib");
+}
+
+// --- Peer-to-peer options ---
+
+TEST_CASE(
+    "config P2P defaults: the network's port, loopback on devnet, every interface elsewhere") {
+    auto devnet = resolve_config(inputs({}));
+    REQUIRE(devnet.ok());
+    REQUIRE(devnet->p2p_bind);
+    CHECK(*devnet->p2p_bind == step::node::net::Endpoint{"127.0.0.1", 18444});
+    CHECK(devnet->connect.empty());
+    CHECK(devnet->addnode.empty());
+    CHECK(devnet->max_connections == step::node::p2p::kDefaultMaxConnections);
+    auto testnet = resolve_config(inputs({"--network", "testnet"}));
+    REQUIRE(testnet.ok());
+    CHECK(*testnet->p2p_bind == step::node::net::Endpoint{"0.0.0.0", 28444});
+    auto mainnet = resolve_config(inputs({"--network", "mainnet"}));
+    REQUIRE(mainnet.ok());
+    CHECK(*mainnet->p2p_bind == step::node::net::Endpoint{"0.0.0.0", 8444});
+}
+
+TEST_CASE("config P2P addresses go through the one endpoint parser") {
+    using step::node::net::Endpoint;
+    auto cfg = resolve_config(
+        inputs({"--p2p-bind", "[::1]:9000", "--connect", "127.0.0.2", "--connect=127.0.0.3:7",
+                "--addnode", "[::1]:8", "--max-connections", "12"}));
+    REQUIRE(cfg.ok());
+    CHECK(*cfg->p2p_bind == Endpoint{"::1", 9000});
+    CHECK(cfg->connect == std::vector<Endpoint>{{"127.0.0.2", 18444}, {"127.0.0.3", 7}});
+    CHECK(cfg->addnode == std::vector<Endpoint>{{"::1", 8}});
+    CHECK(cfg->max_connections == 12);
+    for (const char* bad : {"localhost:1", "127.0.0.1:0", "127.0.0.1:x", "::1:5", ""}) {
+        INFO(bad);
+        CHECK(resolve_config(inputs({"--connect", bad})).status().code() ==
+              step::node::net::codes::kBadEndpoint);
+        CHECK(resolve_config(inputs({"--p2p-bind", bad})).status().code() ==
+              step::node::net::codes::kBadEndpoint);
+    }
+    // --rpc-bind reads the same syntax (IPv6 in brackets), keeping its own code.
+    auto rpc = resolve_config(inputs({"--rpc-bind", "[::1]:7000"}));
+    REQUIRE(rpc.ok());
+    CHECK(rpc->rpc_host == "::1");
+    CHECK(rpc->rpc_port == 7000);
+    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1"}))->rpc_port == 18443);
+    CHECK(resolve_config(inputs({"--rpc-bind", "localhost:1"})).status().code() == "bad-rpc-bind");
+}
+
+TEST_CASE("config --addnode repeats as flags, config-file lines and comma-separated environment") {
+    using step::node::net::Endpoint;
+    const std::map<std::string, std::string> files = {
+        {"/etc/stepd.conf",
+         "addnode = 127.0.0.5:1\naddnode = 127.0.0.6:2\nconnect = 127.0.0.9:3\n"}};
+    auto file = resolve_config(inputs({"--config", "/etc/stepd.conf"}, {}, files));
+    REQUIRE(file.ok());
+    CHECK(file->addnode == std::vector<Endpoint>{{"127.0.0.5", 1}, {"127.0.0.6", 2}});
+    CHECK(file->connect == std::vector<Endpoint>{{"127.0.0.9", 3}});
+    // The environment replaces the file's list as a whole; flags replace both.
+    auto env = resolve_config(inputs({"--config", "/etc/stepd.conf"},
+                                     {{"STEPD_ADDNODE", "127.0.0.7:4, 127.0.0.8"}}, files));
+    REQUIRE(env.ok());
+    CHECK(env->addnode == std::vector<Endpoint>{{"127.0.0.7", 4}, {"127.0.0.8", 18444}});
+    CHECK(env->connect == std::vector<Endpoint>{{"127.0.0.9", 3}});
+    auto flags = resolve_config(inputs({"--addnode", "127.0.0.1:5", "--addnode", "127.0.0.1:6"},
+                                       {{"STEPD_ADDNODE", "127.0.0.7:4"}}));
+    REQUIRE(flags.ok());
+    CHECK(flags->addnode == std::vector<Endpoint>{{"127.0.0.1", 5}, {"127.0.0.1", 6}});
+    // A single-valued key given twice keeps its last value, as before.
+    auto twice = resolve_config(inputs({"--max-connections", "3", "--max-connections", "4"}));
+    REQUIRE(twice.ok());
+    CHECK(twice->max_connections == 4);
+}
+
+TEST_CASE("config --no-listen and --max-connections") {
+    auto off = resolve_config(inputs({"--no-listen"}));
+    REQUIRE(off.ok());
+    CHECK(!off->p2p_bind);
+    auto env =
+        resolve_config(inputs({}, {{"STEPD_NO_LISTEN", "true"}, {"STEPD_MAX_CONNECTIONS", "0"}}));
+    REQUIRE(env.ok());
+    CHECK(!env->p2p_bind);
+    CHECK(env->max_connections == 0);
+    CHECK(resolve_config(inputs({"--no-listen", "false"}))->p2p_bind.has_value());
+    for (const char* bad : {"-1", "x", "", "4097", "99999999999"}) {
+        INFO(bad);
+        CHECK(resolve_config(inputs({"--max-connections", bad})).status().code() ==
+              codes::kBadMaxConnections);
+    }
+}
+
+TEST_CASE("config refuses a devnet --connect or --addnode outside 127.0.0.0/8") {
+    for (const char* key : {"--connect", "--addnode"}) {
+        INFO(key);
+        auto s = resolve_config(inputs({key, "10.0.0.1:18444"}));
+        CHECK(s.status().code() == step::node::net::codes::kDialRefused);
+        CHECK(s.status().message().find("127.0.0.0/8") != std::string::npos);
+        CHECK(resolve_config(inputs({key, "127.9.9.9:18444"})).ok());
+        CHECK(resolve_config(inputs({"--network", "testnet", key, "10.0.0.1:18444"})).ok());
+    }
 }
