@@ -1,5 +1,6 @@
 // Internal to consensus/: the canonical protobuf encoder and strict decoder that every
-// consensus message (wire and state values) goes through.
+// consensus message (wire and state values) goes through. The P2P codec (node/p2p/codec.cc)
+// uses them too: its messages embed consensus ones and must be exactly as strict.
 #pragma once
 
 #include <google/protobuf/io/coded_stream.h>

@@ -92,4 +92,22 @@ inline constexpr uint64_t kAddrMaxFutureS = 10 * 60;
 // Addresses answered to one getaddr (kMaxAddrPerMessage at most per message anyway).
 inline constexpr uint32_t kMaxAddrPerGetAddr = kMaxAddrPerMessage;
 
+// ===== Protocol (node/p2p: codec, handshake, sync, download, relay, misbehaviour) =====
+
+// --- Payloads (codec.cc) ---
+// Blob names per getblobinfo/blobinfo: an agent asks for one task's checkpoints at a time.
+inline constexpr uint32_t kMaxBlobNamesPerMessage = 1024;
+// Sibling hashes in a chunk proof: 64 levels cover any blob a 64-bit size can describe.
+inline constexpr uint32_t kMaxChunkProofHashes = 64;
+
+// --- Header spam (node/chain/header_index.cc; docs/p2p.md "Header spam") ---
+// Headers are stored only if the chain they end has at least our best header chain's work
+// minus this many blocks of work (at the best header's target): a branch further behind
+// cannot overtake soon, and on devnet's easy target it costs its sender nothing.
+inline constexpr uint64_t kHeaderReachBlocks = 144;
+// Header-only entries the index keeps off its best header chain (all peers together): honest
+// forks within reach fit many times over; past it, side headers are refused (a branch that
+// raises the best header chain still comes in whole), after pruning those fallen out of reach.
+inline constexpr uint64_t kMaxSideHeaders = 20000;
+
 }  // namespace step::node::p2p
