@@ -171,28 +171,28 @@ Status check_header(const pb::BlockHeader& h, const ChainTip& parent, uint64_t n
     return Status();
 }
 
-Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& block,
-                                 const Params& p, const ApplyContext& ctx,
-                                 unsigned verify_threads) {
-    const pb::BlockHeader& h = block.header();
-    STEP_TRY(check_header(h, ctx.parent, ctx.now, p));
+Status check_block_body(const pb::Block& block, const Params& p) {
     const size_t size = block.ByteSizeLong();
     if (size > p.max_block_bytes)
         return fail(codes::kBlockTooLarge, std::to_string(size) + " bytes > MAX_BLOCK_BYTES");
     if (static_cast<uint64_t>(block.transactions_size()) > p.max_block_txs)
         return fail(codes::kTooManyTxs, std::to_string(block.transactions_size()) +
                                             " transactions > MAX_BLOCK_TXS");
+    if (!equals(block.header().tx_root(), compute_tx_root(block)))
+        return fail(codes::kBadTxRoot, "tx_root does not match the transactions");
+    return Status();
+}
+
+Result<BlockApplied> apply_block(const KvRead& parent_state, const pb::Block& block,
+                                 const Params& p, const ApplyContext& ctx,
+                                 unsigned verify_threads) {
+    const pb::BlockHeader& h = block.header();
+    STEP_TRY(check_header(h, ctx.parent, ctx.now, p));
+    STEP_TRY(check_block_body(block, p));
 
     std::vector<detail::TxDigest> digests;
     digests.reserve(static_cast<size_t>(block.transactions_size()));
-    std::vector<Hash256> ids;
-    ids.reserve(digests.capacity());
-    for (const auto& tx : block.transactions()) {
-        digests.push_back(detail::digest_tx(tx));
-        ids.push_back(digests.back().id);
-    }
-    if (!equals(h.tx_root(), merkle_root(ids)))
-        return fail(codes::kBadTxRoot, "tx_root does not match the transactions");
+    for (const auto& tx : block.transactions()) digests.push_back(detail::digest_tx(tx));
 
     // Signatures are independent of state and of each other: verify them up front in parallel
     // when asked. The sequential pass below still reports the first failing rule in order.

@@ -52,6 +52,11 @@ Hash256 compute_tx_root(const pb::Block& block);  // merkle_root of txids
 Status check_header(const pb::BlockHeader& header, const ChainTip& parent, uint64_t now,
                     const Params& p);
 
+// Body rules that need no state: size, transaction count, and tx_root == the transactions'
+// Merkle root. A body that fails them does not belong to its header (the header may still be
+// valid), so the node checks them before it stores a body for a header it already holds.
+Status check_block_body(const pb::Block& block, const Params& p);
+
 // The state-transition function. parent_state must be the state after ctx.parent. Returns the
 // writes and their undo, or the first rule broken (a specific code from consensus/errors.h).
 // verify_threads > 1 checks signatures on that many threads before the sequential state pass;

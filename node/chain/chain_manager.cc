@@ -12,6 +12,8 @@
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
 #include "consensus/transaction.h"
+#include "node/chain/errors.h"
+#include "node/chain/hash_field.h"
 #include "node/chain/state_view.h"
 #include "node/log.h"
 
@@ -26,12 +28,6 @@ uint64_t system_clock_seconds() {
 }
 
 namespace {
-
-Hash256 to_hash(const std::string& s) {
-    Hash256 h{};
-    if (s.size() == h.size()) std::memcpy(h.data(), s.data(), h.size());
-    return h;
-}
 
 std::string short_hex(const Hash256& h) { return to_hex(ByteSpan(h.data(), 8)); }
 
@@ -83,7 +79,7 @@ Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const con
     auto root = consensus::state_tree_root(view);
     if (!root.ok()) return root.status();
     const auto& tip = chain->index_.at(chain->active_.back());
-    if (to_hash(tip.header.state_root()) != *root)
+    if (hash_of_field(tip.header.state_root()) != *root)
         return Status::error("corrupt-state", "stored state root " + to_hex(*root) +
                                                   " differs from the tip's header");
 
@@ -129,7 +125,7 @@ Status ChainManager::load() {
         }
         Entry e;
         e.header = std::move(*header);
-        e.prev = to_hash(e.header.prev_hash());
+        e.prev = hash_of_field(e.header.prev_hash());
         e.height = rec->height;
         e.work = U256::from_be(rec->cumulative_work);
         e.status = rec->status;
@@ -147,8 +143,16 @@ Status ChainManager::load() {
     for (auto& [height, h] : by_height) {
         Entry& e = index_[h];
         e.sequence = next_sequence_++;
-        if (e.status == BlockStatus::kHaveData || e.status == BlockStatus::kValid)
+        if (e.status == BlockStatus::kHeaderOnly) ++header_only_count_;
+        if (!has_body(e.status)) continue;
+        // Heights ascend, so a parent was linked (or not) before its children.
+        auto parent = index_.find(e.prev);
+        if (height == 0 || (parent != index_.end() && parent->second.linked)) {
+            e.linked = true;
             candidates_.insert({e.work, e.sequence, h});
+        } else {
+            unlinked_.emplace(e.prev, h);
+        }
     }
 
     auto tip = db_.get(keys::tip());
@@ -165,6 +169,7 @@ Status ChainManager::load() {
         if (e->second.height == 0) break;
         cursor = e->second.prev;
     }
+    reset_best_header();
     return Status::ok_status();
 }
 
@@ -174,9 +179,9 @@ consensus::ChainTip ChainManager::make_tip(const Hash256& hash) const {
     tip.hash = hash;
     tip.height = e.height;
     tip.timestamp = e.header.timestamp();
-    tip.target = U256::from_be(to_hash(e.header.target()));
+    tip.target = U256::from_be(hash_of_field(e.header.target()));
     tip.cumulative_work = e.work;
-    tip.state_root = to_hash(e.header.state_root());
+    tip.state_root = hash_of_field(e.header.state_root());
     Hash256 cursor = hash;
     for (uint64_t i = 0; i < params_.median_time_blocks; ++i) {
         const Entry& c = index_.at(cursor);
@@ -204,53 +209,98 @@ Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSou
     std::lock_guard lock(mutex_);
     SubmitResult result;
     result.hash = consensus::header_hash(block.header());
+    bool header_known = false;
     if (auto it = index_.find(result.hash); it != index_.end()) {
         const Entry& e = it->second;
-        if (e.status == BlockStatus::kInvalid || e.status == BlockStatus::kInvalidParent)
+        if (is_invalid(e.status))
             return Status::error(e.invalid_reason.empty() ? "invalid-block" : e.invalid_reason,
                                  "block " + to_hex(result.hash) + " is known to be invalid");
-        result.already_known = true;
-        return result;
+        if (has_body(e.status)) {
+            result.already_known = true;
+            return result;
+        }
+        header_known = true;  // headers-first: the header came earlier, now its body
+    } else {
+        auto parent = index_.find(hash_of_field(block.header().prev_hash()));
+        if (parent == index_.end())
+            return Status::error(codes::kUnknownParent,
+                                 "block " + to_hex(result.hash) + " extends an unknown block");
+        if (is_invalid(parent->second.status))
+            return Status::error(codes::kInvalidParent,
+                                 "block " + to_hex(result.hash) + " extends an invalid block");
+        // Header rules first: a block without valid proof of work is never stored (cheap DoS guard).
+        STEP_TRY(consensus::check_header(block.header(), make_tip(parent->first), clock_(), params_));
     }
-    auto parent = index_.find(to_hash(block.header().prev_hash()));
-    if (parent == index_.end())
-        return Status::error("unknown-parent", "block " + to_hex(result.hash) + " extends an unknown block");
-    if (parent->second.status == BlockStatus::kInvalid || parent->second.status == BlockStatus::kInvalidParent)
-        return Status::error("invalid-parent", "block " + to_hex(result.hash) + " extends an invalid block");
-
-    const consensus::ChainTip parent_tip = make_tip(parent->first);
-    // Header rules first: a block without valid proof of work is never stored (cheap DoS guard).
-    STEP_TRY(consensus::check_header(block.header(), parent_tip, clock_(), params_));
-
-    const consensus::ChainTip child = consensus::next_tip(parent_tip, block.header(), params_);
-    Entry e;
-    e.header = block.header();
-    e.prev = parent->first;
-    e.height = child.height;
-    e.work = child.cumulative_work;
-    e.sequence = next_sequence_++;
-    {
-        WriteBatch batch;
-        batch.put(keys::block(result.hash), consensus::encode_block(block));
-        IndexRecord rec;
-        rec.status = BlockStatus::kHaveData;
-        rec.height = e.height;
-        rec.cumulative_work = e.work.to_be();
-        rec.header = consensus::encode_header(e.header);
-        batch.put(keys::index(result.hash), encode_index_record(rec));
-        // Not synced: losing a side block in a power cut costs a re-download, never consistency.
-        STEP_TRY(db_.write(batch, false));
-    }
-    candidates_.insert({e.work, e.sequence, result.hash});
-    index_.emplace(result.hash, std::move(e));
-    log_debug("stored block ", short_hex(result.hash), " at height ", child.height, " from ",
+    // A body that does not match its header says nothing about the header: refuse the body,
+    // never mark the header invalid for it.
+    STEP_TRY(consensus::check_block_body(block, params_));
+    STEP_TRY(store_body(block, result.hash, header_known));
+    log_debug("stored block ", short_hex(result.hash), " at height ", block.header().height(), " from ",
               source == BlockSource::kMiner ? "miner" : source == BlockSource::kRpc ? "rpc" : "peer");
 
     STEP_TRY(activate_best_chain(result));
     const Entry& stored = index_.at(result.hash);
-    if (stored.status == BlockStatus::kInvalid || stored.status == BlockStatus::kInvalidParent)
+    if (is_invalid(stored.status))
         return Status::error(stored.invalid_reason, "block " + to_hex(result.hash) + " is invalid");
     return result;
+}
+
+Status ChainManager::store_body(const pb::Block& block, const Hash256& hash, bool header_known) {
+    if (!header_known) {
+        const consensus::ChainTip child =
+            consensus::next_tip(make_tip(hash_of_field(block.header().prev_hash())), block.header(), params_);
+        Entry e;
+        e.header = block.header();
+        e.prev = hash_of_field(block.header().prev_hash());
+        e.height = child.height;
+        e.work = child.cumulative_work;
+        e.status = BlockStatus::kHeaderOnly;
+        e.sequence = next_sequence_++;
+        index_.emplace(hash, std::move(e));
+        ++header_only_count_;
+    }
+    Entry& e = index_.at(hash);
+    WriteBatch batch;
+    batch.put(keys::block(hash), consensus::encode_block(block));
+    IndexRecord rec;
+    rec.status = BlockStatus::kHaveData;
+    rec.height = e.height;
+    rec.cumulative_work = e.work.to_be();
+    rec.header = consensus::encode_header(e.header);
+    batch.put(keys::index(hash), encode_index_record(rec));
+    // Not synced: losing a side block in a power cut costs a re-download, never consistency.
+    Status written = db_.write(batch, false);
+    if (!written.ok()) {
+        if (!header_known) {
+            index_.erase(hash);
+            --header_only_count_;
+        }
+        return written;
+    }
+    e.status = BlockStatus::kHaveData;
+    --header_only_count_;
+    if (!header_known) note_header(hash);
+    auto parent = index_.find(e.prev);
+    if (parent != index_.end() && parent->second.linked)
+        link_block(hash);
+    else
+        unlinked_.emplace(e.prev, hash);
+    return Status::ok_status();
+}
+
+void ChainManager::link_block(const Hash256& hash) {
+    std::vector<Hash256> todo{hash};
+    while (!todo.empty()) {
+        const Hash256 h = todo.back();
+        todo.pop_back();
+        Entry& e = index_.at(h);
+        if (is_invalid(e.status)) continue;
+        e.linked = true;
+        candidates_.insert({e.work, e.sequence, h});
+        auto [first, last] = unlinked_.equal_range(h);
+        for (auto it = first; it != last; ++it) todo.push_back(it->second);
+        unlinked_.erase(first, last);
+    }
 }
 
 Status ChainManager::activate_best_chain(SubmitResult& result) {
@@ -269,7 +319,7 @@ Status ChainManager::activate_best_chain(SubmitResult& result) {
         for (;;) {
             const Entry& c = index_.at(cursor);
             if (c.height < active_.size() && active_[c.height] == cursor) break;
-            if (c.status == BlockStatus::kInvalid || c.status == BlockStatus::kInvalidParent) path_invalid = true;
+            if (is_invalid(c.status)) path_invalid = true;
             path.push_back(cursor);
             cursor = c.prev;
         }
@@ -355,6 +405,7 @@ Status ChainManager::disconnect_tip(SubmitResult& result) {
 
 void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
     Entry& e = index_.at(hash);
+    if (e.status == BlockStatus::kHeaderOnly) --header_only_count_;
     e.status = BlockStatus::kInvalid;
     e.invalid_reason = why.code();
     candidates_.erase({e.work, e.sequence, hash});
@@ -364,10 +415,11 @@ void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
     while (changed) {
         changed = false;
         for (auto& [h, c] : index_) {
-            if (c.status == BlockStatus::kInvalid || c.status == BlockStatus::kInvalidParent) continue;
+            if (is_invalid(c.status)) continue;
             auto parent = index_.find(c.prev);
             if (c.height == 0 || parent == index_.end()) continue;
-            if (parent->second.status == BlockStatus::kInvalid || parent->second.status == BlockStatus::kInvalidParent) {
+            if (is_invalid(parent->second.status)) {
+                if (c.status == BlockStatus::kHeaderOnly) --header_only_count_;
                 c.status = BlockStatus::kInvalidParent;
                 c.invalid_reason = "invalid-parent";
                 candidates_.erase({c.work, c.sequence, h});
@@ -376,6 +428,7 @@ void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
             }
         }
     }
+    reset_best_header();
 }
 
 std::optional<pb::Block> ChainManager::load_block(const Hash256& hash) const {

@@ -4,6 +4,12 @@
 // synced LevelDB batch (state writes + undo + height/tx index + tip), so a process killed at any
 // moment restarts on a consistent tip; start-up then resumes any interrupted reorganisation.
 //
+// Headers-first sync (header_index.cc): the index also holds headers without bodies
+// (BlockStatus::kHeaderOnly), checked by the consensus header rules before they are stored. The
+// best header chain (most work among headers not known invalid) says which blocks to download;
+// a block becomes a candidate for the tip only once it and all its ancestors have bodies.
+// What a peer can make the index grow by is bounded (accept_headers, docs/p2p.md).
+//
 // Thread safety: every public method takes the chain lock. The chain never calls out to the
 // mempool or miner; callers act on SubmitResult (lock order: chain, then mempool).
 #pragma once
@@ -53,6 +59,28 @@ struct Hash256Hasher {
     }
 };
 
+// What accept_headers did with a batch of headers.
+struct HeadersResult {
+    size_t added = 0;       // headers newly stored (kHeaderOnly)
+    size_t added_best = 0;  // of those, on the best header chain afterwards: they raised its work
+    size_t added_side = 0;  // of those, on a side branch (not more work than the best chain)
+    Hash256 last{};         // the last header of the batch
+    uint64_t last_height = 0;
+};
+
+// The tip of the best header chain.
+struct HeaderTip {
+    Hash256 hash{};
+    uint64_t height = 0;
+    consensus::U256 work;
+};
+
+// A block of the best header chain whose body we lack.
+struct BlockToFetch {
+    Hash256 hash{};
+    uint64_t height = 0;
+};
+
 // Seconds since the Unix epoch; injectable so tests can pin time.
 using Clock = std::function<uint64_t()>;
 uint64_t system_clock_seconds();
@@ -69,6 +97,35 @@ public:
     // reason code ("bad-pow", "bad-state-root", ...) or "unknown-parent" / "invalid-parent".
     // A known valid block is not an error (already_known).
     Result<SubmitResult> submit_block(const pb::Block& block, BlockSource source);
+
+    // --- Headers-first sync (header_index.cc) ---
+
+    // Stores headers without bodies. headers[0] must extend a known header, each next one the
+    // one before; each must pass consensus::check_header against its parent. Known headers are
+    // skipped. Nothing is stored unless the whole batch passes, and nothing when:
+    //  - the batch's last header ends a chain with less work than our best header chain minus
+    //    kHeaderReachBlocks blocks of work (codes::kHeadersLowWork): a branch that far behind
+    //    cannot overtake soon, and on an easy-target network it costs its sender nothing;
+    //  - the batch does not raise the best header chain's work and the index already holds
+    //    kMaxSideHeaders header-only entries off that chain, after pruning those fallen out of
+    //    reach (codes::kSideHeadersFull). A branch that does raise it is always accepted.
+    // Errors: the consensus header codes, kUnknownParent, kInvalidParent, the two above.
+    Result<HeadersResult> accept_headers(const std::vector<pb::BlockHeader>& headers);
+    HeaderTip best_header() const;
+    // Hashes of the best header chain, newest first: the last 10 blocks, then exponentially
+    // sparser, ending with genesis (at most kMaxLocatorHashes).
+    std::vector<Hash256> locator() const;
+    // Headers of the active chain after the first locator hash found on it (genesis when none
+    // is), up to and including `stop` or `max` headers.
+    std::vector<pb::BlockHeader> headers_after(const std::vector<Hash256>& locator, const Hash256& stop,
+                                               size_t max) const;
+    // Blocks of the best header chain without bodies, lowest first, at heights up to `window`
+    // past the last block it shares with the active chain; at most `max`.
+    std::vector<BlockToFetch> blocks_to_fetch(uint64_t window, size_t max) const;
+    // Header-only entries off the best header chain (what kMaxSideHeaders bounds).
+    uint64_t side_header_count() const;
+    // Every entry of the index: headers and blocks, valid or not.
+    uint64_t index_size() const;
 
     consensus::ChainTip tip() const;
     // Runs fn under the chain lock with the tip's state; the view is valid only inside fn.
@@ -105,6 +162,9 @@ private:
         BlockStatus status = BlockStatus::kHaveData;
         std::string invalid_reason;
         uint64_t sequence = 0;  // arrival order: ties in work keep the block seen first
+        // This block and every ancestor have bodies (not persisted: recomputed by load), so
+        // it may head the active chain.
+        bool linked = false;
     };
 
     // Blocks that may head the best chain (stored, not known invalid), heaviest first, then
@@ -130,6 +190,21 @@ private:
     Status disconnect_tip(SubmitResult& result);
     void mark_invalid(const Hash256& hash, const Status& why);
     std::optional<pb::Block> load_block(const Hash256& hash) const;
+    // Makes a block with a body whose parent is linked a candidate, then every waiting
+    // descendant that this completes (unlinked_).
+    void link_block(const Hash256& hash);
+    // Stores a body for a header already in the index, or a new block.
+    Status store_body(const pb::Block& block, const Hash256& hash, bool header_known);
+
+    // Header index (header_index.cc); mutex held.
+    void note_header(const Hash256& hash);       // a new entry: may be the new best header
+    void reset_best_header();                    // after entries were marked invalid
+    void set_header_chain(const Hash256& best);  // header_chain_ ends at best
+    uint64_t header_fork_height() const;         // last height header_chain_ shares with active_
+    consensus::U256 header_work_threshold() const;
+    uint64_t count_side_headers() const;
+    size_t prune_side_headers();  // header-only side entries fallen out of reach
+    Status check_side_room(size_t adding);
 
     Database& db_;
     const consensus::Params& params_;
@@ -138,6 +213,12 @@ private:
     std::unordered_map<Hash256, Entry, Hash256Hasher> index_;
     std::vector<Hash256> active_;  // best chain by height
     std::set<Candidate> candidates_;
+    // Headers-first: the best header chain by height (genesis .. most-work header not known
+    // invalid), bodies or not; header-only entries in the index; bodies waiting for an
+    // ancestor's body, by parent.
+    std::vector<Hash256> header_chain_;
+    uint64_t header_only_count_ = 0;
+    std::unordered_multimap<Hash256, Hash256, Hash256Hasher> unlinked_;
     uint64_t next_sequence_ = 0;
     std::atomic<uint64_t> blocks_validated_{0};
     std::atomic<bool> importing_{false};

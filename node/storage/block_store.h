@@ -52,12 +52,15 @@ namespace step::node {
 using KvChanges = std::map<Bytes, std::optional<Bytes>>;
 
 enum class BlockStatus : uint8_t {
-    kHeaderOnly = 0,  // reserved for headers-first sync
+    kHeaderOnly = 0,  // header checked (headers-first sync), body not stored yet
     kHaveData = 1,    // body stored, not (yet) known valid
     kValid = 2,       // connected at least once: apply_block succeeded
     kInvalid = 3,     // failed a consensus rule (reason kept)
     kInvalidParent = 4,  // descends from an invalid block
 };
+
+inline bool has_body(BlockStatus s) { return s == BlockStatus::kHaveData || s == BlockStatus::kValid; }
+inline bool is_invalid(BlockStatus s) { return s == BlockStatus::kInvalid || s == BlockStatus::kInvalidParent; }
 
 struct IndexRecord {
     BlockStatus status = BlockStatus::kHaveData;
