@@ -76,8 +76,10 @@ StepdProcess::~StepdProcess() {
 bool StepdProcess::start() {
     for (int attempt = 0; attempt < 3; ++attempt) {  // a "free" port can be taken meanwhile
         port_ = free_port();
+        p2p_port_ = free_port();  // parallel tests never share the devnet default 18444
         std::vector<std::string> args = {stepd_path(), "--network", "devnet", "--datadir", datadir_,
-                                         "--rpc-bind", "127.0.0.1:" + std::to_string(port_), "--log-level", "info"};
+                                         "--rpc-bind", "127.0.0.1:" + std::to_string(port_), "--log-level", "info",
+                                         "--p2p-bind", "127.0.0.1:" + std::to_string(p2p_port_)};
         args.insert(args.end(), extra_args_.begin(), extra_args_.end());
         const std::string log_path = root_ + "/stepd.log";
         pid_ = ::fork();
@@ -87,7 +89,9 @@ bool StepdProcess::start() {
             ::dup2(2, 1);
             ::setenv("HOME", root_.c_str(), 1);
             for (const char* v : {"STEPD_NETWORK", "STEPD_DATADIR", "STEPD_RPC_BIND", "STEPD_MINE",
-                                  "STEPD_MINER_ADDRESS", "STEPD_CONFIG", "STEPD_LOG_LEVEL", "STEPD_DEBUG_LOG"})
+                                  "STEPD_MINER_ADDRESS", "STEPD_CONFIG", "STEPD_LOG_LEVEL", "STEPD_DEBUG_LOG",
+                                  "STEPD_P2P_BIND", "STEPD_CONNECT", "STEPD_ADDNODE", "STEPD_MAX_CONNECTIONS",
+                                  "STEPD_NO_LISTEN"})
                 ::unsetenv(v);
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());

@@ -27,6 +27,8 @@ public:
     pid_t pid() const { return pid_; }
 
     uint16_t port() const { return port_; }
+    // Where the node accepts peers (127.0.0.1, a free port chosen at start).
+    uint16_t p2p_port() const { return p2p_port_; }
     const std::string& datadir() const { return datadir_; }
     std::string log() const;
 
@@ -42,6 +44,7 @@ private:
     std::string datadir_;
     std::vector<std::string> extra_args_;
     uint16_t port_ = 0;
+    uint16_t p2p_port_ = 0;
     pid_t pid_ = -1;
 };
 
