@@ -155,8 +155,8 @@ Status charge_replay_flops(Market& m, uint64_t flops) {
     const Params& p = m.params();
     auto* fv = m.cache().raw(block_flops_key());
     uint64_t used = 0;
-    if (*fv)
-        for (size_t i = 0; i < (*fv)->size() && i < 8; ++i) used |= uint64_t{(**fv)[i]} << (8 * i);
+    if (*fv && !ByteReader(**fv).read_u64le(used))
+        return Status::error(codes::kCorruptState, "block replay FLOPs do not parse");
     if (flops > p.max_block_proof_flops || used > p.max_block_proof_flops - flops)
         return fail(codes::kBlockProofFlops, "block replay would exceed MAX_BLOCK_PROOF_FLOPS");
     Bytes nu;

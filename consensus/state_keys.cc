@@ -4,14 +4,14 @@
 #include <tuple>
 #include <type_traits>
 
+#include "common/coding.h"
+
 namespace step::consensus {
 namespace {
 
-constexpr size_t kPrefix = 1;
-constexpr size_t kHash = 32;
-constexpr size_t kAddress = Address{}.size();
-constexpr size_t kU16 = 2, kU32 = 4, kU64 = 8;
-constexpr size_t kUnitKeyBytes = kPrefix + kHash + kU32 + kU32;
+constexpr uint64_t kPrefix = kU8Bytes;
+constexpr uint64_t kAddress = Address{}.size();
+constexpr uint64_t kUnitKeyBytes = kPrefix + kHashBytes + kU32Bytes + kU32Bytes;
 // The deepest tree node sits at depth 256 (a full path).
 constexpr unsigned kMaxTreeDepth = 256;
 
@@ -19,56 +19,73 @@ uint8_t prefix_byte(StateKeyKind kind) {
     return static_cast<uint8_t>(kind);
 }
 
-// Appends fields to a key of one kind; reserves the key's length first (which also keeps gcc 12
-// from warning, -Warray-bounds, about growing a one-byte vector).
+// Appends fields (common/coding.h) to a key of one kind; reserves the key's length first (which
+// also keeps gcc 12 from warning, -Warray-bounds, about growing a one-byte vector).
 class KeyWriter {
-  public:
+public:
     explicit KeyWriter(StateKeyKind kind) {
         key_.reserve(state_key_size(kind));
         key_.push_back(prefix_byte(kind));
     }
     KeyWriter& bytes(ByteSpan b) {
-        key_.insert(key_.end(), b.begin(), b.end());
+        append_bytes(key_, b);
         return *this;
     }
-    KeyWriter& be(uint64_t v, size_t width) {
-        for (size_t i = width; i-- > 0;) key_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    KeyWriter& u16(uint16_t v) {
+        append_u16be(key_, v);
+        return *this;
+    }
+    KeyWriter& u32(uint32_t v) {
+        append_u32be(key_, v);
+        return *this;
+    }
+    KeyWriter& u64(uint64_t v) {
+        append_u64be(key_, v);
         return *this;
     }
     Bytes done() { return std::move(key_); }
 
-  private:
+private:
     Bytes key_;
 };
 
-// Reads the fields of a key already checked to be of one kind, in the order they were written.
+// Reads the fields after the prefix of a key already checked to be of one kind (so of the right
+// length: no read can fail), in the order they were written.
 class KeyReader {
-  public:
-    explicit KeyReader(ByteSpan key) : key_(key), at_(kPrefix) {}
+public:
+    explicit KeyReader(ByteSpan key) : r_(key.subspan(kPrefix)) {}
     template <size_t N>
     std::array<uint8_t, N> fixed() {
         std::array<uint8_t, N> out{};
-        std::copy_n(key_.begin() + static_cast<std::ptrdiff_t>(at_), N, out.begin());
-        at_ += N;
+        ByteSpan s;
+        if (r_.read_span(N, s)) std::copy(s.begin(), s.end(), out.begin());
         return out;
     }
-    uint64_t be(size_t width) {
+    uint16_t u16() {
+        uint16_t v = 0;
+        r_.read_u16be(v);
+        return v;
+    }
+    uint32_t u32() {
+        uint32_t v = 0;
+        r_.read_u32be(v);
+        return v;
+    }
+    uint64_t u64() {
         uint64_t v = 0;
-        for (size_t i = 0; i < width; ++i) v = (v << 8) | key_[at_ + i];
-        at_ += width;
+        r_.read_u64be(v);
         return v;
     }
     UnitKey unit() {
         UnitKey u;
-        u.task = fixed<kHash>();
-        u.round = static_cast<uint32_t>(be(kU32));
-        u.unit = static_cast<uint32_t>(be(kU32));
+        u.task = fixed<kHashBytes>();
+        u.round = u32();
+        u.unit = u32();
         return u;
     }
 
-  private:
-    ByteSpan key_;
-    size_t at_;
+private:
+    ByteReader r_;
 };
 
 bool is_kind(ByteSpan key, StateKeyKind kind) {
@@ -81,7 +98,7 @@ std::optional<T> parse_one(ByteSpan key, StateKeyKind kind) {
     if (!is_kind(key, kind)) return std::nullopt;
     KeyReader r(key);
     if constexpr (std::is_same_v<T, uint64_t>)
-        return r.be(kU64);
+        return r.u64();
     else
         return r.fixed<std::tuple_size_v<T>>();
 }
@@ -95,31 +112,31 @@ size_t state_key_size(StateKeyKind kind) {
         case StateKeyKind::kTotals:
             return kPrefix;
         case StateKeyKind::kRelease:
-            return kPrefix + kU64;
+            return kPrefix + kU64Bytes;
         case StateKeyKind::kTask:
-            return kPrefix + kHash;
+            return kPrefix + kHashBytes;
         case StateKeyKind::kUnit:
             return kUnitKeyBytes;
         case StateKeyKind::kDeadline:
-            return kPrefix + kU64;
+            return kPrefix + kU64Bytes;
         case StateKeyKind::kVerifierIndex:
             return kPrefix;
         case StateKeyKind::kAccountLedger:
             return kPrefix + kAddress;
         case StateKeyKind::kTaskLedger:
-            return kPrefix + kHash;
+            return kPrefix + kHashBytes;
         case StateKeyKind::kProofCommit:
-            return kPrefix + kHash;
+            return kPrefix + kHashBytes;
         case StateKeyKind::kChallenge:
-            return kPrefix + kUnitKeyBytes + kU32 + kU64;
+            return kPrefix + kUnitKeyBytes + kU32Bytes + kU64Bytes;
         case StateKeyKind::kRecordChallenge:
-            return kPrefix + kHash + kU64;
+            return kPrefix + kHashBytes + kU64Bytes;
         case StateKeyKind::kAward:
             return kPrefix + kUnitKeyBytes;
         case StateKeyKind::kBlockFlops:
             return kPrefix;
         case StateKeyKind::kTreeNode:
-            return kPrefix + kU16 + kHash;
+            return kPrefix + kU16Bytes + kHashBytes;
     }
     return 0;
 }
@@ -165,16 +182,16 @@ Bytes totals_key() {
     return KeyWriter(StateKeyKind::kTotals).done();
 }
 Bytes release_key(uint64_t height) {
-    return KeyWriter(StateKeyKind::kRelease).be(height, kU64).done();
+    return KeyWriter(StateKeyKind::kRelease).u64(height).done();
 }
 Bytes task_key(const Hash256& id) {
     return KeyWriter(StateKeyKind::kTask).bytes(id).done();
 }
 Bytes unit_key(const Hash256& id, uint32_t round, uint32_t unit) {
-    return KeyWriter(StateKeyKind::kUnit).bytes(id).be(round, kU32).be(unit, kU32).done();
+    return KeyWriter(StateKeyKind::kUnit).bytes(id).u32(round).u32(unit).done();
 }
 Bytes deadline_key(uint64_t height) {
-    return KeyWriter(StateKeyKind::kDeadline).be(height, kU64).done();
+    return KeyWriter(StateKeyKind::kDeadline).u64(height).done();
 }
 Bytes verifier_index_key() {
     return KeyWriter(StateKeyKind::kVerifierIndex).done();
@@ -191,12 +208,12 @@ Bytes proof_commit_key(ByteSpan commitment) {
 Bytes challenge_key(ByteSpan unit_key, uint32_t leaf, uint64_t chunk) {
     return KeyWriter(StateKeyKind::kChallenge)
         .bytes(unit_key)
-        .be(leaf, kU32)
-        .be(chunk, kU64)
+        .u32(leaf)
+        .u64(chunk)
         .done();
 }
 Bytes record_challenge_key(const Hash256& task, uint64_t record) {
-    return KeyWriter(StateKeyKind::kRecordChallenge).bytes(task).be(record, kU64).done();
+    return KeyWriter(StateKeyKind::kRecordChallenge).bytes(task).u64(record).done();
 }
 Bytes award_key(ByteSpan unit_key) {
     return KeyWriter(StateKeyKind::kAward).bytes(unit_key).done();
@@ -205,7 +222,7 @@ Bytes block_flops_key() {
     return KeyWriter(StateKeyKind::kBlockFlops).done();
 }
 Bytes state_tree_node_key(unsigned depth, const Hash256& prefix) {
-    return KeyWriter(StateKeyKind::kTreeNode).be(depth, kU16).bytes(prefix).done();
+    return KeyWriter(StateKeyKind::kTreeNode).u16(static_cast<uint16_t>(depth)).bytes(prefix).done();
 }
 
 std::optional<Address> parse_account_key(ByteSpan key) {
@@ -240,16 +257,16 @@ std::optional<ChallengeKey> parse_challenge_key(ByteSpan key) {
     KeyReader r(key.subspan(kPrefix));
     ChallengeKey c;
     c.unit = r.unit();
-    c.leaf = static_cast<uint32_t>(r.be(kU32));
-    c.chunk = r.be(kU64);
+    c.leaf = r.u32();
+    c.chunk = r.u64();
     return c;
 }
 std::optional<RecordChallengeKey> parse_record_challenge_key(ByteSpan key) {
     if (!is_kind(key, StateKeyKind::kRecordChallenge)) return std::nullopt;
     KeyReader r(key);
     RecordChallengeKey c;
-    c.task = r.fixed<kHash>();
-    c.record = r.be(kU64);
+    c.task = r.fixed<kHashBytes>();
+    c.record = r.u64();
     return c;
 }
 std::optional<UnitKey> parse_award_key(ByteSpan key) {
@@ -260,8 +277,8 @@ std::optional<TreeNodeKey> parse_state_tree_node_key(ByteSpan key) {
     if (!is_kind(key, StateKeyKind::kTreeNode)) return std::nullopt;
     KeyReader r(key);
     TreeNodeKey n;
-    n.depth = static_cast<unsigned>(r.be(kU16));
-    n.prefix = r.fixed<kHash>();
+    n.depth = r.u16();
+    n.prefix = r.fixed<kHashBytes>();
     if (n.depth > kMaxTreeDepth) return std::nullopt;
     return n;
 }
