@@ -137,15 +137,13 @@ Result<pb::TaskSpec> decode_task_spec(ByteSpan bytes) {
     return detail::decode_message<pb::TaskSpec>(bytes, "task spec");
 }
 
-Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
-                                       uint64_t unit_bond, const Params& p) {
-    if (m.kernel_version() != kernels::kKernelVersion)
-        return fail(codes::kSpecKernelVersion,
-                    "spec.kernel_version " + std::to_string(m.kernel_version()) +
-                        ": this chain runs version " + std::to_string(kernels::kKernelVersion));
-    auto sr = spec_from_proto(m, budget, unit_bond);
-    if (!sr.ok()) return sr.status();
-    const kernels::TaskSpec& s = *sr;
+namespace {
+
+// validate_market_spec's checks, run in a fixed order (kernel version, model, split, data and
+// audit, work, pay), so a spec that breaks several rules always gets the first one's code.
+
+// A known model and finite optimiser hyper-parameters.
+Status check_model(const kernels::TaskSpec& s) {
     if (auto model = kernels::make_model(s.model); !model.ok())
         return fail(codes::kSpecUnknownModel, "spec.model: " + model.status().message());
     for (auto [name, v] : {std::pair<const char*, float>{"lr", s.optimizer.lr},
@@ -155,7 +153,11 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
                            {"eps", s.optimizer.eps}})
         if (!std::isfinite(v))
             return fail(codes::kSpecNonFinite, std::string("spec.optimizer.") + name + " is not finite");
+    return Status();
+}
 
+// The interval rules and the split into rounds and units; fills rounds, units and leaves.
+Status check_split(const kernels::TaskSpec& s, const Params& p, TaskCosts& c) {
     const uint64_t L = s.leaf_interval, U = s.steps_per_unit, C = s.checkpoint_interval;
     if (L == 0 || U == 0 || U % L != 0)
         return fail(codes::kSpecIntervals, "spec.split.steps_per_unit must be a positive multiple of leaf_interval");
@@ -168,7 +170,6 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
         return fail(codes::kSpecIntervals, "spec.split.steps_per_unit must be a multiple of checkpoint_interval");
     if (s.units_per_round == 0 || s.steps == 0 || s.steps % U != 0)
         return fail(codes::kSpecSplit, "spec.steps must be a positive multiple of steps_per_unit, units >= 1");
-    TaskCosts c;
     c.rounds = s.steps / U;
     c.units = mul_sat(c.rounds, s.units_per_round);
     c.leaves = U / L;
@@ -179,6 +180,12 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
         return fail(codes::kSpecTooManyLeaves, "steps_per_unit / leaf_interval = " +
                                                     std::to_string(c.leaves) + " leaves > " +
                                                     std::to_string(p.max_unit_leaves));
+    return Status();
+}
+
+// The dataset's shape and the audit's; returns the record size of the data format.
+Result<uint64_t> check_data_and_audit(const pb::TaskSpec& m, const kernels::TaskSpec& s,
+                                      const Params& p, const TaskCosts& c) {
     auto fmt = kernels::record_format(s.data_format);
     if (!fmt.ok()) return fail(codes::kSpecDataset, "spec.data.format: unknown record format");
     if (m.dataset_root().size() != 32)
@@ -192,13 +199,18 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
         mul_sat(s.audit_verifiers, s.audit_leaves) > p.max_audit_leaves)
         return fail(codes::kSpecAudit, "spec.audit: need 1 <= Q <= U/L and V*Q <= " +
                                             std::to_string(p.max_audit_leaves));
+    return static_cast<uint64_t>(fmt->record_bytes);
+}
 
+// FLOPs, state bytes and proof bytes against their limits; fills those costs.
+Status check_work(const pb::TaskSpec& m, const kernels::TaskSpec& s, uint64_t record_bytes,
+                  const Params& p, TaskCosts& c) {
     auto sf = kernels::step_flops(s);
     auto sb = kernels::state_bytes(s);
     if (!sf.ok() || !sb.ok()) return fail(codes::kSpecUnknownModel, "spec.model: no cost model");
     c.step_flops = *sf;
-    c.segment_flops = mul_sat(*sf, L);
-    c.unit_flops = mul_sat(*sf, U);
+    c.segment_flops = mul_sat(*sf, s.leaf_interval);
+    c.unit_flops = mul_sat(*sf, s.steps_per_unit);
     c.state_bytes = *sb;
     if (c.segment_flops > p.max_segment_flops)
         return fail(codes::kSpecSegmentFlops, "segment of L steps is " +
@@ -207,11 +219,16 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
     if (c.state_bytes > p.max_state_bytes)
         return fail(codes::kSpecStateBytes, "state is " + std::to_string(c.state_bytes) +
                                                 " bytes > MAX_STATE_BYTES");
-    c.proof_bytes =
-        proof_allowance(s, m.data_count(), c, static_cast<uint64_t>(fmt->record_bytes));
+    c.proof_bytes = proof_allowance(s, m.data_count(), c, record_bytes);
     if (c.proof_bytes > p.max_proof_bytes)
         return fail(codes::kSpecProofBytes, "worst-case fraud proof is " +
                                                 std::to_string(c.proof_bytes) + " bytes > MAX_PROOF_BYTES");
+    return Status();
+}
+
+// The budget covers the units, and the unit bond deters a wrong leaf; fills the pay.
+Status check_pay(const kernels::TaskSpec& s, uint64_t budget, uint64_t unit_bond,
+                 const Params& p, TaskCosts& c) {
     if (budget < c.units || budget == 0)
         return fail(codes::kSpecBudget, "budget " + std::to_string(budget) + " < units " +
                                             std::to_string(c.units));
@@ -225,6 +242,27 @@ Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
                      (static_cast<u128>(c.unit_pay) + c.subsidy_cap) * c.leaves;
     if (lhs < rhs)
         return fail(codes::kSpecDeterrence, "unit_bond * V * Q < SAFETY * (unit pay + subsidy cap) * U/L");
+    return Status();
+}
+
+}  // namespace
+
+Result<TaskCosts> validate_market_spec(const pb::TaskSpec& m, uint64_t budget,
+                                       uint64_t unit_bond, const Params& p) {
+    if (m.kernel_version() != kernels::kKernelVersion)
+        return fail(codes::kSpecKernelVersion,
+                    "spec.kernel_version " + std::to_string(m.kernel_version()) +
+                        ": this chain runs version " + std::to_string(kernels::kKernelVersion));
+    auto sr = spec_from_proto(m, budget, unit_bond);
+    if (!sr.ok()) return sr.status();
+    const kernels::TaskSpec& s = *sr;
+    STEP_TRY(check_model(s));
+    TaskCosts c;
+    STEP_TRY(check_split(s, p, c));
+    auto record_bytes = check_data_and_audit(m, s, p, c);
+    if (!record_bytes.ok()) return record_bytes.status();
+    STEP_TRY(check_work(m, s, *record_bytes, p, c));
+    STEP_TRY(check_pay(s, budget, unit_bond, p, c));
     if (Status v = kernels::validate_task_spec(s); !v.ok())
         return fail(codes::kSpecInvalid, v.message());
     return c;
