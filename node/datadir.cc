@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "common/bytes.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 
 namespace step::node {
 

@@ -23,7 +23,7 @@
 #include "node/rpc/chain_methods.h"
 #include "node/rpc/market_methods.h"
 #include "node/rpc/dispatcher.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "node/storage/database.h"
 
 extern char** environ;

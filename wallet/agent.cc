@@ -13,7 +13,7 @@
 #include "consensus/params.h"
 #include "consensus/task_spec.h"
 #include "kernels/simd.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"

@@ -6,7 +6,7 @@
 
 #include "common/merkle.h"
 #include "consensus/proto/chain.pb.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "verifier/proofs.h"
 #include "wallet/agent.h"
 #include "wallet/blob_transfer.h"

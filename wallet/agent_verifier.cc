@@ -7,7 +7,7 @@
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/proto/chain.pb.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "verifier/audit.h"
 #include "verifier/whistle.h"
 #include "wallet/agent.h"

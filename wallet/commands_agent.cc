@@ -4,7 +4,7 @@
 #include <csignal>
 
 #include "consensus/params.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "wallet/agent.h"
 #include "wallet/commands.h"
 #include "wallet/paths.h"
