@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/bench_json.h"
+#include "common/hash.h"
 #include "kernels/rng.h"
 #include "kernels/run.h"
 
@@ -81,6 +82,8 @@ int kernels_digest(const std::vector<std::string>& args) {
     TrainState s = *init_state(spec);
     Bytes bytes = state_to_bytes(s);
     const int reps = 20;
+    // Hashing time depends on whether Crypto++ found the CPU's SHA extensions.
+    const std::string sha256_impl = sha256_hardware_accelerated() ? "sha-ni" : "software";
     double hash_s[3] = {0, 0, 0};
     for (unsigned threads : {1u, 2u}) {
         ThreadPool pool(threads);
@@ -90,8 +93,9 @@ int kernels_digest(const std::vector<std::string>& args) {
         for (int i = 0; i < reps; ++i) state_root(s, ex);
         hash_s[threads] = std::chrono::duration<double>(Clock::now() - t0).count() / reps;
         emit({"state_root_ms", 1e3 * hash_s[threads], "ms", "", 0,
-              std::to_string(bytes.size()) + " state bytes (serialise + chunked SHA-256), threads=" +
-                  std::to_string(threads)});
+              std::to_string(bytes.size()) +
+                  " state bytes (serialise + chunked SHA-256), threads=" + std::to_string(threads) +
+                  ", sha256=" + sha256_impl});
     }
     for (unsigned threads : {1u, 2u}) {
         double step_s = seconds_per_step(threads, option(args, "--steps", 20));

@@ -42,7 +42,7 @@ void set_limits(Params& p) {
     // Half a proof: a proof carries a state (pre-state) plus L*B records and their proofs.
     p.max_proof_bytes = p.max_block_bytes / 2;
     // The state must leave room in a proof for the segment's records and paths.
-    p.max_state_bytes = p.max_proof_bytes / 4 * 3;  // 3 MiB: the example SGD state is 2.15 MB
+    p.max_state_bytes = p.max_proof_bytes / 4 * 3;  // 6 MiB: the example SGD state is 2.15 MB
     p.max_task_units = 4'096;
     p.max_audit_leaves = 256;
     // OpenTrace publishes all U/L + 1 leaves, and the unit's state record keeps them: 4,096
@@ -99,7 +99,7 @@ Params make_mainnet() {
     p.halving_interval = 2'100'000;  // ~4 years at 60 s; total issuance ~210M STEP
     p.coinbase_maturity = 100;       // a reorg deeper than this is not expected
     p.unbonding_delay = 10'080;      // 7 days: exceeds every market window below
-    set_windows(p, 10);              // finality ~ 1,128 blocks (~19 h)
+    set_windows(p, 10);              // finality 842 blocks (~14 h)
     set_p2p(p, 0x01, 8444, "0.0.0.0");  // every IPv4 interface: a public node
     return p;
 }

@@ -4,10 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/rpc_methods.h"
 #include "consensus/params.h"
 #include "node/net/dial_policy.h"
 #include "node/net/errors.h"
-#include "node/rpc_methods.h"
 
 namespace step::node {
 

@@ -9,9 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "common/bytes.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 
 namespace step::node {
 
@@ -70,6 +71,19 @@ Result<std::string> write_cookie(const std::string& datadir) {
 void remove_cookie(const std::string& datadir) {
     const std::string path = datadir + "/" + rpc::kCookieFileName;
     ::unlink(path.c_str());
+}
+
+Result<CookieFile> CookieFile::write(const std::string& datadir) {
+    auto credential = write_cookie(datadir);
+    if (!credential.ok()) return credential.status();
+    return CookieFile(datadir, std::move(*credential));
+}
+
+CookieFile::CookieFile(CookieFile&& o) noexcept
+    : datadir_(std::exchange(o.datadir_, {})), credential_(std::move(o.credential_)) {}
+
+CookieFile::~CookieFile() {
+    if (!datadir_.empty()) remove_cookie(datadir_);
 }
 
 std::string base64_encode(std::string_view data) {

@@ -34,6 +34,26 @@ Result<DatadirLock> lock_datadir(const std::string& datadir);
 Result<std::string> write_cookie(const std::string& datadir);
 void remove_cookie(const std::string& datadir);
 
+// The cookie for as long as stepd serves RPC: written with a fresh secret by write(), removed by
+// the destructor, so every way out of start-up or shut-down removes it.
+class CookieFile {
+public:
+    static Result<CookieFile> write(const std::string& datadir);
+    ~CookieFile();
+    CookieFile(CookieFile&& o) noexcept;
+    CookieFile& operator=(CookieFile&&) = delete;
+    CookieFile(const CookieFile&) = delete;
+    CookieFile& operator=(const CookieFile&) = delete;
+    // "user:secret", what HTTP Basic auth must carry.
+    const std::string& credential() const { return credential_; }
+
+private:
+    CookieFile(std::string datadir, std::string credential)
+        : datadir_(std::move(datadir)), credential_(std::move(credential)) {}
+    std::string datadir_;  // empty once moved from: nothing to remove
+    std::string credential_;
+};
+
 // True when an HTTP Authorization header is "Basic base64(credential)"; constant-time compare.
 bool basic_auth_matches(std::string_view authorization_header, std::string_view credential);
 

@@ -131,15 +131,20 @@ void refuse(tcp::socket socket, const HttpResponse& busy) {
 
 }  // namespace
 
+// Members are destroyed bottom-up, and the order matters: destroying `workers`, then `ioc`,
+// destroys the handlers still queued on them, and with those the last references to their
+// Sessions, whose destructors decrement `open_sessions` and whose sockets belong to `ioc`. So
+// what a Session refers to (options, handler, open_sessions) is declared above `ioc`, and
+// `workers` below it (its Sessions close their sockets while `ioc` still exists).
 struct HttpServer::Impl {
     HttpServerOptions options;
     HttpHandler handler;
+    std::atomic<size_t> open_sessions{0};
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
     std::vector<std::thread> threads;  // run ioc: network I/O and quick GETs
     std::unique_ptr<asio::thread_pool> workers;  // run POST handlers
     std::atomic<bool> stopped{false};
-    std::atomic<size_t> open_sessions{0};
     uint16_t bound_port = 0;
 
     void accept() {

@@ -10,8 +10,9 @@
 
 namespace step::node {
 
-Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead& state, uint64_t height) {
-    STEP_TRY(consensus::check_transaction(tx, params_));
+namespace {
+
+MempoolEntry entry_for(const pb::Transaction& tx) {
     MempoolEntry entry;
     entry.tx = tx;
     entry.txid = consensus::txid(tx);
@@ -19,6 +20,15 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     entry.nonce = tx.nonce();
     entry.fee = tx.fee();
     entry.size = consensus::encode_tx(tx).size();
+    return entry;
+}
+
+}  // namespace
+
+Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead& state,
+                             uint64_t height) {
+    STEP_TRY(consensus::check_transaction(tx, params_));
+    MempoolEntry entry = entry_for(tx);
     if (entries_.count(entry.txid))
         return Status::error("already-in-mempool", "transaction " + to_hex(entry.txid) + " is already in the mempool");
 
@@ -31,11 +41,6 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
         return Status::error("nonce-too-far", "nonce " + std::to_string(entry.nonce) + " is more than " +
                                                   std::to_string(kMaxNonceGap) + " ahead of the account");
 
-    // Never hold a reference into by_sender_ across erase(): it drops emptied senders.
-    auto drop_if_empty = [&] {
-        auto it = by_sender_.find(entry.sender);
-        if (it != by_sender_.end() && it->second.empty()) by_sender_.erase(it);
-    };
     std::optional<MempoolEntry> replaced;
     if (auto q = by_sender_.find(entry.sender); q != by_sender_.end() && q->second.count(entry.nonce)) {
         const MempoolEntry& old = entries_.at(q->second.at(entry.nonce));
@@ -46,10 +51,38 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
         replaced = old;
         erase(old.txid);
     }
+    // A refused newcomer leaves the pending transaction it would have replaced in place.
+    Status admitted = check_applies(entry, state, account->nonce, height);
+    if (admitted.ok() && !make_room_for(entry))
+        admitted = Status::error("mempool-full",
+                                 "the mempool is full and this fee rate is too low to enter");
+    if (!admitted.ok()) {
+        if (replaced) insert(*replaced);
+        return admitted;
+    }
 
-    // Stateful check of the sender's run up to and including the newcomer, when it is in the run.
+    entry.sequence = next_sequence_++;
+    const Hash256 id = entry.txid;
+    insert(std::move(entry));
+    // A replacement can make the sender's later transactions unaffordable.
+    revalidate_sender(entries_.at(id).sender, state, height);
+    if (!entries_.count(id))
+        return Status::error("insufficient-funds", "transaction no longer applies");
+    return id;
+}
+
+void Mempool::insert(MempoolEntry entry) {
+    by_sender_[entry.sender][entry.nonce] = entry.txid;
+    bytes_ += entry.size;
+    eviction_order_.insert(eviction_key(entry));
+    const Hash256 id = entry.txid;
+    entries_.emplace(id, std::move(entry));
+}
+
+Status Mempool::check_applies(const MempoolEntry& entry, const consensus::KvRead& state,
+                              uint64_t account_nonce, uint64_t height) const {
     consensus::OverlayKv overlay(state);
-    uint64_t expected = account->nonce;
+    uint64_t expected = account_nonce;
     if (auto q = by_sender_.find(entry.sender); q != by_sender_.end()) {
         for (auto it = q->second.begin(); it != q->second.end() && it->first < entry.nonce && it->first == expected;
              ++it, ++expected) {
@@ -58,39 +91,23 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
             overlay.apply(*w);
         }
     }
-    if (expected == entry.nonce) {
-        auto w = consensus::apply_transaction(overlay, tx, params_, height);
-        if (!w.ok()) {
-            if (replaced) {  // put the replaced one back: the newcomer is refused
-                by_sender_[entry.sender][replaced->nonce] = replaced->txid;
-                bytes_ += replaced->size;
-                eviction_order_.insert(eviction_key(*replaced));
-                entries_.emplace(replaced->txid, *replaced);
-            }
-            return w.status();
-        }
-    }
+    if (expected != entry.nonce) return Status();  // behind a gap: checked once the gap fills
+    auto w = consensus::apply_transaction(overlay, entry.tx, params_, height);
+    return w.ok() ? Status() : w.status();
+}
 
-    // Make room by evicting lower fee rates. First check, without touching anything, that the
-    // entries paying less than the newcomer free enough bytes; otherwise refuse it.
-    if (bytes_ + entry.size > max_bytes_) {
-        const size_t needed = bytes_ + entry.size - max_bytes_;
-        size_t freeable = 0;
-        for (auto it = eviction_order_.begin(); it != eviction_order_.end() && freeable < needed; ++it) {
-            if (!higher_fee_rate(entry.fee, entry.size, it->fee, it->size)) break;
-            freeable += it->size;
-        }
-        if (freeable < needed) {
-            if (replaced) {  // the pending transaction stays
-                by_sender_[entry.sender][replaced->nonce] = replaced->txid;
-                bytes_ += replaced->size;
-                eviction_order_.insert(eviction_key(*replaced));
-                entries_.emplace(replaced->txid, *replaced);
-            }
-            drop_if_empty();
-            return Status::error("mempool-full", "the mempool is full and this fee rate is too low to enter");
-        }
+bool Mempool::make_room_for(const MempoolEntry& entry) {
+    if (bytes_ + entry.size <= max_bytes_) return true;
+    // First check, without touching anything, that the entries paying less than the newcomer
+    // free enough bytes; otherwise it is refused.
+    const size_t needed = bytes_ + entry.size - max_bytes_;
+    size_t freeable = 0;
+    for (auto it = eviction_order_.begin(); it != eviction_order_.end() && freeable < needed;
+         ++it) {
+        if (!higher_fee_rate(entry.fee, entry.size, it->fee, it->size)) break;
+        freeable += it->size;
     }
+    if (freeable < needed) return false;
     while (bytes_ + entry.size > max_bytes_) {
         const MempoolEntry* worst = worst_entry();
         // The evicted sender's later nonces could never be mined: they go too.
@@ -102,17 +119,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
             doomed.push_back(it->second);
         for (const auto& id : doomed) erase(id);
     }
-
-    entry.sequence = next_sequence_++;
-    by_sender_[entry.sender][entry.nonce] = entry.txid;
-    bytes_ += entry.size;
-    eviction_order_.insert(eviction_key(entry));
-    const Hash256 id = entry.txid;
-    entries_.emplace(id, std::move(entry));
-    // A replacement can make the sender's later transactions unaffordable.
-    revalidate_sender(entries_.at(id).sender, state, height);
-    if (!entries_.count(id)) return Status::error("insufficient-funds", "transaction no longer applies");
-    return id;
+    return true;
 }
 
 const MempoolEntry* Mempool::worst_entry() const {

@@ -82,6 +82,15 @@ public:
 
 private:
     void erase(const Hash256& txid);
+    // Files an entry under its txid, its sender's nonce and its eviction key.
+    void insert(MempoolEntry entry);
+    // The sender's pending run from account_nonce, then `entry`, must apply in order against
+    // `state` (an entry behind a nonce gap passes: it is checked once the gap fills).
+    Status check_applies(const MempoolEntry& entry, const consensus::KvRead& state,
+                         uint64_t account_nonce, uint64_t height) const;
+    // Evicts lower fee rates until `entry` fits; false, touching nothing, when the entries
+    // paying less than it cannot free enough.
+    bool make_room_for(const MempoolEntry& entry);
     // Drops the sender's entries below account_nonce, then those that fail to apply in order
     // (and every later nonce behind a failure).
     void revalidate_sender(const consensus::Address& sender, const consensus::KvRead& state, uint64_t height);

@@ -1,5 +1,5 @@
-// The agents' shared machinery: the poll loop, node reads, sending, state files and blob
-// look-ups, logging. The solver's and verifier's passes live in agent_solver.cc and
+// The agents' shared machinery: the poll loop (Agent), node reads, sending, state files and
+// blob look-ups, logging (AgentCore). The roles' passes live in agent_solver.cc and
 // agent_verifier.cc; their decisions in agent_logic.cc.
 #include "wallet/agent.h"
 
@@ -9,11 +9,12 @@
 #include <thread>
 
 #include "common/merkle.h"
-#include "consensus/proto/chain.pb.h"
+#include "common/rpc_methods.h"
 #include "consensus/params.h"
+#include "consensus/proto/chain.pb.h"
 #include "consensus/task_spec.h"
 #include "kernels/simd.h"
-#include "node/rpc_methods.h"
+#include "wallet/agent_core.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
@@ -22,44 +23,76 @@ namespace step::wallet::agent {
 
 using nlohmann::json;
 
+namespace {
+
+constexpr std::pair<Role, const char*> kRoleNames[] = {
+    {Role::kSolver, "solver"},
+    {Role::kVerifier, "verifier"},
+};
+
+}  // namespace
+
+std::string_view role_name(Role role) {
+    for (const auto& [r, name] : kRoleNames)
+        if (r == role) return name;
+    return "unknown";
+}
+
+std::optional<Role> parse_role(std::string_view name) {
+    for (const auto& [r, n] : kRoleNames)
+        if (n == name) return r;
+    return std::nullopt;
+}
+
 Agent::Agent(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::string address, Seed seed,
              std::ostream& out)
-    : ctx_(ctx), cfg_(std::move(cfg)), rpc_(std::move(rpc)), address_(std::move(address)),
-      seed_(seed), out_(out) {
+    : core_(std::make_unique<AgentCore>(ctx, std::move(cfg), std::move(rpc), std::move(address),
+                                        seed, out)),
+      role_(core_->config().role == Role::kSolver ? make_solver(*core_) : make_verifier(*core_)) {}
+
+Agent::~Agent() = default;
+
+Status Agent::run(const std::atomic<bool>& stop) {
+    const AgentConfig& cfg = core_->config();
+    STEP_TRY(ensure_private_dir(cfg.state_dir));
+    if (cfg.data_file) {
+        // The format is the task's; load lazily per format in dataset_for. Check it exists now.
+        if (!std::filesystem::exists(*cfg.data_file))
+            return Status::error("file-not-found", "--data " + *cfg.data_file + " does not exist");
+    }
+    const std::string role(role_name(cfg.role));
+    core_->log("started", nullptr, std::nullopt, {{"role", role}, {"address", core_->address()}},
+               role + " agent for " + core_->address());
+    while (!stop.load()) {
+        bool idle = false;
+        Status s = role_->poll(&idle);
+        if (!s.ok()) core_->log_error("poll", nullptr, std::nullopt, s);
+        if (s.ok() && idle && cfg.exit_when_idle) {
+            core_->log("idle", nullptr, std::nullopt, json::object(), "no open task left: exiting");
+            return Status();
+        }
+        for (auto waited = std::chrono::milliseconds(0); waited < cfg.poll && !stop.load();
+             waited += std::chrono::milliseconds(50))
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    core_->log("stopped", nullptr, std::nullopt, json::object(), "stopped");
+    return Status();
+}
+
+AgentCore::AgentCore(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::string address,
+                     Seed seed, std::ostream& out)
+    : ctx_(ctx),
+      cfg_(std::move(cfg)),
+      rpc_(std::move(rpc)),
+      address_(std::move(address)),
+      seed_(seed),
+      out_(out) {
     // Every SIMD level computes the same bits (docs/kernels.md), so the fastest one is used.
     exec_.simd = kernels::detect_simd();
     backend_ = kernels::make_cpu_backend(exec_);
 }
 
-Agent::~Agent() = default;
-
-Status Agent::run(const std::atomic<bool>& stop) {
-    STEP_TRY(ensure_private_dir(cfg_.state_dir));
-    if (cfg_.data_file) {
-        // The format is the task's; load lazily per format in dataset_for. Check it exists now.
-        if (!std::filesystem::exists(*cfg_.data_file))
-            return Status::error("file-not-found", "--data " + *cfg_.data_file + " does not exist");
-    }
-    log("started", nullptr, std::nullopt,
-        {{"role", cfg_.role == Role::kSolver ? "solver" : "verifier"}, {"address", address_}},
-        std::string(cfg_.role == Role::kSolver ? "solver" : "verifier") + " agent for " + address_);
-    while (!stop.load()) {
-        bool idle = false;
-        Status s = cfg_.role == Role::kSolver ? solver_poll(&idle) : verifier_poll(&idle);
-        if (!s.ok()) log_error("poll", nullptr, std::nullopt, s);
-        if (s.ok() && idle && cfg_.exit_when_idle) {
-            log("idle", nullptr, std::nullopt, json::object(), "no open task left: exiting");
-            return Status();
-        }
-        for (auto waited = std::chrono::milliseconds(0); waited < cfg_.poll && !stop.load();
-             waited += std::chrono::milliseconds(50))
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    log("stopped", nullptr, std::nullopt, json::object(), "stopped");
-    return Status();
-}
-
-Result<uint64_t> Agent::height() {
+Result<uint64_t> AgentCore::height() {
     auto info = rpc_.call(rpc::kGetChainInfo, json::object(), RpcAuth::kNone);
     if (!info.ok()) return info.status();
     auto h = json_u64(*info, "height");
@@ -70,11 +103,11 @@ Result<uint64_t> Agent::height() {
     return h;
 }
 
-Result<std::vector<std::string>> Agent::open_task_ids() const {
+Result<std::vector<std::string>> AgentCore::open_task_ids() const {
     std::vector<std::string> ids;
     std::optional<std::string> after;
     for (;;) {
-        json params = {{"status", "open"}, {"limit", 500}};
+        json params = {{"status", rpc::kListTasksOpen}, {"limit", rpc::kMaxListTasks}};
         if (after) params["start_after"] = *after;
         auto r = rpc_.call(rpc::kListTasks, params, RpcAuth::kNone);
         if (!r.ok()) return r.status();
@@ -127,9 +160,7 @@ Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& param
     return t;
 }
 
-Result<TaskInfo> Agent::task(const std::string& id_hex) const { return fetch_task(rpc_, *ctx_.params, id_hex); }
-
-Result<UnitView> Agent::unit(const TaskInfo& t, uint32_t round, uint32_t k) const {
+Result<UnitView> AgentCore::unit(const TaskInfo& t, uint32_t round, uint32_t k) const {
     auto r = rpc_.call(rpc::kGetUnit, {{"task_id", t.id_hex}, {"round", round}, {"unit", k}},
                        RpcAuth::kNone);
     if (!r.ok()) return r.status();
@@ -142,37 +173,30 @@ void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
     ref->set_unit(k);
 }
 
-Result<std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>>>
-Agent::workable_tasks(const std::vector<std::string>& ids) {
-    std::vector<std::pair<TaskInfo, std::map<std::pair<uint32_t, uint32_t>, UnitView>>> out;
+Result<std::vector<WorkableTask>> AgentCore::workable_tasks(const std::vector<std::string>& ids) {
+    std::vector<WorkableTask> out;
     for (const std::string& id : ids) {
-        auto t = task(id);
+        auto t = fetch_task(rpc_, *ctx_.params, id);
         if (!t.ok()) {
             log_error("gettask", nullptr, std::nullopt, t.status());
             continue;
         }
         if (t->closed || dataset_for(*t) == nullptr) continue;
-        auto units = live_units(*t);
-        if (!units.ok()) return units.status();
-        out.emplace_back(std::move(*t), std::move(*units));
+        WorkableTask w{std::move(*t), {}};
+        auto [first, end] = live_rounds(w.task.rounds);
+        if (first > 0) --first;  // the previous round's final states start the first live round
+        for (uint32_t r = first; r < end; ++r)
+            for (uint32_t k = 0; k < w.task.rounds.units_per_round; ++k) {
+                auto u = unit(w.task, r, k);
+                if (!u.ok()) return u.status();
+                w.units[{r, k}] = std::move(*u);
+            }
+        out.push_back(std::move(w));
     }
     return out;
 }
 
-Result<std::map<std::pair<uint32_t, uint32_t>, UnitView>> Agent::live_units(const TaskInfo& t) const {
-    std::map<std::pair<uint32_t, uint32_t>, UnitView> units;
-    auto [first, end] = live_rounds(t.rounds);
-    if (first > 0) --first;  // the previous round's final states start the first live round
-    for (uint32_t r = first; r < end; ++r)
-        for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
-            auto u = unit(t, r, k);
-            if (!u.ok()) return u.status();
-            units[{r, k}] = std::move(*u);
-        }
-    return units;
-}
-
-Result<std::string> Agent::send(pb::Transaction& tx) const {
+Result<std::string> AgentCore::send(pb::Transaction& tx) const {
     auto acc = rpc_.call(rpc::kGetAccount, {{"address", address_}}, RpcAuth::kNone);
     if (!acc.ok()) return acc.status();
     auto nonce = json_u64(*acc, "next_nonce");
@@ -193,7 +217,7 @@ Result<std::string> Agent::send(pb::Transaction& tx) const {
     return signed_tx->txid;
 }
 
-const kernels::Dataset* Agent::dataset_for(const TaskInfo& t) {
+const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
     if (!cfg_.data_file) return nullptr;
     if (!data_) {
         auto format = kernels::record_format(t.data_format);
@@ -201,14 +225,15 @@ const kernels::Dataset* Agent::dataset_for(const TaskInfo& t) {
         auto ds = kernels::load_records(*cfg_.data_file, *format);
         if (!ds.ok()) {
             const std::string key = "data-load:" + t.data_format;
-            if (reported_.insert(key).second) log_error("load --data", &t, std::nullopt, ds.status());
+            if (data_reported_.insert(key).second)
+                log_error("load --data", &t, std::nullopt, ds.status());
             return nullptr;
         }
         data_root_ = kernels::dataset_root(*ds);
         data_ = std::move(*ds);
     }
     if (*data_root_ != t.dataset_root) {
-        if (reported_.insert("data-mismatch:" + t.id_hex).second)
+        if (data_reported_.insert("data-mismatch:" + t.id_hex).second)
             log("skipped", &t, std::nullopt, {{"reason", "dataset-mismatch"}},
                 "skipping task: its dataset root is not that of --data");
         return nullptr;
@@ -216,14 +241,31 @@ const kernels::Dataset* Agent::dataset_for(const TaskInfo& t) {
     return &*data_;
 }
 
-std::string Agent::unit_path(const TaskInfo& t, uint32_t round, uint32_t k, const std::string& ext) const {
+Result<const kernels::Dataset*> AgentCore::require_dataset(const TaskInfo& t) {
+    const kernels::Dataset* ds = dataset_for(t);
+    if (ds == nullptr)
+        return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+    return ds;
+}
+
+std::string unit_tag(const TaskInfo& t, uint32_t round, uint32_t k, uint64_t height) {
+    return t.id_hex + "-" + std::to_string(round) + "-" + std::to_string(k) + "@" +
+           std::to_string(height);
+}
+
+std::string AgentCore::unit_path(const TaskInfo& t, uint32_t round, uint32_t k,
+                                 const std::string& ext) const {
     return cfg_.state_dir + "/" + t.id_hex + "-" + std::to_string(round) + "-" + std::to_string(k) + ext;
 }
 
-Result<Bytes> Agent::fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
-                                 const Hash256& committed_leaf) {
+std::string AgentCore::state_path(const Hash256& committed_leaf) const {
+    return cfg_.state_dir + "/" + to_hex(committed_leaf) + ".state";
+}
+
+Result<Bytes> AgentCore::fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
+                                     const Hash256& committed_leaf) {
     // Our own trained states first: a solver keeps its checkpoints and final states.
-    const std::string local = cfg_.state_dir + "/" + to_hex(committed_leaf) + ".state";
+    const std::string local = state_path(committed_leaf);
     if (auto f = read_small_file(local, rpc::kMaxBlobBytes); f.ok()) {
         Bytes b(f->begin(), f->end());
         if (kernels::leaf_digest(t.id, round, k, leaf, blob_root(b)) == committed_leaf) return b;
@@ -239,7 +281,7 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
                               uint32_t leaf, const Hash256& committed_leaf) {
     std::optional<std::string> after;
     for (;;) {
-        json params = {{"limit", 500}};
+        json params = {{"limit", rpc::kMaxListBlobs}};
         if (after) params["start_after"] = *after;
         auto r = rpc.call(rpc::kListBlobs, params, RpcAuth::kNone);
         if (!r.ok()) return r.status();
@@ -254,15 +296,15 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
             if (!b.value("complete", false)) continue;
             return download_blob(rpc, *root);
         }
-        if (blobs.size() < 500) break;
+        if (blobs.size() < rpc::kMaxListBlobs) break;
         after = blobs.back().value("blob_root", std::string());
     }
     return Status::error("state-unavailable", "no stored blob matches leaf " + std::to_string(leaf) + " of unit " +
                                                   std::to_string(round) + "/" + std::to_string(k));
 }
 
-Result<kernels::TrainState> Agent::start_state(
-    const TaskInfo& t, uint32_t round, const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units) {
+Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t round,
+                                                   const UnitMap& units) {
     if (round == 0) return kernels::init_state(t.spec);
     std::vector<kernels::TrainState> finals;
     for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
@@ -279,29 +321,8 @@ Result<kernels::TrainState> Agent::start_state(
     return verifier::round_start_state(t.spec, round, finals, exec_);
 }
 
-void Agent::report_closed_tasks(const std::vector<std::string>& open_ids) {
-    for (auto it = worked_on_.begin(); it != worked_on_.end();) {
-        if (std::find(open_ids.begin(), open_ids.end(), it->first) != open_ids.end()) {
-            ++it;
-            continue;
-        }
-        const TaskInfo& t = it->second;
-        for (uint32_t r = 0; r < t.rounds.rounds; ++r)
-            for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
-                auto u = unit(t, r, k);
-                if (!u.ok() || u->solver != address_ || u->status != "final") continue;
-                const std::string tag = "final:" + t.id_hex + "-" + std::to_string(r) + "-" + std::to_string(k) +
-                                        "@" + std::to_string(u->commit_height);
-                if (reported_.insert(tag).second)
-                    log("final", &t, std::make_pair(r, k), json::object(), "unit final: pay and bond released");
-            }
-        log("task-closed", &t, std::nullopt, json::object(), "task closed");
-        it = worked_on_.erase(it);
-    }
-}
-
-void Agent::log(const std::string& event, const TaskInfo* t,
-                std::optional<std::pair<uint32_t, uint32_t>> unit, json fields, const std::string& text) {
+void AgentCore::log(const std::string& event, const TaskInfo* t, std::optional<UnitKey> unit,
+                    json fields, const std::string& text) {
     const std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -322,8 +343,8 @@ void Agent::log(const std::string& event, const TaskInfo* t,
     }
 }
 
-void Agent::log_error(const std::string& what, const TaskInfo* t,
-                      std::optional<std::pair<uint32_t, uint32_t>> unit, const Status& s) {
+void AgentCore::log_error(const std::string& what, const TaskInfo* t, std::optional<UnitKey> unit,
+                          const Status& s) {
     // The same failure at the same height is logged once: polls come many times per block.
     std::string key = what + ":" + s.code() + ":" + (t ? t->id_hex : "") + ":" +
                       (unit ? std::to_string(unit->first) + "/" + std::to_string(unit->second) : "");

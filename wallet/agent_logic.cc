@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "consensus/market.h"
 #include "wallet/context.h"
 
@@ -23,7 +24,94 @@ Result<Hash256> hash_field(const json& j, const char* key, bool allow_empty) {
     return *h;
 }
 
+template <class E>
+struct Named {
+    const char* name;
+    E value;
+};
+
+constexpr Named<UnitStatus> kUnitStatuses[] = {
+    {rpc::kUnitOpen, UnitStatus::kOpen},           {rpc::kUnitClaimed, UnitStatus::kClaimed},
+    {rpc::kUnitCommitted, UnitStatus::kCommitted}, {rpc::kUnitOpened, UnitStatus::kOpened},
+    {rpc::kUnitFinal, UnitStatus::kFinal},         {rpc::kUnitCancelled, UnitStatus::kCancelled},
+};
+constexpr Named<Verdict> kVerdicts[] = {
+    {rpc::kVerdictNone, Verdict::kNone},
+    {rpc::kVerdictAgreed, Verdict::kAgreed},
+    {rpc::kVerdictDisagreed, Verdict::kDisagreed},
+    {rpc::kVerdictMissed, Verdict::kMissed},
+};
+constexpr Named<DataKind> kDataKinds[] = {
+    {rpc::kDataCheckpoint, DataKind::kCheckpoint},
+    {rpc::kDataFinalState, DataKind::kFinalState},
+    {rpc::kDataDataset, DataKind::kDataset},
+};
+
+template <class E, size_t N>
+E value_named(const Named<E> (&table)[N], std::string_view name) {
+    for (const auto& e : table)
+        if (name == e.name) return e.value;
+    return E::kUnknown;
+}
+
+template <class E, size_t N>
+std::string_view name_of(const Named<E> (&table)[N], E value) {
+    for (const auto& e : table)
+        if (value == e.value) return e.name;
+    return rpc::kUnknownName;
+}
+
+// One of getunit's `audits`.
+Result<AuditView> parse_audit(const json& a) {
+    AuditView v;
+    auto who = json_string(a, "verifier");
+    if (!who.ok()) return who.status();
+    v.verifier = *who;
+    if (!a.contains("leaves") || !a["leaves"].is_array()) return bad("an audit lacks 'leaves'");
+    for (const json& l : a["leaves"]) {
+        if (!l.is_number_integer() || l.get<int64_t>() < 0 || l.get<int64_t>() > UINT32_MAX)
+            return bad("an audit leaf is not a leaf index");
+        v.leaves.push_back(static_cast<uint32_t>(l.get<int64_t>()));
+    }
+    v.committed = a.value("committed", false);
+    v.revealed = a.value("revealed", false);
+    v.verdict = value_named(kVerdicts, a.value("verdict", std::string(rpc::kVerdictNone)));
+    return v;
+}
+
+// One of getunit's `data_challenges`.
+Result<ChallengeView> parse_challenge(const json& c) {
+    ChallengeView v;
+    auto kind = json_string(c, "kind");
+    auto height = json_u64(c, "height");
+    auto deadline = json_u64(c, "deadline");
+    for (const Status& s : {kind.status(), height.status(), deadline.status()})
+        if (!s.ok()) return s;
+    v.kind = value_named(kDataKinds, *kind);
+    v.height = *height;
+    v.deadline = *deadline;
+    if (v.kind != DataKind::kDataset) {
+        auto leaf = json_u64(c, "leaf");
+        auto chunk = json_u64(c, "chunk");
+        if (!leaf.ok()) return leaf.status();
+        if (!chunk.ok()) return chunk.status();
+        v.leaf = static_cast<uint32_t>(*leaf);
+        v.chunk = *chunk;
+    }
+    return v;
+}
+
 }  // namespace
+
+std::string_view unit_status_name(UnitStatus s) {
+    return name_of(kUnitStatuses, s);
+}
+std::string_view verdict_name(Verdict v) {
+    return name_of(kVerdicts, v);
+}
+std::string_view data_kind_name(DataKind k) {
+    return name_of(kDataKinds, k);
+}
 
 const AuditView* UnitView::audit_of(const std::string& address) const {
     for (const auto& a : audits)
@@ -44,7 +132,7 @@ Result<UnitView> parse_unit(const json& j) {
         if (!s.ok()) return s;
     u.round = static_cast<uint32_t>(*round);
     u.unit = static_cast<uint32_t>(*unit);
-    u.status = *status;
+    u.status = value_named(kUnitStatuses, *status);
     u.solver = *solver;
     u.claim_height = *claim;
     u.commit_height = *commit;
@@ -75,42 +163,16 @@ Result<UnitView> parse_unit(const json& j) {
     }
     if (j.contains("audits") && j["audits"].is_array()) {
         for (const json& a : j["audits"]) {
-            AuditView v;
-            auto who = json_string(a, "verifier");
-            if (!who.ok()) return who.status();
-            v.verifier = *who;
-            if (!a.contains("leaves") || !a["leaves"].is_array()) return bad("an audit lacks 'leaves'");
-            for (const json& l : a["leaves"]) {
-                if (!l.is_number_integer() || l.get<int64_t>() < 0 || l.get<int64_t>() > UINT32_MAX)
-                    return bad("an audit leaf is not a leaf index");
-                v.leaves.push_back(static_cast<uint32_t>(l.get<int64_t>()));
-            }
-            v.committed = a.value("committed", false);
-            v.revealed = a.value("revealed", false);
-            v.verdict = a.value("verdict", std::string("none"));
-            u.audits.push_back(std::move(v));
+            auto v = parse_audit(a);
+            if (!v.ok()) return v.status();
+            u.audits.push_back(std::move(*v));
         }
     }
     if (j.contains("data_challenges") && j["data_challenges"].is_array()) {
         for (const json& c : j["data_challenges"]) {
-            ChallengeView v;
-            auto kind = json_string(c, "kind");
-            auto height = json_u64(c, "height");
-            auto deadline = json_u64(c, "deadline");
-            for (const Status& s : {kind.status(), height.status(), deadline.status()})
-                if (!s.ok()) return s;
-            v.kind = *kind;
-            v.height = *height;
-            v.deadline = *deadline;
-            if (v.kind != "dataset") {
-                auto leaf = json_u64(c, "leaf");
-                auto chunk = json_u64(c, "chunk");
-                if (!leaf.ok()) return leaf.status();
-                if (!chunk.ok()) return chunk.status();
-                v.leaf = static_cast<uint32_t>(*leaf);
-                v.chunk = *chunk;
-            }
-            u.challenges.push_back(std::move(v));
+            auto v = parse_challenge(c);
+            if (!v.ok()) return v.status();
+            u.challenges.push_back(std::move(*v));
         }
     }
     return u;
@@ -120,12 +182,15 @@ std::vector<ChallengeView> responses_due(const UnitView& u, const std::string& m
     std::vector<ChallengeView> out;
     if (u.solver != me) return out;
     for (const auto& c : u.challenges)
-        if ((c.kind == "checkpoint" || c.kind == "final-state") && height < c.deadline) out.push_back(c);
+        if ((c.kind == DataKind::kCheckpoint || c.kind == DataKind::kFinalState) &&
+            height < c.deadline)
+            out.push_back(c);
     return out;
 }
 
 bool has_commit(const UnitView& u) {
-    return u.status == "committed" || u.status == "opened" || u.status == "final";
+    return u.status == UnitStatus::kCommitted || u.status == UnitStatus::kOpened ||
+           u.status == UnitStatus::kFinal;
 }
 
 std::pair<uint32_t, uint32_t> live_rounds(const RoundsView& t) {
@@ -147,28 +212,30 @@ std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
         if (!previous_committed) return std::nullopt;
         for (uint32_t k = 0; k < t.units_per_round; ++k) {
             auto it = units.find({r, k});
-            if (it != units.end() && it->second.status == "open") return std::make_pair(r, k);
+            if (it != units.end() && it->second.status == UnitStatus::kOpen)
+                return std::make_pair(r, k);
         }
     }
     return std::nullopt;
 }
 
 bool open_due(const UnitView& u, const std::string& me, uint64_t height) {
-    return u.status == "committed" && u.solver == me && u.windows &&
+    return u.status == UnitStatus::kCommitted && u.solver == me && u.windows &&
            height >= u.windows->reveal_end && height < u.windows->open_end;
 }
 
 bool commit_due(const UnitView& u, const std::string& me) {
-    return u.status == "claimed" && u.solver == me;
+    return u.status == UnitStatus::kClaimed && u.solver == me;
 }
 
 bool proof_due(const UnitView& u, const std::string& me) {
     const AuditView* a = u.audit_of(me);
-    return u.status == "opened" && a != nullptr && a->verdict == "disagreed" && !u.leaves.empty();
+    return u.status == UnitStatus::kOpened && a != nullptr && a->verdict == Verdict::kDisagreed &&
+           !u.leaves.empty();
 }
 
 AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height) {
-    if (u.status != "committed" || !u.windows) return AuditStep::kNothing;
+    if (u.status != UnitStatus::kCommitted || !u.windows) return AuditStep::kNothing;
     const AuditView* a = u.audit_of(me);
     if (a == nullptr) return AuditStep::kNothing;
     const consensus::UnitWindows& w = *u.windows;

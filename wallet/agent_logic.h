@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -18,17 +19,28 @@
 
 namespace step::wallet::agent {
 
+// The names getunit gives (common/rpc_methods.h) as values the agents compare; kUnknown for a
+// name this wallet does not know (a newer node's), on which no agent acts.
+enum class UnitStatus { kUnknown, kOpen, kClaimed, kCommitted, kOpened, kFinal, kCancelled };
+enum class Verdict { kUnknown, kNone, kAgreed, kDisagreed, kMissed };
+enum class DataKind { kUnknown, kCheckpoint, kFinalState, kDataset };
+
+// The getunit names of these values, for logs.
+std::string_view unit_status_name(UnitStatus s);
+std::string_view verdict_name(Verdict v);
+std::string_view data_kind_name(DataKind k);
+
 struct AuditView {
     std::string verifier;          // step1... address
     std::vector<uint32_t> leaves;  // sampled leaves
     bool committed = false;
     bool revealed = false;
-    std::string verdict;  // none | agreed | disagreed | missed
+    Verdict verdict = Verdict::kNone;
 };
 
 // A pending DataChallenge on one of the unit's blobs (getunit `data_challenges`).
 struct ChallengeView {
-    std::string kind;  // checkpoint | final-state
+    DataKind kind = DataKind::kUnknown;
     uint32_t leaf = 0;
     uint64_t chunk = 0;
     uint64_t height = 0;    // when it was posted
@@ -38,7 +50,7 @@ struct ChallengeView {
 struct UnitView {
     uint32_t round = 0;
     uint32_t unit = 0;
-    std::string status;  // open | claimed | committed | opened | final | cancelled
+    UnitStatus status = UnitStatus::kUnknown;
     std::string solver;  // "" when unclaimed
     uint64_t claim_height = 0;
     uint64_t commit_height = 0;

@@ -1,14 +1,15 @@
 // The solver agent's pass: open what is due, train and commit what it claimed, claim the next
 // unit when it has none in training. Trained states are uploaded to the node's blob store (so
 // verifiers and the next round can fetch them) and kept in the state dir.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
 #include "common/merkle.h"
+#include "common/rpc_methods.h"
 #include "consensus/proto/chain.pb.h"
-#include "node/rpc_methods.h"
 #include "verifier/proofs.h"
-#include "wallet/agent.h"
+#include "wallet/agent_core.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 
@@ -33,117 +34,195 @@ Result<std::vector<Hash256>> read_leaves(const std::string& path) {
     return leaves;
 }
 
-std::pair<uint32_t, uint32_t> key_of(const UnitView& u) { return {u.round, u.unit}; }
+UnitKey key_of(const UnitView& u) {
+    return {u.round, u.unit};
+}
 
 // Names one claim of a unit (a unit reopened and claimed again is another claim).
 std::string commit_tag(const TaskInfo& t, const UnitView& u) {
-    return "committed:" + t.id_hex + "-" + std::to_string(u.round) + "-" + std::to_string(u.unit) + "@" +
-           std::to_string(u.claim_height);
+    return "committed:" + unit_tag(t, u.round, u.unit, u.claim_height);
 }
 
-}  // namespace
+constexpr char kUnitFinalText[] = "unit final: pay and bond released";
 
-Status Agent::solver_poll(bool* idle) {
-    auto h = height();
+class SolverRole final : public AgentRole {
+public:
+    explicit SolverRole(AgentCore& core) : core_(core) {}
+    Status poll(bool* idle) override;
+
+private:
+    // The answers, openings and final notes due on our units; sets `training` when one of ours
+    // is claimed and not yet committed.
+    void tend_own_units(const std::vector<WorkableTask>& tasks, uint64_t height, bool* training);
+    void open_trace(const TaskInfo& t, const UnitView& u, const std::string& tag);
+    // Trains and commits the first unit we claimed; false when there is none.
+    bool train_claimed(const std::vector<WorkableTask>& tasks);
+    // Forgets a pending claim another solver won, or that stayed off chain for a few blocks.
+    void drop_lost_claim(const std::vector<WorkableTask>& tasks, uint64_t height);
+    void claim_next(const std::vector<WorkableTask>& tasks, uint64_t height);
+    Status solve_unit(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+    Status answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c);
+    // Logs `final` for our units of tasks that closed since the last pass (they leave listtasks).
+    void report_closed_tasks(const std::vector<std::string>& open_ids);
+
+    AgentCore& core_;
+    std::set<std::string> done_;  // actions taken and events logged, by tag (once each)
+    // The claim sent and not yet seen on chain: (task, round, unit) and the height.
+    struct PendingClaim {
+        std::string task;
+        uint32_t round = 0, unit = 0;
+        uint64_t sent_at = 0;
+    };
+    std::optional<PendingClaim> pending_claim_;
+    uint64_t claim_refused_at_ = UINT64_MAX;  // height of the last refused claim: retry next block
+    std::map<std::string, TaskInfo> worked_on_;  // open tasks we acted in, by id
+};
+
+Status SolverRole::poll(bool* idle) {
+    auto h = core_.height();
     if (!h.ok()) return h.status();
-    auto ids = open_task_ids();
+    auto ids = core_.open_task_ids();
     if (!ids.ok()) return ids.status();
     report_closed_tasks(*ids);
+    auto tasks = core_.workable_tasks(*ids);
+    if (!tasks.ok()) return tasks.status();
     bool training = false;  // a unit of ours is claimed (its claim on chain or pending)
-    auto workable = workable_tasks(*ids);
-    if (!workable.ok()) return workable.status();
-    const auto& tasks = *workable;
-    const bool any_task = !tasks.empty();
-    for (const auto& [task_info, units] : tasks) {
-        const TaskInfo* t = &task_info;
-        for (const auto& [key, u] : units) {
-            if (u.solver != address_) continue;
-            worked_on_[t->id_hex] = *t;
-            const std::string tag = t->id_hex + "-" + std::to_string(key.first) + "-" + std::to_string(key.second) +
-                                    "@" + std::to_string(u.commit_height);
-            for (const ChallengeView& c : responses_due(u, address_, *h)) {
-                const std::string answered = "answered:" + tag + ":" + std::to_string(c.leaf) + ":" +
-                                             std::to_string(c.chunk) + "@" + std::to_string(c.height);
-                if (reported_.count(answered)) continue;
-                Status s = answer_challenge(*t, u, c);
-                if (s.ok()) reported_.insert(answered);
-                else log_error("data response", t, key_of(u), s);
-            }
-            if (open_due(u, address_, *h) && reported_.insert("opened:" + tag).second) {
-                auto leaves = read_leaves(unit_path(*t, key.first, key.second, ".leaves"));
-                if (!leaves.ok()) {
-                    log_error("open", t, key, leaves.status());
-                    continue;
-                }
-                pb::Transaction tx;
-                auto* o = tx.mutable_open_trace();
-                set_ref(o->mutable_unit(), *t, key.first, key.second);
-                for (const Hash256& l : *leaves) o->add_leaves(l.data(), l.size());
-                auto txid = send(tx);
-                if (!txid.ok()) {
-                    reported_.erase("opened:" + tag);  // try again next pass, still in the window
-                    log_error("open", t, key, txid.status());
-                } else {
-                    log("opened", t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
-                        "opened the trace (" + std::to_string(leaves->size()) + " leaves), tx " + *txid);
-                }
-            }
-            if (u.status == "final" && reported_.insert("final:" + tag).second)
-                log("final", t, key, json::object(), "unit final: pay and bond released");
-            if (commit_due(u, address_)) training = true;
-        }
-    }
+    tend_own_units(*tasks, *h, &training);
     // Train and commit what we claimed (one unit at a time), then consider a new claim.
-    for (const auto& [t, units] : tasks)
-        for (const auto& [key, u] : units)
-            if (commit_due(u, address_) && !reported_.count(commit_tag(t, u))) {
-                if (pending_claim_ && pending_claim_->task == t.id_hex && pending_claim_->round == key.first &&
-                    pending_claim_->unit == key.second)
-                    pending_claim_.reset();
-                Status s = solve_unit(t, u, units);
-                if (!s.ok()) log_error("train and commit", &t, key, s);
-                *idle = false;
-                return Status();  // the chain moved while we trained: look again
-            }
-    if (pending_claim_) {
-        // Another solver's claim won (the unit is someone else's now), or ours is still not on
-        // chain after a few blocks (dropped): look for another unit.
-        bool lost = *h > pending_claim_->sent_at + 3;
-        for (const auto& [t, units] : tasks) {
-            if (t.id_hex != pending_claim_->task) continue;
-            auto it = units.find({pending_claim_->round, pending_claim_->unit});
-            if (it != units.end() && it->second.status != "open" && it->second.solver != address_) lost = true;
-        }
-        if (lost) pending_claim_.reset();
+    if (train_claimed(*tasks)) {
+        *idle = false;
+        return Status();  // the chain moved while we trained: look again
     }
-    if (!training && !pending_claim_ && claim_refused_at_ != *h) {
-        for (const auto& [t, units] : tasks) {
-            auto c = first_claimable(t.rounds, units);
-            if (!c) continue;
-            pb::Transaction tx;
-            set_ref(tx.mutable_claim_unit()->mutable_unit(), t, c->first, c->second);
-            auto txid = send(tx);
-            if (!txid.ok()) {
-                // Refused (e.g. insufficient-bond): say so once per block, not once per poll.
-                claim_refused_at_ = *h;
-                log_error("claim", &t, *c, txid.status());
-                continue;
-            }
-            pending_claim_ = PendingClaim{t.id_hex, c->first, c->second, *h};
-            log("claimed", &t, *c, {{"txid", *txid}}, "claim sent, tx " + *txid);
-            break;
-        }
-    }
-    *idle = !any_task;
+    drop_lost_claim(*tasks, *h);
+    if (!training && !pending_claim_ && claim_refused_at_ != *h) claim_next(*tasks, *h);
+    *idle = tasks->empty();
     return Status();
 }
 
-Status Agent::answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c) {
-    auto leaves = read_leaves(unit_path(t, u.round, u.unit, ".leaves"));
+void SolverRole::tend_own_units(const std::vector<WorkableTask>& tasks, uint64_t height,
+                                bool* training) {
+    const std::string& me = core_.address();
+    for (const auto& [t, units] : tasks) {
+        for (const auto& [key, u] : units) {
+            if (u.solver != me) continue;
+            worked_on_[t.id_hex] = t;
+            const std::string tag = unit_tag(t, key.first, key.second, u.commit_height);
+            for (const ChallengeView& c : responses_due(u, me, height)) {
+                const std::string answered = "answered:" + tag + ":" + std::to_string(c.leaf) +
+                                             ":" + std::to_string(c.chunk) + "@" +
+                                             std::to_string(c.height);
+                if (done_.count(answered)) continue;
+                Status s = answer_challenge(t, u, c);
+                if (s.ok())
+                    done_.insert(answered);
+                else
+                    core_.log_error("data response", &t, key_of(u), s);
+            }
+            if (open_due(u, me, height) && done_.insert("opened:" + tag).second)
+                open_trace(t, u, tag);
+            if (u.status == UnitStatus::kFinal && done_.insert("final:" + tag).second)
+                core_.log("final", &t, key, json::object(), kUnitFinalText);
+            if (commit_due(u, me)) *training = true;
+        }
+    }
+}
+
+void SolverRole::open_trace(const TaskInfo& t, const UnitView& u, const std::string& tag) {
+    const UnitKey key = key_of(u);
+    auto leaves = read_leaves(core_.unit_path(t, u.round, u.unit, ".leaves"));
+    if (!leaves.ok()) {
+        core_.log_error("open", &t, key, leaves.status());
+        return;
+    }
+    pb::Transaction tx;
+    auto* o = tx.mutable_open_trace();
+    set_ref(o->mutable_unit(), t, u.round, u.unit);
+    for (const Hash256& l : *leaves) o->add_leaves(l.data(), l.size());
+    auto txid = core_.send(tx);
+    if (!txid.ok()) {
+        done_.erase("opened:" + tag);  // try again next pass, still in the window
+        core_.log_error("open", &t, key, txid.status());
+        return;
+    }
+    core_.log("opened", &t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
+              "opened the trace (" + std::to_string(leaves->size()) + " leaves), tx " + *txid);
+}
+
+bool SolverRole::train_claimed(const std::vector<WorkableTask>& tasks) {
+    for (const auto& [t, units] : tasks)
+        for (const auto& [key, u] : units) {
+            if (!commit_due(u, core_.address()) || done_.count(commit_tag(t, u))) continue;
+            if (pending_claim_ && pending_claim_->task == t.id_hex &&
+                pending_claim_->round == key.first && pending_claim_->unit == key.second)
+                pending_claim_.reset();
+            Status s = solve_unit(t, u, units);
+            if (!s.ok()) core_.log_error("train and commit", &t, key, s);
+            return true;
+        }
+    return false;
+}
+
+void SolverRole::drop_lost_claim(const std::vector<WorkableTask>& tasks, uint64_t height) {
+    if (!pending_claim_) return;
+    // Another solver's claim won (the unit is someone else's now), or ours is still not on
+    // chain after a few blocks (dropped): look for another unit.
+    bool lost = height > pending_claim_->sent_at + 3;
+    for (const auto& [t, units] : tasks) {
+        if (t.id_hex != pending_claim_->task) continue;
+        auto it = units.find({pending_claim_->round, pending_claim_->unit});
+        if (it != units.end() && it->second.status != UnitStatus::kOpen &&
+            it->second.solver != core_.address())
+            lost = true;
+    }
+    if (lost) pending_claim_.reset();
+}
+
+void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t height) {
+    for (const auto& [t, units] : tasks) {
+        auto c = first_claimable(t.rounds, units);
+        if (!c) continue;
+        pb::Transaction tx;
+        set_ref(tx.mutable_claim_unit()->mutable_unit(), t, c->first, c->second);
+        auto txid = core_.send(tx);
+        if (!txid.ok()) {
+            // Refused (e.g. insufficient-bond): say so once per block, not once per poll.
+            claim_refused_at_ = height;
+            core_.log_error("claim", &t, *c, txid.status());
+            continue;
+        }
+        pending_claim_ = PendingClaim{t.id_hex, c->first, c->second, height};
+        core_.log("claimed", &t, *c, {{"txid", *txid}}, "claim sent, tx " + *txid);
+        return;
+    }
+}
+
+void SolverRole::report_closed_tasks(const std::vector<std::string>& open_ids) {
+    for (auto it = worked_on_.begin(); it != worked_on_.end();) {
+        if (std::find(open_ids.begin(), open_ids.end(), it->first) != open_ids.end()) {
+            ++it;
+            continue;
+        }
+        const TaskInfo& t = it->second;
+        for (uint32_t r = 0; r < t.rounds.rounds; ++r)
+            for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
+                auto u = core_.unit(t, r, k);
+                if (!u.ok() || u->solver != core_.address() || u->status != UnitStatus::kFinal)
+                    continue;
+                if (done_.insert("final:" + unit_tag(t, r, k, u->commit_height)).second)
+                    core_.log("final", &t, std::make_pair(r, k), json::object(), kUnitFinalText);
+            }
+        core_.log("task-closed", &t, std::nullopt, json::object(), "task closed");
+        it = worked_on_.erase(it);
+    }
+}
+
+Status SolverRole::answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c) {
+    auto leaves = read_leaves(core_.unit_path(t, u.round, u.unit, ".leaves"));
     if (!leaves.ok()) return leaves.status();
-    if (c.leaf >= leaves->size()) return Status::error("bad-leaf-index", "challenge names leaf " + std::to_string(c.leaf));
+    if (c.leaf >= leaves->size())
+        return Status::error("bad-leaf-index", "challenge names leaf " + std::to_string(c.leaf));
     const Hash256& committed = (*leaves)[c.leaf];
-    auto file = read_small_file(cfg_.state_dir + "/" + to_hex(committed) + ".state", rpc::kMaxBlobBytes);
+    auto file = read_small_file(core_.state_path(committed), rpc::kMaxBlobBytes);
     if (!file.ok()) return file.status();
     const Bytes bytes(file->begin(), file->end());
     auto proof = verifier::make_chunk_proof(bytes, c.chunk);
@@ -153,40 +232,45 @@ Status Agent::answer_challenge(const TaskInfo& t, const UnitView& u, const Chall
     auto* r = tx.mutable_data_response();
     set_ref(r->mutable_unit(), t, u.round, u.unit);
     r->set_leaf(c.leaf);
-    r->set_kind(c.kind == "final-state" ? pb::DATA_FINAL_STATE : pb::DATA_CHECKPOINT);
+    r->set_kind(c.kind == DataKind::kFinalState ? pb::DATA_FINAL_STATE : pb::DATA_CHECKPOINT);
     r->set_chunk_index(c.chunk);
     r->set_blob_root(root.data(), root.size());
     r->set_blob_size(proof->blob_size);
     r->set_chunks_root(proof->chunks_root.data(), proof->chunks_root.size());
     r->set_chunk(proof->chunk.data(), proof->chunk.size());
     for (const Hash256& p : proof->path) r->add_proof(p.data(), p.size());
-    auto txid = send(tx);
+    auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
-    log("answered", &t, key_of(u), {{"txid", *txid}, {"kind", c.kind}, {"leaf", c.leaf}, {"chunk", c.chunk}},
-        "answered a " + c.kind + " challenge on leaf " + std::to_string(c.leaf) + " chunk " + std::to_string(c.chunk) +
-            ", tx " + *txid);
+    const std::string kind(data_kind_name(c.kind));
+    core_.log("answered", &t, key_of(u),
+              {{"txid", *txid}, {"kind", kind}, {"leaf", c.leaf}, {"chunk", c.chunk}},
+              "answered a " + kind + " challenge on leaf " + std::to_string(c.leaf) + " chunk " +
+                  std::to_string(c.chunk) + ", tx " + *txid);
     return Status();
 }
 
-Status Agent::solve_unit(const TaskInfo& t, const UnitView& u, const std::map<UnitKey, UnitView>& units) {
+Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
     const UnitKey key{u.round, u.unit};
-    const kernels::Dataset* ds = dataset_for(t);
-    if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
-    auto start = start_state(t, u.round, units);
+    auto ds = core_.require_dataset(t);
+    if (!ds.ok()) return ds.status();
+    auto start = core_.start_state(t, u.round, units);
     if (!start.ok()) return start.status();
     const auto t0 = std::chrono::steady_clock::now();
-    auto trace = verifier::build_trace(*backend_, exec_, t.spec, *ds, verifier::UnitRef{t.id, u.round, u.unit}, *start);
+    auto trace = verifier::build_trace(core_.backend(), core_.exec(), t.spec, **ds,
+                                       verifier::UnitRef{t.id, u.round, u.unit}, *start);
     if (!trace.ok()) return trace.status();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log("trained", &t, key,
-        {{"seconds", secs}, {"steps", t.spec.steps_per_unit}, {"loss", trace->last_loss}},
-        "trained " + std::to_string(t.spec.steps_per_unit) + " steps in " + std::to_string(secs) +
-            " s, last loss " + std::to_string(trace->last_loss));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    core_.log("trained", &t, key,
+              {{"seconds", secs}, {"steps", t.spec.steps_per_unit}, {"loss", trace->last_loss}},
+              "trained " + std::to_string(t.spec.steps_per_unit) + " steps in " +
+                  std::to_string(secs) + " s, last loss " + std::to_string(trace->last_loss));
 
     // Keep the leaves (for OpenTrace, also after a restart) and every state we must serve.
     std::string leaves_text;
     for (const Hash256& l : trace->leaves) leaves_text += to_hex(l) + "\n";
-    STEP_TRY(atomic_write_file(unit_path(t, u.round, u.unit, ".leaves"), leaves_text, 0600, WriteMode::kReplace));
+    STEP_TRY(atomic_write_file(core_.unit_path(t, u.round, u.unit, ".leaves"), leaves_text, 0600,
+                               WriteMode::kReplace));
     std::vector<std::pair<uint32_t, Bytes>> states;
     for (const auto& cp : trace->checkpoints) states.emplace_back(cp.leaf, cp.bytes);
     if (!t.shape.is_checkpoint(t.shape.last_leaf))
@@ -194,15 +278,16 @@ Status Agent::solve_unit(const TaskInfo& t, const UnitView& u, const std::map<Un
     uint64_t uploaded_chunks = 0;
     for (const auto& [leaf, bytes] : states) {
         const Hash256& committed = trace->leaves[leaf];
-        STEP_TRY(atomic_write_file(cfg_.state_dir + "/" + to_hex(committed) + ".state",
-                                   std::string(bytes.begin(), bytes.end()), 0600, WriteMode::kReplace));
-        auto up = upload_blob(rpc_, bytes);
+        STEP_TRY(atomic_write_file(core_.state_path(committed),
+                                   std::string(bytes.begin(), bytes.end()), 0600,
+                                   WriteMode::kReplace));
+        auto up = upload_blob(core_.rpc(), bytes);
         if (!up.ok()) return up.status();
         uploaded_chunks += up->uploaded;
     }
-    log("uploaded", &t, key, {{"blobs", states.size()}, {"chunks", uploaded_chunks}},
-        "uploaded " + std::to_string(states.size()) + " state blobs (" + std::to_string(uploaded_chunks) +
-            " new chunks)");
+    core_.log("uploaded", &t, key, {{"blobs", states.size()}, {"chunks", uploaded_chunks}},
+              "uploaded " + std::to_string(states.size()) + " state blobs (" +
+                  std::to_string(uploaded_chunks) + " new chunks)");
 
     pb::Transaction tx;
     auto* c = tx.mutable_commit_unit();
@@ -211,14 +296,21 @@ Status Agent::solve_unit(const TaskInfo& t, const UnitView& u, const std::map<Un
     c->set_leaf0(trace->leaves.front().data(), 32);
     c->set_final_leaf(trace->leaves.back().data(), 32);
     const uint32_t per = t.shape.leaves_per_checkpoint;
-    for (size_t i = per; i < trace->leaves.size(); i += per) c->add_checkpoint_leaves(trace->leaves[i].data(), 32);
+    for (size_t i = per; i < trace->leaves.size(); i += per)
+        c->add_checkpoint_leaves(trace->leaves[i].data(), 32);
     c->set_reported_loss(std::bit_cast<uint32_t>(trace->last_loss));
-    auto txid = send(tx);
+    auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
-    reported_.insert(commit_tag(t, u));  // in the mempool: do not train it again
-    log("committed", &t, key, {{"txid", *txid}, {"trace_root", to_hex(trace->root)}},
-        "committed trace root " + to_hex(trace->root).substr(0, 16) + ", tx " + *txid);
+    done_.insert(commit_tag(t, u));  // in the mempool: do not train it again
+    core_.log("committed", &t, key, {{"txid", *txid}, {"trace_root", to_hex(trace->root)}},
+              "committed trace root " + to_hex(trace->root).substr(0, 16) + ", tx " + *txid);
     return Status();
+}
+
+}  // namespace
+
+std::unique_ptr<AgentRole> make_solver(AgentCore& core) {
+    return std::make_unique<SolverRole>(core);
 }
 
 }  // namespace step::wallet::agent

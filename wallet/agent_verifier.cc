@@ -4,13 +4,13 @@
 // window. The salt and digests are kept in the state dir so a restarted agent can still reveal.
 #include <chrono>
 
+#include "common/rpc_methods.h"
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/proto/chain.pb.h"
-#include "node/rpc_methods.h"
 #include "verifier/audit.h"
 #include "verifier/whistle.h"
-#include "wallet/agent.h"
+#include "wallet/agent_core.h"
 #include "wallet/secure_file.h"
 
 namespace step::wallet::agent {
@@ -19,8 +19,7 @@ namespace {
 using nlohmann::json;
 
 std::string audit_tag(const TaskInfo& t, const UnitView& u) {
-    return t.id_hex + "-" + std::to_string(u.round) + "-" + std::to_string(u.unit) + "@" +
-           std::to_string(u.commit_height);
+    return unit_tag(t, u.round, u.unit, u.commit_height);
 }
 
 struct SavedAudit {
@@ -47,88 +46,138 @@ Result<SavedAudit> read_audit(const std::string& path) {
     return a;
 }
 
-}  // namespace
+class VerifierRole final : public AgentRole {
+public:
+    explicit VerifierRole(AgentCore& core) : core_(core) {}
+    Status poll(bool* idle) override;
 
-Status Agent::verifier_poll(bool* idle) {
-    auto h = height();
+private:
+    // The audit step, fraud proof and verdict note due on one unit that drew us.
+    void tend_audit(const TaskInfo& t, const UnitView& u, const AuditView& a, const UnitMap& units,
+                    uint64_t height);
+    Status audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step, const UnitMap& units);
+    // Replays the sampled leaves of our audit, saves the salt and digests, and commits to them.
+    Status commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                        const std::string& path, const UnitMap& units);
+    Status send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                             const Hash256& salt, const std::vector<Hash256>& digests,
+                             double replay_seconds);
+    // ProofCommit, then (once it is in a block) FraudProof for the first wrong leaf of an opened
+    // trace our audit disagreed with.
+    Status prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+
+    AgentCore& core_;
+    std::set<std::string> done_;  // audit steps taken and verdicts logged, by tag (once each)
+    // Fraud proofs in progress, by unit and commit height.
+    struct PendingProof {
+        bool searched = false;
+        std::optional<verifier::FraudProof> proof;
+        Hash256 commitment{};
+        uint64_t committed_at = 0;  // tip height when the ProofCommit was sent
+        bool revealed = false;
+    };
+    Status search_and_commit(const TaskInfo& t, const UnitView& u, const UnitMap& units,
+                             PendingProof& p, const consensus::Address& me);
+    Status reveal_proof(const TaskInfo& t, const UnitView& u, PendingProof& p);
+    std::map<std::string, PendingProof> proofs_;
+};
+
+Status VerifierRole::poll(bool* idle) {
+    auto h = core_.height();
     if (!h.ok()) return h.status();
-    auto ids = open_task_ids();
+    auto ids = core_.open_task_ids();
     if (!ids.ok()) return ids.status();
-    auto workable = workable_tasks(*ids);
-    if (!workable.ok()) return workable.status();
-    const bool any_task = !workable->empty();
-    for (const auto& [task_info, units_view] : *workable) {
-        const TaskInfo* t = &task_info;
-        const auto* units = &units_view;
-        for (const auto& [key, u] : *units) {
-            const AuditView* a = u.audit_of(address_);
-            if (a == nullptr) continue;
-            const std::string tag = audit_tag(*t, u);
-            const AuditStep step = audit_due(u, address_, *h);
-            const std::string done_key = (step == AuditStep::kCommit ? "audit-commit:" : "audit-reveal:") + tag;
-            if (step != AuditStep::kNothing && !reported_.count(done_key)) {
-                Status s = audit_unit(*t, u, step, *units);
-                if (s.ok()) reported_.insert(done_key);
-                else log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", t, key, s);
-            }
-            if (proof_due(u, address_)) {
-                Status s = prove_fraud(*t, u, *units);
-                if (!s.ok()) log_error("fraud proof", t, key, s);
-            }
-            if (a->verdict != "none" && reported_.insert("verdict:" + tag).second)
-                log("verdict", t, key, {{"verdict", a->verdict}},
-                    "audit verdict: " + a->verdict + (a->verdict == "agreed" ? " (audit fee paid)" : ""));
-        }
-    }
-    *idle = !any_task;
+    auto tasks = core_.workable_tasks(*ids);
+    if (!tasks.ok()) return tasks.status();
+    for (const auto& [t, units] : *tasks)
+        for (const auto& [key, u] : units)
+            if (const AuditView* a = u.audit_of(core_.address())) tend_audit(t, u, *a, units, *h);
+    *idle = tasks->empty();
     return Status();
 }
 
-Status Agent::prove_fraud(const TaskInfo& t, const UnitView& u, const std::map<UnitKey, UnitView>& units) {
+void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                              const UnitMap& units, uint64_t height) {
     const UnitKey key{u.round, u.unit};
+    const std::string tag = audit_tag(t, u);
+    const AuditStep step = audit_due(u, core_.address(), height);
+    const std::string done_key =
+        (step == AuditStep::kCommit ? "audit-commit:" : "audit-reveal:") + tag;
+    if (step != AuditStep::kNothing && !done_.count(done_key)) {
+        Status s = audit_unit(t, u, step, units);
+        if (s.ok())
+            done_.insert(done_key);
+        else
+            core_.log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", &t, key,
+                            s);
+    }
+    if (proof_due(u, core_.address())) {
+        Status s = prove_fraud(t, u, units);
+        if (!s.ok()) core_.log_error("fraud proof", &t, key, s);
+    }
+    if (a.verdict != Verdict::kNone && done_.insert("verdict:" + tag).second) {
+        const std::string verdict(verdict_name(a.verdict));
+        core_.log("verdict", &t, key, {{"verdict", verdict}},
+                  "audit verdict: " + verdict +
+                      (a.verdict == Verdict::kAgreed ? " (audit fee paid)" : ""));
+    }
+}
+
+Status VerifierRole::prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
     PendingProof& p = proofs_[audit_tag(t, u)];
     if (p.revealed) return Status();
-    auto me = consensus::decode_address(address_);
+    auto me = consensus::decode_address(core_.address());
     if (!me.ok()) return me.status();
-    if (!p.searched) {
-        const kernels::Dataset* ds = dataset_for(t);
-        if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
-        std::vector<kernels::TrainState> previous_finals;
-        for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
-            auto it = units.find({u.round - 1, k});
-            if (it == units.end()) return Status::error("round-not-ready", "previous round not read");
-            auto bytes = fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
-            if (!bytes.ok()) return bytes.status();
-            auto s = kernels::state_from_bytes(*bytes);
-            if (!s.ok()) return s.status();
-            previous_finals.push_back(std::move(*s));
-        }
-        auto wrong = verifier::find_first_wrong_leaf(*backend_, exec_, t.spec, *ds, verifier::UnitRef{t.id, u.round, u.unit},
-                                                     u.leaves, previous_finals);
-        if (!wrong.ok()) return wrong.status();
-        p.searched = true;
-        if (!wrong->has_value()) {
-            log("no-fraud", &t, key, json::object(),
-                "the opened trace replays right although our audit disagreed: nothing to prove");
-            return Status();
-        }
-        p.proof = (*wrong)->proof;
-        p.commitment = verifier::fraud_proof_commitment(*p.proof, ByteSpan(me->data(), me->size()));
-        pb::Transaction tx;
-        tx.mutable_proof_commit()->set_commitment(p.commitment.data(), p.commitment.size());
-        auto txid = send(tx);
-        if (!txid.ok()) {
-            p.searched = false;  // try again next pass
-            return txid.status();
-        }
-        p.committed_at = poll_height_;
-        log("proof-committed", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
-            "found wrong leaf " + std::to_string(p.proof->leaf) + ", committed to its proof, tx " + *txid);
+    if (!p.searched) return search_and_commit(t, u, units, p, *me);
+    return reveal_proof(t, u, p);
+}
+
+Status VerifierRole::search_and_commit(const TaskInfo& t, const UnitView& u, const UnitMap& units,
+                                       PendingProof& p, const consensus::Address& me) {
+    const UnitKey key{u.round, u.unit};
+    auto ds = core_.require_dataset(t);
+    if (!ds.ok()) return ds.status();
+    std::vector<kernels::TrainState> previous_finals;
+    for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
+        auto it = units.find({u.round - 1, k});
+        if (it == units.end()) return Status::error("round-not-ready", "previous round not read");
+        auto bytes = core_.fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
+        if (!bytes.ok()) return bytes.status();
+        auto s = kernels::state_from_bytes(*bytes);
+        if (!s.ok()) return s.status();
+        previous_finals.push_back(std::move(*s));
+    }
+    auto wrong = verifier::find_first_wrong_leaf(core_.backend(), core_.exec(), t.spec, **ds,
+                                                 verifier::UnitRef{t.id, u.round, u.unit}, u.leaves,
+                                                 previous_finals);
+    if (!wrong.ok()) return wrong.status();
+    p.searched = true;
+    if (!wrong->has_value()) {
+        core_.log("no-fraud", &t, key, json::object(),
+                  "the opened trace replays right although our audit disagreed: nothing to prove");
         return Status();
     }
-    if (!p.proof || poll_height_ <= p.committed_at) return Status();
+    p.proof = (*wrong)->proof;
+    p.commitment = verifier::fraud_proof_commitment(*p.proof, ByteSpan(me.data(), me.size()));
+    pb::Transaction tx;
+    tx.mutable_proof_commit()->set_commitment(p.commitment.data(), p.commitment.size());
+    auto txid = core_.send(tx);
+    if (!txid.ok()) {
+        p.searched = false;  // try again next pass
+        return txid.status();
+    }
+    p.committed_at = core_.poll_height();
+    core_.log("proof-committed", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
+              "found wrong leaf " + std::to_string(p.proof->leaf) +
+                  ", committed to its proof, tx " + *txid);
+    return Status();
+}
+
+Status VerifierRole::reveal_proof(const TaskInfo& t, const UnitView& u, PendingProof& p) {
+    if (!p.proof || core_.poll_height() <= p.committed_at) return Status();
     // The proof is revealed only once its commitment is in a block: the earliest commitment wins.
-    auto pending = rpc_.call(rpc::kGetProofCommitment, {{"commitment", to_hex(p.commitment)}}, RpcAuth::kNone);
+    auto pending = core_.rpc().call(rpc::kGetProofCommitment,
+                                    {{"commitment", to_hex(p.commitment)}}, RpcAuth::kNone);
     if (!pending.ok()) return Status();  // not in a block yet
     const Bytes encoded = verifier::encode_fraud_proof(*p.proof);
     pb::Transaction tx;
@@ -136,67 +185,78 @@ Status Agent::prove_fraud(const TaskInfo& t, const UnitView& u, const std::map<U
     set_ref(f->mutable_unit(), t, u.round, u.unit);
     f->set_leaf_index(p.proof->leaf);
     f->set_proof(encoded.data(), encoded.size());
-    auto txid = send(tx);
+    auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     p.revealed = true;
-    log("proved", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}, {"bytes", encoded.size()}},
-        "sent the fraud proof of leaf " + std::to_string(p.proof->leaf) + " (" + std::to_string(encoded.size()) +
-            " bytes), tx " + *txid);
+    core_.log("proved", &t, UnitKey{u.round, u.unit},
+              {{"txid", *txid}, {"leaf", p.proof->leaf}, {"bytes", encoded.size()}},
+              "sent the fraud proof of leaf " + std::to_string(p.proof->leaf) + " (" +
+                  std::to_string(encoded.size()) + " bytes), tx " + *txid);
     return Status();
 }
 
-Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
-                         const std::map<UnitKey, UnitView>& units) {
-    const UnitKey key{u.round, u.unit};
-    const AuditView* a = u.audit_of(address_);
-    const std::string path = unit_path(t, u.round, u.unit, "-c" + std::to_string(u.commit_height) + ".audit");
-    if (step == AuditStep::kReveal) {
-        auto saved = read_audit(path);
-        if (!saved.ok()) return saved.status();
-        pb::Transaction tx;
-        auto* r = tx.mutable_audit_reveal();
-        set_ref(r->mutable_unit(), t, u.round, u.unit);
-        r->set_salt(saved->salt.data(), saved->salt.size());
-        for (const Hash256& d : saved->digests) r->add_digests(d.data(), d.size());
-        auto txid = send(tx);
-        if (!txid.ok()) return txid.status();
-        log("revealed", &t, key, {{"txid", *txid}, {"digests", saved->digests.size()}},
-            "revealed " + std::to_string(saved->digests.size()) + " digests, tx " + *txid);
-        return Status();
-    }
+Status VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
+                                const UnitMap& units) {
+    const AuditView* a = u.audit_of(core_.address());
+    const std::string path =
+        core_.unit_path(t, u.round, u.unit, "-c" + std::to_string(u.commit_height) + ".audit");
+    if (step == AuditStep::kCommit) return commit_audit(t, u, *a, path, units);
+    auto saved = read_audit(path);
+    if (!saved.ok()) return saved.status();
+    pb::Transaction tx;
+    auto* r = tx.mutable_audit_reveal();
+    set_ref(r->mutable_unit(), t, u.round, u.unit);
+    r->set_salt(saved->salt.data(), saved->salt.size());
+    for (const Hash256& d : saved->digests) r->add_digests(d.data(), d.size());
+    auto txid = core_.send(tx);
+    if (!txid.ok()) return txid.status();
+    core_.log("revealed", &t, UnitKey{u.round, u.unit},
+              {{"txid", *txid}, {"digests", saved->digests.size()}},
+              "revealed " + std::to_string(saved->digests.size()) + " digests, tx " + *txid);
+    return Status();
+}
 
+Status VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                                  const std::string& path, const UnitMap& units) {
     // A commitment saved by an earlier run (stopped before its transaction landed) is sent
     // again as it was: a new salt would leave a commitment on chain that no reveal matches.
-    if (auto saved = read_audit(path); saved.ok()) return send_audit_commit(t, u, *a, saved->salt, saved->digests, 0);
-    const kernels::Dataset* ds = dataset_for(t);
-    if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+    if (auto saved = read_audit(path); saved.ok())
+        return send_audit_commit(t, u, a, saved->salt, saved->digests, 0);
+    auto ds = core_.require_dataset(t);
+    if (!ds.ok()) return ds.status();
     const uint32_t per = t.shape.leaves_per_checkpoint;
     const verifier::UnitRef ref{t.id, u.round, u.unit};
     const auto t0 = std::chrono::steady_clock::now();
     std::map<uint32_t, Hash256> replayed;
-    for (uint32_t s : a->leaves) {
+    for (uint32_t s : a.leaves) {
         if (s == 0 || s > t.shape.last_leaf)
-            return Status::error("bad-leaf-index", "sampled leaf " + std::to_string(s) + " is outside the trace");
+            return Status::error("bad-leaf-index",
+                                 "sampled leaf " + std::to_string(s) + " is outside the trace");
         const uint32_t c = t.shape.checkpoint_before(s);
         auto committed = checkpoint_leaf(u, c, per);
-        if (!committed) return Status::error("bad-commit", "the unit lacks checkpoint leaf " + std::to_string(c));
+        if (!committed)
+            return Status::error("bad-commit",
+                                 "the unit lacks checkpoint leaf " + std::to_string(c));
         Bytes bytes;
         if (c == 0) {
-            auto start = start_state(t, u.round, units);
+            auto start = core_.start_state(t, u.round, units);
             if (!start.ok()) return start.status();
             bytes = kernels::state_to_bytes(*start);
         } else {
-            auto fetched = fetch_state(t, u.round, u.unit, c, *committed);
+            auto fetched = core_.fetch_state(t, u.round, u.unit, c, *committed);
             if (!fetched.ok()) return fetched.status();
             bytes = std::move(*fetched);
         }
-        auto work = verifier::run_audit(*backend_, exec_, t.spec, *ds, ref, s, bytes, *committed);
+        auto work = verifier::run_audit(core_.backend(), core_.exec(), t.spec, **ds, ref, s, bytes,
+                                        *committed);
         if (!work.ok()) return work.status();
-        for (size_t i = 0; i < work->digests.size(); ++i) replayed[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];
+        for (size_t i = 0; i < work->digests.size(); ++i)
+            replayed[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];
     }
-    auto digests = audit_digests(a->leaves, per, replayed);
+    auto digests = audit_digests(a.leaves, per, replayed);
     if (!digests.ok()) return digests.status();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const Seed salt_seed = random_seed();
     Hash256 salt;
@@ -205,12 +265,13 @@ Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
     json saved = {{"salt", to_hex(salt)}, {"digests", json::array()}};
     for (const Hash256& d : *digests) saved["digests"].push_back(to_hex(d));
     STEP_TRY(atomic_write_file(path, saved.dump(), 0600, WriteMode::kReplace));
-    return send_audit_commit(t, u, *a, salt, *digests, secs);
+    return send_audit_commit(t, u, a, salt, *digests, secs);
 }
 
-Status Agent::send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a, const Hash256& salt,
-                                const std::vector<Hash256>& digests, double replay_seconds) {
-    auto me = consensus::decode_address(address_);
+Status VerifierRole::send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                                       const Hash256& salt, const std::vector<Hash256>& digests,
+                                       double replay_seconds) {
+    auto me = consensus::decode_address(core_.address());
     if (!me.ok()) return me.status();
     const Bytes commitment =
         consensus::audit_commitments(salt, *me, a.leaves, t.shape.leaves_per_checkpoint, digests);
@@ -218,12 +279,20 @@ Status Agent::send_audit_commit(const TaskInfo& t, const UnitView& u, const Audi
     auto* c = tx.mutable_audit_commit();
     set_ref(c->mutable_unit(), t, u.round, u.unit);
     c->set_commitment(commitment.data(), commitment.size());
-    auto txid = send(tx);
+    auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     json sampled = a.leaves;
-    log("audited", &t, std::make_pair(u.round, u.unit), {{"txid", *txid}, {"leaves", sampled}, {"seconds", replay_seconds}},
-        "replayed leaves " + sampled.dump() + " in " + std::to_string(replay_seconds) + " s, committed, tx " + *txid);
+    core_.log("audited", &t, UnitKey{u.round, u.unit},
+              {{"txid", *txid}, {"leaves", sampled}, {"seconds", replay_seconds}},
+              "replayed leaves " + sampled.dump() + " in " + std::to_string(replay_seconds) +
+                  " s, committed, tx " + *txid);
     return Status();
+}
+
+}  // namespace
+
+std::unique_ptr<AgentRole> make_verifier(AgentCore& core) {
+    return std::make_unique<VerifierRole>(core);
 }
 
 }  // namespace step::wallet::agent

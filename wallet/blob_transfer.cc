@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/merkle.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "verifier/proofs.h"
 #include "wallet/context.h"
 

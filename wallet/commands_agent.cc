@@ -3,8 +3,8 @@
 #include <atomic>
 #include <csignal>
 
+#include "common/rpc_methods.h"
 #include "consensus/params.h"
-#include "node/rpc_methods.h"
 #include "wallet/agent.h"
 #include "wallet/commands.h"
 #include "wallet/paths.h"
@@ -42,11 +42,11 @@ private:
 Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
     if (!args.empty()) return usage("expected: agent --role solver|verifier --data FILE");
     const Options& o = ctx.options;
-    if (!o.role || (*o.role != "solver" && *o.role != "verifier"))
-        return usage("agent needs --role solver or --role verifier");
+    const std::optional<agent::Role> role = o.role ? agent::parse_role(*o.role) : std::nullopt;
+    if (!role) return usage("agent needs --role solver or --role verifier");
     if (!o.data_file) return usage("agent needs --data FILE: the records of the tasks it works on");
     agent::AgentConfig cfg;
-    cfg.role = *o.role == "solver" ? agent::Role::kSolver : agent::Role::kVerifier;
+    cfg.role = *role;
     cfg.data_file = o.data_file;
     cfg.exit_when_idle = o.exit_when_idle;
     if (o.poll_ms) {

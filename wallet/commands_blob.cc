@@ -3,7 +3,7 @@
 // an interrupted upload resumes; `blob get ROOT OUTFILE` downloads and verifies every chunk
 // against ROOT before the file appears; `blob info ROOT` reports what the node holds.
 #include "common/merkle.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"

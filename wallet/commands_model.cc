@@ -5,11 +5,11 @@
 // evaluated on them with the reference kernels.
 #include <cstdio>
 
+#include "common/rpc_methods.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"
 #include "kernels/state.h"
 #include "kernels/trainer.h"
-#include "node/rpc_methods.h"
 #include "wallet/agent.h"
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"

@@ -1,5 +1,5 @@
 // Read-only commands: balance, tx show, chain info, task list, task show. None asks for a passphrase or a cookie.
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "wallet/commands.h"
 
 namespace step::wallet {

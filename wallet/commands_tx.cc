@@ -2,9 +2,9 @@
 // generate.
 #include <chrono>
 
-#include "consensus/params.h"
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "consensus/market_state.h"
+#include "consensus/params.h"
 #include "wallet/commands.h"
 #include "wallet/task_spec_check.h"
 #include "wallet/tx_builder.h"

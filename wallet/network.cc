@@ -1,6 +1,6 @@
 #include "wallet/network.h"
 
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 
 namespace step::wallet {
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 
 namespace step::wallet {
 namespace {

@@ -12,7 +12,7 @@
 #include <crypto++/filters.h>
 #include <nlohmann/json.hpp>
 
-#include "node/rpc_methods.h"
+#include "common/rpc_methods.h"
 #include "wallet/secure_file.h"
 
 namespace step::wallet {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/backend.h"
+#include "kernels/model.h"
 #include "kernels/run.h"
 #include "kernels/tools/check_runs.h"
 
@@ -30,12 +31,21 @@ struct Args {
     bool json = false, check = false, quiet = false;
 };
 
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 int usage() {
     std::fprintf(stderr,
-        "usage: step-train SPEC [--threads N] [--backend cpu|cuda] [--steps N]\n"
-        "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
-        "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
-        "       step-train --check [--golden DIR] [--threads N] [--backend cpu|cuda]\n");
+                 "usage: step-train SPEC [--threads N] [--backend NAME] [--steps N]\n"
+                 "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
+                 "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
+                 "       step-train --check [--golden DIR] [--threads N] [--backend NAME]\n"
+                 "backends in this build: %s (default cpu)\n"
+                 "model architectures (a spec's model): %s\n",
+                 joined(backend_names()).c_str(), joined(model_names()).c_str());
     return 2;
 }
 

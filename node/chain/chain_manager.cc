@@ -64,7 +64,6 @@ Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const con
                                                          Clock clock) {
     std::unique_ptr<ChainManager> chain(new ChainManager(db, params, std::move(clock)));
     std::lock_guard lock(chain->mutex_);
-    chain->importing_ = true;
     if (auto net = db.get(keys::network())) {
         if (std::string(net->begin(), net->end()) != params.network)
             return Status::error("wrong-network", "the data directory belongs to network '" +
@@ -86,7 +85,6 @@ Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const con
     // A crash in the middle of a reorganisation leaves a valid but lighter tip: finish it.
     SubmitResult ignored;
     STEP_TRY(chain->activate_best_chain(ignored));
-    chain->importing_ = false;
     log_info("chain loaded: ", chain->index_.size(), " blocks indexed, tip height ",
              chain->active_.size() - 1, " hash ", to_hex(chain->active_.back()));
     return chain;

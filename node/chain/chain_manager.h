@@ -150,7 +150,6 @@ public:
     StateDigest state_digest() const;
 
     uint64_t blocks_validated() const { return blocks_validated_; }
-    bool importing() const { return importing_; }
     const consensus::Params& params() const { return params_; }
 
 private:
@@ -221,7 +220,6 @@ private:
     std::unordered_multimap<Hash256, Hash256, Hash256Hasher> unlinked_;
     uint64_t next_sequence_ = 0;
     std::atomic<uint64_t> blocks_validated_{0};
-    std::atomic<bool> importing_{false};
 };
 
 }  // namespace step::node

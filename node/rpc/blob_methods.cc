@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/merkle.h"
+#include "common/rpc_methods.h"
 #include "node/rpc/params.h"
-#include "node/rpc_methods.h"
 
 namespace step::node {
 
@@ -28,71 +28,99 @@ json info_json(const BlobInfo& info) {
             {"have", info.have}, {"complete", info.complete()}};
 }
 
+// What the blob methods read: the node's blob store.
+struct BlobContext {
+    BlobStore* store;
+};
+
+// The chunk and its proof a putblobchunk call carries.
+verifier::ChunkProof chunk_proof_param(const json& params) {
+    verifier::ChunkProof p;
+    p.blob_size = require_u64(params, "blob_size");
+    p.chunks_root = require_hash(params, "chunks_root");
+    p.index = require_u64(params, "index");
+    auto chunk = from_hex(require_string(params, "chunk"));
+    if (!chunk) throw bad_params("param 'chunk' must be hex");
+    p.chunk = std::move(*chunk);
+    if (!params.contains("proof") || !params["proof"].is_array())
+        throw bad_params("missing array param 'proof'");
+    // A path is at most one hash per tree level; anything longer cannot verify.
+    if (params["proof"].size() > 64)
+        throw RpcError(rpc::kErrBlobRejected, "proof too long", "bad-chunk-proof");
+    for (const json& h : params["proof"]) {
+        auto sibling = h.is_string() ? hash_from_hex(h.get<std::string>()) : std::nullopt;
+        if (!sibling) throw bad_params("every 'proof' item must be 64 hex digits");
+        p.path.push_back(*sibling);
+    }
+    return p;
+}
+
+json put_blob_chunk(const BlobContext& c, const json& params) {
+    const Hash256 root = require_hash(params, "blob_root");
+    const verifier::ChunkProof p = chunk_proof_param(params);
+    auto put = c.store->put_chunk(root, p);
+    if (!put.ok()) throw_store_error(put.status(), false);
+    return json{{"blob_root", to_hex(root)},  {"index", p.index},
+                {"stored", put->stored},      {"have", put->info.have},
+                {"chunks", put->info.chunks}, {"complete", put->info.complete()}};
+}
+
+json get_blob_chunk(const BlobContext& c, const json& params) {
+    const Hash256 root = require_hash(params, "blob_root");
+    auto p = c.store->get_chunk(root, require_u64(params, "index"));
+    if (!p.ok()) throw_store_error(p.status(), true);
+    json proof = json::array();
+    for (const Hash256& h : p->path) proof.push_back(to_hex(h));
+    return json{{"blob_root", to_hex(root)},
+                {"blob_size", p->blob_size},
+                {"chunks_root", to_hex(p->chunks_root)},
+                {"index", p->index},
+                {"chunk", to_hex(p->chunk)},
+                {"proof", proof}};
+}
+
+json get_blob_info(const BlobContext& c, const json& params) {
+    const Hash256 root = require_hash(params, "blob_root");
+    auto info = c.store->info(root);
+    if (!info)
+        throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored", "unknown-blob");
+    json out = info_json(*info);
+    out["missing"] = c.store->missing(root, rpc::kMaxBlobInfoMissing);
+    return out;
+}
+
+json list_blobs(const BlobContext& c, const json& params) {
+    uint64_t limit = rpc::kMaxListBlobs;
+    if (params.contains("limit"))
+        limit = std::min(require_u64(params, "limit"), rpc::kMaxListBlobs);
+    std::optional<Hash256> start_after;
+    if (params.contains("start_after")) start_after = require_hash(params, "start_after");
+    json blobs = json::array();
+    for (const BlobInfo& info : c.store->list(limit, start_after)) blobs.push_back(info_json(info));
+    return json{{"blobs", blobs},
+                {"reserved_bytes", c.store->reserved_bytes()},
+                {"max_bytes", c.store->limits().max_total_bytes},
+                {"max_blob_bytes", c.store->limits().max_blob_bytes}};
+}
+
+json prune_blob(const BlobContext& c, const json& params) {
+    const Hash256 root = require_hash(params, "blob_root");
+    auto freed = c.store->prune(root);
+    if (!freed.ok()) throw_store_error(freed.status(), true);
+    return json{{"blob_root", to_hex(root)}, {"pruned", true}, {"freed_bytes", *freed}};
+}
+
+// name (common/rpc_methods.h), needs the cookie credential, handler
+constexpr RpcMethod<BlobContext> kBlobMethods[] = {
+    {rpc::kPutBlobChunk, true, put_blob_chunk}, {rpc::kGetBlobChunk, false, get_blob_chunk},
+    {rpc::kGetBlobInfo, false, get_blob_info},  {rpc::kListBlobs, false, list_blobs},
+    {rpc::kPruneBlob, true, prune_blob},
+};
+
 }  // namespace
 
 void register_blob_methods(RpcDispatcher& d, BlobStore& store) {
-    d.add(rpc::kPutBlobChunk, true, [&](const json& params) {
-        const Hash256 root = require_hash(params, "blob_root");
-        verifier::ChunkProof p;
-        p.blob_size = require_u64(params, "blob_size");
-        p.chunks_root = require_hash(params, "chunks_root");
-        p.index = require_u64(params, "index");
-        auto chunk = from_hex(require_string(params, "chunk"));
-        if (!chunk) throw bad_params("param 'chunk' must be hex");
-        p.chunk = std::move(*chunk);
-        if (!params.contains("proof") || !params["proof"].is_array()) throw bad_params("missing array param 'proof'");
-        // A path is at most one hash per tree level; anything longer cannot verify.
-        if (params["proof"].size() > 64) throw RpcError(rpc::kErrBlobRejected, "proof too long", "bad-chunk-proof");
-        for (const json& h : params["proof"]) {
-            auto sibling = h.is_string() ? hash_from_hex(h.get<std::string>()) : std::nullopt;
-            if (!sibling) throw bad_params("every 'proof' item must be 64 hex digits");
-            p.path.push_back(*sibling);
-        }
-        auto put = store.put_chunk(root, p);
-        if (!put.ok()) throw_store_error(put.status(), false);
-        return json{{"blob_root", to_hex(root)}, {"index", p.index}, {"stored", put->stored},
-                    {"have", put->info.have}, {"chunks", put->info.chunks},
-                    {"complete", put->info.complete()}};
-    });
-
-    d.add(rpc::kGetBlobChunk, false, [&](const json& params) {
-        const Hash256 root = require_hash(params, "blob_root");
-        auto p = store.get_chunk(root, require_u64(params, "index"));
-        if (!p.ok()) throw_store_error(p.status(), true);
-        json proof = json::array();
-        for (const Hash256& h : p->path) proof.push_back(to_hex(h));
-        return json{{"blob_root", to_hex(root)}, {"blob_size", p->blob_size},
-                    {"chunks_root", to_hex(p->chunks_root)}, {"index", p->index},
-                    {"chunk", to_hex(p->chunk)}, {"proof", proof}};
-    });
-
-    d.add(rpc::kGetBlobInfo, false, [&](const json& params) {
-        const Hash256 root = require_hash(params, "blob_root");
-        auto info = store.info(root);
-        if (!info) throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored", "unknown-blob");
-        json out = info_json(*info);
-        out["missing"] = store.missing(root, rpc::kMaxBlobInfoMissing);
-        return out;
-    });
-
-    d.add(rpc::kListBlobs, false, [&](const json& params) {
-        uint64_t limit = rpc::kMaxListBlobs;
-        if (params.contains("limit")) limit = std::min(require_u64(params, "limit"), rpc::kMaxListBlobs);
-        std::optional<Hash256> start_after;
-        if (params.contains("start_after")) start_after = require_hash(params, "start_after");
-        json blobs = json::array();
-        for (const BlobInfo& info : store.list(limit, start_after)) blobs.push_back(info_json(info));
-        return json{{"blobs", blobs}, {"reserved_bytes", store.reserved_bytes()},
-                    {"max_bytes", store.limits().max_total_bytes},
-                    {"max_blob_bytes", store.limits().max_blob_bytes}};
-    });
-
-    d.add(rpc::kPruneBlob, true, [&](const json& params) {
-        const Hash256 root = require_hash(params, "blob_root");
-        auto freed = store.prune(root);
-        if (!freed.ok()) throw_store_error(freed.status(), true);
-        return json{{"blob_root", to_hex(root)}, {"pruned", true}, {"freed_bytes", *freed}};
-    });
+    add_methods<BlobContext>(d, kBlobMethods, BlobContext{&store});
 }
 
 }  // namespace step::node

@@ -3,9 +3,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "node/log.h"
 #include "node/metrics.h"
-#include "node/rpc_methods.h"
 
 namespace step::node {
 

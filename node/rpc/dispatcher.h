@@ -1,11 +1,12 @@
 // JSON-RPC 2.0 request handling, independent of sockets: parse, authorise, dispatch, format.
 // Handlers return the result object or throw RpcError; the dispatcher turns everything else
-// (bad JSON, unknown methods, exceptions) into the error codes of node/rpc_methods.h.
+// (bad JSON, unknown methods, exceptions) into the error codes of common/rpc_methods.h.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -46,6 +47,27 @@ private:
     Metrics* metrics_;
     std::map<std::string, Method> methods_;
 };
+
+// One row of a method table (node/rpc/*_methods.cc, as Bitcoin Core's rpc/blockchain.cpp): the
+// name from common/rpc_methods.h, whether it needs the cookie credential, and the named function
+// that serves it with the group's context (what its methods read: the node, a store, ...).
+template <class Context>
+struct RpcMethod {
+    const char* name;
+    bool needs_auth;
+    nlohmann::json (*handler)(const Context& context, const nlohmann::json& params);
+};
+
+// Adds every method of `table`, each served with its own copy of `context`.
+template <class Context>
+void add_methods(RpcDispatcher& dispatcher, std::span<const RpcMethod<Context>> table,
+                 const Context& context) {
+    for (const RpcMethod<Context>& m : table)
+        dispatcher.add(m.name, m.needs_auth,
+                       [context, handler = m.handler](const nlohmann::json& params) {
+                           return handler(context, params);
+                       });
+}
 
 // The JSON-RPC error body used for a request over the size limit (served with HTTP 413).
 std::string rpc_too_large_body();

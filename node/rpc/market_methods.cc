@@ -7,6 +7,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "consensus/canonical.h"
 #include "consensus/keys.h"
 #include "consensus/market.h"
@@ -14,7 +15,6 @@
 #include "consensus/state_keys.h"
 #include "consensus/task_spec.h"
 #include "node/rpc/params.h"
-#include "node/rpc_methods.h"
 
 namespace step::node {
 
@@ -53,23 +53,23 @@ pb::Task require_task(const cs::KvRead& kv, const Hash256& id) {
 
 const char* status_name(pb::UnitStatus s) {
     switch (s) {
-        case pb::UNIT_OPEN: return "open";
-        case pb::UNIT_CLAIMED: return "claimed";
-        case pb::UNIT_COMMITTED: return "committed";
-        case pb::UNIT_OPENED: return "opened";
-        case pb::UNIT_FINAL: return "final";
-        case pb::UNIT_CANCELLED: return "cancelled";
-        default: return "unknown";
+        case pb::UNIT_OPEN: return rpc::kUnitOpen;
+        case pb::UNIT_CLAIMED: return rpc::kUnitClaimed;
+        case pb::UNIT_COMMITTED: return rpc::kUnitCommitted;
+        case pb::UNIT_OPENED: return rpc::kUnitOpened;
+        case pb::UNIT_FINAL: return rpc::kUnitFinal;
+        case pb::UNIT_CANCELLED: return rpc::kUnitCancelled;
+        default: return rpc::kUnknownName;
     }
 }
 
 const char* verdict_name(uint32_t v) {
     switch (v) {
-        case 0: return "none";
-        case 1: return "agreed";
-        case 2: return "disagreed";
-        case 3: return "missed";
-        default: return "unknown";
+        case 0: return rpc::kVerdictNone;
+        case 1: return rpc::kVerdictAgreed;
+        case 2: return rpc::kVerdictDisagreed;
+        case 3: return rpc::kVerdictMissed;
+        default: return rpc::kUnknownName;
     }
 }
 
@@ -121,10 +121,10 @@ json task_json(const Hash256& id, const pb::Task& t) {
 
 const char* data_kind_name(uint32_t k) {
     switch (k) {
-        case pb::DATA_CHECKPOINT: return "checkpoint";
-        case pb::DATA_FINAL_STATE: return "final-state";
-        case pb::DATA_DATASET: return "dataset";
-        default: return "unknown";
+        case pb::DATA_CHECKPOINT: return rpc::kDataCheckpoint;
+        case pb::DATA_FINAL_STATE: return rpc::kDataFinalState;
+        case pb::DATA_DATASET: return rpc::kDataDataset;
+        default: return rpc::kUnknownName;
     }
 }
 
@@ -224,179 +224,236 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
     return out;
 }
 
+// What the market methods read: the chain parameters and a consistent state view.
+struct MarketContext {
+    const cs::Params* params;
+    MarketStateReader read;
+
+    // The answer `f(state, height)` gives over one consistent view of the state.
+    template <class F>
+    json answer(F&& f) const {
+        json out;
+        read([&](const cs::KvRead& kv, uint64_t height) { out = f(kv, height); });
+        return out;
+    }
+};
+
+json get_task(const MarketContext& c, const json& p) {
+    const Hash256 id = require_task_id(p);
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        const pb::Task t = require_task(kv, id);
+        json out = task_json(id, t);
+        out["data_challenges"] = challenges_json(kv, *c.params, t.data_challenges());
+        out["height"] = height;
+        return out;
+    });
+}
+
+json get_unit(const MarketContext& c, const json& p) {
+    const Hash256 id = require_task_id(p);
+    const uint32_t round = require_u32(p, "round");
+    const uint32_t index = require_u32(p, "unit");
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        const pb::Task t = require_task(kv, id);
+        if (round >= t.rounds() || index >= t.spec().units_per_round())
+            throw RpcError(rpc::kErrNotFound, "no such unit in the task", "bad-unit-ref");
+        // An absent unit record is an untouched open unit.
+        const pb::Unit u =
+            read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
+        json out = unit_json(kv, *c.params, id, round, index, u);
+        out["height"] = height;
+        return out;
+    });
+}
+
+// listtasks' params: which tasks (open or all), how many, and after which task id.
+struct ListTasksQuery {
+    std::string status = rpc::kListTasksOpen;
+    uint64_t limit = 100;
+    std::optional<Hash256> after;
+};
+
+ListTasksQuery list_tasks_query(const json& p) {
+    if (!p.is_null() && !p.is_object()) throw bad_params("params must be an object");
+    const json q = p.is_object() ? p : json::object();
+    ListTasksQuery out;
+    if (q.contains("status")) {
+        if (!q["status"].is_string()) throw bad_params("param 'status' must be a string");
+        out.status = q["status"].get<std::string>();
+    }
+    if (out.status != rpc::kListTasksOpen && out.status != rpc::kListTasksAll)
+        throw bad_params(std::string("param 'status' must be \"") + rpc::kListTasksOpen +
+                         "\" or \"" + rpc::kListTasksAll + "\"");
+    if (q.contains("limit")) {
+        if (!q["limit"].is_number_unsigned() || q["limit"].get<uint64_t>() == 0 ||
+            q["limit"].get<uint64_t>() > rpc::kMaxListTasks)
+            throw bad_params("param 'limit' must be 1.." + std::to_string(rpc::kMaxListTasks));
+        out.limit = q["limit"].get<uint64_t>();
+    }
+    if (q.contains("start_after")) {
+        if (!q["start_after"].is_string())
+            throw bad_params("param 'start_after' must be a task id");
+        out.after = hash_from_hex(q["start_after"].get<std::string>());
+        if (!out.after) throw bad_params("param 'start_after' must be 64 hex digits");
+    }
+    return out;
+}
+
+// A listtasks entry: the task without its spec (gettask has the whole spec), with the model's
+// shape and the step count.
+json task_summary_json(const Hash256& id, const pb::Task& t) {
+    json e = task_json(id, t);
+    e.erase("spec_hex");
+    e.erase("spec");
+    const auto& s = t.spec();
+    std::string model = s.model_arch() + "{";
+    for (int i = 0; i < s.model_dims_size(); ++i)
+        model += (i ? "," : "") + std::to_string(s.model_dims(i));
+    e["model"] = model + "}";
+    e["steps"] = s.steps();
+    return e;
+}
+
+json list_tasks(const MarketContext& c, const json& p) {
+    const ListTasksQuery q = list_tasks_query(p);
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        json tasks = json::array();
+        bool more = false;
+        const Bytes prefix = cs::state_key_prefix(cs::StateKeyKind::kTask);
+        const bool scanned = kv.scan(prefix, [&](ByteSpan key, ByteSpan value) {
+            const auto parsed = cs::parse_task_key(key);
+            if (!parsed) return true;
+            const Hash256& id = *parsed;
+            if (q.after && !(*q.after < id)) return true;
+            auto t =
+                cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
+            if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());
+            if (q.status == rpc::kListTasksOpen && (t->done() || t->cancelled())) return true;
+            if (tasks.size() == q.limit) {
+                more = true;
+                return false;
+            }
+            tasks.push_back(task_summary_json(id, *t));
+            return true;
+        });
+        if (!scanned)
+            throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", "no-scan");
+        return {{"height", height}, {"status", q.status}, {"tasks", tasks}, {"more", more}};
+    });
+}
+
+json get_task_progress(const MarketContext& c, const json& p) {
+    const Hash256 id = require_task_id(p);
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        const pb::Task t = require_task(kv, id);
+        const uint32_t k = t.spec().units_per_round();
+        std::map<std::string, uint64_t> by_status;
+        uint64_t final_units = 0;
+        json units = json::array();
+        // rounds x K is bounded by MAX_TASK_UNITS, so one pass over the units stays small.
+        for (uint32_t r = 0; r < t.rounds(); ++r)
+            for (uint32_t i = 0; i < k; ++i) {
+                const pb::Unit u =
+                    read_record<pb::Unit>(kv, cs::unit_key(id, r, i)).value_or(pb::Unit());
+                ++by_status[status_name(u.status())];
+                if (u.status() == pb::UNIT_FINAL) ++final_units;
+                if (!has_loss(u.status())) continue;
+                json e = {{"round", r},
+                          {"unit", i},
+                          {"status", status_name(u.status())},
+                          {"solver", address_of(u.solver())},
+                          {"commit_height", u.commit_height()}};
+                put_loss(e, u.reported_loss());
+                units.push_back(e);
+            }
+        json counts = json::object();
+        for (const auto& [name, n] : by_status) counts[name] = n;
+        const bool finished = t.done() || t.cancelled();
+        return {{"task_id", to_hex(id)},
+               {"height", height},
+               {"rounds", t.rounds()},
+               {"units_per_round", k},
+               {"units_total", static_cast<uint64_t>(t.rounds()) * k},
+               {"units_final", final_units},
+               {"units_by_status", counts},
+               {"finalised_rounds", t.finalised_rounds()},
+               // Units of round r start from the mean of round r-1's finals: the first round
+               // not yet final is the one being worked on.
+               {"current_round", finished ? json(nullptr) : json(t.finalised_rounds())},
+               {"done", t.done()},
+               {"cancelled", t.cancelled()},
+               {"escrow", amount(t.escrow())},
+               {"committed_units", units}};
+    });
+}
+
+json get_task_ledger(const MarketContext& c, const json& p) {
+    const Hash256 id = require_task_id(p);
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        require_task(kv, id);
+        return {{"task_id", to_hex(id)},
+               {"height", height},
+               {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::task_ledger_key(id)))}};
+    });
+}
+
+json get_proof_commitment(const MarketContext& c, const json& p) {
+    if (!p.is_object() || !p.contains("commitment") || !p["commitment"].is_string())
+        throw bad_params("missing string param 'commitment'");
+    auto commitment = hash_from_hex(p["commitment"].get<std::string>());
+    if (!commitment) throw bad_params("param 'commitment' must be 64 hex digits");
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        // Consensus deletes a commitment once its proof is revealed: absence means either.
+        auto pc = read_record<pb::ProofCommitment>(
+            kv, cs::proof_commit_key(ByteSpan(commitment->data(), commitment->size())));
+        if (!pc)
+            throw RpcError(rpc::kErrNotFound,
+                           "no pending proof commitment (never posted, or revealed)",
+                           "unknown-proof-commitment");
+        return {{"commitment", to_hex(*commitment)},
+               {"height", height},
+               {"prover", address_of(pc->prover())},
+               {"commit_height", pc->height()},
+               {"bond", amount(pc->bond())}};
+    });
+}
+
+json get_ledger(const MarketContext& c, const json& p) {
+    if (!p.is_object() || !p.contains("address") || !p["address"].is_string())
+        throw bad_params("missing string param 'address'");
+    auto addr = cs::decode_address(p["address"].get<std::string>());
+    if (!addr.ok())
+        throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        return {
+            {"address", cs::encode_address(*addr)},
+            {"height", height},
+            {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::account_ledger_key(*addr)))}};
+    });
+}
+
+// name (common/rpc_methods.h), needs the cookie credential, handler
+constexpr RpcMethod<MarketContext> kMarketMethods[] = {
+    {rpc::kGetTask, false, get_task},
+    {rpc::kGetUnit, false, get_unit},
+    {rpc::kListTasks, false, list_tasks},
+    {rpc::kGetTaskProgress, false, get_task_progress},
+    {rpc::kGetTaskLedger, false, get_task_ledger},
+    {rpc::kGetProofCommitment, false, get_proof_commitment},
+    {rpc::kGetLedger, false, get_ledger},
+};
+
 }  // namespace
 
 void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketStateReader read) {
-    d.add(rpc::kGetTask, false, [read, &params](const json& p) {
-        const Hash256 id = require_task_id(p);
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            const pb::Task t = require_task(kv, id);
-            out = task_json(id, t);
-            out["data_challenges"] = challenges_json(kv, params, t.data_challenges());
-            out["height"] = height;
-        });
-        return out;
-    });
-
-    d.add(rpc::kGetUnit, false, [read, &params](const json& p) {
-        const Hash256 id = require_task_id(p);
-        const uint32_t round = require_u32(p, "round");
-        const uint32_t index = require_u32(p, "unit");
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            const pb::Task t = require_task(kv, id);
-            if (round >= t.rounds() || index >= t.spec().units_per_round())
-                throw RpcError(rpc::kErrNotFound, "no such unit in the task", "bad-unit-ref");
-            // An absent unit record is an untouched open unit.
-            const pb::Unit u = read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
-            out = unit_json(kv, params, id, round, index, u);
-            out["height"] = height;
-        });
-        return out;
-    });
-
-    d.add(rpc::kListTasks, false, [read](const json& p) {
-        if (!p.is_null() && !p.is_object()) throw bad_params("params must be an object");
-        const json q = p.is_object() ? p : json::object();
-        const std::string status = q.contains("status") && q["status"].is_string()
-                                       ? q["status"].get<std::string>()
-                                       : "open";
-        if (q.contains("status") && !q["status"].is_string()) throw bad_params("param 'status' must be a string");
-        if (status != "open" && status != "all") throw bad_params("param 'status' must be \"open\" or \"all\"");
-        uint64_t limit = 100;
-        if (q.contains("limit")) {
-            if (!q["limit"].is_number_unsigned() || q["limit"].get<uint64_t>() == 0 ||
-                q["limit"].get<uint64_t>() > rpc::kMaxListTasks)
-                throw bad_params("param 'limit' must be 1.." + std::to_string(rpc::kMaxListTasks));
-            limit = q["limit"].get<uint64_t>();
-        }
-        std::optional<Hash256> after;
-        if (q.contains("start_after")) {
-            if (!q["start_after"].is_string()) throw bad_params("param 'start_after' must be a task id");
-            after = hash_from_hex(q["start_after"].get<std::string>());
-            if (!after) throw bad_params("param 'start_after' must be 64 hex digits");
-        }
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            json tasks = json::array();
-            bool more = false;
-            const Bytes prefix = cs::state_key_prefix(cs::StateKeyKind::kTask);
-            const bool scanned = kv.scan(prefix, [&](ByteSpan key, ByteSpan value) {
-                const auto parsed = cs::parse_task_key(key);
-                if (!parsed) return true;
-                const Hash256& id = *parsed;
-                if (after && !(*after < id)) return true;
-                auto t = cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
-                if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());
-                if (status == "open" && (t->done() || t->cancelled())) return true;
-                if (tasks.size() == limit) {
-                    more = true;
-                    return false;
-                }
-                json e = task_json(id, *t);
-                e.erase("spec_hex");
-                e.erase("spec");  // summaries: gettask has the whole spec
-                const auto& s = t->spec();
-                std::string model = s.model_arch() + "{";
-                for (int i = 0; i < s.model_dims_size(); ++i)
-                    model += (i ? "," : "") + std::to_string(s.model_dims(i));
-                e["model"] = model + "}";
-                e["steps"] = s.steps();
-                tasks.push_back(std::move(e));
-                return true;
-            });
-            if (!scanned) throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", "no-scan");
-            out = {{"height", height}, {"status", status}, {"tasks", tasks}, {"more", more}};
-        });
-        return out;
-    });
-
-    d.add(rpc::kGetTaskProgress, false, [read](const json& p) {
-        const Hash256 id = require_task_id(p);
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            const pb::Task t = require_task(kv, id);
-            const uint32_t k = t.spec().units_per_round();
-            std::map<std::string, uint64_t> by_status;
-            uint64_t final_units = 0;
-            json units = json::array();
-            // rounds x K is bounded by MAX_TASK_UNITS, so one pass over the units stays small.
-            for (uint32_t r = 0; r < t.rounds(); ++r)
-                for (uint32_t i = 0; i < k; ++i) {
-                    const pb::Unit u = read_record<pb::Unit>(kv, cs::unit_key(id, r, i)).value_or(pb::Unit());
-                    ++by_status[status_name(u.status())];
-                    if (u.status() == pb::UNIT_FINAL) ++final_units;
-                    if (!has_loss(u.status())) continue;
-                    json e = {{"round", r}, {"unit", i}, {"status", status_name(u.status())},
-                              {"solver", address_of(u.solver())}, {"commit_height", u.commit_height()}};
-                    put_loss(e, u.reported_loss());
-                    units.push_back(e);
-                }
-            json counts = json::object();
-            for (const auto& [name, n] : by_status) counts[name] = n;
-            const bool finished = t.done() || t.cancelled();
-            out = {{"task_id", to_hex(id)}, {"height", height},
-                   {"rounds", t.rounds()}, {"units_per_round", k},
-                   {"units_total", static_cast<uint64_t>(t.rounds()) * k},
-                   {"units_final", final_units}, {"units_by_status", counts},
-                   {"finalised_rounds", t.finalised_rounds()},
-                   // Units of round r start from the mean of round r-1's finals: the first
-                   // round not yet final is the one being worked on.
-                   {"current_round", finished ? json(nullptr) : json(t.finalised_rounds())},
-                   {"done", t.done()}, {"cancelled", t.cancelled()},
-                   {"escrow", amount(t.escrow())}, {"committed_units", units}};
-        });
-        return out;
-    });
-
-    d.add(rpc::kGetTaskLedger, false, [read](const json& p) {
-        const Hash256 id = require_task_id(p);
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            require_task(kv, id);
-            out = {{"task_id", to_hex(id)}, {"height", height},
-                   {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::task_ledger_key(id)))}};
-        });
-        return out;
-    });
-
-    d.add(rpc::kGetProofCommitment, false, [read](const json& p) {
-        if (!p.is_object() || !p.contains("commitment") || !p["commitment"].is_string())
-            throw bad_params("missing string param 'commitment'");
-        auto c = hash_from_hex(p["commitment"].get<std::string>());
-        if (!c) throw bad_params("param 'commitment' must be 64 hex digits");
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            // Consensus deletes a commitment once its proof is revealed: absence means either.
-            auto pc = read_record<pb::ProofCommitment>(kv, cs::proof_commit_key(ByteSpan(c->data(), c->size())));
-            if (!pc)
-                throw RpcError(rpc::kErrNotFound, "no pending proof commitment (never posted, or revealed)",
-                               "unknown-proof-commitment");
-            out = {{"commitment", to_hex(*c)}, {"height", height}, {"prover", address_of(pc->prover())},
-                   {"commit_height", pc->height()}, {"bond", amount(pc->bond())}};
-        });
-        return out;
-    });
-
-    d.add(rpc::kGetLedger, false, [read](const json& p) {
-        if (!p.is_object() || !p.contains("address") || !p["address"].is_string())
-            throw bad_params("missing string param 'address'");
-        auto addr = cs::decode_address(p["address"].get<std::string>());
-        if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
-        json out;
-        read([&](const cs::KvRead& kv, uint64_t height) {
-            out = {{"address", cs::encode_address(*addr)}, {"height", height},
-                   {"entries", ledger_json(read_record<pb::Ledger>(kv, cs::account_ledger_key(*addr)))}};
-        });
-        return out;
-    });
+    add_methods<MarketContext>(d, kMarketMethods, MarketContext{&params, std::move(read)});
 }
 
 void register_market_methods(RpcDispatcher& d, Node& node) {
     ChainManager& chain = node.chain();
     register_market_methods(d, node.params(), [&chain](const MarketStateFn& fn) {
-        chain.with_tip_state([&](const cs::KvRead& kv, const cs::ChainTip& tip) { fn(kv, tip.height); });
+        chain.with_tip_state(
+            [&](const cs::KvRead& kv, const cs::ChainTip& tip) { fn(kv, tip.height); });
     });
 }
 

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/rpc_methods.h"
 #include "consensus/keys.h"
 #include "node/rpc/dispatcher.h"
-#include "node/rpc_methods.h"
 
 namespace step::node::rpc_params {
 

@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/rpc_methods.h"
 #include "common/status.h"
-#include "node/rpc_methods.h"
 #include "node/storage/database.h"
 #include "verifier/proofs.h"
 

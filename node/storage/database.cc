@@ -29,7 +29,6 @@ WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 void WriteBatch::put(ByteSpan key, ByteSpan value) { impl_->batch.Put(slice(key), slice(value)); }
 void WriteBatch::erase(ByteSpan key) { impl_->batch.Delete(slice(key)); }
-size_t WriteBatch::approximate_size() const { return impl_->batch.ApproximateSize(); }
 
 struct Database::Impl {
     std::unique_ptr<leveldb::DB> db;

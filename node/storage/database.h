@@ -22,7 +22,6 @@ public:
 
     void put(ByteSpan key, ByteSpan value);
     void erase(ByteSpan key);
-    size_t approximate_size() const;
 
 private:
     friend class Database;

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "common/merkle.h"
+#include "common/rpc_methods.h"
 #include "consensus/encoding.h"
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
@@ -249,7 +250,7 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
             auto tr = step::verifier::build_trace(*backend, step::kernels::Exec{}, *spec, *ds, {id, r, k}, *start);
             REQUIRE(tr.ok());
             const json u = node.result("getunit", {{"task_id", task_id}, {"round", r}, {"unit", k}});
-            CHECK(u["status"] == "final");
+            CHECK(u["status"] == step::rpc::kUnitFinal);
             CHECK(u["solver"] == addr["solver"]);
             CHECK(hash_of(u["final_leaf"]) == tr->leaves.back());
             CHECK(hash_of(u["trace_root"]) == tr->root);
@@ -295,7 +296,7 @@ TEST_CASE("two solver agents share a task: the second round starts from states i
     for (uint32_t r = 0; r < 2; ++r)
         for (uint32_t k = 0; k < 2; ++k) {
             const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", r}, {"unit", k}});
-            CHECK(u["status"] == "final");
+            CHECK(u["status"] == step::rpc::kUnitFinal);
             (r == 0 ? round0_solvers : round1_solvers).insert(u["solver"].get<std::string>());
             if (r == 0) round0_finals.insert(u["final_leaf"].get<std::string>());
         }
@@ -392,7 +393,7 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
     const json progress = net.drive(100, &blocks, [&] {
         if (challenged) return;
         const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
-        if (u["status"] != "committed") return;
+        if (u["status"] != step::rpc::kUnitCommitted) return;
         // Chunk 1 of unit 0/0's checkpoint at leaf C/L = 2.
         const json acc = net.node().result("getaccount", {{"address", net.addr["challenger"]}});
         step::pb::Transaction tx;
@@ -488,7 +489,7 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
         c->add_checkpoint_leaves(forged[4].data(), 32);
     });
     REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
-    REQUIRE(net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}})["status"] == "committed");
+    REQUIRE(net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}})["status"] == step::rpc::kUnitCommitted);
 
     const std::string solver_log = net.root + "/solver.log", verifier_log = net.root + "/verifier.log";
     const pid_t solver = net.agent("solver", solver_log);
@@ -499,7 +500,7 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
         if (opened) return;
         const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
         const uint64_t h = net.node().result("getchaininfo")["height"].get<uint64_t>();
-        if (u["status"] != "committed" || h < u["windows"]["reveal_end"].get<uint64_t>()) return;
+        if (u["status"] != step::rpc::kUnitCommitted || h < u["windows"]["reveal_end"].get<uint64_t>()) return;
         send([&](auto& tx) {
             auto* o = tx.mutable_open_trace();
             set_unit(o->mutable_unit());
@@ -559,7 +560,7 @@ TEST_CASE("a refused transaction is logged with the node's code and the agent ca
     CHECK(reap(pid, std::chrono::seconds(10)) == 0);
     // Nothing was claimed.
     const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
-    CHECK(u["status"] == "open");
+    CHECK(u["status"] == step::rpc::kUnitOpen);
 }
 
 TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "common/rpc_methods.h"
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/wallet_cli.h"
 #include "tests/unit/wallet/task_spec_file.h"
@@ -63,10 +64,10 @@ TEST_CASE("a task submitted with step-wallet reads back through stepd's market R
     CHECK_FALSE(std::filesystem::exists(root + "/model.state"));
     const json progress = node.result("gettaskprogress", {{"task_id", task_id}});
     CHECK(progress["units_total"] == 4);
-    CHECK(progress["units_by_status"]["open"] == 4);
+    CHECK(progress["units_by_status"][step::rpc::kUnitOpen] == 4);
     CHECK(progress["current_round"] == 0);
     const json unit = node.result("getunit", {{"task_id", task_id}, {"round", 1}, {"unit", 1}});
-    CHECK(unit["status"] == "open");
+    CHECK(unit["status"] == step::rpc::kUnitOpen);
     const json ledger = node.result("getledger", {{"address", owner}});
     REQUIRE(ledger["entries"].size() == 1);
     CHECK(ledger["entries"][0]["code"] == "task-escrow");

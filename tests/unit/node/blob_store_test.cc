@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/merkle.h"
+#include "common/rpc_methods.h"
 #include "node/rpc/blob_methods.h"
-#include "node/rpc_methods.h"
 #include "node/storage/blob_store.h"
 #include "node/storage/block_store.h"
 #include "node/storage/database.h"

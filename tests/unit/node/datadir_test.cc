@@ -54,6 +54,27 @@ TEST_CASE("cookie is written with mode 0600, fresh each time, and removed") {
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a CookieFile removes its cookie when it goes, once, whoever holds it") {
+    const std::string dir = temp_dir("cookie-file");
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/.cookie";
+    {
+        auto cookie = CookieFile::write(dir);
+        REQUIRE(cookie.ok());
+        std::ifstream in(path);
+        std::string content((std::istreambuf_iterator<char>(in)), {});
+        CHECK(content == cookie->credential());
+        {
+            CookieFile moved = std::move(*cookie);  // the moved-from one removes nothing
+        }
+        CHECK_FALSE(std::filesystem::exists(path));
+        REQUIRE(write_cookie(dir).ok());
+    }
+    // The emptied Result's CookieFile went without touching the second cookie.
+    CHECK(std::filesystem::exists(path));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("basic auth matches only the exact credential") {
     CHECK(base64_encode("") == "");
     CHECK(base64_encode("f") == "Zg==");

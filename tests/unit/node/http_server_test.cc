@@ -4,10 +4,10 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "node/datadir.h"
 #include "node/http_server.h"
 #include "node/rpc/dispatcher.h"
-#include "node/rpc_methods.h"
 #include "tests/support/mini_http.h"
 
 using namespace step::node;

@@ -4,8 +4,8 @@
 #include <bit>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "node/rpc/market_methods.h"
-#include "node/rpc_methods.h"
 #include "tests/unit/market/scenario.h"
 
 namespace cs = step::consensus;
@@ -66,7 +66,7 @@ TEST_CASE("market RPC reports a task, its units, progress and ledgers after an h
 
     const json unit = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}, {"unit", 1}})["result"];
     const step::pb::Unit u = w.sim.unit(w.task, 0, 1);
-    CHECK(unit["status"] == "final");
+    CHECK(unit["status"] == step::rpc::kUnitFinal);
     CHECK(unit["solver"] == cs::encode_address(w.solvers[1]));
     CHECK(unit["final_leaf"] == step::to_hex(step::as_bytes(u.final_leaf())));
     CHECK(unit["leaves"].size() == 5);
@@ -91,14 +91,14 @@ TEST_CASE("market RPC reports a task, its units, progress and ledgers after an h
 
     // A unit of the next round is untouched: open, no solver, no loss.
     const json next = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 1}, {"unit", 0}})["result"];
-    CHECK(next["status"] == "open");
+    CHECK(next["status"] == step::rpc::kUnitOpen);
     CHECK(!next.contains("reported_loss"));
 
     const json prog = call(d, step::rpc::kGetTaskProgress, {{"task_id", hex(w.task)}})["result"];
     CHECK(prog["units_total"] == 4);
     CHECK(prog["units_final"] == 2);
-    CHECK(prog["units_by_status"]["final"] == 2);
-    CHECK(prog["units_by_status"]["open"] == 2);
+    CHECK(prog["units_by_status"][step::rpc::kUnitFinal] == 2);
+    CHECK(prog["units_by_status"][step::rpc::kUnitOpen] == 2);
     CHECK(prog["current_round"] == 1);
     REQUIRE(prog["committed_units"].size() == 2);
     for (const auto& e : prog["committed_units"]) {
@@ -128,7 +128,7 @@ TEST_CASE("listtasks lists open tasks, all tasks, and pages in task-id order", "
     const RpcDispatcher d = market_dispatcher(w);
 
     const json open = call(d, step::rpc::kListTasks, json::object())["result"];
-    CHECK(open["status"] == "open");
+    CHECK(open["status"] == step::rpc::kUnitOpen);
     CHECK(open["more"] == false);
     REQUIRE(open["tasks"].size() == 1);
     const json& t = open["tasks"][0];
@@ -141,18 +141,18 @@ TEST_CASE("listtasks lists open tasks, all tasks, and pages in task-id order", "
     CHECK_FALSE(t.contains("spec"));
     CHECK_FALSE(t.contains("spec_hex"));
 
-    const json all = call(d, step::rpc::kListTasks, {{"status", "all"}})["result"];
+    const json all = call(d, step::rpc::kListTasks, {{"status", step::rpc::kListTasksAll}})["result"];
     REQUIRE(all["tasks"].size() == 2);
     const std::string first_id = all["tasks"][0]["task_id"], last_id = all["tasks"][1]["task_id"];
     CHECK(first_id < last_id);  // hex of big-endian ids sorts as the ids do
     CHECK((first_id == hex(second) || last_id == hex(second)));
 
-    const json page = call(d, step::rpc::kListTasks, {{"status", "all"}, {"limit", 1}})["result"];
+    const json page = call(d, step::rpc::kListTasks, {{"status", step::rpc::kListTasksAll}, {"limit", 1}})["result"];
     REQUIRE(page["tasks"].size() == 1);
     CHECK(page["tasks"][0]["task_id"] == first_id);
     CHECK(page["more"] == true);
     const json next = call(d, step::rpc::kListTasks,
-                           {{"status", "all"}, {"limit", 1}, {"start_after", first_id}})["result"];
+                           {{"status", step::rpc::kListTasksAll}, {"limit", 1}, {"start_after", first_id}})["result"];
     REQUIRE(next["tasks"].size() == 1);
     CHECK(next["tasks"][0]["task_id"] == last_id);
     CHECK(next["more"] == false);
@@ -250,7 +250,7 @@ TEST_CASE("market RPC shows a pending proof commitment, then the false proof's s
     r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}});
     CHECK(r["error"]["code"] == step::rpc::kErrNotFound);
     const json unit = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}, {"unit", 0}})["result"];
-    CHECK(unit["status"] == "opened");
+    CHECK(unit["status"] == step::rpc::kUnitOpened);
     const auto settled = codes_of(unit["settlements"]);
     CHECK(contains(settled, cs::reasons::kProofFailedBurn));
     CHECK(contains(settled, cs::reasons::kProofFailedToSolver));

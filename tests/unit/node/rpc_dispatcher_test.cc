@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "node/metrics.h"
 #include "node/rpc/dispatcher.h"
-#include "node/rpc_methods.h"
 
 using namespace step::node;
 using nlohmann::json;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_methods.h"
 #include "consensus/market.h"
 #include "wallet/agent_logic.h"
 
@@ -22,14 +23,14 @@ step::Hash256 h(uint8_t b) {
 // A unit committed at height 20 with devnet-like windows.
 UnitView committed_unit(const std::string& solver = kMe) {
     UnitView u;
-    u.status = "committed";
+    u.status = UnitStatus::kCommitted;
     u.solver = solver;
     u.commit_height = 20;
     u.windows = step::consensus::UnitWindows{21, 23, 25, 27, 32};
     return u;
 }
 
-UnitView with_status(const std::string& status) {
+UnitView with_status(UnitStatus status) {
     UnitView u;
     u.status = status;
     return u;
@@ -38,18 +39,33 @@ UnitView with_status(const std::string& status) {
 }  // namespace
 
 TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
-    const json j = {{"task_id", std::string(64, 'a')}, {"round", 1}, {"unit", 0}, {"status", "committed"},
-                    {"solver", kOther}, {"claim_height", 10}, {"commit_height", 12},
-                    {"leaf0", std::string(64, '1')}, {"final_leaf", std::string(64, '2')},
-                    {"checkpoint_leaves", json::array({std::string(64, '3'), std::string(64, '2')})},
-                    {"windows", {{"assign", 13}, {"commit_end", 15}, {"reveal_end", 17}, {"open_end", 19}, {"final_at", 24}}},
-                    {"audits", json::array({json{{"verifier", kMe}, {"leaves", json::array({1, 3})}, {"committed", true},
-                                                  {"revealed", false}, {"verdict", "none"}}})}};
+    const json j = {
+        {"task_id", std::string(64, 'a')},
+        {"round", 1},
+        {"unit", 0},
+        {"status", step::rpc::kUnitCommitted},
+        {"solver", kOther},
+        {"claim_height", 10},
+        {"commit_height", 12},
+        {"leaf0", std::string(64, '1')},
+        {"final_leaf", std::string(64, '2')},
+        {"checkpoint_leaves", json::array({std::string(64, '3'), std::string(64, '2')})},
+        {"windows",
+         {{"assign", 13},
+          {"commit_end", 15},
+          {"reveal_end", 17},
+          {"open_end", 19},
+          {"final_at", 24}}},
+        {"audits", json::array({json{{"verifier", kMe},
+                                     {"leaves", json::array({1, 3})},
+                                     {"committed", true},
+                                     {"revealed", false},
+                                     {"verdict", step::rpc::kVerdictNone}}})}};
     auto u = parse_unit(j);
     INFO(u.status().message());
     REQUIRE(u.ok());
     CHECK(u->round == 1);
-    CHECK(u->status == "committed");
+    CHECK(u->status == UnitStatus::kCommitted);
     CHECK(u->solver == kOther);
     CHECK(u->commit_height == 12);
     REQUIRE(u->windows);
@@ -62,8 +78,15 @@ TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
     CHECK(u->audit_of(kOther) == nullptr);
 
     // An untouched unit: empty hashes, no windows.
-    auto open = parse_unit({{"round", 0}, {"unit", 1}, {"status", "open"}, {"solver", ""}, {"claim_height", 0},
-                            {"commit_height", 0}, {"leaf0", ""}, {"final_leaf", ""}, {"checkpoint_leaves", json::array()},
+    auto open = parse_unit({{"round", 0},
+                            {"unit", 1},
+                            {"status", step::rpc::kUnitOpen},
+                            {"solver", ""},
+                            {"claim_height", 0},
+                            {"commit_height", 0},
+                            {"leaf0", ""},
+                            {"final_leaf", ""},
+                            {"checkpoint_leaves", json::array()},
                             {"audits", json::array()}});
     REQUIRE(open.ok());
     CHECK_FALSE(open->windows);
@@ -81,20 +104,20 @@ TEST_CASE("first_claimable follows the round order and the pipeline depth") {
     RoundsView t{3, 2, 0, 2};
     std::map<std::pair<uint32_t, uint32_t>, UnitView> units;
     for (uint32_t r = 0; r < 3; ++r)
-        for (uint32_t k = 0; k < 2; ++k) units[{r, k}] = with_status("open");
+        for (uint32_t k = 0; k < 2; ++k) units[{r, k}] = with_status(UnitStatus::kOpen);
     CHECK(first_claimable(t, units) == std::make_pair(0u, 0u));
-    units[{0, 0}] = with_status("claimed");
+    units[{0, 0}] = with_status(UnitStatus::kClaimed);
     CHECK(first_claimable(t, units) == std::make_pair(0u, 1u));
     // Round 1 waits until every unit of round 0 is committed.
-    units[{0, 1}] = with_status("claimed");
+    units[{0, 1}] = with_status(UnitStatus::kClaimed);
     CHECK_FALSE(first_claimable(t, units));
-    units[{0, 0}] = with_status("committed");
+    units[{0, 0}] = with_status(UnitStatus::kCommitted);
     CHECK_FALSE(first_claimable(t, units));
-    units[{0, 1}] = with_status("opened");
+    units[{0, 1}] = with_status(UnitStatus::kOpened);
     CHECK(first_claimable(t, units) == std::make_pair(1u, 0u));
     // Round 2 is past the pipeline (finalised 0 + depth 2) even once round 1 is committed.
-    units[{1, 0}] = with_status("committed");
-    units[{1, 1}] = with_status("committed");
+    units[{1, 0}] = with_status(UnitStatus::kCommitted);
+    units[{1, 1}] = with_status(UnitStatus::kCommitted);
     CHECK_FALSE(first_claimable(t, units));
     t.finalised_rounds = 1;
     CHECK(first_claimable(t, units) == std::make_pair(2u, 0u));
@@ -115,9 +138,9 @@ TEST_CASE("open_due is the solver's own committed unit from reveal_end until ope
     CHECK(open_due(u, kMe, 26));
     CHECK_FALSE(open_due(u, kMe, 27));  // would land after open_end
     CHECK_FALSE(open_due(u, kOther, 25));
-    u.status = "opened";
+    u.status = UnitStatus::kOpened;
     CHECK_FALSE(open_due(u, kMe, 25));
-    UnitView c = with_status("claimed");
+    UnitView c = with_status(UnitStatus::kClaimed);
     c.solver = kMe;
     CHECK(commit_due(c, kMe));
     CHECK_FALSE(commit_due(c, kOther));
@@ -127,7 +150,7 @@ TEST_CASE("open_due is the solver's own committed unit from reveal_end until ope
 TEST_CASE("audit_due commits from assign until commit_end and reveals from commit_end until reveal_end") {
     UnitView u = committed_unit(kOther);
     CHECK(audit_due(u, kMe, 22) == AuditStep::kNothing);  // not assigned to me
-    u.audits.push_back(AuditView{kMe, {1, 3}, false, false, "none"});
+    u.audits.push_back(AuditView{kMe, {1, 3}, false, false, Verdict::kNone});
     CHECK(audit_due(u, kMe, 20) == AuditStep::kNothing);  // before assignment
     CHECK(audit_due(u, kMe, 21) == AuditStep::kCommit);
     CHECK(audit_due(u, kMe, 22) == AuditStep::kCommit);
@@ -140,7 +163,7 @@ TEST_CASE("audit_due commits from assign until commit_end and reveals from commi
     u.audits[0].revealed = true;
     CHECK(audit_due(u, kMe, 23) == AuditStep::kNothing);
     u.audits[0].revealed = false;
-    u.status = "opened";
+    u.status = UnitStatus::kOpened;
     CHECK(audit_due(u, kMe, 23) == AuditStep::kNothing);
 }
 
@@ -167,17 +190,32 @@ TEST_CASE("checkpoint_leaf and audit_digests pick the committed and replayed lea
 }
 
 TEST_CASE("responses_due lists the solver's unit blobs challenged and still answerable") {
-    const json j = {{"round", 0}, {"unit", 0}, {"status", "final"}, {"solver", kMe}, {"claim_height", 1},
-                    {"commit_height", 2}, {"leaf0", ""}, {"final_leaf", ""},
-                    {"data_challenges",
-                     json::array({json{{"kind", "final-state"}, {"challenger", kOther}, {"height", 30}, {"deadline", 32},
-                                       {"bond", "1"}, {"leaf", 4}, {"chunk", 1}},
-                                  json{{"kind", "checkpoint"}, {"challenger", kOther}, {"height", 29}, {"deadline", 31},
-                                       {"bond", "1"}, {"leaf", 2}, {"chunk", 0}}})}};
+    const json j = {{"round", 0},
+                    {"unit", 0},
+                    {"status", step::rpc::kUnitFinal},
+                    {"solver", kMe},
+                    {"claim_height", 1},
+                    {"commit_height", 2},
+                    {"leaf0", ""},
+                    {"final_leaf", ""},
+                    {"data_challenges", json::array({json{{"kind", step::rpc::kDataFinalState},
+                                                          {"challenger", kOther},
+                                                          {"height", 30},
+                                                          {"deadline", 32},
+                                                          {"bond", "1"},
+                                                          {"leaf", 4},
+                                                          {"chunk", 1}},
+                                                     json{{"kind", step::rpc::kDataCheckpoint},
+                                                          {"challenger", kOther},
+                                                          {"height", 29},
+                                                          {"deadline", 31},
+                                                          {"bond", "1"},
+                                                          {"leaf", 2},
+                                                          {"chunk", 0}}})}};
     auto u = parse_unit(j);
     REQUIRE(u.ok());
     REQUIRE(u->challenges.size() == 2);
-    CHECK(u->challenges[0].kind == "final-state");
+    CHECK(u->challenges[0].kind == DataKind::kFinalState);
     CHECK(u->challenges[0].leaf == 4);
     CHECK(u->challenges[0].chunk == 1);
     CHECK(u->challenges[0].deadline == 32);
@@ -185,34 +223,61 @@ TEST_CASE("responses_due lists the solver's unit blobs challenged and still answ
     // The checkpoint's response would land after its deadline at 31: only the final state is due.
     auto due = responses_due(*u, kMe, 31);
     REQUIRE(due.size() == 1);
-    CHECK(due[0].kind == "final-state");
+    CHECK(due[0].kind == DataKind::kFinalState);
     CHECK(responses_due(*u, kMe, 32).empty());
     CHECK(responses_due(*u, kOther, 30).empty());  // not our unit: not ours to answer
     // A dataset challenge is the task owner's, never the solver's.
     UnitView d = *u;
-    d.challenges = {ChallengeView{"dataset", 0, 0, 30, 32}};
+    d.challenges = {ChallengeView{DataKind::kDataset, 0, 0, 30, 32}};
     CHECK(responses_due(d, kMe, 30).empty());
 }
 
 TEST_CASE("proof_due: an opened unit whose trace our revealed audit disagreed with") {
     UnitView u = committed_unit(kOther);
-    u.audits.push_back(AuditView{kMe, {1}, true, true, "disagreed"});
+    u.audits.push_back(AuditView{kMe, {1}, true, true, Verdict::kDisagreed});
     CHECK_FALSE(proof_due(u, kMe));  // not opened yet: there is no trace to prove against
-    u.status = "opened";
+    u.status = UnitStatus::kOpened;
     CHECK_FALSE(proof_due(u, kMe));  // opened, but the leaves were not read
     u.leaves = {h(0), h(1)};
     CHECK(proof_due(u, kMe));
     CHECK_FALSE(proof_due(u, kOther));
-    u.audits[0].verdict = "agreed";
+    u.audits[0].verdict = Verdict::kAgreed;
     CHECK_FALSE(proof_due(u, kMe));
-    u.audits[0].verdict = "disagreed";
-    u.status = "final";
+    u.audits[0].verdict = Verdict::kDisagreed;
+    u.status = UnitStatus::kFinal;
     CHECK_FALSE(proof_due(u, kMe));  // too late: proofs are taken while opened
     // parse_unit reads the opened leaves.
-    auto p = parse_unit({{"round", 0}, {"unit", 0}, {"status", "opened"}, {"solver", kOther}, {"claim_height", 1},
-                         {"commit_height", 2}, {"leaf0", ""}, {"final_leaf", ""},
+    auto p = parse_unit({{"round", 0},
+                         {"unit", 0},
+                         {"status", step::rpc::kUnitOpened},
+                         {"solver", kOther},
+                         {"claim_height", 1},
+                         {"commit_height", 2},
+                         {"leaf0", ""},
+                         {"final_leaf", ""},
                          {"leaves", json::array({std::string(64, 'a'), std::string(64, 'b')})}});
     REQUIRE(p.ok());
     REQUIRE(p->leaves.size() == 2);
     CHECK(p->leaves[1] == h(0xbb));
+}
+
+TEST_CASE("parse_unit reads every status the node names and no others; names read back") {
+    auto with = [](const std::string& status) {
+        return parse_unit({{"round", 0}, {"unit", 0}, {"status", status}, {"solver", ""},
+                           {"claim_height", 0}, {"commit_height", 0}, {"leaf0", ""},
+                           {"final_leaf", ""}});
+    };
+    for (auto s : {UnitStatus::kOpen, UnitStatus::kClaimed, UnitStatus::kCommitted,
+                   UnitStatus::kOpened, UnitStatus::kFinal, UnitStatus::kCancelled}) {
+        auto u = with(std::string(unit_status_name(s)));
+        REQUIRE(u.ok());
+        CHECK(u->status == s);
+    }
+    auto later = with("retired");  // a status a newer node might name
+    REQUIRE(later.ok());
+    CHECK(later->status == UnitStatus::kUnknown);
+    CHECK_FALSE(commit_due(*later, ""));
+    CHECK(unit_status_name(UnitStatus::kUnknown) == step::rpc::kUnknownName);
+    CHECK(verdict_name(Verdict::kDisagreed) == step::rpc::kVerdictDisagreed);
+    CHECK(data_kind_name(DataKind::kFinalState) == step::rpc::kDataFinalState);
 }

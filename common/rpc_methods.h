@@ -1,5 +1,7 @@
-// JSON-RPC method names served by stepd: the one owner of these names (RPC_CONTRACT.md).
-// The wallet includes this header only; it carries no node internals.
+// JSON-RPC method names served by stepd: the one owner of these names (RPC_CONTRACT.md), with
+// the limits and error codes both sides of the API must agree on. It sits in common/ because the
+// node (which serves these methods) and the wallet (which calls them) both include it; it carries
+// no node internals. Each method's handler is a named function in node/rpc/<group>_methods.cc.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,25 @@ inline constexpr char kGetUnit[] = "getunit";
 // listtasks {status?: "open"|"all", limit?, start_after?} -> task summaries in task-id order.
 inline constexpr char kListTasks[] = "listtasks";
 inline constexpr uint64_t kMaxListTasks = 500;  // tasks per listtasks answer
+// listtasks' `status` param: open tasks only (the default) or every task.
+inline constexpr char kListTasksOpen[] = "open";
+inline constexpr char kListTasksAll[] = "all";
+// The names the market methods give (getunit, gettaskprogress): a unit's `status`, an audit's
+// `verdict`, a data challenge's `kind`. The node writes them; the wallet's agents decide by them.
+inline constexpr char kUnitOpen[] = "open";
+inline constexpr char kUnitClaimed[] = "claimed";
+inline constexpr char kUnitCommitted[] = "committed";
+inline constexpr char kUnitOpened[] = "opened";
+inline constexpr char kUnitFinal[] = "final";
+inline constexpr char kUnitCancelled[] = "cancelled";
+inline constexpr char kVerdictNone[] = "none";
+inline constexpr char kVerdictAgreed[] = "agreed";
+inline constexpr char kVerdictDisagreed[] = "disagreed";
+inline constexpr char kVerdictMissed[] = "missed";
+inline constexpr char kDataCheckpoint[] = "checkpoint";
+inline constexpr char kDataFinalState[] = "final-state";
+inline constexpr char kDataDataset[] = "dataset";
+inline constexpr char kUnknownName[] = "unknown";  // a value outside the lists above
 // gettaskprogress {task_id} -> units done, current round, each committed unit's reported loss.
 inline constexpr char kGetTaskProgress[] = "gettaskprogress";
 // gettaskledger {task_id} -> every settlement of the task (escrow, pay, slashes) with reasons.

@@ -1,0 +1,227 @@
+#include "node/init.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/rpc_methods.h"
+#include "node/log.h"
+#include "node/rpc/blob_methods.h"
+#include "node/rpc/chain_methods.h"
+#include "node/rpc/market_methods.h"
+
+extern char** environ;
+
+namespace step::node {
+namespace {
+
+// JSON-RPC bodies above this are refused with HTTP 413: the largest legitimate request is a
+// block for submitblock (MAX_BLOCK_BYTES of bytes, twice that as hex) plus framing.
+size_t max_rpc_body_bytes(const consensus::Params& p) {
+    return static_cast<size_t>(2 * p.max_block_bytes) + (1u << 20);
+}
+// Connections served at once; one more gets HTTP 503 and is closed.
+constexpr size_t kMaxRpcConnections = 64;
+// Worker threads for HTTP: a long `generate` occupies one while others keep serving.
+constexpr size_t kHttpThreads = 4;
+
+std::optional<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+std::map<std::string, std::string> environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
+
+// Takes the datadir for this process alone and opens debug.log in it.
+bool open_datadir(NodeContext& ctx) {
+    auto lock = lock_datadir(ctx.config.datadir);
+    if (!lock.ok()) {
+        log_error(lock.status().to_string());
+        return false;
+    }
+    ctx.lock = std::move(*lock);
+    if (ctx.config.debug_log && !set_log_file(ctx.config.datadir + "/debug.log"))
+        log_warn("cannot open ", ctx.config.datadir, "/debug.log; logging to stderr only");
+    log_info("stepd starting: network ", ctx.config.network, ", datadir ", ctx.config.datadir,
+             ctx.config.config_file.empty() ? "" : ", config " + ctx.config.config_file);
+    return true;
+}
+
+// Writes the cookie and starts HTTP: health answers at once, JSON-RPC once the node is ready.
+bool start_http(NodeContext& ctx) {
+    ctx.routes.metrics = &ctx.metrics;
+    auto cookie = CookieFile::write(ctx.config.datadir);
+    if (!cookie.ok()) {
+        log_error(cookie.status().to_string());
+        return false;
+    }
+    ctx.cookie.emplace(std::move(*cookie));
+    ctx.routes.credential = ctx.cookie->credential();
+
+    HttpServerOptions options;
+    options.host = ctx.config.rpc_host;
+    options.port = ctx.config.rpc_port;
+    options.threads = kHttpThreads;
+    options.max_body_bytes = max_rpc_body_bytes(*ctx.params);
+    options.max_connections = kMaxRpcConnections;
+    options.too_large_response = {413, "application/json", rpc_too_large_body(), false};
+    auto server = HttpServer::start(options, std::ref(ctx.routes));
+    if (!server.ok()) {
+        log_error(server.status().to_string());
+        return false;
+    }
+    ctx.http = std::move(*server);
+    const std::string& host = ctx.config.rpc_host;
+    if (host != "127.0.0.1" && host != "localhost" && host != "::1")
+        log_warn("RPC is bound to ", host, ": reachable from other machines, over plain HTTP");
+    log_info("RPC listening on ", host, ":", ctx.http->port(), " (cookie ", ctx.config.datadir, "/",
+             rpc::kCookieFileName, ")");
+    return true;
+}
+
+// Opens the database, the chain and the blob store, and refills the mempool from mempool.dat.
+bool load_chain(NodeContext& ctx) {
+    auto db = Database::open(ctx.config.datadir + "/chain");
+    if (!db.ok()) {
+        log_error(db.status().to_string());
+        return false;
+    }
+    ctx.db = std::move(*db);
+    auto chain = ChainManager::open(*ctx.db, *ctx.params);
+    if (!chain.ok()) {
+        log_error("cannot load the chain: ", chain.status().to_string());
+        return false;
+    }
+    ctx.chain = std::move(*chain);
+    BlobLimits blob_limits;
+    if (ctx.config.blob_store_mib) blob_limits.max_total_bytes = *ctx.config.blob_store_mib << 20;
+    auto blobs = BlobStore::open(*ctx.db, blob_limits);
+    if (!blobs.ok()) {
+        log_error("cannot load the blob store: ", blobs.status().to_string());
+        return false;
+    }
+    ctx.blobs = std::move(*blobs);
+    ctx.mempool = std::make_unique<Mempool>(*ctx.params);
+    ctx.node = std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics);
+    // Before ready: the first RPC call already sees the restored pool. Never fatal.
+    Node& node = *ctx.node;
+    load_mempool(ctx.config.datadir,
+                 {ctx.mempool->max_bytes(), static_cast<size_t>(ctx.params->max_tx_bytes)},
+                 [&node](const pb::Transaction& tx) { return node.submit_transaction(tx); });
+    node.refresh_metrics();
+    ctx.mempool_saver = std::make_unique<PeriodicMempoolSaver>(node, ctx.config.datadir);
+    ctx.mempool_saver->start();
+    return true;
+}
+
+// Registers the JSON-RPC methods and tells HTTP the node is ready.
+void start_rpc(NodeContext& ctx) {
+    ctx.dispatcher = std::make_unique<RpcDispatcher>(&ctx.metrics);
+    register_chain_methods(*ctx.dispatcher, *ctx.node, ctx.stopping);
+    register_market_methods(*ctx.dispatcher, *ctx.node);
+    register_blob_methods(*ctx.dispatcher, *ctx.blobs);
+    ctx.routes.dispatcher = ctx.dispatcher.get();
+    ctx.routes.ready = true;
+    log_info("ready: height ", ctx.chain->tip().height);
+}
+
+}  // namespace
+
+HttpResponse HttpRoutes::operator()(const HttpRequest& req) const {
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    if (req.method == "GET" && path == "/health/live") return {200, "text/plain", "live\n", false};
+    if (req.method == "GET" && path == "/health/ready")
+        return ready ? HttpResponse{200, "text/plain", "ready\n", false}
+                     : HttpResponse{503, "text/plain", "loading\n", false};
+    if (req.method == "GET" && path == "/metrics")
+        return {200, "text/plain; version=0.0.4", metrics->render(), false};
+    if (path != "/") return {404, "text/plain", "not found\n", false};
+    if (req.method != "POST") return {405, "text/plain", "JSON-RPC needs POST\n", false};
+    RpcDispatcher* d = dispatcher.load();
+    if (!d)
+        return {503, "application/json",
+                R"({"jsonrpc":"2.0","id":null,"error":{"code":)" +
+                    std::to_string(rpc::kErrNotReady) +
+                    R"(,"message":"the node is still loading its chain"}})",
+                false};
+    HttpResponse res;
+    res.body = d->handle(req.body, basic_auth_matches(req.authorization, credential), res.status);
+    res.www_authenticate = res.status == 401;
+    if (res.body.empty()) res.status = 204;  // notifications only
+    return res;
+}
+
+Result<NodeConfig> read_config(int argc, char** argv) {
+    ConfigInputs inputs;
+    inputs.args.assign(argv + 1, argv + argc);
+    inputs.env = environment();
+    inputs.read_file = read_text_file;
+    return resolve_config(inputs);
+}
+
+bool apply_config(NodeContext& ctx, const NodeConfig& config) {
+    ctx.config = config;
+    ctx.params = consensus::params_by_name(config.network);
+    if (!ctx.params) {
+        log_error("unknown network ", config.network);
+        return false;
+    }
+    if (!config.miner_address.empty()) {
+        auto a = consensus::decode_address(config.miner_address);
+        if (!a.ok()) {
+            log_error("bad --miner-address: ", a.status().to_string());
+            return false;
+        }
+        ctx.miner_address = *a;
+    }
+    if (config.mine && !ctx.miner_address) {
+        log_error("--mine needs --miner-address");
+        return false;
+    }
+    return true;
+}
+
+bool start_node(NodeContext& ctx) {
+    if (!open_datadir(ctx) || !start_http(ctx) || !load_chain(ctx)) return false;
+    // P2P (issue 10): start the TCP transport and the peer manager here, once the chain is
+    // loaded (the handshake announces our tip) and before RPC is ready.
+    start_rpc(ctx);
+    if (ctx.config.mine) {
+        ctx.miner.emplace(*ctx.node, *ctx.miner_address);
+        ctx.miner->start();
+    }
+    return true;
+}
+
+void stop_node(NodeContext& ctx) {
+    ctx.routes.ready = false;
+    ctx.stopping = true;
+    if (ctx.miner) ctx.miner->stop();
+    if (ctx.http) ctx.http->stop();  // waits for in-flight requests; `generate` sees `stopping`
+    ctx.routes.dispatcher = nullptr;
+    // P2P (issue 10): stop the peer manager and the transport here, before the final save, so
+    // no peer's transaction arrives after it.
+    if (!ctx.node) return;
+    // Nothing changes the pool any more: this save is its final content.
+    ctx.mempool_saver->stop();
+    if (auto saved = save_mempool(*ctx.node, ctx.config.datadir); saved.ok()) {
+        log_info("mempool: saved ", ctx.node->mempool_info().size, " transactions to ",
+                 mempool_file_path(ctx.config.datadir));
+    } else {
+        log_error("cannot save the mempool: ", saved.to_string());
+    }
+}
+
+}  // namespace step::node

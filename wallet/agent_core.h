@@ -1,0 +1,107 @@
+// What every agent role shares (wallet/agent.h): the node it polls, the key it signs with, the
+// kernels it trains and replays with, the --data records, the state dir and the event log. A
+// role (AgentRole) keeps its own state and decides with agent_logic.h; adding a role (the
+// whistleblower, the owner) is a new AgentRole next to agent_solver.cc and agent_verifier.cc.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/backend.h"
+#include "kernels/data.h"
+#include "kernels/state.h"
+#include "wallet/agent.h"
+
+namespace step::wallet::agent {
+
+// Names one commitment (or claim) of a unit in the roles' once-only sets and logs:
+// "<task>-<round>-<unit>@<height>".
+std::string unit_tag(const TaskInfo& t, uint32_t round, uint32_t k, uint64_t height);
+
+// An open task whose dataset this agent holds, with its live units (AgentCore::workable_tasks).
+struct WorkableTask {
+    TaskInfo task;
+    UnitMap units;
+};
+
+class AgentCore {
+public:
+    AgentCore(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::string address, Seed seed,
+              std::ostream& out);
+
+    const AgentConfig& config() const { return cfg_; }
+    const std::string& address() const { return address_; }
+    const RpcClient& rpc() const { return rpc_; }
+    kernels::Backend& backend() { return *backend_; }
+    const kernels::Exec& exec() const { return exec_; }
+    // The tip height the current pass started at (set by height()).
+    uint64_t poll_height() const { return poll_height_; }
+
+    // Node access. height() also starts a new pass: it sets poll_height().
+    Result<uint64_t> height();
+    Result<std::vector<std::string>> open_task_ids() const;
+    Result<UnitView> unit(const TaskInfo& t, uint32_t round, uint32_t k) const;
+    // The open tasks among `ids` whose dataset this agent holds, each with its live units and the
+    // round before them (a task the node cannot describe is logged and skipped).
+    Result<std::vector<WorkableTask>> workable_tasks(const std::vector<std::string>& ids);
+    // Signs and sends `tx` (payload set) at the account's next nonce; returns the txid.
+    Result<std::string> send(pb::Transaction& tx) const;
+
+    // The --data records when their root is the task's dataset root, else nullptr.
+    const kernels::Dataset* dataset_for(const TaskInfo& t);
+    // The same, or the error "dataset-mismatch" for a role that must train or replay.
+    Result<const kernels::Dataset*> require_dataset(const TaskInfo& t);
+    // A state whose leaf digest at (round, k, leaf) is `committed_leaf`: from the state dir, else
+    // found in the blob store (listblobs, matched by leaf digest, downloaded with proofs).
+    Result<Bytes> fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
+                              const Hash256& committed_leaf);
+    // G_r: init for round 0, else the mean of round r-1's final states.
+    Result<kernels::TrainState> start_state(const TaskInfo& t, uint32_t round,
+                                            const UnitMap& units);
+    // <state dir>/<task>-<round>-<unit><ext>: a unit's leaves, audits, ...
+    std::string unit_path(const TaskInfo& t, uint32_t round, uint32_t k,
+                          const std::string& ext) const;
+    // <state dir>/<leaf digest>.state: a trained or fetched state, named by the leaf committing it.
+    std::string state_path(const Hash256& committed_leaf) const;
+
+    // One event line (JSON with --output json, else text).
+    void log(const std::string& event, const TaskInfo* t, std::optional<UnitKey> unit,
+             nlohmann::json fields, const std::string& text);
+    // A failure, logged once per height (polls come many times per block).
+    void log_error(const std::string& what, const TaskInfo* t, std::optional<UnitKey> unit,
+                   const Status& s);
+
+private:
+    const Context& ctx_;
+    AgentConfig cfg_;
+    RpcClient rpc_;
+    std::string address_;
+    Seed seed_;
+    std::ostream& out_;
+    kernels::Exec exec_;
+    std::unique_ptr<kernels::Backend> backend_;
+    std::optional<kernels::Dataset> data_;
+    std::optional<Hash256> data_root_;
+    std::set<std::string> data_reported_;     // --data problems already logged (once each)
+    uint64_t poll_height_ = 0;                // the tip height the current pass started at
+    std::set<std::string> errors_at_height_;  // failures logged at poll_height_ (once each)
+};
+
+// One role of the agent. Each keeps its own state between passes.
+class AgentRole {
+public:
+    virtual ~AgentRole() = default;
+    // One pass over the open tasks; `idle` is set when nothing is left for this role.
+    virtual Status poll(bool* idle) = 0;
+};
+
+std::unique_ptr<AgentRole> make_solver(AgentCore& core);    // agent_solver.cc
+std::unique_ptr<AgentRole> make_verifier(AgentCore& core);  // agent_verifier.cc
+
+}  // namespace step::wallet::agent
