@@ -7,6 +7,8 @@
 #include "consensus/encoding.h"
 #include "consensus/state.h"
 #include "consensus/transaction.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -20,15 +22,15 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     entry.fee = tx.fee();
     entry.size = consensus::encode_tx(tx).size();
     if (entries_.count(entry.txid))
-        return Status::error("already-in-mempool", "transaction " + to_hex(entry.txid) + " is already in the mempool");
+        return Status::error(codes::kAlreadyInMempool, "transaction " + to_hex(entry.txid) + " is already in the mempool");
 
     auto account = consensus::read_account(state, entry.sender);
     if (!account.ok()) return account.status();
     if (entry.nonce < account->nonce)
-        return Status::error("bad-nonce", "nonce " + std::to_string(entry.nonce) + " is already used (account nonce " +
+        return Status::error(consensus::codes::kBadNonce, "nonce " + std::to_string(entry.nonce) + " is already used (account nonce " +
                                               std::to_string(account->nonce) + ")");
     if (entry.nonce > account->nonce + kMaxNonceGap)
-        return Status::error("nonce-too-far", "nonce " + std::to_string(entry.nonce) + " is more than " +
+        return Status::error(codes::kNonceTooFar, "nonce " + std::to_string(entry.nonce) + " is more than " +
                                                   std::to_string(kMaxNonceGap) + " ahead of the account");
 
     // Never hold a reference into by_sender_ across erase(): it drops emptied senders.
@@ -40,7 +42,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     if (auto q = by_sender_.find(entry.sender); q != by_sender_.end() && q->second.count(entry.nonce)) {
         const MempoolEntry& old = entries_.at(q->second.at(entry.nonce));
         if (entry.fee <= old.fee) {
-            return Status::error("replacement-fee-too-low",
+            return Status::error(codes::kReplacementFeeTooLow,
                                  "a transaction with this nonce is pending; a replacement must pay a higher fee");
         }
         replaced = old;
@@ -88,7 +90,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
                 entries_.emplace(replaced->txid, *replaced);
             }
             drop_if_empty();
-            return Status::error("mempool-full", "the mempool is full and this fee rate is too low to enter");
+            return Status::error(codes::kMempoolFull, "the mempool is full and this fee rate is too low to enter");
         }
     }
     while (bytes_ + entry.size > max_bytes_) {
@@ -111,7 +113,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     entries_.emplace(id, std::move(entry));
     // A replacement can make the sender's later transactions unaffordable.
     revalidate_sender(entries_.at(id).sender, state, height);
-    if (!entries_.count(id)) return Status::error("insufficient-funds", "transaction no longer applies");
+    if (!entries_.count(id)) return Status::error(consensus::codes::kInsufficientFunds, "transaction no longer applies");
     return id;
 }
 

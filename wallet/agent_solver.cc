@@ -11,6 +11,8 @@
 #include "wallet/agent.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
+#include "verifier/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -26,7 +28,7 @@ Result<std::vector<Hash256>> read_leaves(const std::string& path) {
         size_t nl = text->find('\n', at);
         if (nl == std::string::npos) nl = text->size();
         auto h = hash_from_hex(text->substr(at, nl - at));
-        if (!h) return Status::error("state-corrupt", path + " holds a line that is not a leaf");
+        if (!h) return Status::error(codes::kStateCorrupt, path + " holds a line that is not a leaf");
         leaves.push_back(*h);
         at = nl + 1;
     }
@@ -141,7 +143,7 @@ Status Agent::solver_poll(bool* idle) {
 Status Agent::answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c) {
     auto leaves = read_leaves(unit_path(t, u.round, u.unit, ".leaves"));
     if (!leaves.ok()) return leaves.status();
-    if (c.leaf >= leaves->size()) return Status::error("bad-leaf-index", "challenge names leaf " + std::to_string(c.leaf));
+    if (c.leaf >= leaves->size()) return Status::error(verifier::codes::kBadLeafIndex, "challenge names leaf " + std::to_string(c.leaf));
     const Hash256& committed = (*leaves)[c.leaf];
     auto file = read_small_file(cfg_.state_dir + "/" + to_hex(committed) + ".state", rpc::kMaxBlobBytes);
     if (!file.ok()) return file.status();
@@ -171,7 +173,7 @@ Status Agent::answer_challenge(const TaskInfo& t, const UnitView& u, const Chall
 Status Agent::solve_unit(const TaskInfo& t, const UnitView& u, const std::map<UnitKey, UnitView>& units) {
     const UnitKey key{u.round, u.unit};
     const kernels::Dataset* ds = dataset_for(t);
-    if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+    if (ds == nullptr) return Status::error(codes::kDatasetMismatch, "--data does not hold the task's dataset");
     auto start = start_state(t, u.round, units);
     if (!start.ok()) return start.status();
     const auto t0 = std::chrono::steady_clock::now();

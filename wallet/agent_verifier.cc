@@ -12,6 +12,9 @@
 #include "verifier/whistle.h"
 #include "wallet/agent.h"
 #include "wallet/secure_file.h"
+#include "consensus/errors.h"
+#include "verifier/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -37,11 +40,11 @@ Result<SavedAudit> read_audit(const std::string& path) {
                     ? hash_from_hex(j["salt"].get<std::string>())
                     : std::nullopt;
     if (!salt || !j.contains("digests") || !j["digests"].is_array())
-        return Status::error("state-corrupt", path + " is not a saved audit");
+        return Status::error(codes::kStateCorrupt, path + " is not a saved audit");
     a.salt = *salt;
     for (const json& d : j["digests"]) {
         auto h = d.is_string() ? hash_from_hex(d.get<std::string>()) : std::nullopt;
-        if (!h) return Status::error("state-corrupt", path + " holds a bad digest");
+        if (!h) return Status::error(codes::kStateCorrupt, path + " holds a bad digest");
         a.digests.push_back(*h);
     }
     return a;
@@ -92,11 +95,11 @@ Status Agent::prove_fraud(const TaskInfo& t, const UnitView& u, const std::map<U
     if (!me.ok()) return me.status();
     if (!p.searched) {
         const kernels::Dataset* ds = dataset_for(t);
-        if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+        if (ds == nullptr) return Status::error(codes::kDatasetMismatch, "--data does not hold the task's dataset");
         std::vector<kernels::TrainState> previous_finals;
         for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
             auto it = units.find({u.round - 1, k});
-            if (it == units.end()) return Status::error("round-not-ready", "previous round not read");
+            if (it == units.end()) return Status::error(consensus::codes::kRoundNotReady, "previous round not read");
             auto bytes = fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
             if (!bytes.ok()) return bytes.status();
             auto s = kernels::state_from_bytes(*bytes);
@@ -169,17 +172,17 @@ Status Agent::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
     // again as it was: a new salt would leave a commitment on chain that no reveal matches.
     if (auto saved = read_audit(path); saved.ok()) return send_audit_commit(t, u, *a, saved->salt, saved->digests, 0);
     const kernels::Dataset* ds = dataset_for(t);
-    if (ds == nullptr) return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+    if (ds == nullptr) return Status::error(codes::kDatasetMismatch, "--data does not hold the task's dataset");
     const uint32_t per = t.shape.leaves_per_checkpoint;
     const verifier::UnitRef ref{t.id, u.round, u.unit};
     const auto t0 = std::chrono::steady_clock::now();
     std::map<uint32_t, Hash256> replayed;
     for (uint32_t s : a->leaves) {
         if (s == 0 || s > t.shape.last_leaf)
-            return Status::error("bad-leaf-index", "sampled leaf " + std::to_string(s) + " is outside the trace");
+            return Status::error(verifier::codes::kBadLeafIndex, "sampled leaf " + std::to_string(s) + " is outside the trace");
         const uint32_t c = t.shape.checkpoint_before(s);
         auto committed = checkpoint_leaf(u, c, per);
-        if (!committed) return Status::error("bad-commit", "the unit lacks checkpoint leaf " + std::to_string(c));
+        if (!committed) return Status::error(consensus::codes::kBadCommit, "the unit lacks checkpoint leaf " + std::to_string(c));
         Bytes bytes;
         if (c == 0) {
             auto start = start_state(t, u.round, units);

@@ -116,9 +116,9 @@ void register_chain_methods(RpcDispatcher& d, Node& node, const std::atomic<bool
 
     d.add(rpc::kSendTransaction, true, [&](const json& p) {
         auto tx = cs::decode_tx(require_hex(p, "tx"));
-        if (!tx.ok()) throw RpcError(rpc::kErrTxRejected, tx.status().message(), tx.status().code());
+        if (!tx.ok()) throw RpcError(rpc::kErrTxRejected, tx.status());
         auto id = node.submit_transaction(*tx);
-        if (!id.ok()) throw RpcError(rpc::kErrTxRejected, id.status().message(), id.status().code());
+        if (!id.ok()) throw RpcError(rpc::kErrTxRejected, id.status());
         return json{{"txid", to_hex(*id)}};
     });
 
@@ -147,7 +147,7 @@ void register_chain_methods(RpcDispatcher& d, Node& node, const std::atomic<bool
         json out;
         chain.with_tip_state([&](const cs::KvRead& state, const cs::ChainTip&) {
             auto a = cs::read_account(state, addr);
-            if (!a.ok()) throw RpcError(rpc::kErrInternal, a.status().message(), a.status().code());
+            if (!a.ok()) throw RpcError(rpc::kErrInternal, a.status());
             json unbonding = json::array();
             json locked = json::array();
             for (const auto& e : a->locked) {
@@ -209,7 +209,7 @@ void register_chain_methods(RpcDispatcher& d, Node& node, const std::atomic<bool
         json hashes = json::array();
         for (uint64_t i = 0; i < count && !stop; ++i) {
             auto mined = node.mine_block(miner, stop);
-            if (!mined.ok()) throw RpcError(rpc::kErrInternal, mined.status().message(), mined.status().code());
+            if (!mined.ok()) throw RpcError(rpc::kErrInternal, mined.status());
             if (!mined->has_value()) break;  // shutting down
             hashes.push_back(to_hex(**mined));
         }
@@ -218,9 +218,9 @@ void register_chain_methods(RpcDispatcher& d, Node& node, const std::atomic<bool
 
     d.add(rpc::kSubmitBlock, true, [&](const json& p) {
         auto block = cs::decode_block(require_hex(p, "block"));
-        if (!block.ok()) throw RpcError(rpc::kErrBlockRejected, block.status().message(), block.status().code());
+        if (!block.ok()) throw RpcError(rpc::kErrBlockRejected, block.status());
         auto r = node.submit_block(*block, BlockSource::kRpc);
-        if (!r.ok()) throw RpcError(rpc::kErrBlockRejected, r.status().message(), r.status().code());
+        if (!r.ok()) throw RpcError(rpc::kErrBlockRejected, r.status());
         return json{{"hash", to_hex(r->hash)},
                     {"height", block->header().height()},
                     {"already_known", r->already_known},

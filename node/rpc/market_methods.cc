@@ -15,6 +15,8 @@
 #include "consensus/task_spec.h"
 #include "node/rpc/params.h"
 #include "node/rpc_methods.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -41,13 +43,13 @@ std::optional<M> read_record(const cs::KvRead& kv, const Bytes& key) {
     auto v = kv.get(key);
     if (!v) return std::nullopt;
     auto m = cs::detail::decode_message<M>(*v, "market record");
-    if (!m.ok()) throw RpcError(rpc::kErrInternal, m.status().message(), m.status().code());
+    if (!m.ok()) throw RpcError(rpc::kErrInternal, m.status());
     return *m;
 }
 
 pb::Task require_task(const cs::KvRead& kv, const Hash256& id) {
     auto t = read_record<pb::Task>(kv, cs::task_key(id));
-    if (!t) throw RpcError(rpc::kErrNotFound, "unknown task", "unknown-task");
+    if (!t) throw RpcError(rpc::kErrNotFound, "unknown task", consensus::codes::kUnknownTask);
     return *t;
 }
 
@@ -247,7 +249,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
         read([&](const cs::KvRead& kv, uint64_t height) {
             const pb::Task t = require_task(kv, id);
             if (round >= t.rounds() || index >= t.spec().units_per_round())
-                throw RpcError(rpc::kErrNotFound, "no such unit in the task", "bad-unit-ref");
+                throw RpcError(rpc::kErrNotFound, "no such unit in the task", consensus::codes::kBadUnitRef);
             // An absent unit record is an untouched open unit.
             const pb::Unit u = read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
             out = unit_json(kv, params, id, round, index, u);
@@ -288,7 +290,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
                 const Hash256& id = *parsed;
                 if (after && !(*after < id)) return true;
                 auto t = cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
-                if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());
+                if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status());
                 if (status == "open" && (t->done() || t->cancelled())) return true;
                 if (tasks.size() == limit) {
                     more = true;
@@ -306,7 +308,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
                 tasks.push_back(std::move(e));
                 return true;
             });
-            if (!scanned) throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", "no-scan");
+            if (!scanned) throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", codes::kNoScan);
             out = {{"height", height}, {"status", status}, {"tasks", tasks}, {"more", more}};
         });
         return out;
@@ -372,7 +374,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
             auto pc = read_record<pb::ProofCommitment>(kv, cs::proof_commit_key(ByteSpan(c->data(), c->size())));
             if (!pc)
                 throw RpcError(rpc::kErrNotFound, "no pending proof commitment (never posted, or revealed)",
-                               "unknown-proof-commitment");
+                               codes::kUnknownProofCommitment);
             out = {{"commitment", to_hex(*c)}, {"height", height}, {"prover", address_of(pc->prover())},
                    {"commit_height", pc->height()}, {"bond", amount(pc->bond())}};
         });
@@ -383,7 +385,7 @@ void register_market_methods(RpcDispatcher& d, const cs::Params& params, MarketS
         if (!p.is_object() || !p.contains("address") || !p["address"].is_string())
             throw bad_params("missing string param 'address'");
         auto addr = cs::decode_address(p["address"].get<std::string>());
-        if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
+        if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status());
         json out;
         read([&](const cs::KvRead& kv, uint64_t height) {
             out = {{"address", cs::encode_address(*addr)}, {"height", height},
