@@ -4,7 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace step::bench {
+
+// A benchmark's own check failed (its workload did not do what it measures).
+inline constexpr ErrorCode kBenchFailed{"bench", ErrorCategory::kInternal};
 
 struct Entry {
     const char* name;

@@ -68,7 +68,7 @@ int node_connect(const std::vector<std::string>& args) {
     const std::string note = std::to_string(per_block) + " transfers per block, synced writes";
     emit({"node_connect_blocks_per_s", blocks / seconds, "blocks/s", "", 0, note});
     emit({"node_connect_txs_per_s", txs / seconds, "txs/s", "", 0, note});
-    db = Status::error("closed", "closed");
+    db.value().reset();  // close the database before its files go
     std::filesystem::remove_all(dir);
     return 0;
 }

@@ -19,10 +19,10 @@
 namespace step::consensus {
 namespace {
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 Status at_tx(size_t i, const Status& s) {
-    return Status::error(s.code(), "tx " + std::to_string(i) + ": " + s.message());
+    return s.with_message("tx " + std::to_string(i) + ": " + s.message());
 }
 
 template <size_t N>

@@ -73,7 +73,7 @@ verifier::TraceShape trace_shape_of(const pb::Task& t) {
 
 namespace {
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 bool is32(const std::string& s) { return s.size() == 32; }
 

@@ -17,7 +17,7 @@
 namespace step::consensus::detail {
 namespace {
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 Status check_checkpoint(Market& m, const UnitCtx& c, uint32_t leaf) {
     const verifier::TraceShape shape = trace_shape_of(c.task);

@@ -14,7 +14,7 @@
 namespace step::consensus::detail {
 namespace {
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 Result<std::pair<Hash256, pb::Task>> open_task(Market& m, const pb::UnitRef& ref) {
     const Hash256 id = to_hash(ref.task_id());

@@ -15,7 +15,7 @@ namespace {
 
 using u128 = unsigned __int128;
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 uint64_t bps(uint64_t amount, uint64_t share) {
     return static_cast<uint64_t>(static_cast<u128>(amount) * share / 10'000);

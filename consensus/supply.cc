@@ -3,6 +3,7 @@
 #include <string>
 
 #include "consensus/canonical.h"
+#include "consensus/errors.h"
 #include "consensus/proto/market.pb.h"
 #include "consensus/state.h"
 #include "consensus/state_keys.h"
@@ -81,7 +82,7 @@ Status check_supply(const std::map<Bytes, Bytes, BytesLess>& state) {
     auto r = supply_report(state);
     if (!r.ok()) return r.status();
     if (r->burned > r->minted || r->total() != r->minted - r->burned)
-        return Status::error("supply-mismatch",
+        return Status::error(codes::kSupplyMismatch,
                              "held " + std::to_string(static_cast<uint64_t>(r->total())) +
                                  " != minted " + std::to_string(r->minted) + " - burned " +
                                  std::to_string(r->burned));

@@ -17,7 +17,7 @@ namespace {
 
 using u128 = unsigned __int128;
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 uint32_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 float from_bits(uint32_t b) { return std::bit_cast<float>(b); }

@@ -17,7 +17,7 @@ namespace {
 // 64 bytes: the bytes without the signature are the full bytes minus these 67.
 constexpr size_t kSignatureFieldBytes = 2 + 1 + 64;
 
-Status fail(const char* code, const std::string& msg) { return Status::error(code, msg); }
+Status fail(const ErrorCode& code, const std::string& msg) { return Status::error(code, msg); }
 
 bool is_core_payload(pb::Transaction::PayloadCase c) {
     return c == pb::Transaction::kTransfer || c == pb::Transaction::kBond ||

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "kernels/backend.h"
+#include "kernels/errors.h"
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "kernels/ops_fast.h"  // vectorised twins of the hottest ops, bitwise equal
@@ -123,11 +124,11 @@ Result<std::unique_ptr<Backend>> make_backend(std::string_view name, const Exec&
 #if defined(STEP_HAVE_CUDA)
         return make_cuda_backend(ex);
 #else
-        return Status::error("backend-unavailable",
+        return Status::error(codes::kBackendUnavailable,
                              "this build has no CUDA backend (built without nvcc)");
 #endif
     }
-    return Status::error("unknown-backend", "unknown backend '" + std::string(name) +
+    return Status::error(codes::kUnknownBackend, "unknown backend '" + std::string(name) +
                                                 "' (known: cpu, cuda)");
 }
 

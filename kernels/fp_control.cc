@@ -1,4 +1,5 @@
 #include "kernels/fp_control.h"
+#include "kernels/errors.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -63,7 +64,7 @@ void set_fp_control_exact() {
 
 Status check_fp_control() {
     if (fp_control_exact()) return Status::ok_status();
-    return Status::error("fp-control-state",
+    return Status::error(codes::kFpControlState,
                          "thread floating-point state is not exact:" + describe(fp_control_word()));
 }
 

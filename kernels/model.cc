@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "kernels/model.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -19,7 +20,7 @@ constexpr RegistryEntry kRegistry[] = {
 Result<Activation> parse_activation(std::string_view name) {
     if (name == "relu") return Activation::kRelu;
     if (name == "gelu") return Activation::kGelu;
-    return Status::error("bad-activation", "unknown activation '" + std::string(name) +
+    return Status::error(codes::kBadActivation, "unknown activation '" + std::string(name) +
                                                "' (known: relu, gelu)");
 }
 
@@ -34,7 +35,7 @@ std::string ModelSpec::text() const {
 Result<ModelSpec> parse_model_spec(std::string_view text, Activation activation) {
     auto open = text.find('{');
     if (open == std::string_view::npos || open == 0 || text.back() != '}')
-        return Status::error("model-syntax", "model must look like arch{d0,d1,...}, got '" +
+        return Status::error(codes::kModelSyntax, "model must look like arch{d0,d1,...}, got '" +
                                                  std::string(text) + "'");
     ModelSpec spec;
     spec.arch = std::string(text.substr(0, open));
@@ -48,7 +49,7 @@ Result<ModelSpec> parse_model_spec(std::string_view text, Activation activation)
         int v = 0;
         auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
         if (ec != std::errc() || ptr != item.data() + item.size() || item.empty())
-            return Status::error("model-syntax", "bad dimension '" + std::string(item) +
+            return Status::error(codes::kModelSyntax, "bad dimension '" + std::string(item) +
                                                      "' in '" + std::string(text) + "'");
         spec.dims.push_back(v);
         if (comma == std::string_view::npos) break;
@@ -60,7 +61,7 @@ Result<ModelSpec> parse_model_spec(std::string_view text, Activation activation)
 Result<std::unique_ptr<Model>> make_model(const ModelSpec& spec) {
     for (const auto& e : kRegistry)
         if (spec.arch == e.arch) return e.make(spec);
-    return Status::error("unknown-model", "unknown model architecture '" + spec.arch + "'");
+    return Status::error(codes::kUnknownModel, "unknown model architecture '" + spec.arch + "'");
 }
 
 std::vector<std::string> model_names() {

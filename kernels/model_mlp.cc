@@ -9,6 +9,7 @@
 
 #include "kernels/model.h"
 #include "kernels/rng.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -145,12 +146,12 @@ private:
 
 Result<std::unique_ptr<Model>> make_mlp(const ModelSpec& spec) {
     if (spec.dims.size() < 2)
-        return Status::error("bad-model", "mlp needs at least {inputs,classes}");
+        return Status::error(codes::kBadModel, "mlp needs at least {inputs,classes}");
     for (int d : spec.dims)
         if (d < 1 || d > kMaxDim)
-            return Status::error("bad-model", "mlp dimension " + std::to_string(d) +
+            return Status::error(codes::kBadModel, "mlp dimension " + std::to_string(d) +
                                                   " outside [1, " + std::to_string(kMaxDim) + "]");
-    if (spec.dims.back() < 2) return Status::error("bad-model", "mlp needs at least 2 classes");
+    if (spec.dims.back() < 2) return Status::error(codes::kBadModel, "mlp needs at least 2 classes");
     return std::unique_ptr<Model>(std::make_unique<Mlp>(spec));
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/hash.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -54,7 +55,7 @@ Result<RunResult> run_rounds(Backend& backend, const Exec& ex, const TaskSpec& s
                                 const std::function<void(uint64_t, float)>& on_step) {
     const uint64_t U = spec.steps_per_unit;
     if (start.step % U != 0 || until_step % U != 0)
-        return Status::error("bad-round", "rounds start and end at multiples of U = " +
+        return Status::error(codes::kBadRound, "rounds start and end at multiples of U = " +
                                               std::to_string(U) + " steps");
     RunResult out;
     TrainState global = start;

@@ -5,6 +5,7 @@
 #include "kernels/data.h"
 #include "kernels/spec.h"
 #include "kernels/state.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -17,16 +18,16 @@ Result<float> parse_binary32(std::string_view text) {
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v,
                                      std::chars_format::general);
     if (ec == std::errc::result_out_of_range)
-        return Status::error("bad-number", "'" + std::string(text) + "' is out of binary32 range");
+        return Status::error(codes::kBadNumber, "'" + std::string(text) + "' is out of binary32 range");
     if (ec != std::errc() || ptr != text.data() + text.size() || text.empty())
-        return Status::error("bad-number", "'" + std::string(text) + "' is not a decimal number");
-    if (!std::isfinite(v)) return Status::error("bad-number", "must be finite");
+        return Status::error(codes::kBadNumber, "'" + std::string(text) + "' is not a decimal number");
+    if (!std::isfinite(v)) return Status::error(codes::kBadNumber, "must be finite");
     return v;
 }
 
 Status validate_task_spec(const TaskSpec& s) {
     auto bad = [](const std::string& field, const std::string& why) {
-        return Status::error("bad-spec", "spec." + field + ": " + why);
+        return Status::error(codes::kBadSpec, "spec." + field + ": " + why);
     };
     if (s.kernel_version != kKernelVersion)
         return bad("kernel_version", "this build implements version " +
@@ -80,7 +81,7 @@ Result<uint64_t> step_flops(const TaskSpec& spec) {
 Result<uint64_t> segment_flops(const TaskSpec& spec, uint64_t steps) {
     auto f = step_flops(spec);
     if (!f.ok()) return f;
-    if (steps && *f > kMaxU64 / steps) return Status::error("overflow", "segment FLOPs overflow u64");
+    if (steps && *f > kMaxU64 / steps) return Status::error(codes::kOverflow, "segment FLOPs overflow u64");
     return *f * steps;
 }
 

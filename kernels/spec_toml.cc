@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "kernels/spec.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -17,7 +18,7 @@ struct Reader {
     std::string base_dir;
 
     Status err(const std::string& field, const std::string& why) const {
-        return Status::error("bad-spec", "spec." + field + ": " + why);
+        return Status::error(codes::kBadSpec, "spec." + field + ": " + why);
     }
 
     const toml::node* find(const std::string& path) const { return root.at_path(path).node(); }
@@ -89,7 +90,7 @@ Result<TaskSpec> parse_task_spec(std::string_view text, std::string_view base_di
     } catch (const toml::parse_error& e) {
         std::ostringstream msg;
         msg << "TOML syntax at line " << e.source().begin.line << ": " << e.description();
-        return Status::error("bad-spec", msg.str());
+        return Status::error(codes::kBadSpec, msg.str());
     }
     Reader r{root, {}, std::string(base_dir)};
     for (size_t at = 0; at <= text.size();) {
@@ -149,14 +150,14 @@ Result<TaskSpec> parse_task_spec(std::string_view text, std::string_view base_di
 
 Result<TaskSpec> load_task_spec(const std::string& path) {
     std::ifstream f(path);
-    if (!f) return Status::error("file-missing", "cannot open spec " + path);
+    if (!f) return Status::error(codes::kFileMissing, "cannot open spec " + path);
     std::stringstream ss;
     ss << f.rdbuf();
     std::string dir;
     auto slash = path.rfind('/');
     if (slash != std::string::npos) dir = path.substr(0, slash);
     auto spec = parse_task_spec(ss.str(), dir);
-    if (!spec.ok()) return Status::error(spec.status().code(), path + ": " + spec.status().message());
+    if (!spec.ok()) return spec.status().with_message(path + ": " + spec.status().message());
     return spec;
 }
 

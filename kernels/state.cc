@@ -13,6 +13,7 @@
 #include "kernels/detmath.h"
 #include "kernels/ops.h"
 #include "kernels/state.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -76,7 +77,7 @@ Bytes state_to_bytes(const TrainState& s) {
 }
 
 Result<TrainState> state_from_bytes(ByteSpan b) {
-    auto bad = [](const std::string& why) { return Status::error("bad-state", why); };
+    auto bad = [](const std::string& why) { return Status::error(codes::kBadState, why); };
     if (b.size() < 28 || std::memcmp(b.data(), kMagic, 8) != 0) return bad("not a state (magic)");
     TrainState s;
     s.kernel_version = read_u32(b.data() + 8);
@@ -202,13 +203,13 @@ Hash256 leaf_digest(const Hash256& task_id, uint32_t round, uint32_t unit, uint3
 }
 
 Result<TrainState> mean_states(const std::vector<TrainState>& states, const Exec& ex) {
-    if (states.empty()) return Status::error("state-mismatch", "mean of zero states");
+    if (states.empty()) return Status::error(codes::kStateMismatch, "mean of zero states");
     const TrainState& a = states[0];
     for (const auto& s : states)
         if (s.kernel_version != a.kernel_version || s.model != a.model ||
             s.optimizer != a.optimizer || s.param_count != a.param_count ||
             s.values.size() != a.values.size() || s.step != a.step)
-            return Status::error("state-mismatch", "states of a round differ in shape or step");
+            return Status::error(codes::kStateMismatch, "states of a round differ in shape or step");
     TrainState out = a;
     for (size_t k = 1; k < states.size(); ++k)
         ops::add_inplace(ex, out.values.data(), states[k].values.data(), out.values.size());
@@ -220,18 +221,18 @@ Result<TrainState> mean_states(const std::vector<TrainState>& states, const Exec
 Status save_checkpoint(const std::string& path, const TrainState& s) {
     Bytes b = state_to_bytes(s);
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::error("file-write", "cannot write checkpoint " + path);
+    if (!f) return Status::error(codes::kFileWrite, "cannot write checkpoint " + path);
     f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-    if (!f) return Status::error("file-write", "short write to " + path);
+    if (!f) return Status::error(codes::kFileWrite, "short write to " + path);
     return Status();
 }
 
 Result<TrainState> load_checkpoint(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) return Status::error("file-missing", "cannot open checkpoint " + path);
+    if (!f) return Status::error(codes::kFileMissing, "cannot open checkpoint " + path);
     Bytes b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     auto s = state_from_bytes(b);
-    if (!s.ok()) return Status::error(s.status().code(), path + ": " + s.status().message());
+    if (!s.ok()) return s.status().with_message(path + ": " + s.status().message());
     return s;
 }
 

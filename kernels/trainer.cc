@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/detmath.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -14,7 +15,7 @@ Result<std::unique_ptr<Trainer>> Trainer::create(Backend& backend, const TaskSpe
     auto fmt = record_format(spec.data_format);
     if (!fmt.ok()) return fmt.status();
     if ((*model)->input_features() != fmt->features || (*model)->classes() != fmt->classes)
-        return Status::error("bad-spec", "spec.model: input/classes do not match data format " +
+        return Status::error(codes::kBadSpec, "spec.model: input/classes do not match data format " +
                                              fmt->name);
     return std::unique_ptr<Trainer>(new Trainer(backend, spec, std::move(model).value()));
 }
@@ -46,11 +47,11 @@ Trainer::~Trainer() = default;
 Status Trainer::load(const TrainState& s) {
     if (s.model != model_->spec().text() || s.optimizer != spec_.optimizer.kind ||
         s.param_count != P_ || s.values.size() != state_value_count(s.optimizer, P_))
-        return Status::error("state-mismatch", "state is for " + s.model + " / " +
+        return Status::error(codes::kStateMismatch, "state is for " + s.model + " / " +
                                                    optimizer_name(s.optimizer) + ", trainer for " +
                                                    model_->spec().text());
     if (s.kernel_version != kKernelVersion)
-        return Status::error("state-mismatch", "state has kernel_version " +
+        return Status::error(codes::kStateMismatch, "state has kernel_version " +
                                                    std::to_string(s.kernel_version));
     const size_t pb = sizeof(float) * P_;
     be_.upload(params_.f(), s.values.data(), pb);
@@ -88,7 +89,7 @@ Result<float> Trainer::train_step(ByteSpan batch) {
     const int features = model_->input_features(), classes = model_->classes();
     const size_t rb = static_cast<size_t>(features) + 1;
     if (batch.size() != rb * B)
-        return Status::error("bad-batch", "batch has " + std::to_string(batch.size()) +
+        return Status::error(codes::kBadBatch, "batch has " + std::to_string(batch.size()) +
                                               " bytes, expected " + std::to_string(rb * B));
     be_.upload(records_.u8(), batch.data(), batch.size());
     be_.unpack_u8_records(records_.u8(), B, static_cast<int>(rb), features, x_.f(), labels_.i32());

@@ -8,6 +8,7 @@
 #include "consensus/params.h"
 #include "node/net/dial_policy.h"
 #include "node/net/errors.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -53,7 +54,7 @@ std::string trim(const std::string& s) {
 Result<bool> parse_bool(const std::string& key, const std::string& v) {
     if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
     if (v == "0" || v == "false" || v == "no" || v == "off") return false;
-    return Status::error("bad-bool", key + ": expected true/false, got '" + v + "'");
+    return Status::error(codes::kBadBool, key + ": expected true/false, got '" + v + "'");
 }
 
 bool known_key(const std::string& key) {
@@ -69,7 +70,7 @@ Result<Values> parse_args(const std::vector<std::string>& args, bool& help) {
             help = true;
             continue;
         }
-        if (a.rfind("--", 0) != 0) return Status::error("unknown-option", "unexpected argument '" + a + "'");
+        if (a.rfind("--", 0) != 0) return Status::error(codes::kUnknownOption, "unexpected argument '" + a + "'");
         std::string key = a.substr(2), value;
         bool has_value = false;
         if (auto eq = key.find('='); eq != std::string::npos) {
@@ -77,7 +78,7 @@ Result<Values> parse_args(const std::vector<std::string>& args, bool& help) {
             key = key.substr(0, eq);
             has_value = true;
         }
-        if (!known_key(key)) return Status::error("unknown-option", "unknown option --" + key);
+        if (!known_key(key)) return Status::error(codes::kUnknownOption, "unknown option --" + key);
         if (!has_value) {
             if (is_bool_key(key)) {
                 // "--debug-log false" as the help shows it; a bare "--mine" means true.
@@ -87,7 +88,7 @@ Result<Values> parse_args(const std::vector<std::string>& args, bool& help) {
             } else if (i + 1 < args.size()) {
                 value = args[++i];
             } else {
-                return Status::error("missing-value", "option --" + key + " needs a value");
+                return Status::error(codes::kMissingValue, "option --" + key + " needs a value");
             }
         }
         set_value(out, key, value);
@@ -134,12 +135,12 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_config_lines(
         if (line.empty()) continue;
         auto eq = line.find('=');
         if (eq == std::string::npos)
-            return Status::error("bad-config-file",
+            return Status::error(codes::kBadConfigFile,
                                  "line " + std::to_string(line_no) + ": expected key = value");
         std::string key = trim(line.substr(0, eq));
         std::string value = trim(line.substr(eq + 1));
         if (!known_key(key) || key == "config")
-            return Status::error("bad-config-file",
+            return Status::error(codes::kBadConfigFile,
                                  "line " + std::to_string(line_no) + ": unknown key '" + key + "'");
         out.emplace_back(std::move(key), std::move(value));
     }
@@ -191,10 +192,10 @@ Result<Sources> read_sources(const ConfigInputs& in, NodeConfig& cfg) {
     const auto config_path = src.pick("config");
     if (!config_path || config_path->empty()) return src;
     auto text = in.read_file ? in.read_file(*config_path) : std::nullopt;
-    if (!text) return Status::error("bad-config-file", "cannot read config file " + *config_path);
+    if (!text) return Status::error(codes::kBadConfigFile, "cannot read config file " + *config_path);
     auto lines = parse_config_lines(*text);
     if (!lines.ok())
-        return Status::error("bad-config-file", *config_path + ": " + lines.status().message());
+        return Status::error(codes::kBadConfigFile, *config_path + ": " + lines.status().message());
     for (auto& [key, value] : *lines) set_value(src.file, key, std::move(value));
     cfg.config_file = *config_path;
     return src;
@@ -205,7 +206,7 @@ Status resolve_rpc_bind(const Sources& src, NodeConfig& cfg) {
     auto v = src.pick("rpc-bind");
     if (!v) return Status();
     auto at = net::parse_endpoint(*v, cfg.rpc_port);
-    if (!at.ok()) return Status::error("bad-rpc-bind", "--rpc-bind " + at.status().message());
+    if (!at.ok()) return Status::error(codes::kBadRpcBind, "--rpc-bind " + at.status().message());
     cfg.rpc_host = at->host;
     cfg.rpc_port = at->port;
     return Status();
@@ -268,7 +269,7 @@ Status resolve_datadir(const Sources& src, const ConfigInputs& in, NodeConfig& c
     }
     auto home = in.env.find("HOME");
     if (home == in.env.end() || home->second.empty())
-        return Status::error("no-datadir", "no --datadir and no HOME to derive one from");
+        return Status::error(codes::kNoDatadir, "no --datadir and no HOME to derive one from");
     cfg.datadir = home->second + "/.stepchain/" + cfg.network;
     return Status();
 }
@@ -291,13 +292,13 @@ Status resolve_misc(const Sources& src, NodeConfig& cfg) {
         auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), mib);
         if (ec != std::errc() || ptr != v->data() + v->size() || v->empty() || mib < 64 ||
             mib > (uint64_t{1} << 40))
-            return Status::error("bad-blob-store-mib",
+            return Status::error(codes::kBadBlobStoreMib,
                                  "blob-store-mib must be a whole number of MiB in 64..2^40, got '" + *v + "'");
         cfg.blob_store_mib = mib;
     }
     if (auto v = src.pick("log-level")) {
         auto level = parse_log_level(*v);
-        if (!level) return Status::error("bad-log-level", "unknown log level '" + *v + "'");
+        if (!level) return Status::error(codes::kBadLogLevel, "unknown log level '" + *v + "'");
         cfg.log_level = *level;
     }
     return Status();
@@ -313,7 +314,7 @@ Result<NodeConfig> resolve_config(const ConfigInputs& in) {
     if (auto v = src->pick("network")) cfg.network = *v;
     auto port = default_rpc_port(cfg.network);
     if (!port || !consensus::params_by_name(cfg.network))
-        return Status::error("bad-network", "unknown network '" + cfg.network + "'");
+        return Status::error(codes::kBadNetwork, "unknown network '" + cfg.network + "'");
     cfg.rpc_port = *port;
 
     STEP_TRY(resolve_datadir(*src, in, cfg));

@@ -44,11 +44,6 @@ extern const std::vector<std::string> kConfigKeys;
 // (flags > environment > file) that gives the key are used together.
 extern const std::vector<std::string> kRepeatableConfigKeys;
 
-namespace codes {
-// --max-connections is not a whole number in 0..kMaxConnectionsLimit.
-inline constexpr char kBadMaxConnections[] = "bad-max-connections";
-}  // namespace codes
-
 struct ConfigInputs {
     std::vector<std::string> args;           // argv without the program name
     std::map<std::string, std::string> env;  // only STEPD_* and HOME are looked at
@@ -56,8 +51,8 @@ struct ConfigInputs {
     std::function<std::optional<std::string>(const std::string& path)> read_file;
 };
 
-// Errors: "unknown-option", "missing-value", "bad-config-file", "bad-network", "bad-rpc-bind",
-// "bad-log-level", "bad-bool", "no-datadir", codes::kBadMaxConnections; for the P2P addresses
+// Errors (node/errors.h): kUnknownOption, kMissingValue, kBadConfigFile, kBadNetwork, kBadRpcBind,
+// kBadLogLevel, kBadBool, kNoDatadir, kBadMaxConnections; for the P2P addresses
 // net::codes::kBadEndpoint and (a devnet --connect/--addnode outside 127.0.0.0/8)
 // net::codes::kDialRefused.
 Result<NodeConfig> resolve_config(const ConfigInputs& in);

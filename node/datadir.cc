@@ -13,6 +13,7 @@
 
 #include "common/bytes.h"
 #include "common/rpc_methods.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -32,13 +33,13 @@ DatadirLock& DatadirLock::operator=(DatadirLock&& o) noexcept {
 Result<DatadirLock> lock_datadir(const std::string& datadir) {
     std::error_code ec;
     std::filesystem::create_directories(datadir, ec);
-    if (ec) return Status::error("datadir-io", "cannot create " + datadir + ": " + ec.message());
+    if (ec) return Status::error(codes::kDatadirIo, "cannot create " + datadir + ": " + ec.message());
     const std::string path = datadir + "/.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::error("datadir-io", "cannot open " + path + ": " + std::strerror(errno));
+    if (fd < 0) return Status::error(codes::kDatadirIo, "cannot open " + path + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
-        return Status::error("datadir-locked",
+        return Status::error(codes::kDatadirLocked,
                              "data directory " + datadir + " is in use by another stepd");
     }
     DatadirLock lock;
@@ -51,7 +52,7 @@ Result<std::string> write_cookie(const std::string& datadir) {
     {
         std::ifstream urandom("/dev/urandom", std::ios::binary);
         if (!urandom.read(reinterpret_cast<char*>(secret), sizeof secret))
-            return Status::error("datadir-io", "cannot read /dev/urandom");
+            return Status::error(codes::kDatadirIo, "cannot read /dev/urandom");
     }
     const std::string credential = std::string(rpc::kCookieUser) + ":" + to_hex(ByteSpan(secret, sizeof secret));
     const std::string path = datadir + "/" + rpc::kCookieFileName;
@@ -59,12 +60,12 @@ Result<std::string> write_cookie(const std::string& datadir) {
     ::unlink(tmp.c_str());
     // Created 0600 from the start: the secret is never readable by others, even briefly.
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::error("datadir-io", "cannot write " + tmp + ": " + std::strerror(errno));
+    if (fd < 0) return Status::error(codes::kDatadirIo, "cannot write " + tmp + ": " + std::strerror(errno));
     bool ok = ::write(fd, credential.data(), credential.size()) == static_cast<ssize_t>(credential.size());
     ok = ::fchmod(fd, 0600) == 0 && ok;
     ok = ::close(fd) == 0 && ok;
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-        return Status::error("datadir-io", "cannot write cookie " + path);
+        return Status::error(codes::kDatadirIo, "cannot write cookie " + path);
     return credential;
 }
 

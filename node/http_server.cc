@@ -1,4 +1,5 @@
 #include "node/http_server.h"
+#include "node/errors.h"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -177,7 +178,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& o
         tcp::resolver resolver(impl->ioc);
         auto results = resolver.resolve(options.host, std::to_string(options.port), ec);
         if (ec || results.empty())
-            return Status::error("rpc-bind", "cannot resolve RPC host '" + options.host + "'");
+            return Status::error(codes::kRpcBind, "cannot resolve RPC host '" + options.host + "'");
         address = results.begin()->endpoint().address();
     }
     tcp::endpoint endpoint(address, options.port);
@@ -186,7 +187,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& o
     if (!ec) impl->acceptor.bind(endpoint, ec);
     if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
-        return Status::error("rpc-bind", "cannot listen on " + options.host + ":" +
+        return Status::error(codes::kRpcBind, "cannot listen on " + options.host + ":" +
                                              std::to_string(options.port) + ": " + ec.message());
     impl->bound_port = impl->acceptor.local_endpoint().port();
     const size_t n = options.threads == 0 ? 1 : options.threads;

@@ -7,6 +7,8 @@
 #include "consensus/encoding.h"
 #include "consensus/state.h"
 #include "consensus/transaction.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -30,22 +32,22 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     STEP_TRY(consensus::check_transaction(tx, params_));
     MempoolEntry entry = entry_for(tx);
     if (entries_.count(entry.txid))
-        return Status::error("already-in-mempool", "transaction " + to_hex(entry.txid) + " is already in the mempool");
+        return Status::error(codes::kAlreadyInMempool, "transaction " + to_hex(entry.txid) + " is already in the mempool");
 
     auto account = consensus::read_account(state, entry.sender);
     if (!account.ok()) return account.status();
     if (entry.nonce < account->nonce)
-        return Status::error("bad-nonce", "nonce " + std::to_string(entry.nonce) + " is already used (account nonce " +
+        return Status::error(consensus::codes::kBadNonce, "nonce " + std::to_string(entry.nonce) + " is already used (account nonce " +
                                               std::to_string(account->nonce) + ")");
     if (entry.nonce > account->nonce + kMaxNonceGap)
-        return Status::error("nonce-too-far", "nonce " + std::to_string(entry.nonce) + " is more than " +
+        return Status::error(codes::kNonceTooFar, "nonce " + std::to_string(entry.nonce) + " is more than " +
                                                   std::to_string(kMaxNonceGap) + " ahead of the account");
 
     std::optional<MempoolEntry> replaced;
     if (auto q = by_sender_.find(entry.sender); q != by_sender_.end() && q->second.count(entry.nonce)) {
         const MempoolEntry& old = entries_.at(q->second.at(entry.nonce));
         if (entry.fee <= old.fee) {
-            return Status::error("replacement-fee-too-low",
+            return Status::error(codes::kReplacementFeeTooLow,
                                  "a transaction with this nonce is pending; a replacement must pay a higher fee");
         }
         replaced = old;
@@ -54,7 +56,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     // A refused newcomer leaves the pending transaction it would have replaced in place.
     Status admitted = check_applies(entry, state, account->nonce, height);
     if (admitted.ok() && !make_room_for(entry))
-        admitted = Status::error("mempool-full",
+        admitted = Status::error(codes::kMempoolFull,
                                  "the mempool is full and this fee rate is too low to enter");
     if (!admitted.ok()) {
         if (replaced) insert(*replaced);
@@ -67,7 +69,7 @@ Result<Hash256> Mempool::add(const pb::Transaction& tx, const consensus::KvRead&
     // A replacement can make the sender's later transactions unaffordable.
     revalidate_sender(entries_.at(id).sender, state, height);
     if (!entries_.count(id))
-        return Status::error("insufficient-funds", "transaction no longer applies");
+        return Status::error(consensus::codes::kInsufficientFunds, "transaction no longer applies");
     return id;
 }
 

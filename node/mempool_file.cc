@@ -13,6 +13,7 @@
 #include "common/hash.h"
 #include "consensus/encoding.h"
 #include "consensus/proto/chain.pb.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -21,7 +22,7 @@ namespace {
 constexpr uint8_t kMagic[kMempoolFileMagicBytes] = {'S', 'T', 'E', 'P', 'M', 'P', 'L', 0};
 
 Status io_error(const std::string& what, const std::string& path) {
-    return Status::error("mempool-file-io", what + " " + path + ": " + std::strerror(errno));
+    return Status::error(codes::kMempoolFileIo, what + " " + path + ": " + std::strerror(errno));
 }
 
 bool write_all(int fd, const uint8_t* data, size_t size) {
@@ -61,14 +62,14 @@ Bytes encode_mempool_file(const std::vector<pb::Transaction>& txs) {
 Result<std::vector<Bytes>> decode_mempool_file(ByteSpan file, const MempoolFileLimits& limits) {
     const size_t max_file = max_mempool_file_bytes(limits);
     if (file.size() > max_file)
-        return Status::error("mempool-file-too-large", std::to_string(file.size()) + " bytes, more than the " +
+        return Status::error(codes::kMempoolFileTooLarge, std::to_string(file.size()) + " bytes, more than the " +
                                                            std::to_string(max_file) + " a full mempool can write");
     // The magic first, on whatever prefix exists: a foreign file is named as such, not "truncated".
     const size_t magic_seen = std::min(file.size(), kMempoolFileMagicBytes);
     if (!std::equal(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(magic_seen), kMagic))
-        return Status::error("mempool-file-magic", "not a mempool file (bad magic)");
+        return Status::error(codes::kMempoolFileMagic, "not a mempool file (bad magic)");
     if (file.size() < kMempoolFileHeaderBytes)
-        return Status::error("mempool-file-truncated", "file ends inside its " +
+        return Status::error(codes::kMempoolFileTruncated, "file ends inside its " +
                                                            std::to_string(kMempoolFileHeaderBytes) + "-byte header");
     // The header is all there (checked above), so these reads cannot fail.
     ByteReader header(file.subspan(kMempoolFileMagicBytes));
@@ -78,43 +79,43 @@ Result<std::vector<Bytes>> decode_mempool_file(ByteSpan file, const MempoolFileL
     header.read_u64le(count);
     header.read_u64le(body_len);
     if (version != kMempoolFileVersion)
-        return Status::error("mempool-file-version", "version " + std::to_string(version) + ", this node reads " +
+        return Status::error(codes::kMempoolFileVersion, "version " + std::to_string(version) + ", this node reads " +
                                                          std::to_string(kMempoolFileVersion));
     if (body_len > max_file)  // also keeps the sums below from overflowing
-        return Status::error("mempool-file-too-large", "declares " + std::to_string(body_len) + " bytes of records");
+        return Status::error(codes::kMempoolFileTooLarge, "declares " + std::to_string(body_len) + " bytes of records");
     const size_t expected = kMempoolFileHeaderBytes + body_len + kMempoolFileChecksumBytes;
     if (file.size() < expected)
-        return Status::error("mempool-file-truncated", std::to_string(file.size()) + " bytes, the header declares " +
+        return Status::error(codes::kMempoolFileTruncated, std::to_string(file.size()) + " bytes, the header declares " +
                                                            std::to_string(expected));
     if (file.size() > expected)
-        return Status::error("mempool-file-trailing-data", std::to_string(file.size() - expected) +
+        return Status::error(codes::kMempoolFileTrailingData, std::to_string(file.size() - expected) +
                                                                " bytes after the checksum");
     const size_t content = kMempoolFileHeaderBytes + body_len;
     const Hash256 sum = sha256(file.first(content));
     if (!std::equal(sum.begin(), sum.end(), file.begin() + static_cast<std::ptrdiff_t>(content)))
-        return Status::error("mempool-file-checksum", "checksum mismatch: the file is damaged");
+        return Status::error(codes::kMempoolFileChecksum, "checksum mismatch: the file is damaged");
 
     // From here the bytes are as written; these checks only catch a wrong writer.
     if (count > body_len / (kMempoolFileRecordHeaderBytes + 1))
-        return Status::error("mempool-file-malformed", "count " + std::to_string(count) + " cannot fit the records");
+        return Status::error(codes::kMempoolFileMalformed, "count " + std::to_string(count) + " cannot fit the records");
     std::vector<Bytes> records;
     records.reserve(count);
     ByteReader body(file.subspan(kMempoolFileHeaderBytes, body_len));
     for (uint64_t i = 0; i < count; ++i) {
         uint32_t len = 0;
         if (!body.read_u32le(len))
-            return Status::error("mempool-file-malformed", "record " + std::to_string(i) + " starts past the records");
+            return Status::error(codes::kMempoolFileMalformed, "record " + std::to_string(i) + " starts past the records");
         if (len > limits.max_tx_bytes)
-            return Status::error("mempool-file-malformed",
+            return Status::error(codes::kMempoolFileMalformed,
                                  "record " + std::to_string(i) + " is " + std::to_string(len) +
                                      " bytes, more than a transaction may be (" + std::to_string(limits.max_tx_bytes) + ")");
         ByteSpan record;
         if (!body.read_span(len, record))
-            return Status::error("mempool-file-malformed", "record " + std::to_string(i) + " runs past the records");
+            return Status::error(codes::kMempoolFileMalformed, "record " + std::to_string(i) + " runs past the records");
         records.emplace_back(record.begin(), record.end());
     }
     if (!body.done())
-        return Status::error("mempool-file-malformed", std::to_string(body.remaining()) + " bytes after the last record");
+        return Status::error(codes::kMempoolFileMalformed, std::to_string(body.remaining()) + " bytes after the last record");
     return records;
 }
 
@@ -154,7 +155,7 @@ Status write_mempool_file(const std::string& path, const std::vector<pb::Transac
 Result<std::vector<Bytes>> read_mempool_file(const std::string& path, const MempoolFileLimits& limits) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return Status::error("mempool-file-missing", "no " + path);
+        if (errno == ENOENT) return Status::error(codes::kMempoolFileMissing, "no " + path);
         return io_error("cannot open", path);
     }
     struct stat st {};
@@ -166,7 +167,7 @@ Result<std::vector<Bytes>> read_mempool_file(const std::string& path, const Memp
     const size_t max_file = max_mempool_file_bytes(limits);
     if (static_cast<uint64_t>(st.st_size) > max_file) {
         ::close(fd);
-        return Status::error("mempool-file-too-large", std::to_string(st.st_size) + " bytes, more than the " +
+        return Status::error(codes::kMempoolFileTooLarge, std::to_string(st.st_size) + " bytes, more than the " +
                                                            std::to_string(max_file) + " a full mempool can write");
     }
     Bytes file(static_cast<size_t>(st.st_size));

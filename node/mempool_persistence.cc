@@ -6,6 +6,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -40,7 +41,7 @@ MempoolLoadReport load_mempool(const std::string& datadir, const MempoolFileLimi
     auto records = read_mempool_file(path, limits);
     if (!records.ok()) {
         MempoolLoadReport report;
-        if (records.status().code() == "mempool-file-missing") {
+        if (records.status().is(codes::kMempoolFileMissing)) {
             log_info("no ", kMempoolFileName, ": starting with an empty mempool");
             return report;
         }

@@ -5,6 +5,7 @@
 #include "consensus/pow.h"
 #include "consensus/transaction.h"
 #include "node/log.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -41,7 +42,7 @@ Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource sour
 }
 
 Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
-    Result<Hash256> out = Status::error("internal", "not run");
+    Result<Hash256> out = Status::error(codes::kInternal, "not run");
     chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
         std::lock_guard lock(mempool_mutex_);
         out = mempool_.add(tx, state, tip.height + 1);
@@ -55,7 +56,7 @@ Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
 }
 
 Result<consensus::AssembledBlock> Node::block_template(const consensus::Address& miner) {
-    Result<consensus::AssembledBlock> out = Status::error("internal", "not run");
+    Result<consensus::AssembledBlock> out = Status::error(codes::kInternal, "not run");
     chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
         std::vector<pb::Transaction> candidates;
         {

@@ -3,6 +3,7 @@
 #include "common/coding.h"
 #include "common/hash.h"
 #include "common/hash_tags.h"
+#include "verifier/errors.h"
 
 namespace step::verifier {
 
@@ -26,7 +27,7 @@ Result<AuditWork> run_audit(kernels::Backend& backend, const kernels::Exec& ex,
     auto shape = trace_shape(spec);
     if (!shape.ok()) return shape.status();
     if (sampled == 0 || sampled > shape->last_leaf)
-        return Status::error("bad-leaf-index", "sampled leaves run 1.." +
+        return Status::error(codes::kBadLeafIndex, "sampled leaves run 1.." +
                                                    std::to_string(shape->last_leaf));
     AuditWork w;
     w.sampled = sampled;
@@ -36,7 +37,7 @@ Result<AuditWork> run_audit(kernels::Backend& backend, const kernels::Exec& ex,
     Hash256 root = kernels::state_root_of_bytes(checkpoint_bytes, ex);
     if (kernels::leaf_digest(unit.task_id, unit.round, unit.unit, w.checkpoint, root) !=
         checkpoint_leaf)
-        return Status::error("checkpoint-mismatch",
+        return Status::error(codes::kCheckpointMismatch,
                              "checkpoint bytes are not leaf " + std::to_string(w.checkpoint));
     w.states.push_back(*start);
     auto fin = replay_leaves(backend, ex, spec, data, unit, *start, w.checkpoint, sampled,

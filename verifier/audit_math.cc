@@ -1,4 +1,5 @@
 #include "verifier/audit_math.h"
+#include "verifier/errors.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,7 @@ double miss_ratio(uint64_t n, uint64_t a, uint64_t Q) {
 
 Result<AuditFigures> audit_figures(uint64_t V, uint64_t Q, uint64_t L, uint64_t C, uint64_t U) {
     if (!L || !U || U % L || C % L || C < 2 * L || !Q || !V)
-        return Status::error("bad-audit-shape",
+        return Status::error(codes::kBadAuditShape,
                              "need L | U, C a multiple of L >= 2L, V > 0 and Q > 0");
     AuditFigures f;
     const uint64_t n = U / L, g = C / L;

@@ -13,11 +13,11 @@
 namespace step::verifier {
 
 using kernels::TrainState;
-namespace code = fraud_code;
+namespace code = codes;
 
 namespace {
 
-Status err(const char* c, std::string why) { return Status::error(c, std::move(why)); }
+Status err(const ErrorCode& c, std::string why) { return Status::error(c, std::move(why)); }
 std::string num(uint64_t v) { return std::to_string(v); }
 
 bool leaf_empty(const LeafProof& p) { return p.index == 0 && p.leaf == Hash256{} && p.path.empty(); }

@@ -29,35 +29,14 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "verifier/errors.h"
 #include "kernels/spec.h"
 #include "verifier/proofs.h"
 #include "verifier/trace.h"
 
 namespace step::verifier {
 
-// Error codes of check_fraud_proof and decode_fraud_proof (stable, machine-readable).
-namespace fraud_code {
-inline constexpr char kBadEncoding[] = "bad-proof-encoding";      // bytes do not decode
-inline constexpr char kTooLarge[] = "proof-too-large";            // wire_size > max_proof_bytes
-inline constexpr char kBadContext[] = "bad-context";              // caller's context inconsistent
-inline constexpr char kBadLeafIndex[] = "bad-leaf-index";         // j past the last leaf, or
-                                                                  // leaf proofs for other indices
-inline constexpr char kBadLeafProof[] = "bad-leaf-proof";         // leaf j or j-1 not in the root
-inline constexpr char kUnexpectedField[] = "unexpected-field";    // a field this j must not carry
-inline constexpr char kBadPreState[] = "bad-pre-state";           // not canonical state bytes, or
-                                                                  // another model/optimiser/version
-inline constexpr char kPreStateMismatch[] = "pre-state-mismatch";  // leaf of pre-state != leaf j-1
-inline constexpr char kPreStateStep[] = "pre-state-step";          // step counter != r*U+(j-1)L
-inline constexpr char kWrongRecordCount[] = "wrong-record-count";  // not the segment's distinct
-                                                                  // record count
-inline constexpr char kWrongRecordIndex[] = "wrong-record-index";  // not the segment's records
-inline constexpr char kBadRecord[] = "bad-record";                 // record of the wrong size
-inline constexpr char kBadRecordProof[] = "bad-record-proof";      // records' multiproof fails
-inline constexpr char kWrongStateCount[] = "wrong-state-count";    // j=0: not K previous finals
-inline constexpr char kBadPreviousFinal[] = "bad-previous-final";  // j=0: not canonical bytes
-inline constexpr char kPreviousFinalMismatch[] = "previous-final-mismatch";  // j=0: != final leaf
-inline constexpr char kReplayFailed[] = "replay-failed";           // kernels refused the replay
-}  // namespace fraud_code
+// Error codes of check_fraud_proof and decode_fraud_proof: verifier/errors.h.
 
 // One record of a segment: its dataset index and bytes.
 struct SegmentRecord {

@@ -66,7 +66,7 @@ bool read_leaf(ByteReader& in, LeafProof& p) {
 }
 
 Status bad_encoding(const char* why) {
-    return Status::error(fraud_code::kBadEncoding, why);
+    return Status::error(codes::kBadEncoding, why);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "common/hash_tags.h"
 #include "common/merkle.h"
 #include "kernels/data.h"
+#include "verifier/errors.h"
 
 namespace step::verifier {
 
@@ -156,7 +157,7 @@ bool verify_record_proof(const Hash256& dataset_root, uint64_t record_count,
 Result<ChunkProof> make_chunk_proof(ByteSpan blob, uint64_t index) {
     size_t chunks = blob_chunk_count(blob.size());
     if (index >= chunks)
-        return Status::error("bad-chunk-index", "chunk " + std::to_string(index) + " of a blob of " +
+        return Status::error(codes::kBadChunkIndex, "chunk " + std::to_string(index) + " of a blob of " +
                                                     std::to_string(chunks) + " chunks");
     auto hashes = blob_chunk_hashes(blob);
     ChunkProof p;

@@ -5,13 +5,15 @@
 
 #include "common/merkle.h"
 #include "kernels/trainer.h"
+#include "kernels/errors.h"
+#include "verifier/errors.h"
 
 namespace step::verifier {
 
 using kernels::TrainState;
 
 Result<TraceShape> trace_shape(const kernels::TaskSpec& spec) {
-    auto bad = [](const std::string& why) { return Status::error("bad-spec", why); };
+    auto bad = [](const std::string& why) { return Status::error(kernels::codes::kBadSpec, why); };
     TraceShape s;
     s.steps = spec.steps_per_unit;
     s.leaf_interval = spec.leaf_interval;
@@ -46,11 +48,11 @@ Result<TrainState> replay_impl(kernels::Backend& backend, const kernels::Exec& e
     auto shape = trace_shape(spec);
     if (!shape.ok()) return shape.status();
     if (from_leaf > to_leaf || to_leaf > shape->last_leaf)
-        return Status::error("bad-leaf-index", "replay from leaf " + std::to_string(from_leaf) +
+        return Status::error(codes::kBadLeafIndex, "replay from leaf " + std::to_string(from_leaf) +
                                                    " to " + std::to_string(to_leaf));
     uint64_t first_step = leaf_step(*shape, unit.round, from_leaf);
     if (from.step != first_step)
-        return Status::error("start-step", "state at step " + std::to_string(from.step) +
+        return Status::error(codes::kStartStep, "state at step " + std::to_string(from.step) +
                                                ", leaf " + std::to_string(from_leaf) +
                                                " of round " + std::to_string(unit.round) +
                                                " is step " + std::to_string(first_step));
@@ -132,7 +134,7 @@ Result<TrainState> round_start_state(const kernels::TaskSpec& spec, uint32_t rou
                                      const kernels::Exec& ex) {
     if (round == 0) return kernels::init_state(spec);
     if (prev_finals.size() != spec.units_per_round)
-        return Status::error("wrong-state-count",
+        return Status::error(codes::kWrongStateCount,
                              "round start needs " + std::to_string(spec.units_per_round) +
                                  " final states, got " + std::to_string(prev_finals.size()));
     return kernels::mean_states(prev_finals, ex);

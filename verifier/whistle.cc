@@ -2,6 +2,7 @@
 
 #include "common/merkle.h"
 #include "verifier/proofs.h"
+#include "verifier/errors.h"
 
 namespace step::verifier {
 
@@ -12,7 +13,7 @@ Result<FraudProof> build_segment_proof(const kernels::TaskSpec& spec,
                                        const std::vector<Hash256>& leaves, uint32_t leaf,
                                        const TrainState& pre_state) {
     if (leaf == 0 || leaf >= leaves.size())
-        return Status::error(fraud_code::kBadLeafIndex,
+        return Status::error(codes::kBadLeafIndex,
                              "a segment proof needs a leaf in 1.." + std::to_string(leaves.size() - 1));
     auto indices = segment_record_indices(spec, data.count(), unit, leaf);
     if (!indices.ok()) return indices.status();
@@ -52,7 +53,7 @@ Result<std::optional<WrongLeaf>> find_first_wrong_leaf(
     auto shape = trace_shape(spec);
     if (!shape.ok()) return shape.status();
     if (leaves.size() != shape->leaf_count())
-        return Status::error("bad-trace", "trace has " + std::to_string(leaves.size()) +
+        return Status::error(codes::kBadTrace, "trace has " + std::to_string(leaves.size()) +
                                               " leaves, the spec gives " +
                                               std::to_string(shape->leaf_count()));
     auto start = round_start_state(spec, unit.round, previous_finals, ex);

@@ -18,6 +18,8 @@
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
+#include "consensus/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 
@@ -58,7 +60,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
     if (cfg.data_file) {
         // The format is the task's; load lazily per format in dataset_for. Check it exists now.
         if (!std::filesystem::exists(*cfg.data_file))
-            return Status::error("file-not-found", "--data " + *cfg.data_file + " does not exist");
+            return Status::error(codes::kFileNotFound, "--data " + *cfg.data_file + " does not exist");
     }
     const std::string role(role_name(cfg.role));
     core_->log("started", nullptr, std::nullopt, {{"role", role}, {"address", core_->address()}},
@@ -112,7 +114,7 @@ Result<std::vector<std::string>> AgentCore::open_task_ids() const {
         auto r = rpc_.call(rpc::kListTasks, params, RpcAuth::kNone);
         if (!r.ok()) return r.status();
         if (!r->contains("tasks") || !(*r)["tasks"].is_array())
-            return Status::error("rpc-bad-response", "listtasks reply lacks 'tasks'");
+            return Status::error(codes::kRpcBadResponse, "listtasks reply lacks 'tasks'");
         for (const json& t : (*r)["tasks"]) {
             auto id = json_string(t, "task_id");
             if (!id.ok()) return id.status();
@@ -131,9 +133,9 @@ Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& param
     auto id = hash_from_hex(id_hex);
     auto spec_hex = json_string(*r, "spec_hex");
     if (!id || !spec_hex.ok())
-        return Status::error("rpc-bad-response", "gettask reply lacks 'spec_hex' (a node older than the agents?)");
+        return Status::error(codes::kRpcBadResponse, "gettask reply lacks 'spec_hex' (a node older than the agents?)");
     auto spec_bytes = from_hex(*spec_hex);
-    if (!spec_bytes) return Status::error("rpc-bad-response", "gettask 'spec_hex' is not hex");
+    if (!spec_bytes) return Status::error(codes::kRpcBadResponse, "gettask 'spec_hex' is not hex");
     auto proto = consensus::decode_task_spec(*spec_bytes);
     if (!proto.ok()) return proto.status();
     auto budget = json_u64(*r, "budget");
@@ -150,7 +152,7 @@ Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& param
     t.id_hex = id_hex;
     t.spec = *spec;
     if (proto->dataset_root().size() != 32)
-        return Status::error("rpc-bad-response", "task spec's dataset root is not 32 bytes");
+        return Status::error(codes::kRpcBadResponse, "task spec's dataset root is not 32 bytes");
     std::copy(proto->dataset_root().begin(), proto->dataset_root().end(), t.dataset_root.begin());
     t.data_format = proto->data_format();
     t.rounds = {static_cast<uint32_t>(*rounds), proto->units_per_round(),
@@ -234,7 +236,7 @@ const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
     }
     if (*data_root_ != t.dataset_root) {
         if (data_reported_.insert("data-mismatch:" + t.id_hex).second)
-            log("skipped", &t, std::nullopt, {{"reason", "dataset-mismatch"}},
+            log("skipped", &t, std::nullopt, {{"reason", std::string(codes::kDatasetMismatch.name)}},
                 "skipping task: its dataset root is not that of --data");
         return nullptr;
     }
@@ -244,7 +246,7 @@ const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
 Result<const kernels::Dataset*> AgentCore::require_dataset(const TaskInfo& t) {
     const kernels::Dataset* ds = dataset_for(t);
     if (ds == nullptr)
-        return Status::error("dataset-mismatch", "--data does not hold the task's dataset");
+        return Status::error(codes::kDatasetMismatch, "--data does not hold the task's dataset");
     return ds;
 }
 
@@ -286,7 +288,7 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
         auto r = rpc.call(rpc::kListBlobs, params, RpcAuth::kNone);
         if (!r.ok()) return r.status();
         if (!r->contains("blobs") || !(*r)["blobs"].is_array())
-            return Status::error("rpc-bad-response", "listblobs reply lacks 'blobs'");
+            return Status::error(codes::kRpcBadResponse, "listblobs reply lacks 'blobs'");
         const json& blobs = (*r)["blobs"];
         for (const json& b : blobs) {
             auto root_hex = json_string(b, "blob_root");
@@ -299,7 +301,7 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
         if (blobs.size() < rpc::kMaxListBlobs) break;
         after = blobs.back().value("blob_root", std::string());
     }
-    return Status::error("state-unavailable", "no stored blob matches leaf " + std::to_string(leaf) + " of unit " +
+    return Status::error(codes::kStateUnavailable, "no stored blob matches leaf " + std::to_string(leaf) + " of unit " +
                                                   std::to_string(round) + "/" + std::to_string(k));
 }
 
@@ -310,7 +312,7 @@ Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t r
     for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
         auto it = units.find({round - 1, k});
         if (it == units.end() || !has_commit(it->second))
-            return Status::error("round-not-ready", "unit " + std::to_string(round - 1) + "/" + std::to_string(k) +
+            return Status::error(consensus::codes::kRoundNotReady, "unit " + std::to_string(round - 1) + "/" + std::to_string(k) +
                                                         " is not committed");
         auto bytes = fetch_state(t, round - 1, k, t.shape.last_leaf, it->second.final_leaf);
         if (!bytes.ok()) return bytes.status();

@@ -5,6 +5,7 @@
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
 #include "wallet/context.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 Status bad(const std::string& what) {
-    return Status::error("rpc-bad-response", "getunit reply: " + what);
+    return Status::error(codes::kRpcBadResponse, "getunit reply: " + what);
 }
 
 Result<Hash256> hash_field(const json& j, const char* key, bool allow_empty) {
@@ -260,7 +261,7 @@ Result<std::vector<Hash256>> audit_digests(const std::vector<uint32_t>& sampled,
     for (uint32_t leaf : consensus::audit_digest_leaves(sampled, per_checkpoint)) {
         auto it = replayed.find(leaf);
         if (it == replayed.end())
-            return Status::error("missing-digest", "no replayed digest for leaf " + std::to_string(leaf));
+            return Status::error(codes::kMissingDigest, "no replayed digest for leaf " + std::to_string(leaf));
         out.push_back(it->second);
     }
     return out;

@@ -12,6 +12,8 @@
 #include "wallet/agent_core.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
+#include "verifier/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -27,7 +29,7 @@ Result<std::vector<Hash256>> read_leaves(const std::string& path) {
         size_t nl = text->find('\n', at);
         if (nl == std::string::npos) nl = text->size();
         auto h = hash_from_hex(text->substr(at, nl - at));
-        if (!h) return Status::error("state-corrupt", path + " holds a line that is not a leaf");
+        if (!h) return Status::error(codes::kStateCorrupt, path + " holds a line that is not a leaf");
         leaves.push_back(*h);
         at = nl + 1;
     }
@@ -220,7 +222,7 @@ Status SolverRole::answer_challenge(const TaskInfo& t, const UnitView& u, const 
     auto leaves = read_leaves(core_.unit_path(t, u.round, u.unit, ".leaves"));
     if (!leaves.ok()) return leaves.status();
     if (c.leaf >= leaves->size())
-        return Status::error("bad-leaf-index", "challenge names leaf " + std::to_string(c.leaf));
+        return Status::error(verifier::codes::kBadLeafIndex, "challenge names leaf " + std::to_string(c.leaf));
     const Hash256& committed = (*leaves)[c.leaf];
     auto file = read_small_file(core_.state_path(committed), rpc::kMaxBlobBytes);
     if (!file.ok()) return file.status();

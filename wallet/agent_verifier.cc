@@ -12,6 +12,9 @@
 #include "verifier/whistle.h"
 #include "wallet/agent_core.h"
 #include "wallet/secure_file.h"
+#include "consensus/errors.h"
+#include "verifier/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -36,11 +39,11 @@ Result<SavedAudit> read_audit(const std::string& path) {
                     ? hash_from_hex(j["salt"].get<std::string>())
                     : std::nullopt;
     if (!salt || !j.contains("digests") || !j["digests"].is_array())
-        return Status::error("state-corrupt", path + " is not a saved audit");
+        return Status::error(codes::kStateCorrupt, path + " is not a saved audit");
     a.salt = *salt;
     for (const json& d : j["digests"]) {
         auto h = d.is_string() ? hash_from_hex(d.get<std::string>()) : std::nullopt;
-        if (!h) return Status::error("state-corrupt", path + " holds a bad digest");
+        if (!h) return Status::error(codes::kStateCorrupt, path + " holds a bad digest");
         a.digests.push_back(*h);
     }
     return a;
@@ -140,7 +143,7 @@ Status VerifierRole::search_and_commit(const TaskInfo& t, const UnitView& u, con
     std::vector<kernels::TrainState> previous_finals;
     for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
         auto it = units.find({u.round - 1, k});
-        if (it == units.end()) return Status::error("round-not-ready", "previous round not read");
+        if (it == units.end()) return Status::error(consensus::codes::kRoundNotReady, "previous round not read");
         auto bytes = core_.fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
         if (!bytes.ok()) return bytes.status();
         auto s = kernels::state_from_bytes(*bytes);
@@ -230,12 +233,12 @@ Status VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const Au
     std::map<uint32_t, Hash256> replayed;
     for (uint32_t s : a.leaves) {
         if (s == 0 || s > t.shape.last_leaf)
-            return Status::error("bad-leaf-index",
+            return Status::error(verifier::codes::kBadLeafIndex,
                                  "sampled leaf " + std::to_string(s) + " is outside the trace");
         const uint32_t c = t.shape.checkpoint_before(s);
         auto committed = checkpoint_leaf(u, c, per);
         if (!committed)
-            return Status::error("bad-commit",
+            return Status::error(consensus::codes::kBadCommit,
                                  "the unit lacks checkpoint leaf " + std::to_string(c));
         Bytes bytes;
         if (c == 0) {

@@ -1,4 +1,5 @@
 #include "wallet/amount.h"
+#include "wallet/errors.h"
 
 #include <limits>
 
@@ -8,12 +9,12 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 Status syntax_error(std::string_view text) {
-    return Status::error("amount-syntax", "invalid amount '" + std::string(text) +
+    return Status::error(codes::kAmountSyntax, "invalid amount '" + std::string(text) +
                                               "': expected a number of STEP such as 1.5");
 }
 
 Status overflow_error(std::string_view text) {
-    return Status::error("amount-overflow",
+    return Status::error(codes::kAmountOverflow,
                          "amount '" + std::string(text) + "' is too large (at most " +
                              format_step_amount(Amount::from_units(
                                  std::numeric_limits<uint64_t>::max())) +
@@ -40,9 +41,9 @@ bool all_digits(std::string_view s) {
 }  // namespace
 
 Result<Amount> parse_step_amount(std::string_view text) {
-    if (text.empty()) return Status::error("amount-syntax", "empty amount");
+    if (text.empty()) return Status::error(codes::kAmountSyntax, "empty amount");
     if (text.front() == '-')
-        return Status::error("amount-negative",
+        return Status::error(codes::kAmountNegative,
                              "amount '" + std::string(text) + "' is negative");
     size_t dot = text.find('.');
     std::string_view whole = text.substr(0, dot);
@@ -53,7 +54,7 @@ Result<Amount> parse_step_amount(std::string_view text) {
     if (dot != std::string_view::npos && (frac.empty() || !all_digits(frac)))
         return syntax_error(text);
     if (frac.size() > static_cast<size_t>(kStepDecimals))
-        return Status::error("amount-precision", "amount '" + std::string(text) +
+        return Status::error(codes::kAmountPrecision, "amount '" + std::string(text) +
                                                      "' has more than 9 decimals (1 base unit "
                                                      "is 0.000000001 STEP)");
     uint64_t whole_steps = 0;
@@ -68,11 +69,11 @@ Result<Amount> parse_step_amount(std::string_view text) {
 
 Result<Amount> parse_base_units(std::string_view text) {
     if (text.empty() || !all_digits(text))
-        return Status::error("amount-syntax",
+        return Status::error(codes::kAmountSyntax,
                              "invalid base-unit amount '" + std::string(text) + "'");
     uint64_t v = 0;
     if (!accumulate_digits(text, v))
-        return Status::error("amount-overflow",
+        return Status::error(codes::kAmountOverflow,
                              "base-unit amount '" + std::string(text) + "' exceeds 64 bits");
     return Amount::from_units(v);
 }
@@ -92,7 +93,7 @@ std::string format_base_units(Amount amount) { return std::to_string(amount.unit
 
 Result<Amount> checked_add(Amount a, Amount b) {
     if (a.units() > std::numeric_limits<uint64_t>::max() - b.units())
-        return Status::error("amount-overflow", "amount sum exceeds 64 bits");
+        return Status::error(codes::kAmountOverflow, "amount sum exceeds 64 bits");
     return Amount::from_units(a.units() + b.units());
 }
 

@@ -5,6 +5,7 @@
 #include "consensus/params.h"
 #include "wallet/commands.h"
 #include "wallet/paths.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -32,9 +33,9 @@ int report_error(const Status& s, OutputFormat format, std::ostream& err) {
             << "\n";
     } else {
         err << "error: " << s.message() << "\n";
-        if (s.code() == "usage") err << "run 'step-wallet --help' for usage\n";
+        if (s.is(codes::kUsage)) err << "run 'step-wallet --help' for usage\n";
     }
-    return s.code() == "usage" ? kExitUsage : kExitError;
+    return s.is(codes::kUsage) ? kExitUsage : kExitError;
 }
 
 }  // namespace
@@ -63,7 +64,7 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
     ctx.out = &out;
     ctx.params = consensus::params_by_name(network_name(opts.network));
     if (ctx.params == nullptr)  // parse_network and consensus list the same three networks
-        return report_error(Status::error("unknown-network", "no parameters for the network"),
+        return report_error(Status::error(codes::kUnknownNetwork, "no parameters for the network"),
                             opts.output, err);
 
     auto result = dispatch(ctx, inv->words);

@@ -6,6 +6,9 @@
 #include "common/rpc_methods.h"
 #include "verifier/proofs.h"
 #include "wallet/context.h"
+#include "consensus/errors.h"
+#include "common/rpc_errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -22,10 +25,10 @@ Result<json> blob_info(const RpcClient& rpc, const Hash256& root) {
 
 Result<std::vector<uint64_t>> missing_of(const json& info) {
     if (!info.contains("missing") || !info["missing"].is_array())
-        return Status::error("rpc-bad-response", "getblobinfo reply lacks 'missing'");
+        return Status::error(codes::kRpcBadResponse, "getblobinfo reply lacks 'missing'");
     std::vector<uint64_t> out;
     for (const json& i : info["missing"]) {
-        if (!i.is_number_unsigned()) return Status::error("rpc-bad-response", "bad index in 'missing'");
+        if (!i.is_number_unsigned()) return Status::error(codes::kRpcBadResponse, "bad index in 'missing'");
         out.push_back(i.get<uint64_t>());
     }
     return out;
@@ -42,14 +45,14 @@ Result<verifier::ChunkProof> chunk_from_json(const json& j) {
     auto chunk = from_hex(*chunk_hex);
     auto chunks_root = hash_from_hex(*root_hex);
     if (!chunk || !chunks_root || !j.contains("proof") || !j["proof"].is_array())
-        return Status::error("rpc-bad-response", "getblobchunk reply is malformed");
+        return Status::error(codes::kRpcBadResponse, "getblobchunk reply is malformed");
     p.blob_size = *size;
     p.index = *index;
     p.chunk = std::move(*chunk);
     p.chunks_root = *chunks_root;
     for (const json& h : j["proof"]) {
         auto sibling = h.is_string() ? hash_from_hex(h.get<std::string>()) : std::nullopt;
-        if (!sibling) return Status::error("rpc-bad-response", "getblobchunk proof item is malformed");
+        if (!sibling) return Status::error(codes::kRpcBadResponse, "getblobchunk proof item is malformed");
         p.path.push_back(*sibling);
     }
     return p;
@@ -58,9 +61,9 @@ Result<verifier::ChunkProof> chunk_from_json(const json& j) {
 }  // namespace
 
 Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
-    if (data.empty()) return Status::error("empty-blob", "a blob has at least one byte");
+    if (data.empty()) return Status::error(rpc::codes::kEmptyBlob, "a blob has at least one byte");
     if (data.size() > rpc::kMaxBlobBytes)
-        return Status::error("blob-too-large", "larger than the " + std::to_string(rpc::kMaxBlobBytes) +
+        return Status::error(rpc::codes::kBlobTooLarge, "larger than the " + std::to_string(rpc::kMaxBlobBytes) +
                                                    "-byte blob limit");
     const std::vector<Hash256> hashes = blob_chunk_hashes(data);
     UploadResult out;
@@ -76,13 +79,13 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
             auto m = missing_of(*info);
             if (!m.ok()) return m.status();
             missing = std::move(*m);
-        } else if (info.status().code() == "unknown-blob") {
+        } else if (info.status().is(rpc::codes::kUnknownBlob)) {
             for (uint64_t i = 0; i < hashes.size(); ++i) missing.push_back(i);
         } else {
             return info.status();
         }
         for (uint64_t i : missing) {
-            if (i >= hashes.size()) return Status::error("rpc-bad-response", "node asks for a chunk past the end");
+            if (i >= hashes.size()) return Status::error(codes::kRpcBadResponse, "node asks for a chunk past the end");
             const size_t at = i * kChunkBytes;
             const size_t len = std::min(kChunkBytes, data.size() - at);
             json proof = json::array();
@@ -98,7 +101,7 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
     auto final_info = blob_info(rpc, out.root);
     if (!final_info.ok()) return final_info.status();
     if (!final_info->value("complete", false))
-        return Status::error("blob-incomplete", "the node still lacks chunks of " + to_hex(out.root) +
+        return Status::error(rpc::codes::kBlobIncomplete, "the node still lacks chunks of " + to_hex(out.root) +
                                                     " after " + std::to_string(kMaxUploadRounds) + " rounds");
     return out;
 }
@@ -112,9 +115,9 @@ Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root) {
     if (!size.ok()) return size.status();
     if (!chunks.ok()) return chunks.status();
     if (!info->value("complete", false))
-        return Status::error("blob-incomplete", "the node holds only part of blob " + root_hex);
+        return Status::error(rpc::codes::kBlobIncomplete, "the node holds only part of blob " + root_hex);
     if (*size > rpc::kMaxBlobBytes || *chunks != blob_chunk_count(*size))
-        return Status::error("rpc-bad-response", "getblobinfo reports an impossible size");
+        return Status::error(codes::kRpcBadResponse, "getblobinfo reports an impossible size");
     Bytes data;
     data.reserve(*size);
     for (uint64_t i = 0; i < *chunks; ++i) {
@@ -125,7 +128,7 @@ Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root) {
         // Each chunk is checked against the root asked for: a node can only hand back the blob
         // `root` names, or be caught here.
         if (p->index != i || p->blob_size != *size || !verifier::verify_chunk_proof(root, *p))
-            return Status::error("bad-chunk-proof", "chunk " + std::to_string(i) + " from the node does not prove into " +
+            return Status::error(consensus::codes::kBadChunkProof, "chunk " + std::to_string(i) + " from the node does not prove into " +
                                                         root_hex);
         data.insert(data.end(), p->chunk.begin(), p->chunk.end());
     }

@@ -1,11 +1,12 @@
 #include "wallet/cli_args.h"
+#include "wallet/errors.h"
 
 #include <string_view>
 
 namespace step::wallet {
 namespace {
 
-Status usage_error(std::string message) { return Status::error("usage", std::move(message)); }
+Status usage_error(std::string message) { return Status::error(codes::kUsage, std::move(message)); }
 
 bool looks_like_option(std::string_view word) {
     if (word.size() < 2 || word[0] != '-') return false;

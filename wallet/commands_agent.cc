@@ -8,6 +8,7 @@
 #include "wallet/agent.h"
 #include "wallet/commands.h"
 #include "wallet/paths.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -72,7 +73,7 @@ Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
     auto chain_id = json_u64(*info, "chain_id");
     if (!chain_id.ok()) return chain_id.status();
     if (*chain_id != ctx.params->chain_id)
-        return Status::error("network-mismatch", "the node at " + rpc->url().text + " runs another network (chain id " +
+        return Status::error(codes::kNetworkMismatch, "the node at " + rpc->url().text + " runs another network (chain id " +
                                                      std::to_string(*chain_id) + "): pass --network or --rpc");
     auto seed = ctx.unlock(*key);
     if (!seed.ok()) return seed.status();

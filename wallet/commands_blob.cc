@@ -7,6 +7,9 @@
 #include "wallet/blob_transfer.h"
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"
+#include "consensus/errors.h"
+#include "common/rpc_errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -16,13 +19,13 @@ using nlohmann::json;
 Result<CommandOutput> put(Context& ctx, const std::string& path) {
     auto file = read_small_file(path, rpc::kMaxBlobBytes);
     if (!file.ok()) {
-        if (file.status().code() == "file-too-large")
-            return Status::error("blob-too-large", path + " is larger than the " +
+        if (file.status().is(codes::kFileTooLarge))
+            return Status::error(rpc::codes::kBlobTooLarge, path + " is larger than the " +
                                                        std::to_string(rpc::kMaxBlobBytes) +
                                                        "-byte blob limit");
         return file.status();
     }
-    if (file->empty()) return Status::error("empty-blob", path + " is empty: a blob has at least one byte");
+    if (file->empty()) return Status::error(rpc::codes::kEmptyBlob, path + " is empty: a blob has at least one byte");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
     if (auto cred = rpc->credentials(); !cred.ok()) return cred.status();
@@ -46,8 +49,8 @@ Result<CommandOutput> get(Context& ctx, const std::string& root_hex, const std::
     if (!rpc.ok()) return rpc.status();
     auto data = download_blob(*rpc, *root);
     if (!data.ok()) {
-        if (data.status().code() == "bad-chunk-proof")
-            return Status::error("bad-chunk-proof", data.status().message() + "; nothing written");
+        if (data.status().is(consensus::codes::kBadChunkProof))
+            return Status::error(consensus::codes::kBadChunkProof, data.status().message() + "; nothing written");
         return data.status();
     }
     STEP_TRY(atomic_write_file(out_path, std::string(data->begin(), data->end()), 0644, WriteMode::kReplace));

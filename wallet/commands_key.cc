@@ -4,6 +4,7 @@
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -28,7 +29,7 @@ Result<CommandOutput> add_key(Context& ctx, const std::string& name, const Seed&
     if (!ks.ok()) return ks.status();
     // Refuse a taken name before asking for a passphrase twice.
     if (ks->get(name).ok())
-        return Status::error("key-exists", "a key named '" + name + "' already exists");
+        return Status::error(codes::kKeyExists, "a key named '" + name + "' already exists");
     auto passphrase = obtain_new_passphrase(*ctx.terminal, ctx.options.passphrase_file, name);
     if (!passphrase.ok()) return passphrase.status();
     auto rec = ks->add(name, seed, identity_from_seed(seed), *passphrase,

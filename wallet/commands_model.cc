@@ -13,6 +13,7 @@
 #include "wallet/agent.h"
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 
@@ -23,14 +24,14 @@ Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
     const std::string& id_hex = args[0];
     const std::string& out_path = args[1];
     if (!hash_from_hex(id_hex))
-        return Status::error("bad-task-id", "'" + id_hex + "' is not a task id (64 hex digits)");
+        return Status::error(codes::kBadTaskId, "'" + id_hex + "' is not a task id (64 hex digits)");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
     auto t = agent::fetch_task(*rpc, *ctx.params, id_hex);
     if (!t.ok()) return t.status();
     const uint32_t rounds = t->rounds.finalised_rounds;
     if (rounds == 0)
-        return Status::error("no-final-round", "no round of the task is final yet: there is no model to fetch");
+        return Status::error(codes::kNoFinalRound, "no round of the task is final yet: there is no model to fetch");
     std::vector<kernels::TrainState> finals;
     for (uint32_t k = 0; k < t->rounds.units_per_round; ++k) {
         auto u = rpc->call(rpc::kGetUnit, {{"task_id", id_hex}, {"round", rounds - 1}, {"unit", k}},

@@ -1,6 +1,7 @@
 // Read-only commands: balance, tx show, chain info, task list, task show. None asks for a passphrase or a cookie.
 #include "common/rpc_methods.h"
 #include "wallet/commands.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -89,7 +90,7 @@ Result<CommandOutput> cmd_tx(Context& ctx, const CommandArgs& args) {
     if (args.size() != 2 || args[0] != "show") return usage("expected: tx show TXID");
     const std::string& txid = args[1];
     if (!hash_from_hex(txid))
-        return Status::error("bad-txid", "'" + txid + "' is not a txid (64 hex digits)");
+        return Status::error(codes::kBadTxid, "'" + txid + "' is not a txid (64 hex digits)");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
     auto res = rpc->call(rpc::kGetTransaction, {{"txid", txid}}, RpcAuth::kNone);
@@ -155,7 +156,7 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args) {
         auto res = rpc->call(rpc::kListTasks, params, RpcAuth::kNone);
         if (!res.ok()) return res.status();
         if (!res->contains("tasks") || !(*res)["tasks"].is_array())
-            return Status::error("bad-response", "listtasks answered without a task list");
+            return Status::error(codes::kBadResponse, "listtasks answered without a task list");
         for (json t : (*res)["tasks"]) {
             amounts_to_step(t, {"budget", "escrow", "unit_pay", "unit_bond", "audit_fee"});
             out.json["tasks"].push_back(t);
@@ -180,7 +181,7 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args) {
 
 Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
     if (!hash_from_hex(task_id))
-        return Status::error("bad-task-id", "'" + task_id + "' is not a task id (64 hex digits)");
+        return Status::error(codes::kBadTaskId, "'" + task_id + "' is not a task id (64 hex digits)");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
     auto task = rpc->call(rpc::kGetTask, {{"task_id", task_id}}, RpcAuth::kNone);

@@ -8,6 +8,8 @@
 #include "wallet/commands.h"
 #include "wallet/task_spec_check.h"
 #include "wallet/tx_builder.h"
+#include "consensus/errors.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -23,7 +25,7 @@ Status check_node_network(const Context& ctx, const RpcClient& rpc) {
     auto chain_id = json_u64(*info, "chain_id");
     if (!chain_id.ok()) return chain_id.status();
     if (*chain_id != ctx.params->chain_id)
-        return Status::error("network-mismatch",
+        return Status::error(codes::kNetworkMismatch,
                              "the node at " + rpc.url().text + " runs " +
                                  info->value("network", std::string("another network")) +
                                  " (chain id " + std::to_string(*chain_id) + "), not " +
@@ -69,7 +71,7 @@ Result<Account> fetch_account(const RpcClient& rpc, const std::string& address) 
 // passphrase. Pending mempool spends are not visible here; the node has the final word.
 Status check_funds(Amount available, Amount needed, const char* what) {
     if (available < needed)
-        return Status::error("insufficient-funds", std::string(what) + " is " +
+        return Status::error(consensus::codes::kInsufficientFunds, std::string(what) + " is " +
                                                        step_text(available) + ", " +
                                                        step_text(needed) + " needed");
     return Status();
@@ -78,11 +80,11 @@ Status check_funds(Amount available, Amount needed, const char* what) {
 Status confirm_or_yes(Context& ctx, const std::string& question) {
     if (ctx.options.yes) return Status();
     if (!ctx.terminal->interactive())
-        return Status::error("confirmation-needed",
+        return Status::error(codes::kConfirmationNeeded,
                              "stdin is not a terminal: pass -y to skip the confirmation");
     auto answer = ctx.terminal->confirm(question);
     if (!answer.ok()) return answer.status();
-    if (!*answer) return Status::error("cancelled", "cancelled");
+    if (!*answer) return Status::error(codes::kCancelled, "cancelled");
     return Status();
 }
 
@@ -116,7 +118,7 @@ Result<std::string> submit(const Prepared& p, const SignedTx& tx) {
     auto txid = json_string(*res, "txid");
     if (!txid.ok()) return txid.status();
     if (*txid != tx.txid)
-        return Status::error("rpc-bad-response", "the node reports txid " + *txid +
+        return Status::error(codes::kRpcBadResponse, "the node reports txid " + *txid +
                                                      " for a transaction whose txid is " +
                                                      tx.txid);
     return *txid;
@@ -242,7 +244,7 @@ Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args) {
     if (!count.ok() || count->units() == 0)
         return usage("generate needs a positive block count, not '" + args[0] + "'");
     if (!ctx.params->allow_generate)
-        return Status::error("not-devnet", "generate works on devnet only (--network devnet)");
+        return Status::error(codes::kNotDevnet, "generate works on devnet only (--network devnet)");
     auto key = ctx.signing_key();
     if (!key.ok()) return key.status();
     auto rpc = ctx.rpc();

@@ -2,10 +2,11 @@
 
 #include "wallet/paths.h"
 #include "wallet/tx_builder.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 
-Status usage(const std::string& message) { return Status::error("usage", message); }
+Status usage(const std::string& message) { return Status::error(codes::kUsage, message); }
 
 Result<Keystore> Context::keystore() const {
     if (options.wallet_dir) return Keystore(*options.wallet_dir);
@@ -39,7 +40,7 @@ Result<KeyRecord> Context::signing_key() const {
     auto def = ks->default_name();
     if (!def.ok()) return def.status();
     if (!def->has_value())
-        return Status::error("no-default-key",
+        return Status::error(codes::kNoDefaultKey,
                              "no default key in " + ks->dir() +
                                  ": create one with 'step-wallet key new NAME' or pass --from");
     return ks->get(**def);
@@ -62,8 +63,8 @@ Result<std::string> Context::resolve_address(
     if (!ks.ok()) return ks.status();
     auto key = ks->get(arg);
     if (!key.ok()) {
-        if (key.status().code() == "key-not-found")
-            return Status::error("key-not-found",
+        if (key.status().is(codes::kKeyNotFound))
+            return Status::error(codes::kKeyNotFound,
                                  "'" + arg + "' is neither a step1 address nor a key name");
         return key.status();
     }
@@ -80,7 +81,7 @@ Result<Seed> Context::unlock(const KeyRecord& key) const {
     // The clear address is authenticated by GCM; the public key is not, so compare it too.
     KeyIdentity id = identity_from_seed(*seed);
     if (id.address != key.identity.address || id.public_key != key.identity.public_key)
-        return Status::error("keystore-corrupt",
+        return Status::error(codes::kKeystoreCorrupt,
                              "key '" + key.name + "' decrypts to a different key than its file "
                                                   "names");
     return seed;
@@ -97,7 +98,7 @@ Result<uint64_t> json_u64(const nlohmann::json& j, const char* key) {
             if (a.ok()) return a->units();
         }
     }
-    return Status::error("rpc-bad-response",
+    return Status::error(codes::kRpcBadResponse,
                          std::string("node reply lacks a valid '") + key + "' field");
 }
 
@@ -109,7 +110,7 @@ Result<Amount> json_amount(const nlohmann::json& j, const char* key) {
 
 Result<std::string> json_string(const nlohmann::json& j, const char* key) {
     if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
-    return Status::error("rpc-bad-response",
+    return Status::error(codes::kRpcBadResponse,
                          std::string("node reply lacks a valid '") + key + "' field");
 }
 

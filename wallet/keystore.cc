@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -35,12 +36,12 @@ constexpr uint32_t kMaxP = 16;
 constexpr mode_t kKeyFileMode = 0600;
 
 Status corrupt(const std::string& path, const std::string& why) {
-    return Status::error("keystore-corrupt", "key file '" + path + "' is invalid: " + why);
+    return Status::error(codes::kKeystoreCorrupt, "key file '" + path + "' is invalid: " + why);
 }
 
 Status check_params(const KdfParams& p) {
     if (p.log2_n < 1 || p.log2_n > kMaxLog2N || p.r < 1 || p.r > kMaxR || p.p < 1 || p.p > kMaxP)
-        return Status::error("bad-kdf-params", "scrypt parameters out of range");
+        return Status::error(codes::kBadKdfParams, "scrypt parameters out of range");
     return Status();
 }
 
@@ -71,8 +72,8 @@ Bytes hex_field(const json& j, const char* name, size_t expected_size, bool& ok)
 Result<json> load_key_json(const std::string& path, const std::string& name) {
     auto text = read_small_file(path, kMaxKeyFileBytes);
     if (!text.ok()) {
-        if (text.status().code() == "file-not-found")
-            return Status::error("key-not-found", "no key named '" + name + "'");
+        if (text.status().is(codes::kFileNotFound))
+            return Status::error(codes::kKeyNotFound, "no key named '" + name + "'");
         return text.status();
     }
     json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
@@ -113,7 +114,7 @@ Result<Seed> parse_seed_hex(const std::string& text) {
         b == std::string::npos ? std::string_view() : std::string_view(text).substr(b, e - b + 1);
     auto bytes = hex.size() == 64 ? from_hex(hex) : std::nullopt;
     if (!bytes)
-        return Status::error("seed-format",
+        return Status::error(codes::kSeedFormat,
                              "a seed file must hold exactly 64 hex digits (a 32-byte Ed25519 "
                              "seed)");
     std::array<uint8_t, 32> raw{};
@@ -133,7 +134,7 @@ KdfParams kdf_params_for_new_keys() {
 
 Status validate_key_name(const std::string& name) {
     auto bad = [&](const std::string& why) {
-        return Status::error("bad-key-name", "invalid key name '" + name + "': " + why);
+        return Status::error(codes::kBadKeyName, "invalid key name '" + name + "': " + why);
     };
     if (name.empty() || name.size() > 64) return bad("use 1 to 64 characters");
     if (!std::isalnum(static_cast<unsigned char>(name[0])))
@@ -158,7 +159,7 @@ Result<KeyRecord> Keystore::add(const std::string& name, const Seed& seed,
     STEP_TRY(validate_key_name(name));
     STEP_TRY(check_params(params));
     if (identity.public_key.size() != 32)
-        return Status::error("bad-public-key", "public key must be 32 bytes");
+        return Status::error(codes::kBadPublicKey, "public key must be 32 bytes");
     STEP_TRY(ensure_private_dir(dir_));
     // Decide on the default before writing, so the first key becomes the default even if the
     // default file is written after the key.
@@ -197,8 +198,8 @@ Result<KeyRecord> Keystore::add(const std::string& name, const Seed& seed,
     Status written =
         atomic_write_file(key_path(name), j.dump(2) + "\n", kKeyFileMode, WriteMode::kCreateNew);
     if (!written.ok()) {
-        if (written.code() == "file-exists")
-            return Status::error("key-exists", "a key named '" + name + "' already exists");
+        if (written.is(codes::kFileExists))
+            return Status::error(codes::kKeyExists, "a key named '" + name + "' already exists");
         return written;
     }
     KeyRecord rec{name, identity, false};
@@ -224,7 +225,7 @@ Result<std::vector<KeyRecord>> Keystore::list() const {
         if (!rec.ok()) return rec.status();
         out.push_back(*rec);
     }
-    if (ec) return Status::error("io-error", "cannot list '" + dir_ + "': " + ec.message());
+    if (ec) return Status::error(codes::kIoError, "cannot list '" + dir_ + "': " + ec.message());
     std::sort(out.begin(), out.end(),
               [](const KeyRecord& a, const KeyRecord& b) { return a.name < b.name; });
     return out;
@@ -232,7 +233,7 @@ Result<std::vector<KeyRecord>> Keystore::list() const {
 
 Result<KeyRecord> Keystore::get(const std::string& name) const {
     if (!validate_key_name(name).ok())
-        return Status::error("key-not-found", "no key named '" + name + "'");
+        return Status::error(codes::kKeyNotFound, "no key named '" + name + "'");
     std::string path = key_path(name);
     auto j = load_key_json(path, name);
     if (!j.ok()) return j.status();
@@ -246,7 +247,7 @@ Result<KeyRecord> Keystore::get(const std::string& name) const {
 
 Result<Seed> Keystore::unlock(const std::string& name, const std::string& passphrase) const {
     if (!validate_key_name(name).ok())
-        return Status::error("key-not-found", "no key named '" + name + "'");
+        return Status::error(codes::kKeyNotFound, "no key named '" + name + "'");
     std::string path = key_path(name);
     auto loaded = load_key_json(path, name);
     if (!loaded.ok()) return loaded.status();
@@ -281,14 +282,14 @@ Result<Seed> Keystore::unlock(const std::string& name, const std::string& passph
         static_cast<int>(nonce.size()), reinterpret_cast<const CryptoPP::byte*>(address.data()),
         address.size(), ciphertext.data(), ciphertext.size());
     if (!authentic)
-        return Status::error("wrong-passphrase", "wrong passphrase for key '" + name + "'");
+        return Status::error(codes::kWrongPassphrase, "wrong passphrase for key '" + name + "'");
     return seed;
 }
 
 Result<std::optional<std::string>> Keystore::default_name() const {
     auto text = read_small_file(default_path(), 256);
     if (!text.ok()) {
-        if (text.status().code() == "file-not-found") return std::optional<std::string>();
+        if (text.status().is(codes::kFileNotFound)) return std::optional<std::string>();
         return text.status();
     }
     std::string name = *text;

@@ -1,6 +1,7 @@
 #include "wallet/network.h"
 
 #include "common/rpc_methods.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 
@@ -8,7 +9,7 @@ Result<Network> parse_network(std::string_view name) {
     if (name == "devnet") return Network::kDevnet;
     if (name == "testnet") return Network::kTestnet;
     if (name == "mainnet") return Network::kMainnet;
-    return Status::error("unknown-network", "unknown network '" + std::string(name) +
+    return Status::error(codes::kUnknownNetwork, "unknown network '" + std::string(name) +
                                                 "' (expected devnet, testnet or mainnet)");
 }
 

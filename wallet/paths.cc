@@ -4,12 +4,13 @@
 #include <filesystem>
 
 #include "common/rpc_methods.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
 
 Status home_unset(const char* what) {
-    return Status::error("home-unset", std::string("HOME is not set: cannot find the default ") +
+    return Status::error(codes::kHomeUnset, std::string("HOME is not set: cannot find the default ") +
                                            what);
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/rpc_methods.h"
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -36,7 +37,7 @@ std::string base64(const std::string& text) {
 }
 
 Status bad_url(std::string_view url, const std::string& why) {
-    return Status::error("bad-rpc-url", "invalid RPC URL '" + std::string(url) + "': " + why);
+    return Status::error(codes::kBadRpcUrl, "invalid RPC URL '" + std::string(url) + "': " + why);
 }
 
 // Runs one asynchronous operation to completion, so that the stream's deadline applies to it.
@@ -51,13 +52,20 @@ beast::error_code run_one(asio::io_context& ioc, Start&& start) {
 
 Status transport_error(const RpcUrl& url, const beast::error_code& ec, const char* stage) {
     if (ec == beast::error::timeout)
-        return Status::error("rpc-timeout", "the node at " + url.text + " did not answer in time");
+        return Status::error(codes::kRpcTimeout, "the node at " + url.text + " did not answer in time");
     if (ec == asio::error::connection_refused)
-        return Status::error("rpc-unreachable", "cannot connect to the node at " + url.text +
+        return Status::error(codes::kRpcUnreachable, "cannot connect to the node at " + url.text +
                                                     ": connection refused (is stepd running? "
                                                     "use --rpc URL for another node)");
-    return Status::error("rpc-unreachable", std::string("cannot ") + stage + " the node at " +
+    return Status::error(codes::kRpcUnreachable, std::string("cannot ") + stage + " the node at " +
                                                 url.text + ": " + ec.message());
+}
+
+// error.data.<name> of a JSON-RPC error when it is a string, else "".
+std::string data_field(const json& err, const char* name) {
+    if (!err.contains("data") || !err["data"].is_object()) return "";
+    const json& data = err["data"];
+    return data.contains(name) && data[name].is_string() ? data[name].get<std::string>() : "";
 }
 
 }  // namespace
@@ -116,19 +124,19 @@ Result<std::string> load_cookie(const CookieLocation& where) {
     const std::string how =
         "this command needs the node's RPC cookie: start stepd with the default datadir or "
         "pass --cookie FILE";
-    if (!path) return Status::error("rpc-cookie-missing", how + " ($HOME is not set)");
+    if (!path) return Status::error(codes::kRpcCookieMissing, how + " ($HOME is not set)");
     auto text = read_small_file(*path, kMaxCookieBytes);
     if (!text.ok()) {
-        if (text.status().code() == "file-not-found")
-            return Status::error("rpc-cookie-missing", how + " (no cookie at " + *path + ")");
-        return Status::error("rpc-cookie-missing", how + " (" + text.status().message() + ")");
+        if (text.status().is(codes::kFileNotFound))
+            return Status::error(codes::kRpcCookieMissing, how + " (no cookie at " + *path + ")");
+        return Status::error(codes::kRpcCookieMissing, how + " (" + text.status().message() + ")");
     }
     std::string cookie = *text;
     while (!cookie.empty() && (cookie.back() == '\n' || cookie.back() == '\r')) cookie.pop_back();
     std::string prefix = std::string(rpc::kCookieUser) + ":";
     if (cookie.rfind(prefix, 0) != 0 || cookie.size() == prefix.size() ||
         cookie.find_first_of(" \t\r\n") != std::string::npos)
-        return Status::error("rpc-cookie-invalid", "'" + *path + "' does not hold an RPC cookie");
+        return Status::error(codes::kRpcCookieInvalid, "'" + *path + "' does not hold an RPC cookie");
     return cookie;
 }
 
@@ -137,7 +145,7 @@ RpcClient::RpcClient(RpcUrl url, CookieLocation cookie, std::chrono::seconds tim
 
 Result<std::string> RpcClient::credentials() const {
     if (!cookie_.explicit_path && !is_loopback_host(url_.host))
-        return Status::error("rpc-cookie-missing",
+        return Status::error(codes::kRpcCookieMissing,
                              "this command needs the RPC cookie of the node at " + url_.text +
                                  ": pass --cookie FILE (the local node's cookie is only used "
                                  "for a node on this machine)");
@@ -184,13 +192,13 @@ Result<json> RpcClient::call(const std::string& method, const json& params, RpcA
 
     const auto& res = parser.get();
     if (res.result() == http::status::unauthorized)
-        return Status::error("rpc-unauthorized",
+        return Status::error(codes::kRpcUnauthorized,
                              "the node at " + url_.text +
                                  " refused the RPC cookie (stepd rewrites it at each start; "
                                  "pass --cookie FILE for a node with another datadir)");
     json reply = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
     if (reply.is_discarded() || !reply.is_object())
-        return Status::error("rpc-bad-response", "the node at " + url_.text + " answered HTTP " +
+        return Status::error(codes::kRpcBadResponse, "the node at " + url_.text + " answered HTTP " +
                                                      std::to_string(res.result_int()) +
                                                      " without a JSON-RPC reply");
     if (reply.contains("error") && !reply["error"].is_null()) {
@@ -198,17 +206,17 @@ Result<json> RpcClient::call(const std::string& method, const json& params, RpcA
         std::string message = err.value("message", std::string("unknown error"));
         int code = err.contains("code") && err["code"].is_number_integer() ? err["code"].get<int>()
                                                                            : 0;
-        std::string data_code;
-        if (err.contains("data") && err["data"].is_object() && err["data"].contains("code") &&
-            err["data"]["code"].is_string())
-            data_code = err["data"]["code"].get<std::string>();
+        const std::string data_code = data_field(err, "code");
         std::string text = message + " (rpc error " + std::to_string(code) +
                            (data_code.empty() ? "" : ", " + data_code) + ")";
-        if (code == rpc::kErrUnauthorized) return Status::error("rpc-unauthorized", text);
-        return Status::error(data_code.empty() ? "rpc-error" : data_code, text);
+        if (code == rpc::kErrUnauthorized) return Status::error(codes::kRpcUnauthorized, text);
+        if (data_code.empty()) return Status::error(codes::kRpcError, text);
+        // The node names the code's category too; a node that does not is treated as internal.
+        const auto category = category_from_name(data_field(err, "category"));
+        return Status::from_received(data_code, category.value_or(ErrorCategory::kInternal), text);
     }
     if (!reply.contains("result"))
-        return Status::error("rpc-bad-response", "JSON-RPC reply without result or error");
+        return Status::error(codes::kRpcBadResponse, "JSON-RPC reply without result or error");
     return reply["result"];
 }
 

@@ -51,7 +51,8 @@ bool is_loopback_host(std::string_view host);
 //   rpc-unauthorized    HTTP 401: the cookie is stale or wrong
 //   rpc-bad-response    not an HTTP/JSON-RPC answer
 //   rpc-cookie-missing / rpc-cookie-invalid (kRequired only)
-//   <error.data.code>   a JSON-RPC error with data.code (e.g. a consensus rejection reason)
+//   <error.data.code>   a JSON-RPC error with data.code (e.g. a consensus rejection reason),
+//                       in the category of error.data.category (internal when absent)
 //   rpc-error           a JSON-RPC error without data.code
 // JSON-RPC error messages read "<node's message> (rpc error <code>[, <data.code>])".
 class RpcClient {

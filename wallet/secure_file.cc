@@ -1,4 +1,5 @@
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
 
 #include <atomic>
 #include <cerrno>
@@ -14,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Status io_error(const std::string& what, const std::string& path, int err) {
-    return Status::error("io-error", what + " '" + path + "': " + std::strerror(err));
+    return Status::error(codes::kIoError, what + " '" + path + "': " + std::strerror(err));
 }
 
 // Makes a rename or link durable: fsync the directory that holds the entry.
@@ -39,7 +40,7 @@ Status ensure_private_dir(const std::string& dir) {
     }
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return Status::error("io-error", "'" + dir + "' is not a directory");
+        return Status::error(codes::kIoError, "'" + dir + "' is not a directory");
     return Status();
 }
 
@@ -93,7 +94,7 @@ Status commit_temp_file(const std::string& temp_path, const std::string& path,
             int err = errno;
             ::unlink(temp_path.c_str());
             if (err == EEXIST)
-                return Status::error("file-exists", "'" + path + "' already exists");
+                return Status::error(codes::kFileExists, "'" + path + "' already exists");
             return io_error("cannot create", path, err);
         }
         ::unlink(temp_path.c_str());
@@ -116,7 +117,7 @@ Status atomic_write_file(const std::string& path, const std::string& data, mode_
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return Status::error("file-not-found", "'" + path + "' not found");
+        if (errno == ENOENT) return Status::error(codes::kFileNotFound, "'" + path + "' not found");
         return io_error("cannot open", path, errno);
     }
     std::string out;
@@ -133,7 +134,7 @@ Result<std::string> read_small_file(const std::string& path, size_t max_bytes) {
         out.append(buf, static_cast<size_t>(n));
         if (out.size() > max_bytes) {
             ::close(fd);
-            return Status::error("file-too-large", "'" + path + "' is larger than expected");
+            return Status::error(codes::kFileTooLarge, "'" + path + "' is larger than expected");
         }
     }
     ::close(fd);

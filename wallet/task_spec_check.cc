@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "kernels/data.h"
+#include "consensus/errors.h"
 
 namespace step::wallet {
 
@@ -11,10 +12,10 @@ Result<CheckedSpec> load_spec_for_chain(const std::string& path) {
     if (!spec.ok()) return spec.status();
     auto format = kernels::record_format(spec->data_format);
     if (!format.ok())
-        return Status::error("spec-dataset", "spec.data.format: " + format.status().message());
+        return Status::error(consensus::codes::kSpecDataset, "spec.data.format: " + format.status().message());
     auto ds = kernels::load_records(spec->train_path, *format);
     if (!ds.ok())
-        return Status::error("spec-dataset", "spec.data.train: cannot load '" + spec->train_path +
+        return Status::error(consensus::codes::kSpecDataset, "spec.data.train: cannot load '" + spec->train_path +
                                                  "': " + ds.status().message());
     CheckedSpec c;
     c.spec = *spec;

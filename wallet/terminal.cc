@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -16,7 +17,7 @@ constexpr size_t kMaxPassphraseFileBytes = 64 * 1024;
 Result<std::string> read_line_from_stdin() {
     std::string line;
     if (!std::getline(std::cin, line))
-        return Status::error("no-input", "no answer: standard input ended");
+        return Status::error(codes::kNoInput, "no answer: standard input ended");
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
 }
@@ -25,7 +26,7 @@ Result<std::string> read_line_from_stdin() {
 Result<std::string> read_passphrase_file(const std::string& path) {
     auto text = read_small_file(path, kMaxPassphraseFileBytes);
     if (!text.ok())
-        return Status::error("passphrase-file",
+        return Status::error(codes::kPassphraseFile,
                              "cannot read passphrase file: " + text.status().message());
     std::string line = text->substr(0, text->find('\n'));
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -43,7 +44,7 @@ extern "C" void restore_echo_and_reraise(int sig) {
 }
 
 Status needs_passphrase(const std::string& key_name) {
-    return Status::error("passphrase-needed",
+    return Status::error(codes::kPassphraseNeeded,
                          "key '" + key_name +
                              "' needs a passphrase: stdin is not a terminal, pass "
                              "--passphrase-file FILE");
@@ -54,7 +55,7 @@ Status needs_passphrase(const std::string& key_name) {
 bool ConsoleTerminal::interactive() const { return ::isatty(STDIN_FILENO) == 1; }
 
 Result<std::string> ConsoleTerminal::read_secret(const std::string& prompt) {
-    if (!interactive()) return Status::error("no-tty", "stdin is not a terminal");
+    if (!interactive()) return Status::error(codes::kNoTty, "stdin is not a terminal");
     std::cerr << prompt << std::flush;
     termios old_mode{};
     bool restore = ::tcgetattr(STDIN_FILENO, &old_mode) == 0;
@@ -79,7 +80,7 @@ Result<std::string> ConsoleTerminal::read_secret(const std::string& prompt) {
 }
 
 Result<bool> ConsoleTerminal::confirm(const std::string& prompt) {
-    if (!interactive()) return Status::error("no-tty", "stdin is not a terminal");
+    if (!interactive()) return Status::error(codes::kNoTty, "stdin is not a terminal");
     std::cerr << prompt << " [y/N] " << std::flush;
     auto line = read_line_from_stdin();
     if (!line.ok()) return line.status();
@@ -111,11 +112,11 @@ Result<std::string> obtain_new_passphrase(Terminal& terminal,
         auto second = terminal.read_secret("Repeat the passphrase: ");
         if (!second.ok()) return second;
         if (*first != *second)
-            return Status::error("passphrase-mismatch", "the two passphrases differ");
+            return Status::error(codes::kPassphraseMismatch, "the two passphrases differ");
         passphrase = *first;
     }
     if (passphrase.empty())
-        return Status::error("empty-passphrase", "refusing an empty passphrase for key '" +
+        return Status::error(codes::kEmptyPassphrase, "refusing an empty passphrase for key '" +
                                                      key_name + "'");
     return passphrase;
 }

@@ -7,6 +7,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "consensus/task_spec.h"
 #include "consensus/transaction.h"
+#include "wallet/errors.h"
 
 namespace step::wallet {
 namespace {
@@ -29,11 +30,11 @@ Result<SignedTx> sign_and_check(pb::Transaction& tx, const TxContext& ctx, const
     consensus::sign_transaction(tx, seed.bytes());
     Status checked = consensus::check_transaction(tx, *ctx.params);
     // Consensus speaks base units; people using the wallet type STEP.
-    if (checked.code() == consensus::codes::kFeeTooLow)
-        return Status::error(checked.code(),
-                             "fee " + format_step_amount(ctx.fee) + " STEP is below the minimum " +
-                                 format_step_amount(Amount::from_units(ctx.params->min_fee)) +
-                                 " STEP");
+    if (checked.is(consensus::codes::kFeeTooLow))
+        return checked.with_message("fee " + format_step_amount(ctx.fee) +
+                                    " STEP is below the minimum " +
+                                    format_step_amount(Amount::from_units(ctx.params->min_fee)) +
+                                    " STEP");
     STEP_TRY(checked);
     SignedTx out;
     out.bytes = consensus::encode_tx(tx);
@@ -46,7 +47,7 @@ Result<SignedTx> sign_and_check(pb::Transaction& tx, const TxContext& ctx, const
 Result<BondRole> parse_bond_role(std::string_view text) {
     if (text == "solver") return BondRole::kSolver;
     if (text == "verifier") return BondRole::kVerifier;
-    return Status::error("usage", "bond role must be 'solver' or 'verifier', not '" +
+    return Status::error(codes::kUsage, "bond role must be 'solver' or 'verifier', not '" +
                                       std::string(text) + "'");
 }
 
@@ -65,8 +66,8 @@ KeyIdentity identity_from_seed(const Seed& seed) {
 Status check_address(std::string_view text) {
     auto addr = consensus::decode_address(text);
     if (!addr.ok())
-        return Status::error(addr.status().code(), "invalid address '" + std::string(text) +
-                                                       "': " + addr.status().message());
+        return addr.status().with_message("invalid address '" + std::string(text) +
+                                          "': " + addr.status().message());
     return Status();
 }
 
@@ -74,8 +75,8 @@ Result<SignedTx> build_transfer(const TxContext& ctx, const Seed& seed, std::str
                                 Amount amount) {
     auto addr = consensus::decode_address(to);
     if (!addr.ok())
-        return Status::error(addr.status().code(), "invalid address '" + std::string(to) +
-                                                       "': " + addr.status().message());
+        return addr.status().with_message("invalid address '" + std::string(to) +
+                                          "': " + addr.status().message());
     pb::Transaction tx = skeleton(ctx);
     tx.mutable_transfer()->set_to(std::string(addr->begin(), addr->end()));
     tx.mutable_transfer()->set_amount(amount.units());

@@ -9,6 +9,7 @@
 
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_backend_impl.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -53,7 +54,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<Backend>> make_cublas_fast_backend(const Exec&) {
-    if (!cuda_available()) return Status::error("cuda-unavailable", cuda_device_description());
+    if (!cuda_available()) return Status::error(codes::kCudaUnavailable, cuda_device_description());
     return std::unique_ptr<Backend>(std::make_unique<CublasBackend>());
 }
 

@@ -4,6 +4,7 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_backend_impl.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/errors.h"
 
 namespace step::kernels {
 
@@ -31,7 +32,7 @@ std::string cuda_device_description() {
 
 Result<std::unique_ptr<Backend>> make_cuda_backend(const Exec&) {
     if (!cuda_available())
-        return Status::error("cuda-unavailable", cuda_device_description());
+        return Status::error(codes::kCudaUnavailable, cuda_device_description());
     return std::unique_ptr<Backend>(std::make_unique<CudaBackend>());
 }
 

@@ -13,6 +13,7 @@
 #include "kernels/model.h"
 #include "kernels/run.h"
 #include "kernels/tools/check_runs.h"
+#include "kernels/errors.h"
 
 #ifndef STEP_SOURCE_DIR
 #define STEP_SOURCE_DIR "."
@@ -88,7 +89,7 @@ Status export_peer(const std::string& dir, Backend& be, const TaskSpec& spec,
                      static_cast<std::streamsize>(g.size() * sizeof(float)));
         }
     }
-    if (!batches || !losses) return Status::error("file-write", "cannot write into " + dir);
+    if (!batches || !losses) return Status::error(codes::kFileWrite, "cannot write into " + dir);
     return Status();
 }
 

@@ -12,7 +12,7 @@
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
 #include "consensus/transaction.h"
-#include "node/chain/errors.h"
+#include "node/errors.h"
 #include "node/chain/hash_field.h"
 #include "node/chain/state_view.h"
 #include "node/log.h"
@@ -41,10 +41,8 @@ unsigned verify_threads_for(const pb::Block& block) {
     return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxVerifyThreads);
 }
 
-bool is_storage_failure(const Status& s) {
-    return s.code() == "db-write" || s.code() == "missing-block-data" || s.code() == "corrupt-undo" ||
-           s.code() == consensus::codes::kCorruptState;
-}
+// Storage failures say nothing about the block being connected.
+bool is_storage_failure(const Status& s) { return s.category() == ErrorCategory::kStorage; }
 
 void put_state_changes(WriteBatch& batch, const consensus::KvWrites& changes) {
     for (const auto& [key, value] : changes) {
@@ -66,7 +64,7 @@ Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const con
     std::lock_guard lock(chain->mutex_);
     if (auto net = db.get(keys::network())) {
         if (std::string(net->begin(), net->end()) != params.network)
-            return Status::error("wrong-network", "the data directory belongs to network '" +
+            return Status::error(codes::kWrongNetwork, "the data directory belongs to network '" +
                                                       std::string(net->begin(), net->end()) + "'");
     } else {
         STEP_TRY(chain->init_genesis());
@@ -79,7 +77,7 @@ Result<std::unique_ptr<ChainManager>> ChainManager::open(Database& db, const con
     if (!root.ok()) return root.status();
     const auto& tip = chain->index_.at(chain->active_.back());
     if (hash_of_field(tip.header.state_root()) != *root)
-        return Status::error("corrupt-state", "stored state root " + to_hex(*root) +
+        return Status::error(consensus::codes::kCorruptState, "stored state root " + to_hex(*root) +
                                                   " differs from the tip's header");
 
     // A crash in the middle of a reorganisation leaves a valid but lighter tip: finish it.
@@ -118,7 +116,7 @@ Status ChainManager::load() {
         auto rec = decode_index_record(value);
         auto header = rec.ok() ? consensus::decode_header(rec->header) : Result<pb::BlockHeader>(rec.status());
         if (!rec.ok() || !header.ok() || key.size() != 33) {
-            failure = Status::error("corrupt-index", "unreadable block index entry");
+            failure = Status::error(codes::kCorruptIndex, "unreadable block index entry");
             return false;
         }
         Entry e;
@@ -154,15 +152,15 @@ Status ChainManager::load() {
     }
 
     auto tip = db_.get(keys::tip());
-    if (!tip || tip->size() != 32) return Status::error("corrupt-index", "no best-chain tip stored");
+    if (!tip || tip->size() != 32) return Status::error(codes::kCorruptIndex, "no best-chain tip stored");
     Hash256 cursor;
     std::copy(tip->begin(), tip->end(), cursor.begin());
     auto it = index_.find(cursor);
-    if (it == index_.end()) return Status::error("corrupt-index", "tip block is not indexed");
+    if (it == index_.end()) return Status::error(codes::kCorruptIndex, "tip block is not indexed");
     active_.assign(it->second.height + 1, Hash256{});
     for (;;) {
         auto e = index_.find(cursor);
-        if (e == index_.end()) return Status::error("corrupt-index", "best chain has a gap");
+        if (e == index_.end()) return Status::error(codes::kCorruptIndex, "best chain has a gap");
         active_[e->second.height] = cursor;
         if (e->second.height == 0) break;
         cursor = e->second.prev;
@@ -211,8 +209,7 @@ Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSou
     if (auto it = index_.find(result.hash); it != index_.end()) {
         const Entry& e = it->second;
         if (is_invalid(e.status))
-            return Status::error(e.invalid_reason.empty() ? "invalid-block" : e.invalid_reason,
-                                 "block " + to_hex(result.hash) + " is known to be invalid");
+            return known_invalid(e, codes::kInvalidBlock, "block " + to_hex(result.hash) + " is known to be invalid");
         if (has_body(e.status)) {
             result.already_known = true;
             return result;
@@ -239,7 +236,7 @@ Result<SubmitResult> ChainManager::submit_block(const pb::Block& block, BlockSou
     STEP_TRY(activate_best_chain(result));
     const Entry& stored = index_.at(result.hash);
     if (is_invalid(stored.status))
-        return Status::error(stored.invalid_reason, "block " + to_hex(result.hash) + " is invalid");
+        return known_invalid(stored, codes::kInvalidBlock, "block " + to_hex(result.hash) + " is invalid");
     return result;
 }
 
@@ -322,7 +319,7 @@ Status ChainManager::activate_best_chain(SubmitResult& result) {
             cursor = c.prev;
         }
         if (path_invalid) {
-            mark_invalid(best, Status::error("invalid-parent", "descends from an invalid block"));
+            mark_invalid(best, Status::error(codes::kInvalidParent, "descends from an invalid block"));
             continue;
         }
         const uint64_t fork_height = index_.at(cursor).height;
@@ -345,7 +342,7 @@ Status ChainManager::activate_best_chain(SubmitResult& result) {
 
 Status ChainManager::connect_block(const Hash256& hash, SubmitResult& result) {
     auto block = load_block(hash);
-    if (!block) return Status::error("missing-block-data", "block " + to_hex(hash) + " has no stored body");
+    if (!block) return Status::error(codes::kMissingBlockData, "block " + to_hex(hash) + " has no stored body");
     consensus::ApplyContext ctx;
     ctx.now = clock_();
     ctx.parent = make_tip(active_.back());
@@ -381,10 +378,10 @@ Status ChainManager::connect_block(const Hash256& hash, SubmitResult& result) {
 Status ChainManager::disconnect_tip(SubmitResult& result) {
     const Hash256 hash = active_.back();
     const Entry& e = index_.at(hash);
-    if (e.height == 0) return Status::error("cannot-disconnect-genesis", "genesis is never disconnected");
+    if (e.height == 0) return Status::error(codes::kCannotDisconnectGenesis, "genesis is never disconnected");
     auto block = load_block(hash);
     auto undo_bytes = db_.get(keys::undo(hash));
-    if (!block || !undo_bytes) return Status::error("corrupt-undo", "no undo data for block " + to_hex(hash));
+    if (!block || !undo_bytes) return Status::error(codes::kCorruptUndo, "no undo data for block " + to_hex(hash));
     auto undo = decode_undo(*undo_bytes);
     if (!undo.ok()) return undo.status();
 
@@ -399,6 +396,11 @@ Status ChainManager::disconnect_tip(SubmitResult& result) {
     result.disconnected.push_back(std::move(*block));
     log_debug("disconnected block ", short_hex(hash), " height ", e.height);
     return Status::ok_status();
+}
+
+Status ChainManager::known_invalid(const Entry& e, const ErrorCode& unrecorded, std::string message) {
+    if (e.invalid_reason.empty()) return Status::error(unrecorded, std::move(message));
+    return Status::from_received(e.invalid_reason, ErrorCategory::kConsensus, std::move(message));
 }
 
 void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
@@ -419,7 +421,7 @@ void ChainManager::mark_invalid(const Hash256& hash, const Status& why) {
             if (is_invalid(parent->second.status)) {
                 if (c.status == BlockStatus::kHeaderOnly) --header_only_count_;
                 c.status = BlockStatus::kInvalidParent;
-                c.invalid_reason = "invalid-parent";
+                c.invalid_reason = codes::kInvalidParent.name;
                 candidates_.erase({c.work, c.sequence, h});
                 (void)persist_entry(h, c, false);
                 changed = true;

@@ -188,6 +188,9 @@ private:
     Status connect_block(const Hash256& hash, SubmitResult& result);
     Status disconnect_tip(SubmitResult& result);
     void mark_invalid(const Hash256& hash, const Status& why);
+    // The error for an entry known to be invalid, from the code its index entry stored (a code
+    // that marked it invalid, so invalid by consensus); `unrecorded` when none was stored.
+    static Status known_invalid(const Entry& e, const ErrorCode& unrecorded, std::string message);
     std::optional<pb::Block> load_block(const Hash256& hash) const;
     // Makes a block with a body whose parent is linked a candidate, then every waiting
     // descendant that this completes (unlinked_).

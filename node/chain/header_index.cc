@@ -7,7 +7,7 @@
 #include "consensus/errors.h"
 #include "consensus/pow.h"
 #include "node/chain/chain_manager.h"
-#include "node/chain/errors.h"
+#include "node/errors.h"
 #include "node/chain/hash_field.h"
 #include "node/log.h"
 #include "node/p2p/limits.h"
@@ -35,8 +35,7 @@ Result<HeadersResult> ChainManager::accept_headers(const std::vector<pb::BlockHe
         auto it = index_.find(hash);
         if (it == index_.end()) break;
         if (is_invalid(it->second.status))
-            return Status::error(it->second.invalid_reason.empty() ? codes::kInvalidParent
-                                                                   : it->second.invalid_reason,
+            return known_invalid(it->second, codes::kInvalidParent,
                                  "header " + to_hex(hash) + " is known to be invalid");
         out.last = hash;
         out.last_height = it->second.height;

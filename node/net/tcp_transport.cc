@@ -433,8 +433,8 @@ void TcpTransport::send(PeerId peer, MessageType type, std::string payload) {
         if (c->over_cap.exchange(true)) return;  // already being dropped
         m.post([&m, c] {
             log_info("p2p: disconnecting peer ", c->id, " (", c->info.remote.to_string(),
-                     "): ", codes::kSendQueueFull, ": it reads too slowly");
-            m.close(c, codes::kSendQueueFull);
+                     "): ", codes::kSendQueueFull.name, ": it reads too slowly");
+            m.close(c, std::string(codes::kSendQueueFull.name));
         });
         return;
     }

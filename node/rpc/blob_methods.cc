@@ -5,6 +5,8 @@
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
 #include "node/rpc/params.h"
+#include "common/rpc_errors.h"
+#include "consensus/errors.h"
 
 namespace step::node {
 
@@ -14,12 +16,13 @@ using namespace rpc_params;
 namespace {
 
 // Store errors become JSON-RPC errors whose data.code is the store's code: -32015 for a chunk
-// refused on upload, -32011 for what cannot be served (unknown blob or chunk, incomplete blob).
+// refused on upload, -32011 for what cannot be served (unknown blob or chunk, incomplete blob),
+// -32603 for a store that failed.
 [[noreturn]] void throw_store_error(const Status& s, bool serving) {
     int code = serving ? rpc::kErrNotFound : rpc::kErrBlobRejected;
-    if (s.code() == "unknown-blob") code = rpc::kErrNotFound;
-    if (s.code() == "db-write" || s.code() == "corrupt-blob-record") code = rpc::kErrInternal;
-    throw RpcError(code, s.message(), s.code());
+    if (s.category() == ErrorCategory::kNotFound) code = rpc::kErrNotFound;
+    if (s.category() == ErrorCategory::kStorage) code = rpc::kErrInternal;
+    throw RpcError(code, s);
 }
 
 json info_json(const BlobInfo& info) {
@@ -46,7 +49,7 @@ verifier::ChunkProof chunk_proof_param(const json& params) {
         throw bad_params("missing array param 'proof'");
     // A path is at most one hash per tree level; anything longer cannot verify.
     if (params["proof"].size() > 64)
-        throw RpcError(rpc::kErrBlobRejected, "proof too long", "bad-chunk-proof");
+        throw RpcError(rpc::kErrBlobRejected, "proof too long", consensus::codes::kBadChunkProof);
     for (const json& h : params["proof"]) {
         auto sibling = h.is_string() ? hash_from_hex(h.get<std::string>()) : std::nullopt;
         if (!sibling) throw bad_params("every 'proof' item must be 64 hex digits");
@@ -83,7 +86,7 @@ json get_blob_info(const BlobContext& c, const json& params) {
     const Hash256 root = require_hash(params, "blob_root");
     auto info = c.store->info(root);
     if (!info)
-        throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored", "unknown-blob");
+        throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored", rpc::codes::kUnknownBlob);
     json out = info_json(*info);
     out["missing"] = c.store->missing(root, rpc::kMaxBlobInfoMissing);
     return out;

@@ -119,9 +119,9 @@ json get_block(const ChainContext& c, const json& p) {
 
 json send_transaction(const ChainContext& c, const json& p) {
     auto tx = cs::decode_tx(require_hex(p, "tx"));
-    if (!tx.ok()) throw RpcError(rpc::kErrTxRejected, tx.status().message(), tx.status().code());
+    if (!tx.ok()) throw RpcError(rpc::kErrTxRejected, tx.status());
     auto id = c.node->submit_transaction(*tx);
-    if (!id.ok()) throw RpcError(rpc::kErrTxRejected, id.status().message(), id.status().code());
+    if (!id.ok()) throw RpcError(rpc::kErrTxRejected, id.status());
     return json{{"txid", to_hex(*id)}};
 }
 
@@ -149,7 +149,7 @@ json get_account(const ChainContext& c, const json& p) {
     json out;
     c.chain().with_tip_state([&](const cs::KvRead& state, const cs::ChainTip&) {
         auto a = cs::read_account(state, addr);
-        if (!a.ok()) throw RpcError(rpc::kErrInternal, a.status().message(), a.status().code());
+        if (!a.ok()) throw RpcError(rpc::kErrInternal, a.status());
         json unbonding = json::array();
         json locked = json::array();
         for (const auto& e : a->locked) {
@@ -214,7 +214,7 @@ json generate(const ChainContext& c, const json& p) {
     for (uint64_t i = 0; i < count && !*c.stop; ++i) {
         auto mined = c.node->mine_block(miner, *c.stop);
         if (!mined.ok())
-            throw RpcError(rpc::kErrInternal, mined.status().message(), mined.status().code());
+            throw RpcError(rpc::kErrInternal, mined.status());
         if (!mined->has_value()) break;  // shutting down
         hashes.push_back(to_hex(**mined));
     }
@@ -224,9 +224,9 @@ json generate(const ChainContext& c, const json& p) {
 json submit_block(const ChainContext& c, const json& p) {
     auto block = cs::decode_block(require_hex(p, "block"));
     if (!block.ok())
-        throw RpcError(rpc::kErrBlockRejected, block.status().message(), block.status().code());
+        throw RpcError(rpc::kErrBlockRejected, block.status());
     auto r = c.node->submit_block(*block, BlockSource::kRpc);
-    if (!r.ok()) throw RpcError(rpc::kErrBlockRejected, r.status().message(), r.status().code());
+    if (!r.ok()) throw RpcError(rpc::kErrBlockRejected, r.status());
     return json{{"hash", to_hex(r->hash)},
                 {"height", block->header().height()},
                 {"already_known", r->already_known},

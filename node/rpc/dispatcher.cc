@@ -13,9 +13,10 @@ using nlohmann::json;
 
 namespace {
 
-json error_response(const json& id, int code, const std::string& message, const std::string& data_code = "") {
+json error_response(const json& id, int code, const std::string& message, const std::string& data_code = "",
+                    const std::string& data_category = "") {
     json err = {{"code", code}, {"message", message}};
-    if (!data_code.empty()) err["data"] = {{"code", data_code}};
+    if (!data_code.empty()) err["data"] = {{"code", data_code}, {"category", data_category}};
     return {{"jsonrpc", "2.0"}, {"id", id}, {"error", err}};
 }
 
@@ -68,7 +69,7 @@ std::string RpcDispatcher::handle(const std::string& body, bool authorized, int&
             try {
                 response = {{"jsonrpc", "2.0"}, {"id", id}, {"result", it->second.handler(params)}};
             } catch (const RpcError& e) {
-                response = error_response(id, e.code, e.what(), e.data_code);
+                response = error_response(id, e.code, e.what(), e.data_code, e.data_category);
             } catch (const json::exception& e) {
                 // Type errors while reading params are the caller's mistake.
                 response = error_response(id, rpc::kErrInvalidParams, std::string("invalid params: ") + e.what());

@@ -10,18 +10,30 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/status.h"
 #include "node/http_server.h"
 
 namespace step::node {
 
 class Metrics;
 
-// A JSON-RPC error. data_code, when set, becomes error.data.code (machine-readable reason).
+// A JSON-RPC error. A code or Status, when given, becomes error.data = {code, category}: the
+// machine-readable reason and its kind (common/status.h, docs/rpc.md).
 struct RpcError : std::runtime_error {
-    RpcError(int code, const std::string& message, std::string data_code = "")
-        : std::runtime_error(message), code(code), data_code(std::move(data_code)) {}
+    RpcError(int code, const std::string& message) : std::runtime_error(message), code(code) {}
+    RpcError(int code, const std::string& message, const ErrorCode& data)
+        : std::runtime_error(message),
+          code(code),
+          data_code(data.name),
+          data_category(category_name(data.category)) {}
+    RpcError(int code, const Status& s)
+        : std::runtime_error(s.message()),
+          code(code),
+          data_code(s.code()),
+          data_category(s.category_name()) {}
     int code;
-    std::string data_code;
+    std::string data_code;  // empty: no error.data
+    std::string data_category;
 };
 
 using RpcHandler = std::function<nlohmann::json(const nlohmann::json& params)>;

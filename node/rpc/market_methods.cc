@@ -15,6 +15,8 @@
 #include "consensus/state_keys.h"
 #include "consensus/task_spec.h"
 #include "node/rpc/params.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
 
 namespace step::node {
 
@@ -41,13 +43,13 @@ std::optional<M> read_record(const cs::KvRead& kv, const Bytes& key) {
     auto v = kv.get(key);
     if (!v) return std::nullopt;
     auto m = cs::detail::decode_message<M>(*v, "market record");
-    if (!m.ok()) throw RpcError(rpc::kErrInternal, m.status().message(), m.status().code());
+    if (!m.ok()) throw RpcError(rpc::kErrInternal, m.status());
     return *m;
 }
 
 pb::Task require_task(const cs::KvRead& kv, const Hash256& id) {
     auto t = read_record<pb::Task>(kv, cs::task_key(id));
-    if (!t) throw RpcError(rpc::kErrNotFound, "unknown task", "unknown-task");
+    if (!t) throw RpcError(rpc::kErrNotFound, "unknown task", consensus::codes::kUnknownTask);
     return *t;
 }
 
@@ -256,7 +258,7 @@ json get_unit(const MarketContext& c, const json& p) {
     return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
         const pb::Task t = require_task(kv, id);
         if (round >= t.rounds() || index >= t.spec().units_per_round())
-            throw RpcError(rpc::kErrNotFound, "no such unit in the task", "bad-unit-ref");
+            throw RpcError(rpc::kErrNotFound, "no such unit in the task", consensus::codes::kBadUnitRef);
         // An absent unit record is an untouched open unit.
         const pb::Unit u =
             read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
@@ -327,7 +329,7 @@ json list_tasks(const MarketContext& c, const json& p) {
             if (q.after && !(*q.after < id)) return true;
             auto t =
                 cs::detail::decode_message<pb::Task>(Bytes(value.begin(), value.end()), "task");
-            if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status().message(), t.status().code());
+            if (!t.ok()) throw RpcError(rpc::kErrInternal, t.status());
             if (q.status == rpc::kListTasksOpen && (t->done() || t->cancelled())) return true;
             if (tasks.size() == q.limit) {
                 more = true;
@@ -337,7 +339,7 @@ json list_tasks(const MarketContext& c, const json& p) {
             return true;
         });
         if (!scanned)
-            throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", "no-scan");
+            throw RpcError(rpc::kErrInternal, "this state store cannot list tasks", codes::kNoScan);
         return {{"height", height}, {"status", q.status}, {"tasks", tasks}, {"more", more}};
     });
 }
@@ -409,7 +411,7 @@ json get_proof_commitment(const MarketContext& c, const json& p) {
         if (!pc)
             throw RpcError(rpc::kErrNotFound,
                            "no pending proof commitment (never posted, or revealed)",
-                           "unknown-proof-commitment");
+                           codes::kUnknownProofCommitment);
         return {{"commitment", to_hex(*commitment)},
                {"height", height},
                {"prover", address_of(pc->prover())},
@@ -423,7 +425,7 @@ json get_ledger(const MarketContext& c, const json& p) {
         throw bad_params("missing string param 'address'");
     auto addr = cs::decode_address(p["address"].get<std::string>());
     if (!addr.ok())
-        throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
+        throw RpcError(rpc::kErrInvalidParams, addr.status());
     return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
         return {
             {"address", cs::encode_address(*addr)},

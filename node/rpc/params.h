@@ -55,7 +55,7 @@ inline Bytes require_hex(const nlohmann::json& params, const char* name) {
 
 inline consensus::Address require_address(const nlohmann::json& params, const char* name) {
     auto addr = consensus::decode_address(require_string(params, name));
-    if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status().message(), addr.status().code());
+    if (!addr.ok()) throw RpcError(rpc::kErrInvalidParams, addr.status());
     return *addr;
 }
 

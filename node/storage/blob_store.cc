@@ -5,6 +5,10 @@
 #include "common/coding.h"
 #include "common/merkle.h"
 #include "node/storage/block_store.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "common/rpc_errors.h"
+#include "verifier/errors.h"
 
 namespace step::node {
 namespace {
@@ -75,7 +79,7 @@ std::optional<BlobInfo> decode_record(const Hash256& root, ByteSpan bytes) {
 }
 
 Status corrupt(const Hash256& root, const std::string& what) {
-    return Status::error("corrupt-blob-record", "blob " + to_hex(root) + ": " + what);
+    return Status::error(codes::kCorruptBlobRecord, "blob " + to_hex(root) + ": " + what);
 }
 
 }  // namespace
@@ -86,7 +90,7 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(Database& db, BlobLimits limi
     db.scan(Bytes{keys::kBlob}, [&](ByteSpan key, ByteSpan value) {
         const auto root = root_of_blob_key(key);
         if (!root) {
-            bad = Status::error("corrupt-blob-record", "blob key of " + std::to_string(key.size()) + " bytes");
+            bad = Status::error(codes::kCorruptBlobRecord, "blob key of " + std::to_string(key.size()) + " bytes");
             return false;
         }
         auto info = decode_record(*root, value);
@@ -118,19 +122,19 @@ uint64_t BlobStore::reserved_bytes() const {
 }
 
 Result<PutChunkResult> BlobStore::put_chunk(const Hash256& root, const verifier::ChunkProof& p) {
-    if (p.blob_size == 0) return Status::error("empty-blob", "a blob of 0 bytes has no chunks to store");
+    if (p.blob_size == 0) return Status::error(rpc::codes::kEmptyBlob, "a blob of 0 bytes has no chunks to store");
     if (p.blob_size > limits_.max_blob_bytes)
-        return Status::error("blob-too-large", "blob of " + std::to_string(p.blob_size) + " bytes; at most " +
+        return Status::error(rpc::codes::kBlobTooLarge, "blob of " + std::to_string(p.blob_size) + " bytes; at most " +
                                                    std::to_string(limits_.max_blob_bytes) + " are stored");
     const uint64_t chunks = blob_chunk_count(p.blob_size);
     if (p.index >= chunks)
-        return Status::error("bad-chunk-index", "chunk " + std::to_string(p.index) + " of a blob of " +
+        return Status::error(verifier::codes::kBadChunkIndex, "chunk " + std::to_string(p.index) + " of a blob of " +
                                                     std::to_string(chunks) + " chunks");
     // Checked before taking the lock or touching the database: a chunk that does not belong to
     // `root` never reaches the disk. The root binds size and chunks_root, so a verified chunk
     // also agrees with any record already stored for this root.
     if (!verifier::verify_chunk_proof(root, p))
-        return Status::error("bad-chunk-proof", "chunk " + std::to_string(p.index) + " does not prove into blob " +
+        return Status::error(consensus::codes::kBadChunkProof, "chunk " + std::to_string(p.index) + " does not prove into blob " +
                                                     to_hex(root));
 
     std::lock_guard lock(mutex_);
@@ -145,7 +149,7 @@ Result<PutChunkResult> BlobStore::put_chunk(const Hash256& root, const verifier:
         if (db_.get(chunk_key(keys::kBlobChunkHash, root, p.index))) return PutChunkResult{false, info};
     } else {
         if (reserved_bytes_ + p.blob_size > limits_.max_total_bytes)
-            return Status::error("blob-store-full",
+            return Status::error(codes::kBlobStoreFull,
                                  "a blob of " + std::to_string(p.blob_size) + " bytes does not fit: " +
                                      std::to_string(reserved_bytes_) + " of " +
                                      std::to_string(limits_.max_total_bytes) + " bytes are taken");
@@ -186,12 +190,12 @@ std::vector<uint64_t> BlobStore::missing(const Hash256& root, size_t max) const 
 Result<verifier::ChunkProof> BlobStore::get_chunk(const Hash256& root, uint64_t index) const {
     std::lock_guard lock(mutex_);
     auto info = read_info(root);
-    if (!info) return Status::error("unknown-blob", "no blob " + to_hex(root) + " is stored");
+    if (!info) return Status::error(rpc::codes::kUnknownBlob, "no blob " + to_hex(root) + " is stored");
     if (index >= info->chunks)
-        return Status::error("bad-chunk-index", "chunk " + std::to_string(index) + " of a blob of " +
+        return Status::error(verifier::codes::kBadChunkIndex, "chunk " + std::to_string(index) + " of a blob of " +
                                                     std::to_string(info->chunks) + " chunks");
     if (!info->complete())
-        return Status::error("blob-incomplete", "blob " + to_hex(root) + " holds " + std::to_string(info->have) +
+        return Status::error(rpc::codes::kBlobIncomplete, "blob " + to_hex(root) + " holds " + std::to_string(info->have) +
                                                     " of " + std::to_string(info->chunks) +
                                                     " chunks; proofs need them all");
     std::vector<Hash256> hashes;
@@ -239,7 +243,7 @@ std::vector<BlobInfo> BlobStore::list(size_t limit, const std::optional<Hash256>
 Result<uint64_t> BlobStore::prune(const Hash256& root) {
     std::lock_guard lock(mutex_);
     auto info = read_info(root);
-    if (!info) return Status::error("unknown-blob", "no blob " + to_hex(root) + " is stored");
+    if (!info) return Status::error(rpc::codes::kUnknownBlob, "no blob " + to_hex(root) + " is stored");
     // Every index the blob can have, present or not: erasing an absent key is a no-op, and this
     // avoids reading up to MAX_BLOB_BYTES of chunk values just to learn their keys.
     WriteBatch batch;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/coding.h"
+#include "node/errors.h"
 
 namespace step::node {
 namespace keys {
@@ -63,7 +64,7 @@ Result<IndexRecord> decode_index_record(ByteSpan bytes) {
               status <= static_cast<uint8_t>(BlockStatus::kInvalidParent) &&
               in.read_u64le(r.height) && in.read_hash(r.cumulative_work) &&
               in.read_bytes_u32(reason) && in.read_bytes_u32(r.header) && in.done();
-    if (!ok) return Status::error("corrupt-index", "malformed block index record");
+    if (!ok) return Status::error(codes::kCorruptIndex, "malformed block index record");
     r.status = static_cast<BlockStatus>(status);
     r.invalid_reason.assign(reason.begin(), reason.end());
     return r;
@@ -84,19 +85,19 @@ Result<KvChanges> decode_undo(ByteSpan bytes) {
     ByteReader in(bytes);
     KvChanges out;
     uint32_t count = 0;
-    if (!in.read_u32le(count)) return Status::error("corrupt-undo", "malformed undo record");
+    if (!in.read_u32le(count)) return Status::error(codes::kCorruptUndo, "malformed undo record");
     for (uint32_t i = 0; i < count; ++i) {
         uint8_t present = 0;
         Bytes key, value;
         if (!in.read_bytes_u32(key) || !in.read_u8(present) || present > 1 ||
             (present && !in.read_bytes_u32(value)))
-            return Status::error("corrupt-undo", "malformed undo record");
+            return Status::error(codes::kCorruptUndo, "malformed undo record");
         if (present)
             out[key] = std::move(value);
         else
             out[key] = std::nullopt;
     }
-    if (!in.done()) return Status::error("corrupt-undo", "trailing bytes in undo record");
+    if (!in.done()) return Status::error(codes::kCorruptUndo, "trailing bytes in undo record");
     return out;
 }
 

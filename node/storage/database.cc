@@ -1,4 +1,5 @@
 #include "node/storage/database.h"
+#include "node/errors.h"
 
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
@@ -43,7 +44,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
     options.paranoid_checks = true;
     leveldb::DB* raw = nullptr;
     leveldb::Status s = leveldb::DB::Open(options, path, &raw);
-    if (!s.ok()) return Status::error("db-open", "cannot open database " + path + ": " + s.ToString());
+    if (!s.ok()) return Status::error(codes::kDbOpen, "cannot open database " + path + ": " + s.ToString());
     auto impl = std::make_unique<Impl>();
     impl->db.reset(raw);
     return std::unique_ptr<Database>(new Database(std::move(impl)));
@@ -63,7 +64,7 @@ Status Database::write(WriteBatch& batch, bool sync) {
     leveldb::WriteOptions wo;
     wo.sync = sync;
     leveldb::Status s = impl_->db->Write(wo, &batch.impl_->batch);
-    if (!s.ok()) return Status::error("db-write", s.ToString());
+    if (!s.ok()) return Status::error(codes::kDbWrite, s.ToString());
     return Status::ok_status();
 }
 

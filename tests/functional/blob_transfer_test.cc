@@ -15,6 +15,9 @@
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/wallet_cli.h"
 #include "verifier/proofs.h"
+#include "common/rpc_errors.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
@@ -124,7 +127,7 @@ TEST_CASE("step-wallet blob put and blob get move a dataset file through stepd b
     CHECK_FALSE(std::filesystem::exists(root + "/nothing.rec"));
 
     CHECK(node.result("pruneblob", {{"blob_root", blob_root}})["freed_bytes"] == data.size());
-    CHECK(node.call("getblobinfo", {{"blob_root", blob_root}}, false)["error"]["data"]["code"] == "unknown-blob");
+    CHECK(node.call("getblobinfo", {{"blob_root", blob_root}}, false)["error"]["data"]["code"] == name_of(step::rpc::codes::kUnknownBlob));
     node.stop(SIGTERM);
     std::filesystem::remove_all(root);
 }
@@ -143,7 +146,7 @@ TEST_CASE("an upload cut off by SIGKILL resumes after restart with only the miss
     CHECK(node.call("putblobchunk", put_params(data, 1), false)["error"]["code"] == -32001);
     json bad = put_params(data, 1);
     bad["index"] = 3;
-    CHECK(node.call("putblobchunk", bad)["error"]["data"]["code"] == "bad-chunk-proof");
+    CHECK(node.call("putblobchunk", bad)["error"]["data"]["code"] == name_of(step::consensus::codes::kBadChunkProof));
     node.stop(SIGKILL);
 
     REQUIRE(node.start());
@@ -152,7 +155,7 @@ TEST_CASE("an upload cut off by SIGKILL resumes after restart with only the miss
     CHECK(info["complete"] == false);
     CHECK(info["missing"] == json::array({1, 3, 4}));
     CHECK(node.call("getblobchunk", {{"blob_root", blob_root}, {"index", 0}}, false)["error"]["data"]["code"] ==
-          "blob-incomplete");
+          name_of(step::rpc::codes::kBlobIncomplete));
 
     const step::test::WalletCli cli(node, root);
     auto put = cli.run({"blob", "put", kDatasetFile});

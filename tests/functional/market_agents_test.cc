@@ -34,6 +34,9 @@
 #include "tests/functional/wallet_cli.h"
 #include "tests/unit/wallet/task_spec_file.h"
 #include "verifier/trace.h"
+#include "consensus/errors.h"
+#include "consensus/market_state.h"
+#include "tests/support/status_check.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
@@ -213,10 +216,10 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
 
     const json solver_ledger = node.result("getledger", {{"address", addr["solver"]}});
     const json verifier_ledger = node.result("getledger", {{"address", addr["verifier"]}});
-    CHECK(count_code(solver_ledger, "unit-final-pay") == 4);
-    CHECK(count_code(verifier_ledger, "audit-agreed-fee") == 4);
-    CHECK(count_code(verifier_ledger, "missed-window") == 0);
-    CHECK(count_code(solver_ledger, "trace-not-opened") == 0);
+    CHECK(count_code(solver_ledger, step::consensus::reasons::kUnitPay) == 4);
+    CHECK(count_code(verifier_ledger, step::consensus::reasons::kAuditFee) == 4);
+    CHECK(count_code(verifier_ledger, step::consensus::reasons::kAuditMissed) == 0);
+    CHECK(count_code(solver_ledger, step::consensus::reasons::kTraceNotOpened) == 0);
     // Every action left its JSON line: each of the 4 units was claimed, trained, uploaded,
     // committed, opened and reported final; the one bonded verifier audited and revealed each.
     const auto slog = events(solver_log), vlog = events(verifier_log);
@@ -300,10 +303,10 @@ TEST_CASE("two solver agents share a task: the second round starts from states i
             (r == 0 ? round0_solvers : round1_solvers).insert(u["solver"].get<std::string>());
             if (r == 0) round0_finals.insert(u["final_leaf"].get<std::string>());
         }
-    paid[0] = count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), "unit-final-pay");
-    paid[1] = count_code(net.node().result("getledger", {{"address", net.addr["solver2"]}}), "unit-final-pay");
+    paid[0] = count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), step::consensus::reasons::kUnitPay);
+    paid[1] = count_code(net.node().result("getledger", {{"address", net.addr["solver2"]}}), step::consensus::reasons::kUnitPay);
     CHECK(paid[0] + paid[1] == 4);
-    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), "audit-agreed-fee") == 4);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), step::consensus::reasons::kAuditFee) == 4);
     // Each solver trains one unit at a time, so both took part.
     CHECK(paid[0] >= 1);
     CHECK(paid[1] >= 1);
@@ -334,8 +337,8 @@ TEST_CASE("the agents finish a task on a devnet node that mines on its own") {
     REQUIRE(progress["done"] == true);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
-    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), "unit-final-pay") == 2);
-    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), "audit-agreed-fee") == 2);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}), step::consensus::reasons::kUnitPay) == 2);
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["verifier"]}}), step::consensus::reasons::kAuditFee) == 2);
 }
 
 TEST_CASE("a verifier agent restarted between its audit commit and reveal still reveals and is paid") {
@@ -367,8 +370,8 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     CHECK(events(verifier_log).count("stopped") == 1);
     CHECK(events(second_log).count("revealed") >= 1);
     const json ledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
-    CHECK(count_code(ledger, "audit-agreed-fee") == 2);
-    CHECK(count_code(ledger, "missed-window") == 0);
+    CHECK(count_code(ledger, step::consensus::reasons::kAuditFee) == 2);
+    CHECK(count_code(ledger, step::consensus::reasons::kAuditMissed) == 0);
 }
 
 TEST_CASE("the solver agent answers a data challenge on its checkpoint in time") {
@@ -421,9 +424,9 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
     CHECK(events(solver_log).count("answered") == 1);
     const json ledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
-    CHECK(count_code(ledger, "data-challenge-answered") == 1);
-    CHECK(count_code(ledger, "data-withheld") == 0);
-    CHECK(count_code(ledger, "unit-final-pay") == 2);
+    CHECK(count_code(ledger, step::consensus::reasons::kChallengeAnswered) == 1);
+    CHECK(count_code(ledger, step::consensus::reasons::kDataWithheld) == 0);
+    CHECK(count_code(ledger, step::consensus::reasons::kUnitPay) == 2);
 }
 
 TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the unit is redone") {
@@ -517,11 +520,11 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
     CHECK(vlog.count("proof-committed") == 1);
     CHECK(vlog.count("proved") == 1);
     const json vledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
-    CHECK(count_code(vledger, "fraud-whistle-reward") == 1);
-    CHECK(count_code(vledger, "audit-disagreed-unproven") == 0);
+    CHECK(count_code(vledger, step::consensus::reasons::kWhistleReward) == 1);
+    CHECK(count_code(vledger, step::consensus::reasons::kAuditUnproven) == 0);
     // The reset unit was claimed again by the honest agent and finished: both units are its.
     const json sledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
-    CHECK(count_code(sledger, "unit-final-pay") == 2);
+    CHECK(count_code(sledger, step::consensus::reasons::kUnitPay) == 2);
     const json u0 = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
     CHECK(u0["solver"] == net.addr["solver"]);
     CHECK(hash_of(u0["final_leaf"]) == tr->leaves.back());
@@ -541,7 +544,7 @@ TEST_CASE("a refused transaction is logged with the node's code and the agent ca
         for (std::string line; std::getline(in, line);) {
             const json j = json::parse(line, nullptr, false);
             if (j.is_object() && j.value("event", "") == "error" && j.value("action", "") == "claim" &&
-                j.value("code", "") == "insufficient-bond")
+                j.value("code", "") == name_of(step::consensus::codes::kInsufficientBond))
                 ++n;
         }
         return n;

@@ -11,6 +11,7 @@
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/wallet_cli.h"
 #include "tests/unit/wallet/task_spec_file.h"
+#include "consensus/market_state.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
@@ -70,7 +71,7 @@ TEST_CASE("a task submitted with step-wallet reads back through stepd's market R
     CHECK(unit["status"] == step::rpc::kUnitOpen);
     const json ledger = node.result("getledger", {{"address", owner}});
     REQUIRE(ledger["entries"].size() == 1);
-    CHECK(ledger["entries"][0]["code"] == "task-escrow");
+    CHECK(ledger["entries"][0]["code"] == step::consensus::reasons::kTaskEscrow);
     CHECK(ledger["entries"][0]["task_id"] == task_id);
     CHECK(node.call("gettask", {{"task_id", std::string(64, '0')}}, false)["error"]["code"] == -32011);
     node.stop(SIGTERM);

@@ -18,6 +18,9 @@
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/transfers.h"
 #include "tests/support/mini_http.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
@@ -76,9 +79,11 @@ TEST_CASE("stepd serves health and RPC, mines, moves balances and requires auth"
     // A transfer: rejected reasons travel in error.data.code, a valid one is mined.
     auto rejected = node.call("sendtransaction", {{"tx", transfer_hex(1, 2, 1000, 1)}});
     CHECK(rejected["error"]["code"] == -32010);
-    CHECK(rejected["error"]["data"]["code"] == "nonce-too-far");
+    CHECK(rejected["error"]["data"]["code"] == name_of(step::node::codes::kNonceTooFar));
+    CHECK(rejected["error"]["data"]["category"] == "policy");  // a peer is not to blame
     auto poor = node.call("sendtransaction", {{"tx", transfer_hex(4, 2, 0, 1)}});
-    CHECK(poor["error"]["data"]["code"] == "insufficient-funds");
+    CHECK(poor["error"]["data"]["code"] == name_of(step::consensus::codes::kInsufficientFunds));
+    CHECK(poor["error"]["data"]["category"] == "consensus");
     CHECK(node.call("sendtransaction", {{"tx", "zz"}})["error"]["code"] == -32602);
 
     auto sent = node.result("sendtransaction", {{"tx", transfer_hex(1, 2, 0, 123'456)}});

@@ -5,6 +5,7 @@
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
 #include "test_chain.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -25,9 +26,9 @@ testing::TestChain funded_chain(const Params& p = P()) {
     return c;
 }
 
-std::string apply_code(testing::TestChain& c, const pb::Block& b, uint64_t now = 0) {
+step::Status apply_code(testing::TestChain& c, const pb::Block& b, uint64_t now = 0) {
     ApplyContext ctx{now ? now : b.header().timestamp(), c.tip()};
-    return apply_block(c.kv(), b, c.params(), ctx).status().code();
+    return apply_block(c.kv(), b, c.params(), ctx).status();
 }
 
 // Re-mines after a header edit so the PoW check passes again.
@@ -117,7 +118,7 @@ TEST_CASE("Unbonded amounts return to the balance UNBONDING_DELAY blocks later",
 TEST_CASE("Header rejections each have their code", "[block]") {
     testing::TestChain c = funded_chain();
     const pb::Block good = c.make_block({}, kMiner);
-    REQUIRE(apply_code(c, good).empty());
+    REQUIRE(apply_code(c, good).ok());
 
     CHECK(apply_code(c, edited(good, [](auto& h) { h.set_version(2); })) == codes::kBadVersion);
     CHECK(apply_code(c, edited(good, [](auto& h) { h.set_height(h.height() + 1); })) == codes::kBadHeight);
@@ -129,11 +130,11 @@ TEST_CASE("Header rejections each have their code", "[block]") {
           codes::kBadHeaderField);
     const uint64_t mtp = median_time_past(c.tip().recent_timestamps);
     CHECK(apply_code(c, edited(good, [&](auto& h) { h.set_timestamp(mtp); })) == codes::kTimeTooOld);
-    CHECK(apply_code(c, edited(good, [&](auto& h) { h.set_timestamp(mtp + 1); })).empty());
+    CHECK(apply_code(c, edited(good, [&](auto& h) { h.set_timestamp(mtp + 1); })).ok());
     // Too far in the future relative to the caller's clock.
     CHECK(apply_code(c, good, good.header().timestamp() - P().max_future_drift_s - 1) ==
           codes::kTimeTooNew);
-    CHECK(apply_code(c, good, good.header().timestamp() - P().max_future_drift_s).empty());
+    CHECK(apply_code(c, good, good.header().timestamp() - P().max_future_drift_s).ok());
     const Hash256 harder = (P().pow_limit >> 1).to_be();
     CHECK(apply_code(c, edited(good, [&](auto& h) { h.set_target(harder.data(), 32); })) ==
           codes::kBadTarget);
@@ -152,7 +153,7 @@ TEST_CASE("A timestamp just past the median time is valid (only the root changes
     auto a = assemble_block(c.kv(), c.tip(), {}, kMiner, mtp + 1, P());
     REQUIRE(a.ok());
     testing::mine(a->block, P());
-    CHECK(apply_code(c, a->block, mtp + 100).empty());
+    CHECK(apply_code(c, a->block, mtp + 100).ok());
 }
 
 TEST_CASE("Body rejections each have their code", "[block]") {
@@ -161,15 +162,15 @@ TEST_CASE("Body rejections each have their code", "[block]") {
     auto t1 = testing::transfer_tx(kAlice, addr_of(3), 1, 1, P());
     const pb::Block good = c.make_block({t0, t1}, kMiner);
     REQUIRE(good.transactions_size() == 2);
-    REQUIRE(apply_code(c, good).empty());
+    REQUIRE(apply_code(c, good).ok());
 
     Params small = P();
     small.max_block_txs = 1;
     ApplyContext ctx{good.header().timestamp(), c.tip()};
-    CHECK(apply_block(c.kv(), good, small, ctx).status().code() == codes::kTooManyTxs);
+    CHECK(apply_block(c.kv(), good, small, ctx).status() == codes::kTooManyTxs);
     small = P();
     small.max_block_bytes = 300;
-    CHECK(apply_block(c.kv(), good, small, ctx).status().code() == codes::kBlockTooLarge);
+    CHECK(apply_block(c.kv(), good, small, ctx).status() == codes::kBlockTooLarge);
 
     pb::Block swapped = good;  // same txs, other order: tx_root differs
     swapped.mutable_transactions()->SwapElements(0, 1);
@@ -196,7 +197,7 @@ TEST_CASE("A bad transaction inside a block rejects the block with the tx's code
     testing::mine(dup, P());
     ApplyContext ctx{dup.header().timestamp(), c.tip()};
     auto r = apply_block(c.kv(), dup, P(), ctx);
-    CHECK(r.status().code() == codes::kBadNonce);
+    CHECK(r.status() == codes::kBadNonce);
     CHECK(r.status().message().rfind("tx 1:", 0) == 0);
 
     pb::Block badsig = b;
@@ -229,8 +230,8 @@ TEST_CASE("assemble_block skips failing transactions and respects the limits", "
     REQUIRE(a.ok());
     CHECK(a->block.transactions_size() == 2);
     REQUIRE(a->skipped.size() == 2);
-    CHECK(a->skipped[0].second.code() == codes::kBadNonce);
-    CHECK(a->skipped[1].second.code() == codes::kInsufficientFunds);
+    CHECK(a->skipped[0].second == codes::kBadNonce);
+    CHECK(a->skipped[1].second == codes::kInsufficientFunds);
     testing::mine(a->block, P());
     CHECK(c.connect(a->block).ok());
 
@@ -239,13 +240,13 @@ TEST_CASE("assemble_block skips failing transactions and respects the limits", "
     testing::TestChain d = funded_chain(one);
     auto b = assemble_block(d.kv(), d.tip(), {cands[0], cands[3]}, kMiner, d.tip().timestamp + 2, one);
     CHECK(b->block.transactions_size() == 1);
-    CHECK(b->skipped.at(0).second.code() == codes::kTooManyTxs);
+    CHECK(b->skipped.at(0).second == codes::kTooManyTxs);
     Params tight = P();
     tight.max_block_bytes = 400;  // header + one ~170-byte transfer
     testing::TestChain e = funded_chain(tight);
     auto f = assemble_block(e.kv(), e.tip(), {cands[0], cands[3]}, kMiner, e.tip().timestamp + 2, tight);
     CHECK(f->block.transactions_size() == 1);
-    CHECK(f->skipped.at(0).second.code() == codes::kBlockTooLarge);
+    CHECK(f->skipped.at(0).second == codes::kBlockTooLarge);
     testing::mine(f->block, tight);
     CHECK(encode_block(f->block).size() <= tight.max_block_bytes);
     CHECK(e.connect(f->block).ok());
@@ -289,7 +290,7 @@ TEST_CASE("Parallel signature checks give the same result as sequential ones", "
     testing::mine(bad, P());
     for (unsigned threads : {1u, 4u}) {
         auto r = apply_block(c.kv(), bad, P(), ctx, threads);
-        CHECK(r.status().code() == codes::kBadNonce);
+        CHECK(r.status() == codes::kBadNonce);
         CHECK(r.status().message().rfind("tx 4:", 0) == 0);
     }
     *bad.mutable_transactions(4) = good.transactions(4);
@@ -298,7 +299,7 @@ TEST_CASE("Parallel signature checks give the same result as sequential ones", "
     testing::mine(bad, P());
     for (unsigned threads : {1u, 4u}) {
         auto r = apply_block(c.kv(), bad, P(), ctx, threads);
-        CHECK(r.status().code() == codes::kBadSignature);
+        CHECK(r.status() == codes::kBadSignature);
         CHECK(r.status().message().rfind("tx 6:", 0) == 0);
     }
 }

@@ -10,6 +10,7 @@
 #include "consensus/errors.h"
 #include "consensus/proto/chain.pb.h"
 #include "test_chain.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -92,15 +93,15 @@ TEST_CASE("Canonical transactions round-trip through decode", "[encoding]") {
 
 TEST_CASE("Decoders reject non-canonical bytes", "[encoding]") {
     // chain_id = 1, then nonce = 0 written explicitly (proto3 omits defaults).
-    CHECK(decode_tx(Bytes{0x08, 0x01, 0x18, 0x00}).status().code() == codes::kNonCanonicalEncoding);
+    CHECK(decode_tx(Bytes{0x08, 0x01, 0x18, 0x00}).status() == codes::kNonCanonicalEncoding);
     // Fields out of number order: nonce (3) before chain_id (1).
-    CHECK(decode_tx(Bytes{0x18, 0x05, 0x08, 0x01}).status().code() == codes::kNonCanonicalEncoding);
+    CHECK(decode_tx(Bytes{0x18, 0x05, 0x08, 0x01}).status() == codes::kNonCanonicalEncoding);
     // Non-minimal varint for chain_id = 1 (0x81 0x00).
-    CHECK(decode_tx(Bytes{0x08, 0x81, 0x00}).status().code() == codes::kNonCanonicalEncoding);
+    CHECK(decode_tx(Bytes{0x08, 0x81, 0x00}).status() == codes::kNonCanonicalEncoding);
     // The same scalar field twice (last one wins when parsing).
-    CHECK(decode_tx(Bytes{0x08, 0x01, 0x08, 0x02}).status().code() == codes::kNonCanonicalEncoding);
+    CHECK(decode_tx(Bytes{0x08, 0x01, 0x08, 0x02}).status() == codes::kNonCanonicalEncoding);
     // Header: height written twice.
-    CHECK(decode_header(Bytes{0x10, 0x01, 0x10, 0x01}).status().code() ==
+    CHECK(decode_header(Bytes{0x10, 0x01, 0x10, 0x01}).status() ==
           codes::kNonCanonicalEncoding);
     // And the plain canonical form of the first example is accepted.
     CHECK(decode_tx(Bytes{0x08, 0x01}).ok());
@@ -108,18 +109,18 @@ TEST_CASE("Decoders reject non-canonical bytes", "[encoding]") {
 
 TEST_CASE("Decoders reject unknown fields, also inside nested messages", "[encoding]") {
     // Field 99 (varint) at top level of a transaction.
-    CHECK(decode_tx(Bytes{0x08, 0x01, 0x98, 0x06, 0x01}).status().code() == codes::kUnknownField);
+    CHECK(decode_tx(Bytes{0x08, 0x01, 0x98, 0x06, 0x01}).status() == codes::kUnknownField);
     // Transfer (field 10) containing unknown field 5.
-    CHECK(decode_tx(Bytes{0x52, 0x02, 0x28, 0x01}).status().code() == codes::kUnknownField);
+    CHECK(decode_tx(Bytes{0x52, 0x02, 0x28, 0x01}).status() == codes::kUnknownField);
     // Block whose header carries unknown field 15.
-    CHECK(decode_block(Bytes{0x0a, 0x02, 0x78, 0x01}).status().code() == codes::kUnknownField);
+    CHECK(decode_block(Bytes{0x0a, 0x02, 0x78, 0x01}).status() == codes::kUnknownField);
 }
 
 TEST_CASE("Decoders reject bytes that do not parse", "[encoding]") {
-    CHECK(decode_tx(Bytes{0x08}).status().code() == codes::kMalformed);              // truncated
-    CHECK(decode_tx(Bytes{0x12, 0x05, 0x01}).status().code() == codes::kMalformed);  // short len
-    CHECK(decode_header(Bytes{0x07}).status().code() == codes::kMalformed);          // wire type 7
-    CHECK(decode_block(Bytes{0x0a, 0xff}).status().code() == codes::kMalformed);
+    CHECK(decode_tx(Bytes{0x08}).status() == codes::kMalformed);              // truncated
+    CHECK(decode_tx(Bytes{0x12, 0x05, 0x01}).status() == codes::kMalformed);  // short len
+    CHECK(decode_header(Bytes{0x07}).status() == codes::kMalformed);          // wire type 7
+    CHECK(decode_block(Bytes{0x0a, 0xff}).status() == codes::kMalformed);
 }
 
 TEST_CASE("The signed bytes are the full bytes without the signature field", "[encoding]") {
@@ -159,9 +160,9 @@ TEST_CASE("Mutated bytes never crash the decoders, and what they accept is canon
             ++accepted;
             CHECK(encode_tx(*d) == b);
         } else {
-            const std::string c = d.status().code();  // status() returns a copy
-            CHECK((c == codes::kMalformed || c == codes::kUnknownField ||
-                   c == codes::kNonCanonicalEncoding));
+            const Status c = d.status();  // status() returns a copy
+            CHECK((c.is(codes::kMalformed) || c.is(codes::kUnknownField) ||
+                   c.is(codes::kNonCanonicalEncoding)));
         }
     }
     CHECK(accepted > 0);  // e.g. a changed amount byte is still a canonical transaction

@@ -4,6 +4,8 @@
 #include "consensus/bech32.h"
 #include "consensus/keys.h"
 #include "test_chain.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -72,7 +74,7 @@ TEST_CASE("Addresses are H_addr(pubkey)[0..20] and round-trip through bech32m", 
     CHECK(*decode_address(upper) == a);
     std::string mixed = text;
     mixed[0] = 'S';
-    CHECK(decode_address(mixed).status().code() == "bad-address");
+    CHECK(decode_address(mixed).status() == step::consensus::codes::kBadAddress);
 }
 
 TEST_CASE("decode_address rejects wrong checksums, human parts and lengths", "[keys]") {
@@ -80,16 +82,16 @@ TEST_CASE("decode_address rejects wrong checksums, human parts and lengths", "[k
     std::string text = encode_address(a);
     std::string flipped = text;
     flipped[10] = flipped[10] == 'q' ? 'p' : 'q';
-    CHECK(decode_address(flipped).status().code() == "bad-address");
+    CHECK(decode_address(flipped).status() == step::consensus::codes::kBadAddress);
     // Same payload under another human part.
     auto five = *convert_bits(Bytes(a.begin(), a.end()), 8, 5, true);
-    CHECK(decode_address(*bech32m_encode("bc", five)).status().code() == "bad-address");
+    CHECK(decode_address(*bech32m_encode("bc", five)).status() == step::consensus::codes::kBadAddress);
     // 19 and 21 bytes.
     auto short5 = *convert_bits(Bytes(19, 1), 8, 5, true);
-    CHECK(decode_address(*bech32m_encode("step", short5)).status().code() == "bad-address");
+    CHECK(decode_address(*bech32m_encode("step", short5)).status() == step::consensus::codes::kBadAddress);
     auto long5 = *convert_bits(Bytes(21, 1), 8, 5, true);
-    CHECK(decode_address(*bech32m_encode("step", long5)).status().code() == "bad-address");
-    CHECK(decode_address("").status().code() == "bad-address");
+    CHECK(decode_address(*bech32m_encode("step", long5)).status() == step::consensus::codes::kBadAddress);
+    CHECK(decode_address("").status() == step::consensus::codes::kBadAddress);
 }
 
 TEST_CASE("Small-order keys and R values are refused: bare Ed25519 lets anyone sign for them",

@@ -3,6 +3,8 @@
 #include "consensus/pow.h"
 #include "consensus/state_tree.h"
 #include "test_chain.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -95,5 +97,5 @@ TEST_CASE("A block from the losing branch does not connect on the winning one", 
     REQUIRE(x.connect(bx).ok());
     REQUIRE(y.connect(by).ok());
     auto next_x = x.make_block({}, addr_of(1));
-    CHECK(y.connect(next_x).status().code() == "bad-prev-hash");
+    CHECK(y.connect(next_x).status() == step::consensus::codes::kBadPrevHash);
 }

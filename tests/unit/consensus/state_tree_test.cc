@@ -5,6 +5,8 @@
 
 #include "consensus/state_tree.h"
 #include "test_chain.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -180,6 +182,6 @@ TEST_CASE("A corrupt node is reported, not trusted", "[state-tree]") {
     KvWrites corrupt;
     for (const auto& [k, v] : kv.data()) corrupt[k] = Bytes{1, 2, 3};
     kv.apply(corrupt);
-    CHECK(state_tree_root(kv).status().code() == "corrupt-state");
-    CHECK(update_state_tree(kv, {{key_of(3), Bytes{3}}}).status().code() == "corrupt-state");
+    CHECK(state_tree_root(kv).status() == step::consensus::codes::kCorruptState);
+    CHECK(update_state_tree(kv, {{key_of(3), Bytes{3}}}).status() == step::consensus::codes::kCorruptState);
 }

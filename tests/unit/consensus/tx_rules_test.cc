@@ -5,6 +5,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "consensus/state.h"
 #include "test_chain.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::consensus;
@@ -27,8 +28,8 @@ MemoryKv funded(uint64_t balance, uint64_t nonce = 0) {
     return kv;
 }
 
-std::string code_of(const KvRead& kv, const pb::Transaction& tx, const Params& p = P()) {
-    return check_transaction_against(kv, tx, p, 10).code();
+step::Status code_of(const KvRead& kv, const pb::Transaction& tx, const Params& p = P()) {
+    return check_transaction_against(kv, tx, p, 10);
 }
 
 pb::Transaction resigned(pb::Transaction tx) {
@@ -66,69 +67,69 @@ TEST_CASE("Stateless rejections each have their code", "[tx]") {
 
     auto t = good;
     t.set_chain_id(mainnet_params().chain_id);
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kWrongChainId);
+    CHECK(check_transaction(resigned(t), P()) == codes::kWrongChainId);
 
     t = good;
     t.set_sender_pubkey(std::string(31, 'x'));
-    CHECK(check_transaction(t, P()).code() == codes::kBadPubkey);
+    CHECK(check_transaction(t, P()) == codes::kBadPubkey);
     t = good;
     t.set_sender_pubkey(std::string("\x01") + std::string(31, '\0'));  // the identity point
-    CHECK(check_transaction(t, P()).code() == codes::kBadPubkey);
+    CHECK(check_transaction(t, P()) == codes::kBadPubkey);
 
     t = good;
     t.set_signature(std::string(63, 'x'));
-    CHECK(check_transaction(t, P()).code() == codes::kBadSignature);
+    CHECK(check_transaction(t, P()) == codes::kBadSignature);
 
     t = good;
     t.mutable_transfer()->set_amount(6);  // signature no longer covers the bytes
-    CHECK(check_transaction(t, P()).code() == codes::kBadSignature);
+    CHECK(check_transaction(t, P()) == codes::kBadSignature);
 
     t = good;
     t.set_sender_pubkey(std::string(reinterpret_cast<const char*>(public_key_from_seed(seed_of(9)).data()), 32));
-    CHECK(check_transaction(t, P()).code() == codes::kBadSignature);  // signed by someone else
+    CHECK(check_transaction(t, P()) == codes::kBadSignature);  // signed by someone else
 
     t = good;
     t.clear_payload();
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kMissingPayload);
+    CHECK(check_transaction(resigned(t), P()) == codes::kMissingPayload);
 
     t = good;
     t.mutable_transfer()->set_to(std::string(19, 'x'));
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kBadRecipient);
+    CHECK(check_transaction(resigned(t), P()) == codes::kBadRecipient);
 
     t = good;
     t.mutable_transfer()->set_amount(0);
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kZeroAmount);
+    CHECK(check_transaction(resigned(t), P()) == codes::kZeroAmount);
 
     t = good;
     t.set_fee(P().min_fee - 1);
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kFeeTooLow);
+    CHECK(check_transaction(resigned(t), P()) == codes::kFeeTooLow);
 
     t = good;
     t.set_fee(UINT64_MAX);
     t.mutable_transfer()->set_amount(1);
-    CHECK(check_transaction(resigned(t), P()).code() == codes::kAmountOverflow);
+    CHECK(check_transaction(resigned(t), P()) == codes::kAmountOverflow);
 
     Params tiny = P();
     tiny.max_tx_bytes = 100;
-    CHECK(check_transaction(good, tiny).code() == codes::kTxTooLarge);
+    CHECK(check_transaction(good, tiny) == codes::kTxTooLarge);
 }
 
 TEST_CASE("Bond and unbond need a known role and a non-zero amount", "[tx]") {
     for (bool unbond : {false, true}) {
         auto t = testing::bond_tx(kAlice, pb::BOND_ROLE_UNSPECIFIED, 5, 0, P(), unbond);
-        CHECK(check_transaction(t, P()).code() == codes::kBadRole);
+        CHECK(check_transaction(t, P()) == codes::kBadRole);
         t = testing::bond_tx(kAlice, static_cast<pb::BondRole>(7), 5, 0, P(), unbond);
-        CHECK(check_transaction(t, P()).code() == codes::kBadRole);
+        CHECK(check_transaction(t, P()) == codes::kBadRole);
         t = testing::bond_tx(kAlice, pb::BOND_ROLE_SOLVER, 0, 0, P(), unbond);
-        CHECK(check_transaction(t, P()).code() == codes::kZeroAmount);
+        CHECK(check_transaction(t, P()) == codes::kZeroAmount);
     }
     auto t = testing::bond_tx(kAlice, pb::BOND_ROLE_VERIFIER, UINT64_MAX, 0, P());
-    CHECK(check_transaction(t, P()).code() == codes::kAmountOverflow);  // fee + amount
+    CHECK(check_transaction(t, P()) == codes::kAmountOverflow);  // fee + amount
 }
 
 TEST_CASE("Market payloads with malformed fields are rejected statelessly", "[tx]") {
     using Setter = std::function<void(pb::Transaction&)>;
-    const std::vector<std::pair<Setter, const char*>> cases = {
+    const std::vector<std::pair<Setter, ErrorCode>> cases = {
         {[](auto& t) { t.mutable_submit_task()->set_budget(0); }, codes::kZeroAmount},
         {[](auto& t) { t.mutable_cancel_task()->set_task_id(std::string(2, 'x')); }, codes::kBadUnitRef},
         {[](auto& t) { t.mutable_claim_unit()->mutable_unit()->set_round(1); }, codes::kBadUnitRef},
@@ -178,7 +179,7 @@ TEST_CASE("Market payloads with malformed fields are rejected statelessly", "[tx
         pb::Transaction t = testing::base_tx(0, P().min_fee, P());
         set(t);
         sign_transaction(t, kAlice);
-        CHECK(check_transaction(t, P()).code() == code);
+        CHECK(check_transaction(t, P()) == code);
         // It still round-trips through the canonical decoder: the schema knows it.
         CHECK(decode_tx(encode_tx(t)).ok());
     }
@@ -188,9 +189,9 @@ TEST_CASE("Stateful rejections: nonce, funds, bonds, overflow", "[tx]") {
     MemoryKv kv = funded(10 * kCoin, 5);
     CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 1, 4, P())) == codes::kBadNonce);
     CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 1, 6, P())) == codes::kBadNonce);
-    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 1, 5, P())).empty());
+    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 1, 5, P())).ok());
     // Exactly the balance is fine; one more unit is not (the fee counts).
-    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 10 * kCoin - P().min_fee, 5, P())).empty());
+    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 10 * kCoin - P().min_fee, 5, P())).ok());
     CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 10 * kCoin - P().min_fee + 1, 5, P())) ==
           codes::kInsufficientFunds);
     CHECK(code_of(kv, testing::bond_tx(kAlice, pb::BOND_ROLE_SOLVER, 10 * kCoin, 5, P())) ==
@@ -206,7 +207,7 @@ TEST_CASE("Stateful rejections: nonce, funds, bonds, overflow", "[tx]") {
     rich.balance = UINT64_MAX - 5;
     kv.apply({{account_key(kBob), encode_account(rich)}});
     CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 6, 5, P())) == codes::kAmountOverflow);
-    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 5, 5, P())).empty());
+    CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 5, 5, P())).ok());
 }
 
 TEST_CASE("Bond overflow and exhausted nonces are rejected", "[tx]") {
@@ -216,7 +217,7 @@ TEST_CASE("Bond overflow and exhausted nonces are rejected", "[tx]") {
     a.solver_bond = UINT64_MAX - 1;
     kv.apply({{account_key(addr_of(kAlice)), encode_account(a)}});
     CHECK(code_of(kv, testing::bond_tx(kAlice, pb::BOND_ROLE_SOLVER, 2, 0, P())) == codes::kAmountOverflow);
-    CHECK(code_of(kv, testing::bond_tx(kAlice, pb::BOND_ROLE_VERIFIER, 2, 0, P())).empty());
+    CHECK(code_of(kv, testing::bond_tx(kAlice, pb::BOND_ROLE_VERIFIER, 2, 0, P())).ok());
     a.nonce = UINT64_MAX;
     kv.apply({{account_key(addr_of(kAlice)), encode_account(a)}});
     CHECK(code_of(kv, testing::transfer_tx(kAlice, kBob, 1, UINT64_MAX, P())) == codes::kBadNonce);
@@ -250,7 +251,7 @@ TEST_CASE("An account may hold at most MAX_LOCKED_ENTRIES unbondings", "[tx]") {
     for (uint64_t h = 1; h <= 2; ++h)
         state.apply(*apply_transaction(state, testing::bond_tx(kAlice, pb::BOND_ROLE_VERIFIER, 1, h - 1, p, true), p, h));
     auto third = testing::bond_tx(kAlice, pb::BOND_ROLE_VERIFIER, 1, 2, p, true);
-    CHECK(check_transaction_against(state, third, p, 3).code() == codes::kTooManyLocks);
+    CHECK(check_transaction_against(state, third, p, 3) == codes::kTooManyLocks);
     CHECK(check_transaction_against(state, third, p, 2).ok());  // merges into height 2's entry
 }
 

@@ -7,6 +7,8 @@
 #include "common/merkle.h"
 #include "kernels/data.h"
 #include "kernels/rng.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::kernels;
@@ -66,22 +68,22 @@ TEST_CASE("shards partition the records and batches drop the last partial batch 
     CHECK(epoch0.size() == 192);
     auto e0 = batch_indices(5, n, 4, 1, 64, 0), e1 = batch_indices(5, n, 4, 1, 64, 3);
     CHECK(*e0 != *e1);
-    CHECK(batch_indices(5, n, 4, 1, 252, 0).status().code() == "shard-too-small");
+    CHECK(batch_indices(5, n, 4, 1, 252, 0).status() == codes::kShardTooSmall);
 }
 
 TEST_CASE("load_records rejects missing files and ragged sizes and bad labels") {
     RecordFormat f = *record_format("mnist-u8");
-    CHECK(load_records("/nonexistent/x.rec", f).status().code() == "file-missing");
+    CHECK(load_records("/nonexistent/x.rec", f).status() == codes::kFileMissing);
     std::string dir = STEP_BINARY_DIR;
     Dataset ds{f, Bytes(785 * 2, 0)};
     ds.bytes[784] = 3;
     ds.bytes[785 + 784] = 10;
     REQUIRE(write_records(dir + "/bad-label.rec", ds).ok());
-    CHECK(load_records(dir + "/bad-label.rec", f).status().code() == "bad-records");
+    CHECK(load_records(dir + "/bad-label.rec", f).status() == codes::kBadRecords);
     ds.bytes.resize(785 + 5);
     REQUIRE(write_records(dir + "/ragged.rec", ds).ok());
-    CHECK(load_records(dir + "/ragged.rec", f).status().code() == "bad-records");
-    CHECK(record_format("cifar").status().code() == "unknown-format");
+    CHECK(load_records(dir + "/ragged.rec", f).status() == codes::kBadRecords);
+    CHECK(record_format("cifar").status() == codes::kUnknownFormat);
 }
 
 TEST_CASE("dataset_root commits to every record and proves a single one") {

@@ -15,6 +15,8 @@
 
 #include "kernels/fp_control.h"
 #include "kernels/parallel.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::kernels;
 
@@ -90,7 +92,7 @@ TEST_CASE("check_fp_control reports FTZ, DAZ and rounding on the calling thread"
         auto st = check_fp_control();
         _mm_setcsr(saved);
         REQUIRE_FALSE(exact);
-        REQUIRE(st.code() == "fp-control-state");
+        REQUIRE(st == codes::kFpControlState);
     }
     _mm_setcsr(saved | kFtz | kDaz);
     set_fp_control_exact();

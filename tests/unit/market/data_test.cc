@@ -2,6 +2,7 @@
 
 #include "tests/unit/market/scenario.h"
 #include "verifier/proofs.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 namespace {
@@ -256,13 +257,13 @@ TEST_CASE("Rejected: a checkpoint challenge that could not expire before finalit
     const uint64_t final_at = unit_windows(c, P()).final_at;
     // The last height whose challenge still expires at final_at is accepted ...
     w.drive(final_at - P().da_window - 1, {w.active(0, c, work, plan)});
-    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 2)) == "");
+    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 2)).ok());
     sim.clear_queue();
     // ... one later is not; the final state, owed past finality, still is.
     w.drive(final_at - P().da_window, {w.active(0, c, work, plan)});
     CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 2)) == codes::kWrongPhase);
     sim.clear_queue();
-    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 4, pb::DATA_FINAL_STATE)) == "");
+    CHECK(sim.reject_code(challenge_tx(sim, w.verifiers[0], w.task, 4, pb::DATA_FINAL_STATE)).ok());
     sim.clear_queue();
 }
 

@@ -1,6 +1,7 @@
 // Dataset availability: a DataChallenge names a record of the task's dataset; anyone answers with
 // the record and its path to the dataset root; unanswered, the task is cancelled.
 #include "tests/unit/market/scenario.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 namespace {
@@ -136,7 +137,7 @@ TEST_CASE("Rejected: dataset challenges of unknown tasks or out-of-range records
     const uint64_t count = sim.task(w.task).spec().data_count();
     CHECK(sim.reject_code(dataset_challenge_tx(sim, who, w.task, count)) == codes::kBadRecordIndex);
     sim.clear_queue();
-    CHECK(sim.reject_code(dataset_challenge_tx(sim, who, w.task, count - 1)) == "");
+    CHECK(sim.reject_code(dataset_challenge_tx(sim, who, w.task, count - 1)).ok());
     sim.clear_queue();
     Hash256 nowhere{};
     nowhere[0] = 1;

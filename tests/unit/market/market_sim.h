@@ -22,6 +22,7 @@
 #include "kernels/state.h"
 #include "verifier/trace.h"
 #include "tests/unit/consensus/test_chain.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 
@@ -138,11 +139,11 @@ public:
         return a->block;
     }
 
-    // Tries `t` alone against the tip's state: the code it is rejected with ("" when valid).
-    std::string reject_code(const pb::Transaction& t) {
+    // Tries `t` alone against the tip's state: the error it is rejected with (ok when valid).
+    Status reject_code(const pb::Transaction& t) {
         queued_.clear();
         auto s = check_transaction_against(kv(), t, P(), height() + 1);
-        return s.ok() ? "" : s.code();
+        return s;
     }
 
     void clear_queue() { queued_.clear(); }

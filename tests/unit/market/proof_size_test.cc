@@ -9,6 +9,7 @@
 #include "tests/unit/market/market_sim.h"
 #include "verifier/fraud_proof.h"
 #include "verifier/proofs.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 namespace {
@@ -182,7 +183,7 @@ TEST_CASE("The proof allowance decides at exactly MAX_PROOF_BYTES", "[market]") 
         p.max_proof_bytes = old_proof_allowance(g.spec, g.data_count);
         CHECK(validate(g, p).ok());
         --p.max_proof_bytes;
-        CHECK(validate(g, p).status().code() == codes::kSpecProofBytes);
+        CHECK(validate(g, p).status() == codes::kSpecProofBytes);
     }
 }
 

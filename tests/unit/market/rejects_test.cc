@@ -1,5 +1,6 @@
 // Every malformed or out-of-turn market transaction is rejected with its specific code.
 #include "tests/unit/market/scenario.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 
@@ -122,7 +123,7 @@ TEST_CASE("Rejected: bad commits, audits, reveals and openings", "[market]") {
     auto fewer = work[0].leaves;
     fewer.pop_back();
     CHECK(sim.reject_code(sim.open_tx(A, w.task, 0, 0, fewer)) == codes::kBadTrace);
-    CHECK(sim.reject_code(sim.open_tx(A, w.task, 0, 0, work[0].leaves)) == "");
+    CHECK(sim.reject_code(sim.open_tx(A, w.task, 0, 0, work[0].leaves)).ok());
 }
 
 TEST_CASE("Rejected: fraud proofs without commitment, malformed, oversize or over the block budget",
@@ -149,26 +150,26 @@ TEST_CASE("Rejected: fraud proofs without commitment, malformed, oversize or ove
     auto junk = fraud_tx(sim, prover, w.task, 0, 1, wrong.proof);
     junk.mutable_fraud_proof()->set_proof("junk");
     sign_transaction(junk, seed_of(4));
-    CHECK(sim.reject_code(junk) == verifier::fraud_code::kBadEncoding);
+    CHECK(sim.reject_code(junk) == step::verifier::codes::kBadEncoding);
     verifier::FraudProof tampered = wrong.proof;
     tampered.claimed.path.front()[0] ^= 1;
     sim.block({proof_commit_tx(sim, prover, tampered)});
-    CHECK(sim.reject_code(fraud_tx(sim, prover, w.task, 0, 1, tampered)) == verifier::fraud_code::kBadLeafProof);
+    CHECK(sim.reject_code(fraud_tx(sim, prover, w.task, 0, 1, tampered)) == step::verifier::codes::kBadLeafProof);
     // Oversize: stateless.
     pb::Transaction big = fraud_tx(sim, prover, w.task, 0, 1, wrong.proof);
     big.mutable_fraud_proof()->set_proof(std::string(P().max_proof_bytes + 1, 'x'));
     sign_transaction(big, seed_of(4));
     Params roomy = P();
     roomy.max_tx_bytes = 2 * P().max_proof_bytes;
-    CHECK(check_transaction(big, roomy).code() == codes::kProofTooLarge);
+    CHECK(check_transaction(big, roomy) == codes::kProofTooLarge);
     // MAX_BLOCK_PROOF_FLOPS.
     Params tight = P();
     tight.max_block_proof_flops = 1;
     sim.clear_queue();
     CHECK(check_transaction_against(sim.kv(), fraud_tx(sim, prover, w.task, 0, 1, wrong.proof), tight,
-                                    sim.height() + 1).code() == codes::kBlockProofFlops);
+                                    sim.height() + 1) == codes::kBlockProofFlops);
     sim.clear_queue();
-    CHECK(sim.reject_code(fraud_tx(sim, prover, w.task, 0, 1, wrong.proof)) == "");
+    CHECK(sim.reject_code(fraud_tx(sim, prover, w.task, 0, 1, wrong.proof)).ok());
 }
 
 }  // namespace step::consensus::market_test

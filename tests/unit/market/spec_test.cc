@@ -4,14 +4,15 @@
 
 #include "tests/unit/market/market_sim.h"
 #include "verifier/audit_math.h"
+#include "tests/support/status_check.h"
 
 namespace step::consensus::market_test {
 namespace {
 
-std::string code_of(const pb::TaskSpec& m, uint64_t budget = small_spec().budget,
+step::Status code_of(const pb::TaskSpec& m, uint64_t budget = small_spec().budget,
                     uint64_t bond = small_spec().unit_bond, const Params& p = P()) {
     auto r = validate_market_spec(m, budget, bond, p);
-    return r.ok() ? "" : r.status().code();
+    return r.status();
 }
 
 }  // namespace
@@ -57,7 +58,7 @@ TEST_CASE("A valid spec yields its integer costs", "[market]") {
 
 TEST_CASE("Every spec rejection has its own code", "[market]") {
     const pb::TaskSpec ok = small_spec_proto();
-    REQUIRE(code_of(ok) == "");
+    REQUIRE(code_of(ok).ok());
     auto with = [&](auto f) {
         pb::TaskSpec m = ok;
         f(m);
@@ -105,9 +106,9 @@ TEST_CASE("Every spec rejection has its own code", "[market]") {
     const unsigned __int128 need = static_cast<unsigned __int128>(P().safety) *
                                    (c->unit_pay + c->subsidy_cap) * c->leaves;
     const uint64_t min_bond = static_cast<uint64_t>((need + 3) / 4);  // V * Q = 4
-    CHECK(code_of(ok, small_spec().budget, min_bond) == "");
+    CHECK(code_of(ok, small_spec().budget, min_bond).ok());
     CHECK(code_of(ok, small_spec().budget, min_bond - 1) == codes::kSpecDeterrence);
-    CHECK(code_of(ok, UINT64_MAX / 2, UINT64_MAX) == "");  // no overflow in the products
+    CHECK(code_of(ok, UINT64_MAX / 2, UINT64_MAX).ok());  // no overflow in the products
 }
 
 TEST_CASE("Every network's market parameters respect the protocol's orderings", "[market]") {
@@ -151,7 +152,7 @@ TEST_CASE("The example task fits the limits and its bond meets deterrence", "[ma
         CHECK(as_written.ok());
     }
     auto low_bond = validate_market_spec(m, s->budget, 100'000'000'000, mainnet_params());
-    CHECK(low_bond.status().code() == codes::kSpecDeterrence);
+    CHECK(low_bond.status() == codes::kSpecDeterrence);
     // The example's audit parameters meet the market's targets (docs/protocol.md, "Audit
     // parameters"): audits cost at most 10% of the unit's training and catch a solver that
     // skips most of the work with probability above 99.9%.

@@ -3,6 +3,7 @@
 
 #include "node/net/endpoint.h"
 #include "node/net/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::node::net;
 
@@ -38,8 +39,8 @@ TEST_CASE("parse_endpoint takes a bare host only with a default port") {
     CHECK(parse_endpoint("::1", 7).status().code() == codes::kBadEndpoint);
     CHECK(parse_endpoint("::1:5", 7).status().code() == codes::kBadEndpoint);
     CHECK(parse_ok("127.0.0.1:9", 18444).port == 9);
-    CHECK(parse_endpoint("127.0.0.1").status().code() == codes::kBadEndpoint);
-    CHECK(parse_endpoint("[::1]").status().code() == codes::kBadEndpoint);
+    CHECK(parse_endpoint("127.0.0.1").status() == codes::kBadEndpoint);
+    CHECK(parse_endpoint("[::1]").status() == codes::kBadEndpoint);
 }
 
 TEST_CASE("parse_endpoint refuses what is not a numeric HOST:PORT") {
@@ -69,7 +70,7 @@ TEST_CASE("parse_endpoint refuses what is not a numeric HOST:PORT") {
         auto r = parse_endpoint(text);
         INFO(text);
         CHECK(!r.ok());
-        CHECK(r.status().code() == codes::kBadEndpoint);
+        CHECK(r.status() == codes::kBadEndpoint);
         CHECK(!r.status().message().empty());
     }
 }

@@ -7,6 +7,7 @@
 #include "consensus/params.h"
 #include "node/net/errors.h"
 #include "node/net/framing.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -120,16 +121,16 @@ TEST_CASE("A wrong magic is refused on its first byte") {
     std::string f = frame(MessageType::kVersion, "v");
     f[0] = static_cast<char>(f[0] ^ 1);
     Decoded out = decode(d, f.substr(0, 1), 1);
-    CHECK(out.error.code() == codes::kFrameBadMagic);
+    CHECK(out.error == codes::kFrameBadMagic);
     // Another network's magic is as wrong as garbage.
     Decoded other = decode_after_handshake(
         encode_frame(consensus::mainnet_params().p2p_magic, MessageType::kPing, ""));
-    CHECK(other.error.code() == codes::kFrameBadMagic);
+    CHECK(other.error == codes::kFrameBadMagic);
     // A valid frame after a bad one in the same stream does not revive the decoder.
     FrameDecoder sticky(kMagic);
     decode(sticky, f, f.size());
     sticky.feed(frame(MessageType::kVersion, "v"));
-    CHECK(sticky.next().status().code() == codes::kFrameBadMagic);
+    CHECK(sticky.next().status() == codes::kFrameBadMagic);
 }
 
 TEST_CASE("An unknown type is refused once its two bytes arrive") {
@@ -140,7 +141,7 @@ TEST_CASE("An unknown type is refused once its two bytes arrive") {
         d.set_handshake_done();
         Decoded out = decode(d, f.substr(0, 6), 1);
         INFO(wire);
-        CHECK(out.error.code() == codes::kFrameUnknownType);
+        CHECK(out.error == codes::kFrameUnknownType);
     }
 }
 
@@ -153,7 +154,7 @@ TEST_CASE("A length over the type's cap is refused before any payload") {
             set_le(f, kFrameLengthOffset, uint64_t{cap} + 1, 4);
             Decoded out = decode_after_handshake(f, 1);  // the header alone: no payload follows
             INFO(p2p::message_type_name(type));
-            CHECK(out.error.code() == codes::kFrameOversize);
+            CHECK(out.error == codes::kFrameOversize);
             // Exactly the cap is fine (only the header is there, so nothing is yielded yet).
             set_le(f, kFrameLengthOffset, cap, 4);
             CHECK(decode_after_handshake(f, 1).error.ok());
@@ -163,12 +164,12 @@ TEST_CASE("A length over the type's cap is refused before any payload") {
         std::string f = frame(MessageType::kVersion, "");
         set_le(f, kFrameLengthOffset, p2p::kMaxHandshakePayloadBytes + 1, 4);
         FrameDecoder d(kMagic);
-        CHECK(decode(d, f, 1).error.code() == codes::kFrameOversize);
+        CHECK(decode(d, f, 1).error == codes::kFrameOversize);
     }
     SECTION("the largest length a header can hold") {
         std::string f = frame(MessageType::kBlock, "");
         set_le(f, kFrameLengthOffset, 0xffffffffu, 4);
-        CHECK(decode_after_handshake(f).error.code() == codes::kFrameOversize);
+        CHECK(decode_after_handshake(f).error == codes::kFrameOversize);
     }
 }
 
@@ -179,10 +180,10 @@ TEST_CASE("A bad checksum is refused when the payload is complete") {
     d.set_handshake_done();
     Decoded partial = decode(d, f.substr(0, f.size() - 1), 1);
     CHECK(partial.error.ok());  // not knowable before the last byte
-    CHECK(decode(d, f.substr(f.size() - 1), 1).error.code() == codes::kFrameBadChecksum);
+    CHECK(decode(d, f.substr(f.size() - 1), 1).error == codes::kFrameBadChecksum);
     std::string bad_sum = frame(MessageType::kPing, "12345678");
     bad_sum[kFrameChecksumOffset] = static_cast<char>(bad_sum[kFrameChecksumOffset] ^ 1);
-    CHECK(decode_after_handshake(bad_sum).error.code() == codes::kFrameBadChecksum);
+    CHECK(decode_after_handshake(bad_sum).error == codes::kFrameBadChecksum);
 }
 
 TEST_CASE("Before the handshake only version and verack are read") {
@@ -190,7 +191,7 @@ TEST_CASE("Before the handshake only version and verack are read") {
          {MessageType::kPing, MessageType::kGetHeaders, MessageType::kBlock, MessageType::kAddr}) {
         FrameDecoder d(kMagic);
         INFO(p2p::message_type_name(type));
-        CHECK(decode(d, frame(type, ""), 1).error.code() == codes::kFrameBeforeHandshake);
+        CHECK(decode(d, frame(type, ""), 1).error == codes::kFrameBeforeHandshake);
     }
     FrameDecoder d(kMagic);
     Decoded ok = decode(d, frame(MessageType::kVersion, "v") + frame(MessageType::kVerack, ""), 1);

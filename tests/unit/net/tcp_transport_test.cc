@@ -12,6 +12,7 @@
 #include "node/net/errors.h"
 #include "node/net/tcp_transport.h"
 #include "tests/functional/p2p_test_peer.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -226,7 +227,7 @@ TEST_CASE("A message before the handshake is a framing error, then a disconnect"
     p.client.send(p.at_client, MessageType::kPing, "12345678");
     Event e = p.server_events.next(Event::kFramingError);
     CHECK(e.peer == p.at_server);
-    CHECK(e.status.code() == codes::kFrameBeforeHandshake);
+    CHECK(e.status == codes::kFrameBeforeHandshake);
     CHECK(p.server_events.next(Event::kDisconnected).peer == p.at_server);
     CHECK(p.client_events.next(Event::kDisconnected).peer == p.at_client);
     CHECK(p.server_events.count(Event::kMessage) == 0);
@@ -239,7 +240,7 @@ TEST_CASE("A raw peer's broken frames reach the listener with their codes") {
     struct Case {
         const char* name;
         std::string bytes;
-        const char* code;
+        ErrorCode code;
     };
     test::P2pTestPeer maker(port, kMagic);
     REQUIRE(maker.connected());
@@ -263,7 +264,7 @@ TEST_CASE("A raw peer's broken frames reach the listener with their codes") {
         peer.send_raw(c.bytes);
         Event e = events.next(Event::kFramingError);
         CHECK(e.peer == id);
-        CHECK(e.status.code() == c.code);
+        CHECK(e.status == c.code);
         CHECK(events.next(Event::kDisconnected).peer == id);
         CHECK(peer.wait_closed(kWait));
     }
@@ -348,13 +349,13 @@ TEST_CASE("The dial rule and the outbound slots refuse before any socket") {
     TcpTransport& t = dialler.transport;
     t.connect(Endpoint{"10.0.0.1", 18444});  // devnet never leaves the machine
     Event refused = events.next(Event::kConnectFailed);
-    CHECK(refused.status.code() == codes::kDialRefused);
+    CHECK(refused.status == codes::kDialRefused);
     CHECK(refused.to == Endpoint{"10.0.0.1", 18444});
 
     Running server(options(true));
     t.connect(*server.transport.listen_endpoint());
     t.connect(*server.transport.listen_endpoint());
-    CHECK(events.next(Event::kConnectFailed).status.code() == codes::kNoConnectionSlot);
+    CHECK(events.next(Event::kConnectFailed).status == codes::kNoConnectionSlot);
     events.next(Event::kConnected);
 }
 
@@ -370,7 +371,7 @@ TEST_CASE("A dial to a closed port fails with connect-failed") {
     }
     t.connect(closed);
     Event e = events.next(Event::kConnectFailed);
-    CHECK(e.status.code() == codes::kConnectFailed);
+    CHECK(e.status == codes::kConnectFailed);
     CHECK(e.to == closed);
 }
 
@@ -423,5 +424,5 @@ TEST_CASE("start reports a bind failure with its code") {
     o.listen = *a.transport.listen_endpoint();
     Recorder b_events;
     TcpTransport b(o, b_events);
-    CHECK(b.start().code() == codes::kBindFailed);
+    CHECK(b.start() == codes::kBindFailed);
 }

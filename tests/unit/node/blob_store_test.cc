@@ -13,6 +13,11 @@
 #include "node/storage/block_store.h"
 #include "node/storage/database.h"
 #include "verifier/proofs.h"
+#include "verifier/errors.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "common/rpc_errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -102,7 +107,7 @@ TEST_CASE("blob store: stores every chunk and serves each with a proof that veri
     CHECK(rebuilt == blob);
     // The last chunk is the short remainder.
     CHECK(store->get_chunk(root, 3)->chunk.size() == 1000);
-    CHECK(store->get_chunk(root, 4).status().code() == "bad-chunk-index");
+    CHECK(store->get_chunk(root, 4).status() == step::verifier::codes::kBadChunkIndex);
 
     // A chunk sent again is accepted without a write.
     auto again = store->put_chunk(root, proof_of(blob, 0));
@@ -134,23 +139,23 @@ TEST_CASE("blob store: a chunk with a bad proof is refused and nothing is stored
 
     auto flipped = proof_of(blob, 1);
     flipped.chunk[100] ^= 1;
-    CHECK(store->put_chunk(root, flipped).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, flipped).status() == step::consensus::codes::kBadChunkProof);
 
     auto wrong_path = proof_of(blob, 1);
     wrong_path.path[0][0] ^= 1;
-    CHECK(store->put_chunk(root, wrong_path).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, wrong_path).status() == step::consensus::codes::kBadChunkProof);
 
     // A valid chunk of another blob, offered under this root.
     const Bytes other = sample_blob(blob.size(), 9);
-    CHECK(store->put_chunk(root, proof_of(other, 1)).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, proof_of(other, 1)).status() == step::consensus::codes::kBadChunkProof);
 
     // The last chunk padded to full length, and a full chunk truncated.
     auto padded = proof_of(blob, 3);
     padded.chunk.resize(kChunkBytes);
-    CHECK(store->put_chunk(root, padded).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, padded).status() == step::consensus::codes::kBadChunkProof);
     auto shifted = proof_of(blob, 2);
     shifted.index = 1;
-    CHECK(store->put_chunk(root, shifted).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, shifted).status() == step::consensus::codes::kBadChunkProof);
 
     CHECK_FALSE(store->info(root));
     CHECK(t.count(keys::kBlob) == 0);
@@ -160,7 +165,7 @@ TEST_CASE("blob store: a chunk with a bad proof is refused and nothing is stored
 
     // With the blob started, a bad chunk still changes nothing.
     REQUIRE(store->put_chunk(root, proof_of(blob, 0)).ok());
-    CHECK(store->put_chunk(root, flipped).status().code() == "bad-chunk-proof");
+    CHECK(store->put_chunk(root, flipped).status() == step::consensus::codes::kBadChunkProof);
     CHECK(store->info(root)->have == 1);
     CHECK(t.count(keys::kBlobChunk) == 1);
 }
@@ -173,20 +178,20 @@ TEST_CASE("blob store: limits are enforced with their codes") {
     auto store = open_store(*t.db, limits);
 
     const Bytes big = sample_blob(2 * kChunkBytes + 1);
-    CHECK(store->put_chunk(blob_root(big), proof_of(big, 0)).status().code() == "blob-too-large");
+    CHECK(store->put_chunk(blob_root(big), proof_of(big, 0)).status() == step::rpc::codes::kBlobTooLarge);
 
     // A proof claiming size 0 (no chunk exists to prove).
     verifier::ChunkProof empty;
-    CHECK(store->put_chunk(blob_root(Bytes{}), empty).status().code() == "empty-blob");
+    CHECK(store->put_chunk(blob_root(Bytes{}), empty).status() == step::rpc::codes::kEmptyBlob);
 
     const Bytes a = sample_blob(2 * kChunkBytes, 1);  // reserves 2 of 3 chunks' worth
     REQUIRE(store->put_chunk(blob_root(a), proof_of(a, 0)).ok());
     auto idx = proof_of(a, 1);
     idx.index = 2;
-    CHECK(store->put_chunk(blob_root(a), idx).status().code() == "bad-chunk-index");
+    CHECK(store->put_chunk(blob_root(a), idx).status() == step::verifier::codes::kBadChunkIndex);
 
     const Bytes b = sample_blob(kChunkBytes + 1, 2);  // would need 2 more
-    CHECK(store->put_chunk(blob_root(b), proof_of(b, 0)).status().code() == "blob-store-full");
+    CHECK(store->put_chunk(blob_root(b), proof_of(b, 0)).status() == step::node::codes::kBlobStoreFull);
     CHECK_FALSE(store->info(blob_root(b)));
     // The reservation covers the rest of `a`: its remaining chunk is still accepted.
     REQUIRE(store->put_chunk(blob_root(a), proof_of(a, 1)).ok());
@@ -209,14 +214,14 @@ TEST_CASE("blob store: prune removes the record, every chunk and every hash") {
     for (uint64_t i : {0u, 2u}) REQUIRE(store->put_chunk(blob_root(gone), proof_of(gone, i)).ok());
     CHECK(store->missing(blob_root(gone), 10) == std::vector<uint64_t>{1, 3});
     CHECK(store->missing(blob_root(gone), 1) == std::vector<uint64_t>{1});
-    CHECK(store->get_chunk(blob_root(gone), 0).status().code() == "blob-incomplete");
+    CHECK(store->get_chunk(blob_root(gone), 0).status() == step::rpc::codes::kBlobIncomplete);
 
     auto freed = store->prune(blob_root(gone));
     REQUIRE(freed.ok());
     CHECK(*freed == gone.size());
     CHECK_FALSE(store->info(blob_root(gone)));
-    CHECK(store->get_chunk(blob_root(gone), 0).status().code() == "unknown-blob");
-    CHECK(store->prune(blob_root(gone)).status().code() == "unknown-blob");
+    CHECK(store->get_chunk(blob_root(gone), 0).status() == step::rpc::codes::kUnknownBlob);
+    CHECK(store->prune(blob_root(gone)).status() == step::rpc::codes::kUnknownBlob);
     CHECK(t.count(keys::kBlob) == 1);
     CHECK(t.count(keys::kBlobChunk) == 2);
     CHECK(t.count(keys::kBlobChunkHash) == 2);
@@ -264,13 +269,13 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     CHECK(call(rpc::kPutBlobChunk, put_params(0), false)["error"]["code"] == rpc::kErrUnauthorized);
     auto unknown = call(rpc::kGetBlobInfo, {{"blob_root", to_hex(root)}}, false);
     CHECK(unknown["error"]["code"] == rpc::kErrNotFound);
-    CHECK(unknown["error"]["data"]["code"] == "unknown-blob");
+    CHECK(unknown["error"]["data"]["code"] == name_of(step::rpc::codes::kUnknownBlob));
 
     auto bad = put_params(1);
     bad["chunk"] = to_hex(Bytes(77, 0));
     auto refused = call(rpc::kPutBlobChunk, bad);
     CHECK(refused["error"]["code"] == rpc::kErrBlobRejected);
-    CHECK(refused["error"]["data"]["code"] == "bad-chunk-proof");
+    CHECK(refused["error"]["data"]["code"] == name_of(step::consensus::codes::kBadChunkProof));
 
     auto first = call(rpc::kPutBlobChunk, put_params(1))["result"];
     CHECK(first["have"] == 1);
@@ -279,11 +284,11 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     CHECK(info["missing"] == json::array({0}));
     CHECK(info["blob_size"] == blob.size());
     CHECK(call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 1}}, false)["error"]["data"]["code"] ==
-          "blob-incomplete");
+          name_of(step::rpc::codes::kBlobIncomplete));
     CHECK(call(rpc::kPutBlobChunk, put_params(0))["result"]["complete"] == true);
     auto past_end = call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 2}}, false)["error"];
     CHECK(past_end["code"] == rpc::kErrNotFound);
-    CHECK(past_end["data"]["code"] == "bad-chunk-index");
+    CHECK(past_end["data"]["code"] == name_of(step::verifier::codes::kBadChunkIndex));
 
     // The served fields are exactly a ChunkProof that verifies against the root.
     auto served = call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 1}}, false)["result"];
@@ -304,6 +309,6 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     CHECK(call(rpc::kPruneBlob, {{"blob_root", to_hex(root)}}, false)["error"]["code"] == rpc::kErrUnauthorized);
     CHECK(call(rpc::kPruneBlob, {{"blob_root", to_hex(root)}})["result"]["freed_bytes"] == blob.size());
     CHECK(call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 0}}, false)["error"]["data"]["code"] ==
-          "unknown-blob");
+          name_of(step::rpc::codes::kUnknownBlob));
     CHECK(call(rpc::kGetBlobInfo, {{"blob_root", "zz"}}, false)["error"]["code"] == rpc::kErrInvalidParams);
 }

@@ -11,6 +11,9 @@
 #include "node/node.h"
 #include "node/storage/database.h"
 #include "tests/unit/node/test_node.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -116,7 +119,7 @@ TEST_CASE("transactions move balances and leave the mempool when mined") {
     CHECK(balance(n, 1) == funded - 5'000 - params().min_fee);
     CHECK(n.chain->tx_block(*id) == block_hash);
     // Replaying the same transaction is refused by nonce.
-    CHECK(n.node->submit_transaction(transfer(1, 2, 0, 5'000)).status().code() == "bad-nonce");
+    CHECK(n.node->submit_transaction(transfer(1, 2, 0, 5'000)).status() == step::consensus::codes::kBadNonce);
     std::filesystem::remove_all(dir);
 }
 
@@ -181,12 +184,12 @@ TEST_CASE("invalid blocks are rejected with the consensus reason and remembered"
     regrind(bad);
     auto r = n.node->submit_block(bad, BlockSource::kPeer);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.status().code() == "bad-state-root");
+    CHECK(r.status() == step::consensus::codes::kBadStateRoot);
     CHECK(n.chain->tip().hash == tip_before.hash);
     auto info = n.chain->block_info(cs::header_hash(bad.header()));
     REQUIRE(info.has_value());
     CHECK(info->status == BlockStatus::kInvalid);
-    CHECK(n.node->submit_block(bad, BlockSource::kPeer).status().code() == "bad-state-root");
+    CHECK(n.node->submit_block(bad, BlockSource::kPeer).status() == step::consensus::codes::kBadStateRoot);
 
     // Without valid proof of work a block is refused and not even stored.
     pb::Block no_pow = tmpl->block;
@@ -194,7 +197,7 @@ TEST_CASE("invalid blocks are rejected with the consensus reason and remembered"
         no_pow.mutable_header()->set_nonce(nonce);
         if (!cs::check_pow(no_pow.header(), params())) break;
     }
-    CHECK(n.node->submit_block(no_pow, BlockSource::kPeer).status().code() == "bad-pow");
+    CHECK(n.node->submit_block(no_pow, BlockSource::kPeer).status() == step::consensus::codes::kBadPow);
     CHECK_FALSE(n.chain->block_info(cs::header_hash(no_pow.header())).has_value());
 
     // A child of the invalid block is refused as such; an unknown parent is an orphan.
@@ -202,11 +205,11 @@ TEST_CASE("invalid blocks are rejected with the consensus reason and remembered"
     child.mutable_header()->set_height(bad.header().height() + 1);
     const Hash256 bad_hash = cs::header_hash(bad.header());
     child.mutable_header()->set_prev_hash(bad_hash.data(), bad_hash.size());
-    CHECK(n.node->submit_block(child, BlockSource::kPeer).status().code() == "invalid-parent");
+    CHECK(n.node->submit_block(child, BlockSource::kPeer).status() == step::node::codes::kInvalidParent);
     Hash256 nowhere{};
     nowhere.fill(7);
     child.mutable_header()->set_prev_hash(nowhere.data(), nowhere.size());
-    CHECK(n.node->submit_block(child, BlockSource::kPeer).status().code() == "unknown-parent");
+    CHECK(n.node->submit_block(child, BlockSource::kPeer).status() == step::node::codes::kUnknownParent);
     std::filesystem::remove_all(dir);
 }
 
@@ -251,8 +254,8 @@ TEST_CASE("a datadir of one network is refused by another") {
     REQUIRE(ChainManager::open(**db, cs::devnet_params()).ok());
     auto other = ChainManager::open(**db, cs::testnet_params());
     REQUIRE_FALSE(other.ok());
-    CHECK(other.status().code() == "wrong-network");
-    db = Status::error("x", "close");
+    CHECK(other.status() == step::node::codes::kWrongNetwork);
+    db.value().reset();  // close before removing the files
     std::filesystem::remove_all(dir);
 }
 

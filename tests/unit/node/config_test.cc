@@ -2,6 +2,8 @@
 
 #include "node/config.h"
 #include "node/net/errors.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::node;
 
@@ -85,22 +87,22 @@ TEST_CASE("config precedence is flags over environment over file over defaults")
 }
 
 TEST_CASE("config rejects bad input with specific codes") {
-    CHECK(resolve_config(inputs({"--bogus", "1"})).status().code() == "unknown-option");
-    CHECK(resolve_config(inputs({"stray"})).status().code() == "unknown-option");
-    CHECK(resolve_config(inputs({"--datadir"})).status().code() == "missing-value");
-    CHECK(resolve_config(inputs({"--network", "moonnet"})).status().code() == "bad-network");
-    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:99999"})).status().code() == "bad-rpc-bind");
-    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:"})).status().code() == "bad-rpc-bind");
-    CHECK(resolve_config(inputs({"--log-level", "loud"})).status().code() == "bad-log-level");
-    CHECK(resolve_config(inputs({"--mine=maybe"})).status().code() == "bad-bool");
-    CHECK(resolve_config(inputs({"--config", "/missing"})).status().code() == "bad-config-file");
-    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "color = blue\n"}})).status().code() ==
-          "bad-config-file");
-    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "just words\n"}})).status().code() ==
-          "bad-config-file");
+    CHECK(resolve_config(inputs({"--bogus", "1"})).status() == step::node::codes::kUnknownOption);
+    CHECK(resolve_config(inputs({"stray"})).status() == step::node::codes::kUnknownOption);
+    CHECK(resolve_config(inputs({"--datadir"})).status() == step::node::codes::kMissingValue);
+    CHECK(resolve_config(inputs({"--network", "moonnet"})).status() == step::node::codes::kBadNetwork);
+    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:99999"})).status() == step::node::codes::kBadRpcBind);
+    CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1:"})).status() == step::node::codes::kBadRpcBind);
+    CHECK(resolve_config(inputs({"--log-level", "loud"})).status() == step::node::codes::kBadLogLevel);
+    CHECK(resolve_config(inputs({"--mine=maybe"})).status() == step::node::codes::kBadBool);
+    CHECK(resolve_config(inputs({"--config", "/missing"})).status() == step::node::codes::kBadConfigFile);
+    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "color = blue\n"}})).status() ==
+          step::node::codes::kBadConfigFile);
+    CHECK(resolve_config(inputs({"--config", "/f"}, {}, {{"/f", "just words\n"}})).status() ==
+          step::node::codes::kBadConfigFile);
 
     ConfigInputs no_home;
-    CHECK(resolve_config(no_home).status().code() == "no-datadir");
+    CHECK(resolve_config(no_home).status() == step::node::codes::kNoDatadir);
 }
 
 TEST_CASE("config file parser skips comments and blank lines") {
@@ -140,8 +142,8 @@ TEST_CASE("blob-store-mib caps the blob store and rejects what is not a size in 
     REQUIRE(env.ok());
     CHECK(env->blob_store_mib == 1024u);
     for (const char* bad : {"63", "-1", "12x", "", "1099511627777"})
-        CHECK(resolve_config(inputs({std::string("--blob-store-mib=") + bad})).status().code() ==
-              "bad-blob-store-mib");
+        CHECK(resolve_config(inputs({std::string("--blob-store-mib=") + bad})).status() ==
+              step::node::codes::kBadBlobStoreMib);
 }
 
 // --- Peer-to-peer options ---
@@ -175,9 +177,9 @@ TEST_CASE("config P2P addresses go through the one endpoint parser") {
     CHECK(cfg->max_connections == 12);
     for (const char* bad : {"localhost:1", "127.0.0.1:0", "127.0.0.1:x", "::1:5", ""}) {
         INFO(bad);
-        CHECK(resolve_config(inputs({"--connect", bad})).status().code() ==
+        CHECK(resolve_config(inputs({"--connect", bad})).status() ==
               step::node::net::codes::kBadEndpoint);
-        CHECK(resolve_config(inputs({"--p2p-bind", bad})).status().code() ==
+        CHECK(resolve_config(inputs({"--p2p-bind", bad})).status() ==
               step::node::net::codes::kBadEndpoint);
     }
     // --rpc-bind reads the same syntax (IPv6 in brackets), keeping its own code.
@@ -186,7 +188,7 @@ TEST_CASE("config P2P addresses go through the one endpoint parser") {
     CHECK(rpc->rpc_host == "::1");
     CHECK(rpc->rpc_port == 7000);
     CHECK(resolve_config(inputs({"--rpc-bind", "127.0.0.1"}))->rpc_port == 18443);
-    CHECK(resolve_config(inputs({"--rpc-bind", "localhost:1"})).status().code() == "bad-rpc-bind");
+    CHECK(resolve_config(inputs({"--rpc-bind", "localhost:1"})).status() == step::node::codes::kBadRpcBind);
 }
 
 TEST_CASE("config --addnode repeats as flags, config-file lines and comma-separated environment") {
@@ -226,7 +228,7 @@ TEST_CASE("config --no-listen and --max-connections") {
     CHECK(resolve_config(inputs({"--no-listen", "false"}))->p2p_bind.has_value());
     for (const char* bad : {"-1", "x", "", "4097", "99999999999"}) {
         INFO(bad);
-        CHECK(resolve_config(inputs({"--max-connections", bad})).status().code() ==
+        CHECK(resolve_config(inputs({"--max-connections", bad})).status() ==
               codes::kBadMaxConnections);
     }
 }
@@ -235,7 +237,7 @@ TEST_CASE("config refuses a devnet --connect or --addnode outside 127.0.0.0/8") 
     for (const char* key : {"--connect", "--addnode"}) {
         INFO(key);
         auto s = resolve_config(inputs({key, "10.0.0.1:18444"}));
-        CHECK(s.status().code() == step::node::net::codes::kDialRefused);
+        CHECK(s.status() == step::node::net::codes::kDialRefused);
         CHECK(s.status().message().find("127.0.0.0/8") != std::string::npos);
         CHECK(resolve_config(inputs({key, "127.9.9.9:18444"})).ok());
         CHECK(resolve_config(inputs({"--network", "testnet", key, "10.0.0.1:18444"})).ok());

@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "node/datadir.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::node;
 
@@ -26,7 +28,7 @@ TEST_CASE("datadir lock excludes a second holder until released") {
         REQUIRE(first.ok());
         auto second = lock_datadir(dir + "/nested");
         REQUIRE_FALSE(second.ok());
-        CHECK(second.status().code() == "datadir-locked");
+        CHECK(second.status() == step::node::codes::kDatadirLocked);
     }
     auto again = lock_datadir(dir + "/nested");
     CHECK(again.ok());

@@ -6,6 +6,8 @@
 
 #include "node/rpc/dispatcher.h"
 #include "node/storage/block_store.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -54,11 +56,11 @@ TEST_CASE("fuzz: index and undo decoders accept or reject mutated records cleanl
         if (a.ok()) {
             CHECK(static_cast<int>(a->status) <= static_cast<int>(BlockStatus::kInvalidParent));
         } else {
-            CHECK(a.status().code() == "corrupt-index");
+            CHECK(a.status() == step::node::codes::kCorruptIndex);
             ++rejected;
         }
         auto u = decode_undo(mutate(undo, rng));
-        if (!u.ok()) CHECK(u.status().code() == "corrupt-undo");
+        if (!u.ok()) CHECK(u.status() == step::node::codes::kCorruptUndo);
     }
     CHECK(rejected > 0);
 }

@@ -7,9 +7,10 @@
 #include "consensus/errors.h"
 #include "consensus/keys.h"
 #include "consensus/pow.h"
-#include "node/chain/errors.h"
+#include "node/errors.h"
 #include "node/p2p/limits.h"
 #include "tests/unit/node/test_node.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -132,7 +133,7 @@ TEST_CASE("a body that does not match its header is refused and the header stays
     pb::Block real = *a.chain->block(a.chain->tip().hash);
     pb::Block mutated = real;
     mutated.add_transactions()->set_nonce(5);  // same header, other transactions
-    CHECK(b.node->submit_block(mutated, BlockSource::kPeer).status().code() ==
+    CHECK(b.node->submit_block(mutated, BlockSource::kPeer).status() ==
           cs::codes::kBadTxRoot);
     CHECK(b.chain->block_info(a.chain->tip().hash)->status == BlockStatus::kHeaderOnly);
     REQUIRE(b.node->submit_block(real, BlockSource::kPeer).ok());
@@ -151,16 +152,16 @@ TEST_CASE("headers that break a rule or do not connect are refused whole") {
         no_pow[3].set_nonce(nonce);
         if (!cs::check_pow(no_pow[3], params())) break;
     }
-    CHECK(n.chain->accept_headers(no_pow).status().code() == cs::codes::kBadPow);
+    CHECK(n.chain->accept_headers(no_pow).status() == cs::codes::kBadPow);
     CHECK(n.chain->index_size() == 1);  // nothing of the batch was stored
 
     auto wrong_target = good;
     wrong_target[0].set_target(std::string(32, '\x01'));
-    CHECK(n.chain->accept_headers(wrong_target).status().code() == cs::codes::kBadTarget);
+    CHECK(n.chain->accept_headers(wrong_target).status() == cs::codes::kBadTarget);
 
     auto too_new = branch(g, 1, 2);
     too_new[0].set_timestamp(clock + params().max_future_drift_s + 1);
-    CHECK(n.chain->accept_headers(too_new).status().code() == cs::codes::kTimeTooNew);
+    CHECK(n.chain->accept_headers(too_new).status() == cs::codes::kTimeTooNew);
 
     // Not a chain: the third header does not extend the second.
     auto gap = good;
@@ -169,7 +170,7 @@ TEST_CASE("headers that break a rule or do not connect are refused whole") {
 
     // Connects to nothing we know.
     const std::vector<pb::BlockHeader> orphan(good.begin() + 2, good.end());
-    CHECK(n.chain->accept_headers(orphan).status().code() == codes::kUnknownParent);
+    CHECK(n.chain->accept_headers(orphan).status() == codes::kUnknownParent);
     CHECK(n.chain->index_size() == 1);
 
     REQUIRE(n.chain->accept_headers(good).ok());
@@ -214,7 +215,7 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
     SECTION("a branch further behind than the reach is refused") {
         // Forks at genesis and stays far below our best header chain's work.
         auto low = branch(cs::genesis_tip(params()), 10, 2);
-        CHECK(n.chain->accept_headers(low).status().code() == codes::kHeadersLowWork);
+        CHECK(n.chain->accept_headers(low).status() == codes::kHeadersLowWork);
         CHECK(n.chain->index_size() == length + 1);
     }
 
@@ -233,7 +234,7 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
             }
             added += r->added_side;
         }
-        CHECK(refused.code() == codes::kSideHeadersFull);
+        CHECK(refused == codes::kSideHeadersFull);
         CHECK(added == p2p::kMaxSideHeaders);
         CHECK(n.chain->side_header_count() == p2p::kMaxSideHeaders);
         CHECK(n.chain->index_size() == length + 1 + p2p::kMaxSideHeaders);
@@ -251,7 +252,7 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
         REQUIRE(
             n.chain->accept_headers(branch(heavier_end, p2p::kHeaderReachBlocks + 2, 8, &far_end))
                 .ok());
-        CHECK(n.chain->accept_headers({header_on(below, salt++)}).status().code() ==
+        CHECK(n.chain->accept_headers({header_on(below, salt++)}).status() ==
               codes::kHeadersLowWork);
         cs::ChainTip before_end;
         auto last_two = branch(heavier_end, p2p::kHeaderReachBlocks + 1, 8, &before_end);

@@ -9,6 +9,8 @@
 #include "node/http_server.h"
 #include "node/rpc/dispatcher.h"
 #include "tests/support/mini_http.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::node;
 using nlohmann::json;
@@ -69,7 +71,7 @@ TEST_CASE("http server routes requests to the handler and enforces the body limi
     clash.port = port;
     auto second = HttpServer::start(clash, [](const HttpRequest&) { return HttpResponse{}; });
     REQUIRE_FALSE(second.ok());
-    CHECK(second.status().code() == "rpc-bind");
+    CHECK(second.status() == step::node::codes::kRpcBind);
 
     (*server)->stop();
     CHECK(http_request(port, "GET", "/health/live", "", "", 5).status == 0);

@@ -7,6 +7,9 @@
 #include "common/rpc_methods.h"
 #include "node/rpc/market_methods.h"
 #include "tests/unit/market/scenario.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 namespace cs = step::consensus;
 namespace mt = step::consensus::market_test;
@@ -192,10 +195,10 @@ TEST_CASE("market RPC rejects unknown tasks, out-of-range units and bad params",
     const step::Hash256 unknown{};
     json r = call(d, step::rpc::kGetTask, {{"task_id", hex(unknown)}});
     CHECK(r["error"]["code"] == step::rpc::kErrNotFound);
-    CHECK(r["error"]["data"]["code"] == "unknown-task");
+    CHECK(r["error"]["data"]["code"] == name_of(step::consensus::codes::kUnknownTask));
     r = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 2}, {"unit", 0}});
     CHECK(r["error"]["code"] == step::rpc::kErrNotFound);
-    CHECK(r["error"]["data"]["code"] == "bad-unit-ref");
+    CHECK(r["error"]["data"]["code"] == name_of(step::consensus::codes::kBadUnitRef));
     r = call(d, step::rpc::kGetUnit, {{"task_id", hex(w.task)}, {"round", 0}});
     CHECK(r["error"]["code"] == step::rpc::kErrInvalidParams);
     r = call(d, step::rpc::kGetTaskProgress, {{"task_id", "xyz"}});
@@ -236,7 +239,7 @@ TEST_CASE("market RPC shows a pending proof commitment, then the false proof's s
     const RpcDispatcher d = market_dispatcher(w);
 
     json r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}});
-    CHECK(r["error"]["data"]["code"] == "unknown-proof-commitment");
+    CHECK(r["error"]["data"]["code"] == name_of(step::node::codes::kUnknownProofCommitment));
     w.drive(w.sim.height() + 1, {active},
             [&](uint64_t, auto& txs) { txs.push_back(mt::proof_commit_tx(w.sim, prover, *proof)); });
     r = call(d, step::rpc::kGetProofCommitment, {{"commitment", hex(commitment)}})["result"];

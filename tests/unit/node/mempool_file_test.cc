@@ -14,6 +14,8 @@
 #include "tests/unit/node/mempool_fixtures.h"
 #include "node/mempool_file.h"
 #include "node/mempool_persistence.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -31,7 +33,7 @@ std::vector<pb::Transaction> sample_txs() {
     return {transfer(a, sink, 0, 1'000), transfer(b, sink, 0, 2'000, 5), transfer(a, sink, 1, 3'000, 7)};
 }
 
-std::string code_of(ByteSpan file) { return decode_mempool_file(file, limits()).status().code(); }
+step::Status code_of(ByteSpan file) { return decode_mempool_file(file, limits()).status(); }
 
 // Rewrites the checksum so that only the deliberate change is wrong with the file.
 void reseal(Bytes& file) {
@@ -93,7 +95,7 @@ TEST_CASE("mempool.dat round-trips signed transactions in order through the disk
     auto none = read_mempool_file(path, limits());
     REQUIRE(none.ok());
     CHECK(none->empty());
-    CHECK(read_mempool_file((dir.path / "absent.dat").string(), limits()).status().code() == "mempool-file-missing");
+    CHECK(read_mempool_file((dir.path / "absent.dat").string(), limits()).status() == step::node::codes::kMempoolFileMissing);
 }
 
 TEST_CASE("a truncated mempool.dat is refused as truncated at any cut") {
@@ -103,7 +105,7 @@ TEST_CASE("a truncated mempool.dat is refused as truncated at any cut") {
                        kMempoolFileHeaderBytes, kMempoolFileHeaderBytes + 2, first_record_body + 10,
                        file.size() - kMempoolFileChecksumBytes, file.size() - 1}) {
         INFO("cut at " << cut << " of " << file.size());
-        CHECK(code_of(ByteSpan(file.data(), cut)) == "mempool-file-truncated");
+        CHECK(code_of(ByteSpan(file.data(), cut)) == step::node::codes::kMempoolFileTruncated);
     }
 }
 
@@ -119,7 +121,7 @@ TEST_CASE("a damaged mempool.dat is refused by its checksum") {
         Bytes bad = file;
         bad[at] ^= 0x01;
         INFO("flipped byte " << at);
-        CHECK(code_of(bad) == "mempool-file-checksum");
+        CHECK(code_of(bad) == step::node::codes::kMempoolFileChecksum);
     }
 }
 
@@ -129,25 +131,25 @@ TEST_CASE("mempool.dat with a wrong magic, version, size or framing gets its cod
     Bytes magic = file;
     magic[0] = 'X';
     reseal(magic);
-    CHECK(code_of(magic) == "mempool-file-magic");
-    CHECK(code_of(as_bytes("this is not a mempool file at all")) == "mempool-file-magic");
+    CHECK(code_of(magic) == step::node::codes::kMempoolFileMagic);
+    CHECK(code_of(as_bytes("this is not a mempool file at all")) == step::node::codes::kMempoolFileMagic);
 
     Bytes version = file;
     put_le(version, kVersionAt, kMempoolFileVersion + 1, 4);
     reseal(version);
-    CHECK(code_of(version) == "mempool-file-version");
+    CHECK(code_of(version) == step::node::codes::kMempoolFileVersion);
 
     Bytes trailing = file;
     trailing.push_back(0);
-    CHECK(code_of(trailing) == "mempool-file-trailing-data");
+    CHECK(code_of(trailing) == step::node::codes::kMempoolFileTrailingData);
 
     // Oversize: the file itself, or a declared body, beyond what a full pool can write.
     const MempoolFileLimits tiny{200, static_cast<size_t>(params().max_tx_bytes)};
     REQUIRE(file.size() > max_mempool_file_bytes(tiny));
-    CHECK(decode_mempool_file(file, tiny).status().code() == "mempool-file-too-large");
+    CHECK(decode_mempool_file(file, tiny).status() == step::node::codes::kMempoolFileTooLarge);
     Bytes huge_body = file;
     put_le(huge_body, kBodyLenAt, uint64_t{1} << 62, 8);
-    CHECK(code_of(huge_body) == "mempool-file-too-large");
+    CHECK(code_of(huge_body) == step::node::codes::kMempoolFileTooLarge);
     CHECK(max_mempool_file_bytes(limits()) >= kDefaultMaxMempoolBytes);
 
     // Sealed but inconsistent framing (a wrong writer): a count the records do not match, a
@@ -155,9 +157,9 @@ TEST_CASE("mempool.dat with a wrong magic, version, size or framing gets its cod
     Bytes miscounted = file;
     put_le(miscounted, kCountAt, 2, 8);
     reseal(miscounted);
-    CHECK(code_of(miscounted) == "mempool-file-malformed");
+    CHECK(code_of(miscounted) == step::node::codes::kMempoolFileMalformed);
     const MempoolFileLimits small_tx{kDefaultMaxMempoolBytes, 50};
-    CHECK(decode_mempool_file(file, small_tx).status().code() == "mempool-file-malformed");
+    CHECK(decode_mempool_file(file, small_tx).status() == step::node::codes::kMempoolFileMalformed);
 }
 
 TEST_CASE("an oversize mempool.dat is refused before it is read") {
@@ -166,7 +168,7 @@ TEST_CASE("an oversize mempool.dat is refused before it is read") {
     const MempoolFileLimits tiny{1'000, static_cast<size_t>(params().max_tx_bytes)};
     const Bytes big(max_mempool_file_bytes(tiny) + 1, 0xAB);  // not even a valid magic
     write_raw(path, big);
-    CHECK(read_mempool_file(path, tiny).status().code() == "mempool-file-too-large");
+    CHECK(read_mempool_file(path, tiny).status() == step::node::codes::kMempoolFileTooLarge);
 }
 
 TEST_CASE("re-admission drops transactions that no longer apply and keeps the rest") {
@@ -243,7 +245,7 @@ TEST_CASE("load_mempool sets a bad file aside and starts empty") {
 
     write_raw(path, as_bytes("garbage, not a mempool"));
     auto bad = load_mempool(dir.path.string(), limits(), count_submit);
-    CHECK(bad.file_status.code() == "mempool-file-magic");
+    CHECK(bad.file_status == step::node::codes::kMempoolFileMagic);
     CHECK(submitted == 0);
     CHECK_FALSE(fs::exists(path));
     CHECK(fs::exists(path + std::string(kMempoolBadFileSuffix)));

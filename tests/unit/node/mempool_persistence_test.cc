@@ -15,6 +15,7 @@
 #include "node/node.h"
 #include "node/storage/database.h"
 #include "tests/unit/node/test_node.h"
+#include "node/errors.h"
 
 using namespace step;
 using namespace step::node;
@@ -97,7 +98,7 @@ TEST_CASE("the periodic saver writes the pool once it changes") {
     REQUIRE(n.node->submit_transaction(tx).ok());
     CHECK(n.node->mempool_generation() != before);
     // Bounded wait for the saver's next round (it runs every 5 ms); no assertion on timing.
-    Result<std::vector<Bytes>> records = Status::error("mempool-file-missing", "not yet");
+    Result<std::vector<Bytes>> records = Status::error(step::node::codes::kMempoolFileMissing, "not yet");
     for (int i = 0; i < 2000; ++i) {
         records = read_mempool_file(path, n.limits());
         if (records.ok() && records->size() == 1) break;

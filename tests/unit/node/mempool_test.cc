@@ -5,6 +5,9 @@
 #include "consensus/transaction.h"
 #include "node/mempool.h"
 #include "tests/unit/node/mempool_fixtures.h"
+#include "consensus/errors.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -58,8 +61,8 @@ TEST_CASE("mempool sequences each sender's nonces") {
     CHECK(picked[2].nonce() == 6);
 
     // Used and far-future nonces are refused.
-    CHECK(pool.add(transfer(a, sink, 4, 1'000), kv, 1).status().code() == "bad-nonce");
-    CHECK(pool.add(transfer(a, sink, 5 + kMaxNonceGap + 1, 1'000), kv, 1).status().code() == "nonce-too-far");
+    CHECK(pool.add(transfer(a, sink, 4, 1'000), kv, 1).status() == step::consensus::codes::kBadNonce);
+    CHECK(pool.add(transfer(a, sink, 5 + kMaxNonceGap + 1, 1'000), kv, 1).status() == step::node::codes::kNonceTooFar);
 }
 
 TEST_CASE("mempool rejects invalid and duplicate transactions with their codes") {
@@ -69,15 +72,15 @@ TEST_CASE("mempool rejects invalid and duplicate transactions with their codes")
     Mempool pool(params());
     auto tx = transfer(a, sink, 0, 1'000);
     REQUIRE(pool.add(tx, kv, 1).ok());
-    CHECK(pool.add(tx, kv, 1).status().code() == "already-in-mempool");
+    CHECK(pool.add(tx, kv, 1).status() == step::node::codes::kAlreadyInMempool);
 
     auto forged = transfer(a, sink, 1, 1'000);
     forged.set_fee(2'000);  // changes the signed bytes
-    CHECK(pool.add(forged, kv, 1).status().code() == "bad-signature");
-    CHECK(pool.add(transfer(a, sink, 1, 1), kv, 1).status().code() == "fee-too-low");
-    CHECK(pool.add(transfer(poor, sink, 0, 1'000), kv, 1).status().code() == "insufficient-funds");
+    CHECK(pool.add(forged, kv, 1).status() == step::consensus::codes::kBadSignature);
+    CHECK(pool.add(transfer(a, sink, 1, 1), kv, 1).status() == step::consensus::codes::kFeeTooLow);
+    CHECK(pool.add(transfer(poor, sink, 0, 1'000), kv, 1).status() == step::consensus::codes::kInsufficientFunds);
     // Second spend of a's funds in the same run: the pool validates the run in order.
-    CHECK(pool.add(transfer(a, sink, 1, 1'000, 999'000), kv, 1).status().code() == "insufficient-funds");
+    CHECK(pool.add(transfer(a, sink, 1, 1'000, 999'000), kv, 1).status() == step::consensus::codes::kInsufficientFunds);
     CHECK(pool.size() == 1);
 }
 
@@ -87,7 +90,7 @@ TEST_CASE("mempool replaces a pending nonce only for a higher fee") {
     fund(kv, a, 1'000'000);
     Mempool pool(params());
     REQUIRE(pool.add(transfer(a, sink, 0, 2'000), kv, 1).ok());
-    CHECK(pool.add(transfer(a, sink, 0, 2'000, 2), kv, 1).status().code() == "replacement-fee-too-low");
+    CHECK(pool.add(transfer(a, sink, 0, 2'000, 2), kv, 1).status() == step::node::codes::kReplacementFeeTooLow);
     auto better = pool.add(transfer(a, sink, 0, 3'000), kv, 1);
     REQUIRE(better.ok());
     CHECK(pool.size() == 1);
@@ -110,7 +113,7 @@ TEST_CASE("mempool at its size cap evicts the lowest fee rate or refuses the new
 
     // Full: a newcomer paying less than everything is refused.
     auto refused = pool.add(transfer(c, sink, 0, 1'500), kv, 1);
-    CHECK(refused.status().code() == "mempool-full");
+    CHECK(refused.status() == step::node::codes::kMempoolFull);
     // A better one evicts the lowest fee rate (a's nonce 0) and a's nonce 1 behind it.
     auto high = pool.add(transfer(d, sink, 0, 8'000), kv, 1);
     REQUIRE(high.ok());
@@ -221,12 +224,12 @@ TEST_CASE("mempool refusing a newcomer for lack of room changes nothing") {
     REQUIRE(cheap.ok());
     REQUIRE(dear.ok());
 
-    CHECK(pool.add(transfer(c, sink, 0, 5'000), kv, 1).status().code() == "mempool-full");
+    CHECK(pool.add(transfer(c, sink, 0, 5'000), kv, 1).status() == step::node::codes::kMempoolFull);
     CHECK(pool.get(*cheap).has_value());  // nothing was evicted for a newcomer that was refused
     CHECK(pool.get(*dear).has_value());
 
     // A larger replacement that does not fit leaves the pending transaction in place.
-    CHECK(pool.add(transfer(a, sink, 0, 3'000), kv, 1).status().code() == "mempool-full");
+    CHECK(pool.add(transfer(a, sink, 0, 3'000), kv, 1).status() == step::node::codes::kMempoolFull);
     CHECK(pool.get(*cheap).has_value());
     CHECK(pool.size() == 2);
     CHECK(pool.bytes() == 2 * small);

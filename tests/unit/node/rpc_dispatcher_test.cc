@@ -4,6 +4,8 @@
 #include "common/rpc_methods.h"
 #include "node/metrics.h"
 #include "node/rpc/dispatcher.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::node;
 using nlohmann::json;
@@ -19,7 +21,7 @@ RpcDispatcher make_dispatcher(Metrics* metrics = nullptr) {
         return json{{"x", params.at("x").get<int>()}};
     });
     d.add("reject", false, [](const json&) -> json {
-        throw RpcError(step::rpc::kErrTxRejected, "bad nonce", "bad-nonce");
+        throw RpcError(step::rpc::kErrTxRejected, "bad nonce", step::consensus::codes::kBadNonce);
     });
     d.add("boom", false, [](const json&) -> json { throw std::runtime_error("disk on fire"); });
     return d;
@@ -79,7 +81,8 @@ TEST_CASE("dispatcher carries a machine-readable reason in error.data.code") {
     int status = 0;
     auto r = call(d, R"({"jsonrpc":"2.0","id":1,"method":"reject"})", false, status);
     CHECK(r["error"]["code"] == step::rpc::kErrTxRejected);
-    CHECK(r["error"]["data"]["code"] == "bad-nonce");
+    CHECK(r["error"]["data"]["code"] == name_of(step::consensus::codes::kBadNonce));
+    CHECK(r["error"]["data"]["category"] == "consensus");
     CHECK(r["error"]["message"] == "bad nonce");
 }
 

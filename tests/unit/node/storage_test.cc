@@ -7,6 +7,8 @@
 
 #include "node/storage/block_store.h"
 #include "node/storage/database.h"
+#include "node/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node;
@@ -47,7 +49,7 @@ TEST_CASE("database batches, reads and prefix scans") {
     del.erase(b("a1"));
     REQUIRE((*db)->write(del, false).ok());
     CHECK_FALSE((*db)->get(b("a1")).has_value());
-    db = Status::error("x", "close");  // close before removing the files
+    db.value().reset();  // close before removing the files
     std::filesystem::remove_all(dir);
 }
 
@@ -121,7 +123,7 @@ TEST_CASE("index records and undo data round-trip and reject garbage") {
     CHECK(back->header == r.header);
     Bytes truncated = encode_index_record(r);
     truncated.pop_back();
-    CHECK(decode_index_record(truncated).status().code() == "corrupt-index");
+    CHECK(decode_index_record(truncated).status() == step::node::codes::kCorruptIndex);
 
     KvChanges undo = {{b("a"), b("1")}, {b("bb"), std::nullopt}, {b("c"), Bytes{}}};
     auto u = decode_undo(encode_undo(undo));
@@ -129,7 +131,7 @@ TEST_CASE("index records and undo data round-trip and reject garbage") {
     CHECK(*u == undo);
     Bytes bad = encode_undo(undo);
     bad.push_back(0);
-    CHECK(decode_undo(bad).status().code() == "corrupt-undo");
+    CHECK(decode_undo(bad).status() == step::node::codes::kCorruptUndo);
 }
 
 TEST_CASE("height keys sort in height order") {
@@ -155,12 +157,12 @@ TEST_CASE("index records, undo data and height keys keep their pinned bytes") {
           "07000000" "6261642d706f77" "03000000" "010203");
     const Bytes enc = encode_index_record(r);
     for (size_t n = 0; n < enc.size(); ++n)
-        CHECK(decode_index_record(ByteSpan(enc).first(n)).status().code() == "corrupt-index");
+        CHECK(decode_index_record(ByteSpan(enc).first(n)).status() == step::node::codes::kCorruptIndex);
     KvChanges undo = {{Bytes{1, 2}, Bytes{3}}, {Bytes{4}, std::nullopt}};
     CHECK(to_hex(encode_undo(undo)) == "02000000" "02000000" "0102" "01" "01000000" "03"
                                        "01000000" "04" "00");
     const Bytes u = encode_undo(undo);
     for (size_t n = 0; n < u.size(); ++n)
-        CHECK(decode_undo(ByteSpan(u).first(n)).status().code() == "corrupt-undo");
+        CHECK(decode_undo(ByteSpan(u).first(n)).status() == step::node::codes::kCorruptUndo);
     CHECK(to_hex(keys::height(0x0102030405060708ull)) == "680102030405060708");
 }

@@ -6,6 +6,7 @@
 #include "node/p2p/codec.h"
 #include "node/p2p/errors.h"
 #include "node/p2p/limits.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::node::p2p;
@@ -57,23 +58,23 @@ TEST_CASE("every message type round-trips through its canonical bytes") {
 }
 
 TEST_CASE("bytes that are not a canonical message are malformed") {
-    CHECK(decode_payload<wire::Ping>("\xff\xff\xff").status().code() == codes::kMalformedPayload);
+    CHECK(decode_payload<wire::Ping>("\xff\xff\xff").status() == codes::kMalformedPayload);
     // Field 99 is in no schema.
-    CHECK(decode_payload<wire::Ping>(std::string("\x98\x06\x01", 3)).status().code() ==
+    CHECK(decode_payload<wire::Ping>(std::string("\x98\x06\x01", 3)).status() ==
           codes::kMalformedPayload);
     // nonce = 1 written with a padded (non-minimal) varint.
-    CHECK(decode_payload<wire::Ping>(std::string("\x08\x81\x00", 3)).status().code() ==
+    CHECK(decode_payload<wire::Ping>(std::string("\x08\x81\x00", 3)).status() ==
           codes::kMalformedPayload);
     // A payload over its type's cap is refused before it is parsed.
     CHECK(decode_payload<wire::Ping>(std::string(max_payload_bytes(MessageType::kPing) + 1, '\0'))
               .status()
-              .code() == codes::kMalformedPayload);
+               == codes::kMalformedPayload);
     // A block whose transaction carries an unknown field is refused too (nested check).
     wire::BlockMessage b;
     *b.mutable_block() = consensus::genesis_block(consensus::devnet_params());
     pb::Transaction* tx = b.mutable_block()->add_transactions();
     tx->GetReflection()->MutableUnknownFields(tx)->AddVarint(77, 1);
-    CHECK(decode_payload<wire::BlockMessage>(b.SerializeAsString()).status().code() ==
+    CHECK(decode_payload<wire::BlockMessage>(b.SerializeAsString()).status() ==
           codes::kMalformedPayload);
 }
 

@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include "verifier/audit_math.h"
+#include "verifier/errors.h"
+#include "tests/support/status_check.h"
 
 using step::verifier::audit_figures;
+constexpr step::ErrorCode kBadShape = step::verifier::codes::kBadAuditShape;
 
 TEST_CASE("audit figures for n = 4 leaves, checkpoints every 2, V = 2, Q = 2") {
     auto f = audit_figures(/*V=*/2, /*Q=*/2, /*L=*/2, /*C=*/4, /*U=*/8);
@@ -24,7 +27,7 @@ TEST_CASE("audit figures for n = 4 leaves, checkpoints every 2, V = 2, Q = 2") {
 }
 
 TEST_CASE("audit figures reject shapes the protocol forbids") {
-    CHECK(audit_figures(1, 1, 3, 6, 8).status().code() == "bad-audit-shape");  // L does not divide U
-    CHECK(audit_figures(1, 1, 2, 2, 8).status().code() == "bad-audit-shape");  // C < 2L
-    CHECK(audit_figures(0, 1, 2, 4, 8).status().code() == "bad-audit-shape");  // no verifier
+    CHECK(audit_figures(1, 1, 3, 6, 8).status() == kBadShape);  // L does not divide U
+    CHECK(audit_figures(1, 1, 2, 2, 8).status() == kBadShape);  // C < 2L
+    CHECK(audit_figures(0, 1, 2, 4, 8).status() == kBadShape);  // no verifier
 }

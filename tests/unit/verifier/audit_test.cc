@@ -6,6 +6,9 @@
 #include "verifier/audit.h"
 #include "verifier/fraud_proof.h"
 #include "verifier/whistle.h"
+#include "verifier/errors.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::verifier;
@@ -112,13 +115,13 @@ TEST_CASE("an audit refuses a checkpoint that is not its committed leaf") {
                            *kernels::init_state(spec));
     auto w = run_audit(*cpu.backend, cpu.ex, spec, fixture_data(), unit, 3,
                        checkpoint_at(tr, 0).bytes, tr.leaves[2]);
-    CHECK(w.status().code() == "checkpoint-mismatch");
+    CHECK(w.status() == step::verifier::codes::kCheckpointMismatch);
     auto z = run_audit(*cpu.backend, cpu.ex, spec, fixture_data(), unit, 0,
                        checkpoint_at(tr, 0).bytes, tr.leaves[0]);
-    CHECK(z.status().code() == "bad-leaf-index");
+    CHECK(z.status() == step::verifier::codes::kBadLeafIndex);
     auto g = run_audit(*cpu.backend, cpu.ex, spec, fixture_data(), unit, 1, Bytes{1, 2, 3},
                        tr.leaves[0]);
-    CHECK(g.status().code() == "bad-state");
+    CHECK(g.status() == step::kernels::codes::kBadState);
 }
 
 TEST_CASE("audit windows hold the leaves after their checkpoint up to the sampled leaf") {

@@ -6,6 +6,8 @@
 #include "fixture.h"
 #include "verifier/fraud_proof.h"
 #include "verifier/whistle.h"
+#include "verifier/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::verifier;
@@ -43,9 +45,9 @@ struct Cheated {
         REQUIRE((*found)->leaf == 2);
         proof = (*found)->proof;
     }
-    std::string code_of(const FraudProof& p) {
+    Status code_of(const FraudProof& p) {
         auto v = check_fraud_proof(spec, ctx, p);
-        return v.ok() ? "verdict" : v.status().code();
+        return v.status();  // ok: a verdict
     }
 };
 
@@ -65,7 +67,7 @@ TEST_CASE("an honest trace has no wrong leaf") {
     short_trace.pop_back();
     CHECK(find_first_wrong_leaf(*cpu.backend, cpu.ex, spec, fixture_data(), unit, short_trace, {})
               .status()
-              .code() == "bad-trace");
+               == step::verifier::codes::kBadTrace);
 }
 
 TEST_CASE("a corrupted segment's first wrong leaf is proven fraud") {
@@ -120,50 +122,50 @@ TEST_CASE("a tampered record is rejected with bad-record-proof") {
     Cheated c;
     FraudProof p = c.proof;
     p.records[3].record[200] ^= 1;
-    CHECK(c.code_of(p) == "bad-record-proof");
+    CHECK(c.code_of(p) == step::verifier::codes::kBadRecordProof);
     REQUIRE_FALSE(c.proof.record_proof.empty());
     FraudProof path = c.proof;
     path.record_proof[0][0] ^= 1;
-    CHECK(c.code_of(path) == "bad-record-proof");
+    CHECK(c.code_of(path) == step::verifier::codes::kBadRecordProof);
     FraudProof shorter = c.proof;
     shorter.record_proof.pop_back();
-    CHECK(c.code_of(shorter) == "bad-record-proof");
+    CHECK(c.code_of(shorter) == step::verifier::codes::kBadRecordProof);
 }
 
 TEST_CASE("records that are not the segment's are rejected") {
     Cheated c;
     FraudProof truncated = c.proof;
     truncated.records.pop_back();
-    CHECK(c.code_of(truncated) == "wrong-record-count");
+    CHECK(c.code_of(truncated) == step::verifier::codes::kWrongRecordCount);
     FraudProof extra = c.proof;
     extra.records.push_back(extra.records.back());
-    CHECK(c.code_of(extra) == "wrong-record-count");
+    CHECK(c.code_of(extra) == step::verifier::codes::kWrongRecordCount);
     FraudProof swapped = c.proof;
     std::swap(swapped.records[0], swapped.records[1]);
-    CHECK(c.code_of(swapped) == "wrong-record-index");
+    CHECK(c.code_of(swapped) == step::verifier::codes::kWrongRecordIndex);
     FraudProof shortened = c.proof;
     shortened.records[0].record.pop_back();
-    CHECK(c.code_of(shortened) == "bad-record");
+    CHECK(c.code_of(shortened) == step::verifier::codes::kBadRecord);
 }
 
 TEST_CASE("a wrong leaf proof is rejected with bad-leaf-proof") {
     Cheated c;
     FraudProof claimed = c.proof;
     claimed.claimed.path[0][5] ^= 1;
-    CHECK(c.code_of(claimed) == "bad-leaf-proof");
+    CHECK(c.code_of(claimed) == step::verifier::codes::kBadLeafProof);
     FraudProof previous = c.proof;
     previous.previous.leaf[0] ^= 1;
-    CHECK(c.code_of(previous) == "bad-leaf-proof");
+    CHECK(c.code_of(previous) == step::verifier::codes::kBadLeafProof);
     FraudProof index = c.proof;
     index.previous.index = 0;
-    CHECK(c.code_of(index) == "bad-leaf-index");
+    CHECK(c.code_of(index) == step::verifier::codes::kBadLeafIndex);
     FraudProof past = c.proof;
     past.leaf = past.claimed.index = 5;
-    CHECK(c.code_of(past) == "bad-leaf-index");
+    CHECK(c.code_of(past) == step::verifier::codes::kBadLeafIndex);
     FraudProof other_trace = c.proof;
     FraudCheckContext ctx = c.ctx;
     ctx.trace_root[0] ^= 1;
-    CHECK(check_fraud_proof(c.spec, ctx, other_trace).status().code() == "bad-leaf-proof");
+    CHECK(check_fraud_proof(c.spec, ctx, other_trace).status() == step::verifier::codes::kBadLeafProof);
 }
 
 TEST_CASE("a wrong pre-state is rejected") {
@@ -174,19 +176,19 @@ TEST_CASE("a wrong pre-state is rejected") {
     auto other = pre;
     other.values[7] += 1.0f;
     mismatch.pre_state = kernels::state_to_bytes(other);
-    CHECK(c.code_of(mismatch) == "pre-state-mismatch");
+    CHECK(c.code_of(mismatch) == step::verifier::codes::kPreStateMismatch);
     FraudProof garbage = c.proof;
     garbage.pre_state.resize(garbage.pre_state.size() - 1);
-    CHECK(c.code_of(garbage) == "bad-pre-state");
+    CHECK(c.code_of(garbage) == step::verifier::codes::kBadPreState);
     FraudProof empty = c.proof;
     empty.pre_state.clear();
-    CHECK(c.code_of(empty) == "bad-pre-state");
+    CHECK(c.code_of(empty) == step::verifier::codes::kBadPreState);
     FraudProof model = c.proof;
     auto adam = pre;
     adam.optimizer = kernels::OptimizerKind::kAdamW;
     adam.values.resize(kernels::state_value_count(adam.optimizer, adam.param_count));
     model.pre_state = kernels::state_to_bytes(adam);
-    CHECK(c.code_of(model) == "bad-pre-state");
+    CHECK(c.code_of(model) == step::verifier::codes::kBadPreState);
 }
 
 TEST_CASE("a pre-state with the wrong step counter is rejected even when committed") {
@@ -209,7 +211,7 @@ TEST_CASE("a pre-state with the wrong step counter is rejected even when committ
     auto p = build_segment_proof(spec, fixture_data(), unit, leaves, 2, s1);
     REQUIRE(p.ok());
     auto v = check_fraud_proof(spec, context_for(unit, forged), *p);
-    CHECK(v.status().code() == "pre-state-step");
+    CHECK(v.status() == step::verifier::codes::kPreStateStep);
     // The first wrong leaf is leaf 1 and its proof holds.
     auto found = find_first_wrong_leaf(*cpu.backend, cpu.ex, spec, fixture_data(), unit, leaves, {});
     REQUIRE(found->has_value());
@@ -221,15 +223,15 @@ TEST_CASE("oversize proofs, stray fields and a bad context are rejected") {
     Cheated c;
     FraudCheckContext small = c.ctx;
     small.max_proof_bytes = c.proof.wire_size() - 1;
-    CHECK(check_fraud_proof(c.spec, small, c.proof).status().code() == "proof-too-large");
+    CHECK(check_fraud_proof(c.spec, small, c.proof).status() == step::verifier::codes::kTooLarge);
     small.max_proof_bytes = c.proof.wire_size();
     CHECK(check_fraud_proof(c.spec, small, c.proof).ok());
     FraudProof stray = c.proof;
     stray.previous_finals.push_back(Bytes{1});
-    CHECK(c.code_of(stray) == "unexpected-field");
+    CHECK(c.code_of(stray) == step::verifier::codes::kUnexpectedField);
     FraudCheckContext count = c.ctx;
     count.leaf_count = 4;
-    CHECK(check_fraud_proof(c.spec, count, c.proof).status().code() == "bad-context");
+    CHECK(check_fraud_proof(c.spec, count, c.proof).status() == step::verifier::codes::kBadContext);
     // The worst-case bound covers the real proof.
     auto bound = max_fraud_proof_bytes(c.spec, c.ctx.dataset_count);
     REQUIRE(bound.ok());
@@ -292,23 +294,23 @@ TEST_CASE("a forged aggregation of the previous round is proven at leaf 0") {
     // Malformed leaf-0 proofs.
     auto code_of = [&](const FraudProof& q, const FraudCheckContext& c) {
         auto r = check_fraud_proof(spec, c, q);
-        return r.ok() ? std::string("verdict") : r.status().code();
+        return r.status();  // ok: a verdict
     };
     FraudProof one = p;
     one.previous_finals.pop_back();
-    CHECK(code_of(one, ctx) == "wrong-state-count");
+    CHECK(code_of(one, ctx) == step::verifier::codes::kWrongStateCount);
     FraudProof swapped = p;
     std::swap(swapped.previous_finals[0], swapped.previous_finals[1]);
-    CHECK(code_of(swapped, ctx) == "previous-final-mismatch");
+    CHECK(code_of(swapped, ctx) == step::verifier::codes::kPreviousFinalMismatch);
     FraudProof garbage = p;
     garbage.previous_finals[1].resize(10);
-    CHECK(code_of(garbage, ctx) == "bad-previous-final");
+    CHECK(code_of(garbage, ctx) == step::verifier::codes::kBadPreviousFinal);
     FraudProof stray = p;
     stray.pre_state = Bytes{1};
-    CHECK(code_of(stray, ctx) == "unexpected-field");
+    CHECK(code_of(stray, ctx) == step::verifier::codes::kUnexpectedField);
     FraudCheckContext no_leaves = ctx;
     no_leaves.previous_final_leaves.clear();
-    CHECK(code_of(p, no_leaves) == "bad-context");
+    CHECK(code_of(p, no_leaves) == step::verifier::codes::kBadContext);
 
     // The honest round-1 unit from the mean: no wrong leaf, and its leaf 0 proves not-fraud.
     auto g1 = *kernels::mean_states(finals, cpu.ex);
@@ -396,8 +398,8 @@ TEST_CASE("proof size and replay cost bounds follow the spec") {
     CHECK(*fraud_proof_flops(spec, 0, 0) == 0);
     CHECK(*fraud_proof_flops(k3, 1, 0) ==
           3 * kernels::state_value_count(spec.optimizer.kind, *kernels::param_count(spec)));
-    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 0).status().code() ==
-          "bad-leaf-index");
-    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 5).status().code() ==
-          "bad-leaf-index");
+    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 0).status() ==
+          step::verifier::codes::kBadLeafIndex);
+    CHECK(segment_record_indices(spec, 500, {task_id(), 0, 0}, 5).status() ==
+          step::verifier::codes::kBadLeafIndex);
 }

@@ -5,6 +5,8 @@
 #include "kernels/data.h"
 #include "verifier/fraud_proof.h"
 #include "verifier/proofs.h"
+#include "verifier/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::verifier;
@@ -129,7 +131,7 @@ TEST_CASE("chunk proofs check the chunk, its length and the blob root") {
         REQUIRE(p.ok());
         CHECK(verify_chunk_proof(root, *p));
     }
-    CHECK(make_chunk_proof(blob, 4).status().code() == "bad-chunk-index");
+    CHECK(make_chunk_proof(blob, 4).status() == step::verifier::codes::kBadChunkIndex);
     auto last = *make_chunk_proof(blob, 3);
     CHECK(last.chunk.size() == 1000);
     ChunkProof flipped = last;
@@ -175,18 +177,18 @@ TEST_CASE("fraud proof decoding rejects truncation, trailing bytes and hostile l
     Bytes enc = encode_fraud_proof(sample_proof());
     for (size_t cut : {size_t{0}, size_t{1}, size_t{10}, enc.size() / 2, enc.size() - 1}) {
         Bytes t(enc.begin(), enc.begin() + static_cast<std::ptrdiff_t>(cut));
-        CHECK(decode_fraud_proof(t).status().code() == "bad-proof-encoding");
+        CHECK(decode_fraud_proof(t).status() == step::verifier::codes::kBadEncoding);
     }
     Bytes longer = enc;
     longer.push_back(0);
-    CHECK(decode_fraud_proof(longer).status().code() == "bad-proof-encoding");
+    CHECK(decode_fraud_proof(longer).status() == step::verifier::codes::kBadEncoding);
     Bytes version = enc;
     version[0] = 2;
-    CHECK(decode_fraud_proof(version).status().code() == "bad-proof-encoding");
+    CHECK(decode_fraud_proof(version).status() == step::verifier::codes::kBadEncoding);
     // The claimed leaf's path count (after version, leaf, index, leaf hash) set to 2^32 - 1.
     Bytes huge = enc;
     for (size_t i = 0; i < 4; ++i) huge[1 + 4 + 4 + 32 + i] = 0xff;
-    CHECK(decode_fraud_proof(huge).status().code() == "bad-proof-encoding");
+    CHECK(decode_fraud_proof(huge).status() == step::verifier::codes::kBadEncoding);
 }
 
 TEST_CASE("the proof commitment binds the prover and the proof") {
@@ -231,6 +233,6 @@ TEST_CASE("fraud proof decoding refuses a truncation at every byte offset") {
     const Bytes enc = encode_fraud_proof(sample_proof());
     for (size_t n = 0; n < enc.size(); ++n) {
         CAPTURE(n);
-        CHECK(decode_fraud_proof(ByteSpan(enc).first(n)).status().code() == fraud_code::kBadEncoding);
+        CHECK(decode_fraud_proof(ByteSpan(enc).first(n)).status() == step::verifier::codes::kBadEncoding);
     }
 }

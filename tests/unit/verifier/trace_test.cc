@@ -9,6 +9,9 @@
 #include "kernels/state.h"
 #include "fixture.h"
 #include "verifier/trace.h"
+#include "verifier/errors.h"
+#include "kernels/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::verifier;
@@ -28,10 +31,10 @@ TEST_CASE("trace shape follows U, L and C and rejects bad intervals") {
     CHECK(leaf_step(*shape, 3, 2) == 3 * 16 + 8);
     auto bad = spec;
     bad.checkpoint_interval = 4;  // C < 2L
-    CHECK(trace_shape(bad).status().code() == "bad-spec");
+    CHECK(trace_shape(bad).status() == step::kernels::codes::kBadSpec);
     bad = spec;
     bad.leaf_interval = 5;  // does not divide U
-    CHECK(trace_shape(bad).status().code() == "bad-spec");
+    CHECK(trace_shape(bad).status() == step::kernels::codes::kBadSpec);
 }
 
 TEST_CASE("an honest trace commits to every leaf and its checkpoints") {
@@ -95,9 +98,9 @@ TEST_CASE("checkpoint replay reproduces the trace's later leaves") {
     CHECK(kernels::state_to_bytes(*fin) == kernels::state_to_bytes(tr.final_state));
     // A state whose step counter is not the leaf's is refused.
     auto wrong = replay_leaves(*cpu.backend, cpu.ex, spec, fixture_data(), unit, from, 1, 4, {});
-    CHECK(wrong.status().code() == "start-step");
+    CHECK(wrong.status() == step::verifier::codes::kStartStep);
     auto past = replay_leaves(*cpu.backend, cpu.ex, spec, fixture_data(), unit, from, 2, 5, {});
-    CHECK(past.status().code() == "bad-leaf-index");
+    CHECK(past.status() == step::verifier::codes::kBadLeafIndex);
 }
 
 TEST_CASE("a fault corrupts exactly the leaves after its step") {
@@ -139,7 +142,7 @@ TEST_CASE("round starts: init for round 0, the K-state mean after") {
     CHECK(kernels::state_to_bytes(*g1) ==
           kernels::state_to_bytes(*kernels::mean_states(finals, cpu.ex)));
     CHECK(g1->step == 16);
-    CHECK(round_start_state(spec, 1, {finals[0]}, cpu.ex).status().code() == "wrong-state-count");
+    CHECK(round_start_state(spec, 1, {finals[0]}, cpu.ex).status() == step::verifier::codes::kWrongStateCount);
     // Round 1 trains from step 16 onwards.
     auto tr1 = build_trace(*cpu.backend, cpu.ex, spec, fixture_data(), {task_id(), 1, 0}, *g1);
     REQUIRE(tr1.ok());

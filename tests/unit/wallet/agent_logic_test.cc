@@ -5,6 +5,8 @@
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
 #include "wallet/agent_logic.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::wallet::agent;
 using nlohmann::json;
@@ -94,10 +96,10 @@ TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
 
     json bad = j;
     bad["leaf0"] = "zz";
-    CHECK(parse_unit(bad).status().code() == "rpc-bad-response");
+    CHECK(parse_unit(bad).status() == step::wallet::codes::kRpcBadResponse);
     bad = j;
     bad.erase("status");
-    CHECK(parse_unit(bad).status().code() == "rpc-bad-response");
+    CHECK(parse_unit(bad).status() == step::wallet::codes::kRpcBadResponse);
 }
 
 TEST_CASE("first_claimable follows the round order and the pipeline depth") {
@@ -186,7 +188,7 @@ TEST_CASE("checkpoint_leaf and audit_digests pick the committed and replayed lea
     CHECK(*d == expected);
     CHECK(d->size() == 3);  // leaves 3, 4 for sample 4 and leaf 1 for sample 1
     replayed.erase(3);
-    CHECK(audit_digests(sampled, 2, replayed).status().code() == "missing-digest");
+    CHECK(audit_digests(sampled, 2, replayed).status() == step::wallet::codes::kMissingDigest);
 }
 
 TEST_CASE("responses_due lists the solver's unit blobs challenged and still answerable") {

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "wallet/amount.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::wallet;
 
@@ -10,10 +12,10 @@ static uint64_t units_of(const char* text) {
     return r->units();
 }
 
-static std::string code_of(const char* text) {
+static step::Status code_of(const char* text) {
     auto r = parse_step_amount(text);
     REQUIRE_FALSE(r.ok());
-    return r.status().code();
+    return r.status();
 }
 
 TEST_CASE("STEP amounts parse to base units with up to 9 decimals") {
@@ -27,23 +29,23 @@ TEST_CASE("STEP amounts parse to base units with up to 9 decimals") {
 }
 
 TEST_CASE("STEP amount parsing rejects junk, signs, extra decimals and overflow") {
-    CHECK(code_of("") == "amount-syntax");
-    CHECK(code_of("abc") == "amount-syntax");
-    CHECK(code_of("1.2.3") == "amount-syntax");
-    CHECK(code_of("1e9") == "amount-syntax");
-    CHECK(code_of(" 1") == "amount-syntax");
-    CHECK(code_of("1 ") == "amount-syntax");
-    CHECK(code_of("1.") == "amount-syntax");
-    CHECK(code_of(".5") == "amount-syntax");
-    CHECK(code_of("+1") == "amount-syntax");
-    CHECK(code_of("1,5") == "amount-syntax");
-    CHECK(code_of("-1") == "amount-negative");
-    CHECK(code_of("-0.5") == "amount-negative");
-    CHECK(code_of("0.0000000001") == "amount-precision");
-    CHECK(code_of("1.0000000000") == "amount-precision");
-    CHECK(code_of("18446744073.709551616") == "amount-overflow");
-    CHECK(code_of("18446744074") == "amount-overflow");
-    CHECK(code_of("99999999999999999999999") == "amount-overflow");
+    CHECK(code_of("") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("abc") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("1.2.3") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("1e9") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of(" 1") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("1 ") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("1.") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of(".5") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("+1") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("1,5") == step::wallet::codes::kAmountSyntax);
+    CHECK(code_of("-1") == step::wallet::codes::kAmountNegative);
+    CHECK(code_of("-0.5") == step::wallet::codes::kAmountNegative);
+    CHECK(code_of("0.0000000001") == step::wallet::codes::kAmountPrecision);
+    CHECK(code_of("1.0000000000") == step::wallet::codes::kAmountPrecision);
+    CHECK(code_of("18446744073.709551616") == step::wallet::codes::kAmountOverflow);
+    CHECK(code_of("18446744074") == step::wallet::codes::kAmountOverflow);
+    CHECK(code_of("99999999999999999999999") == step::wallet::codes::kAmountOverflow);
 }
 
 TEST_CASE("STEP amounts format as the shortest exact decimal and round-trip") {
@@ -66,14 +68,14 @@ TEST_CASE("base-unit strings from the RPC parse strictly") {
     CHECK(r->units() == 1'500'000'000);
     CHECK(format_base_units(*r) == "1500000000");
     CHECK(parse_base_units("18446744073709551615").ok());
-    CHECK(parse_base_units("18446744073709551616").status().code() == "amount-overflow");
-    CHECK(parse_base_units("").status().code() == "amount-syntax");
-    CHECK(parse_base_units("1.5").status().code() == "amount-syntax");
-    CHECK(parse_base_units("-1").status().code() == "amount-syntax");
+    CHECK(parse_base_units("18446744073709551616").status() == step::wallet::codes::kAmountOverflow);
+    CHECK(parse_base_units("").status() == step::wallet::codes::kAmountSyntax);
+    CHECK(parse_base_units("1.5").status() == step::wallet::codes::kAmountSyntax);
+    CHECK(parse_base_units("-1").status() == step::wallet::codes::kAmountSyntax);
 }
 
 TEST_CASE("checked_add reports overflow instead of wrapping") {
     CHECK(checked_add(Amount::from_units(2), Amount::from_units(3))->units() == 5);
-    CHECK(checked_add(Amount::from_units(UINT64_MAX), Amount::from_units(1)).status().code() ==
-          "amount-overflow");
+    CHECK(checked_add(Amount::from_units(UINT64_MAX), Amount::from_units(1)).status() ==
+          step::wallet::codes::kAmountOverflow);
 }

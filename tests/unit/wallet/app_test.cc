@@ -21,6 +21,9 @@
 #include "wallet/app.h"
 #include "wallet/secure_file.h"
 #include "wallet/task_spec_check.h"
+#include "wallet/errors.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -47,7 +50,7 @@ public:
 private:
     Result<std::string> next(const std::string& prompt) {
         prompts.push_back(prompt);
-        if (!is_interactive || answers.empty()) return Status::error("no-tty", "no answer");
+        if (!is_interactive || answers.empty()) return Status::error(step::wallet::codes::kNoTty, "no answer");
         std::string a = answers.front();
         answers.pop_front();
         return a;
@@ -257,7 +260,7 @@ TEST_CASE("errors with --output json are one JSON object on stderr") {
     CHECK(r.code == 1);
     CHECK(r.out.empty());
     json e = json::parse(r.err);
-    CHECK(e["error"]["code"] == "key-not-found");
+    CHECK(e["error"]["code"] == name_of(step::wallet::codes::kKeyNotFound));
     CHECK(e["error"]["message"].get<std::string>().find("nobody") != std::string::npos);
 }
 
@@ -373,7 +376,7 @@ TEST_CASE("send checks the balance before asking for the passphrase") {
     FakeNode node;
     Run r = run({"send", "alice", "10", "--rpc", node.url(), "-y", "--output", "json"});
     CHECK(r.code == 1);
-    CHECK(json::parse(r.err)["error"]["code"] == "insufficient-funds");
+    CHECK(json::parse(r.err)["error"]["code"] == name_of(step::consensus::codes::kInsufficientFunds));
 }
 
 TEST_CASE("bond and unbond sign the role and amount") {
@@ -476,7 +479,7 @@ TEST_CASE("task submit validates the spec, then signs a SubmitTask escrowing the
     Run poor = run({"task", "submit", write_spec(w.tmp, {{"budget", "11000000000"}, {"unit_bond", "9000000000"}}),
                     "--rpc", node.url(), "-y", "--output", "json"});
     CHECK(poor.code == 1);
-    CHECK(json::parse(poor.err)["error"]["code"] == "insufficient-funds");
+    CHECK(json::parse(poor.err)["error"]["code"] == name_of(step::consensus::codes::kInsufficientFunds));
     std::vector<std::string> after = node.methods();
     CHECK(std::count(after.begin() + static_cast<std::ptrdiff_t>(sends), after.end(),
                      std::string("sendtransaction")) == 0);

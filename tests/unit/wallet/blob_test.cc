@@ -14,6 +14,10 @@
 #include "verifier/proofs.h"
 #include "wallet/app.h"
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
+#include "common/rpc_errors.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -25,8 +29,8 @@ namespace {
 class NoTerminal : public Terminal {
 public:
     bool interactive() const override { return false; }
-    Result<std::string> read_secret(const std::string&) override { return Status::error("no-tty", "none"); }
-    Result<bool> confirm(const std::string&) override { return Status::error("no-tty", "none"); }
+    Result<std::string> read_secret(const std::string&) override { return Status::error(step::wallet::codes::kNoTty, "none"); }
+    Result<bool> confirm(const std::string&) override { return Status::error(step::wallet::codes::kNoTty, "none"); }
 };
 
 Bytes sample(size_t n) {
@@ -145,7 +149,7 @@ TEST_CASE("blob put refuses an empty file before contacting the node") {
     BlobNode node(sample(10), {false});
     Run r = run_blob_wallet(tmp, node, {"blob", "put", file});
     CHECK(r.code == 1);
-    CHECK(json::parse(r.err)["error"]["code"] == "empty-blob");
+    CHECK(json::parse(r.err)["error"]["code"] == name_of(step::rpc::codes::kEmptyBlob));
     CHECK(node.puts.empty());
 }
 
@@ -165,7 +169,7 @@ TEST_CASE("blob get verifies every chunk and writes nothing when one does not pr
     node.tamper = 2;
     Run bad = run_blob_wallet(tmp, node, {"blob", "get", root, out_file});
     CHECK(bad.code == 1);
-    CHECK(json::parse(bad.err)["error"]["code"] == "bad-chunk-proof");
+    CHECK(json::parse(bad.err)["error"]["code"] == name_of(step::consensus::codes::kBadChunkProof));
     CHECK(read_all(out_file) == "old contents");  // the earlier file is untouched
 
     CHECK(run_blob_wallet(tmp, node, {"blob", "get", "nothex", out_file}).code == 2);

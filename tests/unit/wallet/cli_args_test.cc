@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "wallet/cli_args.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::wallet;
 
@@ -48,7 +50,7 @@ TEST_CASE("the agent's options are stored, before or after the command") {
     CHECK(*inv.options.poll_ms == "100");
     CHECK(inv.options.exit_when_idle);
     CHECK_FALSE(parse_ok({"agent"}).options.exit_when_idle);
-    CHECK(parse_command_line({"agent", "--role"}).status().code() == "usage");
+    CHECK(parse_command_line({"agent", "--role"}).status() == step::wallet::codes::kUsage);
 }
 
 TEST_CASE("negative numbers stay positional and -- ends options") {
@@ -63,6 +65,6 @@ TEST_CASE("usage errors: unknown options, missing values, bad enums") {
              {"-q"}, {"-y=1"}}) {
         auto r = parse_command_line(args);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.status().code() == "usage");
+        CHECK(r.status() == step::wallet::codes::kUsage);
     }
 }

@@ -6,6 +6,8 @@
 #include "temp_dir.h"
 #include "wallet/keystore.h"
 #include "wallet/secure_file.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -56,7 +58,7 @@ TEST_CASE("a wrong passphrase is a clear error naming the key") {
     REQUIRE(ks.add("alice", seed_of(1), identity_of(1), "right", kTestKdf).ok());
     auto seed = ks.unlock("alice", "wrong");
     REQUIRE_FALSE(seed.ok());
-    CHECK(seed.status().code() == "wrong-passphrase");
+    CHECK(seed.status() == step::wallet::codes::kWrongPassphrase);
     CHECK(seed.status().message() == "wrong passphrase for key 'alice'");
 }
 
@@ -74,7 +76,7 @@ TEST_CASE("the seed is not stored in clear and the address is bound to the ciphe
                    "step1identity8");
     std::filesystem::remove(ks.key_path("k"));
     REQUIRE(atomic_write_file(ks.key_path("k"), forged, 0600, WriteMode::kCreateNew).ok());
-    CHECK(ks.unlock("k", "pw").status().code() == "wrong-passphrase");
+    CHECK(ks.unlock("k", "pw").status() == step::wallet::codes::kWrongPassphrase);
 }
 
 TEST_CASE("key files are 0600 in a 0700 directory, whatever the umask") {
@@ -96,7 +98,7 @@ TEST_CASE("an existing key name is never overwritten") {
     std::string before = *read_small_file(ks.key_path("alice"), 1 << 16);
     auto again = ks.add("alice", seed_of(2), identity_of(2), "pw", kTestKdf);
     REQUIRE_FALSE(again.ok());
-    CHECK(again.status().code() == "key-exists");
+    CHECK(again.status() == step::wallet::codes::kKeyExists);
     CHECK(*read_small_file(ks.key_path("alice"), 1 << 16) == before);
     CHECK(ks.unlock("alice", "pw")->bytes() == seed_of(1).bytes());
 }
@@ -112,7 +114,7 @@ TEST_CASE("the first key is the default and set_default moves it") {
     CHECK(**ks.default_name() == "bob");
     REQUIRE(ks.set_default("alice").ok());
     CHECK(**ks.default_name() == "alice");
-    CHECK(ks.set_default("carol").code() == "key-not-found");
+    CHECK(ks.set_default("carol") == step::wallet::codes::kKeyNotFound);
     auto keys = ks.list();
     REQUIRE(keys.ok());
     REQUIRE(keys->size() == 2);
@@ -131,7 +133,7 @@ TEST_CASE("an interrupted write leaves no key and does not block the next one") 
     auto temp = write_temp_file(ks.key_path("bob"), "{\"partial", 0600);
     REQUIRE(temp.ok());
     CHECK(is_temp_file_name(std::filesystem::path(*temp).filename().string()));
-    CHECK(ks.get("bob").status().code() == "key-not-found");
+    CHECK(ks.get("bob").status() == step::wallet::codes::kKeyNotFound);
     auto keys = ks.list();
     REQUIRE(keys.ok());
     CHECK(keys->size() == 1);
@@ -148,7 +150,7 @@ TEST_CASE("atomic replace leaves either the old or the new content, and no tempo
     CHECK(*read_small_file(path, 16) == "old");  // before the commit: old content intact
     REQUIRE(commit_temp_file(*temp, path, WriteMode::kReplace).ok());
     CHECK(*read_small_file(path, 16) == "new");
-    CHECK(atomic_write_file(path, "x", 0600, WriteMode::kCreateNew).code() == "file-exists");
+    CHECK(atomic_write_file(path, "x", 0600, WriteMode::kCreateNew) == step::wallet::codes::kFileExists);
     CHECK(*read_small_file(path, 16) == "new");
     size_t entries = 0;
     for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
@@ -164,7 +166,7 @@ TEST_CASE("key names are validated") {
     for (const std::string& bad : std::vector<std::string>{"", "-x", "_x", "a b", "a/b", "../x", "a.json", "step1abc",
                             std::string(65, 'a'), std::string("caf\xc3\xa9")}) {
         INFO(bad);
-        CHECK(validate_key_name(bad).code() == "bad-key-name");
+        CHECK(validate_key_name(bad) == step::wallet::codes::kBadKeyName);
     }
 }
 
@@ -172,9 +174,9 @@ TEST_CASE("seed files hold 64 hex digits") {
     auto s = parse_seed_hex("  " + std::string(62, '0') + "ff\n");
     REQUIRE(s.ok());
     CHECK(s->bytes()[31] == 0xff);
-    CHECK(parse_seed_hex(std::string(62, '0')).status().code() == "seed-format");
-    CHECK(parse_seed_hex(std::string(64, 'g')).status().code() == "seed-format");
-    CHECK(parse_seed_hex(std::string(66, '0')).status().code() == "seed-format");
+    CHECK(parse_seed_hex(std::string(62, '0')).status() == step::wallet::codes::kSeedFormat);
+    CHECK(parse_seed_hex(std::string(64, 'g')).status() == step::wallet::codes::kSeedFormat);
+    CHECK(parse_seed_hex(std::string(66, '0')).status() == step::wallet::codes::kSeedFormat);
 }
 
 TEST_CASE("corrupt key files are reported, not skipped") {
@@ -182,6 +184,6 @@ TEST_CASE("corrupt key files are reported, not skipped") {
     Keystore ks(tmp.sub("w"));
     REQUIRE(ks.add("alice", seed_of(1), identity_of(1), "pw", kTestKdf).ok());
     REQUIRE(atomic_write_file(ks.key_path("bob"), "not json", 0600, WriteMode::kCreateNew).ok());
-    CHECK(ks.get("bob").status().code() == "keystore-corrupt");
-    CHECK(ks.list().status().code() == "keystore-corrupt");
+    CHECK(ks.get("bob").status() == step::wallet::codes::kKeystoreCorrupt);
+    CHECK(ks.list().status() == step::wallet::codes::kKeystoreCorrupt);
 }

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "wallet/paths.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::wallet;
 
@@ -31,7 +33,7 @@ TEST_CASE("the wallet dir sits outside the node datadir") {
 TEST_CASE("an unset HOME is an error naming the option to use instead") {
     auto w = default_wallet_dir(std::nullopt, Network::kDevnet);
     REQUIRE_FALSE(w.ok());
-    CHECK(w.status().code() == "home-unset");
+    CHECK(w.status() == step::wallet::codes::kHomeUnset);
     CHECK(w.status().message().find("--wallet-dir") != std::string::npos);
     auto c = default_cookie_path(std::nullopt, Network::kDevnet);
     REQUIRE_FALSE(c.ok());

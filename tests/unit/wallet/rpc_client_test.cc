@@ -6,6 +6,9 @@
 #include "temp_dir.h"
 #include "wallet/rpc_client.h"
 #include "wallet/secure_file.h"
+#include "consensus/errors.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step::wallet;
 using namespace step::wallet::testing;
@@ -73,7 +76,7 @@ TEST_CASE("the default cookie is only sent to a node on this machine") {
     auto remote = client_for("http://192.0.2.1:18443", CookieLocation{std::nullopt, cookie})
                       .call("sendtransaction", json::object(), RpcAuth::kRequired);
     REQUIRE_FALSE(remote.ok());
-    CHECK(remote.status().code() == "rpc-cookie-missing");
+    CHECK(remote.status() == step::wallet::codes::kRpcCookieMissing);
     CHECK(remote.status().message().find("--cookie FILE") != std::string::npos);
 }
 
@@ -99,7 +102,7 @@ TEST_CASE("a method that needs auth fails before connecting when no cookie is fo
                    CookieLocation{std::nullopt, tmp.sub("devnet/.cookie")})
             .call("generate", json{{"count", 1}}, RpcAuth::kRequired);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.status().code() == "rpc-cookie-missing");
+    CHECK(result.status() == step::wallet::codes::kRpcCookieMissing);
     CHECK(result.status().message().find("--cookie FILE") != std::string::npos);
     CHECK(result.status().message().find(tmp.sub("devnet/.cookie")) != std::string::npos);
 }
@@ -111,21 +114,31 @@ TEST_CASE("cookie discovery: an explicit file wins over the default, which is us
     REQUIRE(atomic_write_file(expl, "__cookie__:2222", 0600, WriteMode::kReplace).ok());
     CHECK(*load_cookie({std::nullopt, def}) == "__cookie__:1111");
     CHECK(*load_cookie({expl, def}) == "__cookie__:2222");
-    CHECK(load_cookie({tmp.sub("nope"), def}).status().code() == "rpc-cookie-missing");
-    CHECK(load_cookie({std::nullopt, std::nullopt}).status().code() == "rpc-cookie-missing");
+    CHECK(load_cookie({tmp.sub("nope"), def}).status() == step::wallet::codes::kRpcCookieMissing);
+    CHECK(load_cookie({std::nullopt, std::nullopt}).status() == step::wallet::codes::kRpcCookieMissing);
     REQUIRE(atomic_write_file(expl, "password\n", 0600, WriteMode::kReplace).ok());
-    CHECK(load_cookie({expl, def}).status().code() == "rpc-cookie-invalid");
+    CHECK(load_cookie({expl, def}).status() == step::wallet::codes::kRpcCookieInvalid);
 }
 
-TEST_CASE("JSON-RPC errors keep the node's message and data.code") {
+TEST_CASE("JSON-RPC errors keep the node's message, data.code and data.category") {
     LoopbackHttpServer server(LoopbackHttpServer::json_response(
-        R"({"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"transaction rejected: nonce too low","data":{"code":"bad-nonce"}}})"));
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"transaction rejected: nonce too low","data":{"code":"bad-nonce","category":"consensus"}}})"));
     auto result = client_for(server.url()).call("getaccount", json::object(),
                                                 RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.status().code() == "bad-nonce");
+    CHECK(result.status() == step::consensus::codes::kBadNonce);
     CHECK(result.status().message() ==
           "transaction rejected: nonce too low (rpc error -32010, bad-nonce)");
+}
+
+TEST_CASE("a JSON-RPC error without data.category counts as internal") {
+    LoopbackHttpServer server(LoopbackHttpServer::json_response(
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"rejected","data":{"code":"bad-nonce"}}})"));
+    auto result = client_for(server.url()).call("getaccount", json::object(),
+                                                RpcAuth::kNone);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.status().code() == name_of(step::consensus::codes::kBadNonce));
+    CHECK(result.status().category() == step::ErrorCategory::kInternal);
 }
 
 TEST_CASE("HTTP 401 is reported as a refused cookie") {
@@ -135,14 +148,14 @@ TEST_CASE("HTTP 401 is reported as a refused cookie") {
     auto result = client_for(server.url()).call("getaccount", json::object(),
                                                 RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.status().code() == "rpc-unauthorized");
+    CHECK(result.status() == step::wallet::codes::kRpcUnauthorized);
 }
 
 TEST_CASE("connection refused names the URL") {
     std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
     auto result = client_for(url).call("getchaininfo", json::object(), RpcAuth::kNone);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.status().code() == "rpc-unreachable");
+    CHECK(result.status() == step::wallet::codes::kRpcUnreachable);
     CHECK(result.status().message().find(url) != std::string::npos);
 }
 
@@ -150,7 +163,7 @@ TEST_CASE("a non-JSON answer is a bad response") {
     LoopbackHttpServer server("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
     auto result = client_for(server.url()).call("getchaininfo", json::object(),
                                                 RpcAuth::kNone);
-    CHECK(result.status().code() == "rpc-bad-response");
+    CHECK(result.status() == step::wallet::codes::kRpcBadResponse);
 }
 
 TEST_CASE("RPC URLs parse host, port and path") {
@@ -168,6 +181,6 @@ TEST_CASE("RPC URLs parse host, port and path") {
     for (const char* bad : {"https://h:1", "ftp://h", "http://:1", "http://h:", "http://h:0",
                             "http://h:70000", "http://h:x", "http://u:p@h:1", "http://[::1"}) {
         INFO(bad);
-        CHECK(parse_rpc_url(bad).status().code() == "bad-rpc-url");
+        CHECK(parse_rpc_url(bad).status() == step::wallet::codes::kBadRpcUrl);
     }
 }

@@ -16,6 +16,9 @@
 #include "wallet/app.h"
 #include "wallet/terminal.h"
 #include "wallet/task_spec_check.h"
+#include "consensus/errors.h"
+#include "tests/support/status_check.h"
+#include "wallet/errors.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -26,8 +29,8 @@ namespace {
 class NoTerminal : public Terminal {
 public:
     bool interactive() const override { return false; }
-    Result<std::string> read_secret(const std::string&) override { return Status::error("no-tty", "no"); }
-    Result<bool> confirm(const std::string&) override { return Status::error("no-tty", "no"); }
+    Result<std::string> read_secret(const std::string&) override { return Status::error(step::wallet::codes::kNoTty, "no"); }
+    Result<bool> confirm(const std::string&) override { return Status::error(step::wallet::codes::kNoTty, "no"); }
 };
 
 struct Run {
@@ -70,7 +73,7 @@ TEST_CASE("task validate fails with consensus' code and the field's name, exit 1
     SECTION("unit bond below the deterrence rule") {
         const Run r = run({"task", "validate", testing::write_spec(dir, {{"unit_bond", "1"}}), "--output", "json"});
         CHECK(r.code == 1);
-        CHECK(json::parse(r.err)["error"]["code"] == "spec-deterrence");
+        CHECK(json::parse(r.err)["error"]["code"] == name_of(step::consensus::codes::kSpecDeterrence));
     }
     SECTION("checkpoint interval not a multiple of the leaf interval") {
         const Run r = run({"task", "validate", testing::write_spec(dir, {{"checkpoint_interval", "3"}}), "--output", "json"});
@@ -86,7 +89,7 @@ TEST_CASE("task validate fails with consensus' code and the field's name, exit 1
     SECTION("a budget smaller than the number of units") {
         const Run r = run({"task", "validate", testing::write_spec(dir, {{"budget", "3"}}), "--output", "json"});
         CHECK(r.code == 1);
-        CHECK(json::parse(r.err)["error"]["code"] == "spec-budget");
+        CHECK(json::parse(r.err)["error"]["code"] == name_of(step::consensus::codes::kSpecBudget));
     }
     SECTION("missing training data") {
         const std::string path = testing::write_spec(dir);
@@ -100,7 +103,7 @@ TEST_CASE("task validate fails with consensus' code and the field's name, exit 1
         std::ofstream(path) << text;
         const Run r = run({"task", "validate", path, "--output", "json"});
         CHECK(r.code == 1);
-        CHECK(json::parse(r.err)["error"]["code"] == "spec-dataset");
+        CHECK(json::parse(r.err)["error"]["code"] == name_of(step::consensus::codes::kSpecDataset));
     }
     SECTION("usage errors exit 2") {
         CHECK(run({"task", "validate"}).code == 2);
@@ -122,7 +125,7 @@ TEST_CASE("task estimate finds the smallest unit bond consensus accepts") {
     const auto& p = consensus::devnet_params();
     CHECK(consensus::validate_market_spec(s->onchain, s->spec.budget, e->required_unit_bond, p).ok());
     CHECK(consensus::validate_market_spec(s->onchain, s->spec.budget, e->required_unit_bond - 1, p)
-              .status().code() == "spec-deterrence");
+              .status() == step::consensus::codes::kSpecDeterrence);
     CHECK(j["unit_bond"]["required"] == format_step_amount(Amount::from_units(e->required_unit_bond)));
 }
 

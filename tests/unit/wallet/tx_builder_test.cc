@@ -6,6 +6,9 @@
 #include "consensus/proto/chain.pb.h"
 #include "consensus/transaction.h"
 #include "wallet/tx_builder.h"
+#include "consensus/errors.h"
+#include "wallet/errors.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::wallet;
@@ -78,8 +81,8 @@ TEST_CASE("a transaction signed for one network fails on another") {
     auto tx = build_transfer(devnet, test_seed(1), identity_from_seed(test_seed(2)).address,
                              Amount::from_units(1));
     REQUIRE(tx.ok());
-    CHECK(consensus::check_transaction(decoded(*tx), consensus::testnet_params()).code() ==
-          "wrong-chain-id");
+    CHECK(consensus::check_transaction(decoded(*tx), consensus::testnet_params()) ==
+          step::consensus::codes::kWrongChainId);
 }
 
 TEST_CASE("bond and unbond carry the role and the amount") {
@@ -105,21 +108,21 @@ TEST_CASE("transactions consensus would reject fail before sending, with its cod
     std::string to = identity_from_seed(test_seed(2)).address;
     TxContext low_fee{&params, 0, Amount::from_units(params.min_fee - 1)};
     auto low = build_transfer(low_fee, test_seed(1), to, Amount::from_units(1));
-    CHECK(low.status().code() == "fee-too-low");
+    CHECK(low.status() == step::consensus::codes::kFeeTooLow);
     CHECK(low.status().message() == "fee 0.000000999 STEP is below the minimum 0.000001 STEP");
     TxContext ok_fee{&params, 0, Amount::from_units(params.min_fee)};
-    CHECK(build_transfer(ok_fee, test_seed(1), to, Amount()).status().code() == "zero-amount");
+    CHECK(build_transfer(ok_fee, test_seed(1), to, Amount()).status() == step::consensus::codes::kZeroAmount);
     CHECK(build_transfer(ok_fee, test_seed(1), "step1notanaddress", Amount::from_units(1))
               .status()
-              .code() == "bad-address");
+               == step::consensus::codes::kBadAddress);
     CHECK(build_transfer(ok_fee, test_seed(1), "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
                          Amount::from_units(1))
               .status()
-              .code() == "bad-address");
+               == step::consensus::codes::kBadAddress);
 }
 
 TEST_CASE("bond roles parse from their names only") {
     CHECK(*parse_bond_role("solver") == BondRole::kSolver);
     CHECK(*parse_bond_role("verifier") == BondRole::kVerifier);
-    CHECK(parse_bond_role("miner").status().code() == "usage");
+    CHECK(parse_bond_role("miner").status() == step::wallet::codes::kUsage);
 }
