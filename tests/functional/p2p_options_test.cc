@@ -12,7 +12,7 @@ TEST_CASE("a devnet stepd refuses to start with a --connect or --addnode outside
         const std::string root = step::test::make_temp_dir(std::string("p2p-dial-refused") + option);
         StepdProcess refused(root, {option, "10.0.0.1:18444"});
         CHECK_FALSE(refused.start());
-        CHECK(refused.log().find(step::node::net::codes::kDialRefused) != std::string::npos);
+        CHECK(refused.log().find(step::node::net::codes::kDialRefused.name) != std::string::npos);
         CHECK(refused.log().find("127.0.0.0/8") != std::string::npos);
         // The same option on loopback starts.
         StepdProcess loopback(root + "/ok", {option, "127.0.0.2:18444"});

@@ -83,14 +83,14 @@ TEST_CASE("counts and strings over their limits are refused") {
     for (uint32_t i = 0; i < kMaxLocatorHashes; ++i) gh.add_locator(hash32(2));
     CHECK(code_of(gh).empty());
     gh.add_locator(hash32(2));  // 102 hashes
-    CHECK(code_of(gh) == codes::kPayloadOverLimit);
+    CHECK(code_of(gh) == name_of(codes::kPayloadOverLimit));
 
     wire::Headers h;
     const auto g = consensus::genesis_block(consensus::devnet_params()).header();
     for (uint32_t i = 0; i < kMaxHeadersPerMessage; ++i) *h.add_headers() = g;
     CHECK(code_of(h).empty());
     *h.add_headers() = g;  // 2,001 headers
-    CHECK(code_of(h) == codes::kPayloadOverLimit);
+    CHECK(code_of(h) == name_of(codes::kPayloadOverLimit));
 
     wire::Version v = good_version();
     v.set_user_agent(std::string(kMaxUserAgentBytes, 'a'));
@@ -98,7 +98,7 @@ TEST_CASE("counts and strings over their limits are refused") {
     v.set_user_agent(std::string(kMaxUserAgentBytes + 1, 'a'));
     // The cap of the whole payload or the user agent's own limit: malformed either way.
     const std::string c = code_of(v);
-    CHECK((c == codes::kPayloadOverLimit || c == codes::kMalformedPayload));
+    CHECK((c == name_of(codes::kPayloadOverLimit) || c == name_of(codes::kMalformedPayload)));
 
     wire::Addr a;
     for (uint32_t i = 0; i <= kMaxAddrPerMessage; ++i) {
@@ -106,13 +106,13 @@ TEST_CASE("counts and strings over their limits are refused") {
         p->set_ip(std::string("\x7f\x00\x00\x01", 4));
         p->set_port(1);
     }
-    CHECK(code_of(a) == codes::kPayloadOverLimit);
+    CHECK(code_of(a) == name_of(codes::kPayloadOverLimit));
 }
 
 TEST_CASE("fields of the wrong shape are refused") {
     wire::Version v = good_version();
     v.set_genesis_hash(hash32(1).substr(0, 31));
-    CHECK(code_of(v) == codes::kBadPayloadField);
+    CHECK(code_of(v) == name_of(codes::kBadPayloadField));
 
     wire::Inv inv;
     auto* item = inv.add_items();
@@ -120,23 +120,23 @@ TEST_CASE("fields of the wrong shape are refused") {
     item->set_hash(hash32(3));
     CHECK(code_of(inv).empty());
     item->set_type(wire::INV_UNSPECIFIED);
-    CHECK(code_of(inv) == codes::kBadPayloadField);
+    CHECK(code_of(inv) == name_of(codes::kBadPayloadField));
     item->set_type(static_cast<wire::InvType>(9));  // an enum value the schema does not name
-    CHECK(code_of(inv) == codes::kBadPayloadField);
+    CHECK(code_of(inv) == name_of(codes::kBadPayloadField));
 
     wire::GetHeaders gh;
     gh.add_locator("short");
-    CHECK(code_of(gh) == codes::kBadPayloadField);
+    CHECK(code_of(gh) == name_of(codes::kBadPayloadField));
 
-    CHECK(code_of(wire::BlockMessage()) == codes::kBadPayloadField);
+    CHECK(code_of(wire::BlockMessage()) == name_of(codes::kBadPayloadField));
 
     wire::Addr a;
     a.add_addresses()->set_ip(std::string(5, 'x'));
-    CHECK(code_of(a) == codes::kBadPayloadField);
+    CHECK(code_of(a) == name_of(codes::kBadPayloadField));
 
     wire::BlobChunk c;
     c.set_root(hash32(1));
     c.set_chunks_root(hash32(2));
     c.set_chunk(std::string(kChunkBytes + 1, 'c'));
-    CHECK(code_of(c) == codes::kPayloadOverLimit);
+    CHECK(code_of(c) == name_of(codes::kPayloadOverLimit));
 }
