@@ -67,10 +67,10 @@ const char* status_name(pb::UnitStatus s) {
 
 const char* verdict_name(uint32_t v) {
     switch (v) {
-        case 0: return rpc::kVerdictNone;
-        case 1: return rpc::kVerdictAgreed;
-        case 2: return rpc::kVerdictDisagreed;
-        case 3: return rpc::kVerdictMissed;
+        case cs::verdicts::kNone: return rpc::kVerdictNone;
+        case cs::verdicts::kAgreed: return rpc::kVerdictAgreed;
+        case cs::verdicts::kDisagreed: return rpc::kVerdictDisagreed;
+        case cs::verdicts::kMissed: return rpc::kVerdictMissed;
         default: return rpc::kUnknownName;
     }
 }
