@@ -40,7 +40,7 @@ class AddressBook {
                          size_t per_source_group = kMaxAddrPerSourceGroup)
         : capacity_(capacity), per_source_group_(per_source_group) {}
 
-    // Adds or refreshes an address heard of at `seen` (clamped to now; one older than
+    // Adds or refreshes an address heard of at `seen` (a future time counts as now; one older than
     // kAddrHorizonS is ignored) from a peer in `source_group` ("" = ourselves: config, a
     // connection). True when it was new. A source group at its cap replaces its own oldest
     // address; a full book drops its worst (most failed dials, then least recently seen).

@@ -86,9 +86,6 @@ inline constexpr double kAddrTokensPerSecond = 0.1;
 inline constexpr double kMaxAddrTokens = kMaxAddrPerMessage;
 // An address not heard of for this long is neither gossiped nor kept across restarts.
 inline constexpr uint64_t kAddrHorizonS = 30 * 24 * 3600;
-// A gossiped timestamp further ahead than this is taken as "now": a peer cannot make its
-// addresses look fresher than ours.
-inline constexpr uint64_t kAddrMaxFutureS = 10 * 60;
 // Addresses answered to one getaddr (kMaxAddrPerMessage at most per message anyway).
 inline constexpr uint32_t kMaxAddrPerGetAddr = kMaxAddrPerMessage;
 
