@@ -2,15 +2,8 @@
 // persistence"). Format and file IO only; re-admitting the transactions is the caller's job, so
 // that each one goes through the normal admission path against the current tip.
 //
-// Layout (integers little-endian):
-//   magic      8 bytes  "STEPMPL\0"
-//   version    u32      kMempoolFileVersion
-//   count      u64      number of records
-//   body_len   u64      bytes of the records that follow
-//   records    count x { u32 length, length bytes of canonical transaction encoding }
-//   checksum   32 bytes SHA-256 of everything above
-// body_len lets a reader tell a cut-off file ("truncated") from a damaged one ("checksum")
-// before trusting any record length.
+// A record file (node/record_file.h: magic "STEPMPL\0", version, count, body_len, records,
+// SHA-256), each record the canonical encoding of one transaction.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +15,7 @@
 #include "common/bytes.h"
 #include "common/coding.h"
 #include "common/status.h"
+#include "node/record_file.h"
 
 namespace step::pb {
 class Transaction;
@@ -30,14 +24,13 @@ class Transaction;
 namespace step::node {
 
 inline constexpr std::string_view kMempoolFileName = "mempool.dat";
-// Where a file that failed to load is moved, so the operator can inspect it and the next save
-// does not overwrite the evidence.
-inline constexpr std::string_view kMempoolBadFileSuffix = ".bad";
+// Where a file that failed to load is moved (load_record_file; the suffix is shared).
+inline constexpr std::string_view kMempoolBadFileSuffix = kBadFileSuffix;
 inline constexpr uint32_t kMempoolFileVersion = 1;
-inline constexpr size_t kMempoolFileMagicBytes = 8;
-inline constexpr size_t kMempoolFileHeaderBytes = kMempoolFileMagicBytes + kU32Bytes + 2 * kU64Bytes;
-inline constexpr size_t kMempoolFileRecordHeaderBytes = kU32Bytes;
-inline constexpr size_t kMempoolFileChecksumBytes = kHashBytes;
+inline constexpr size_t kMempoolFileMagicBytes = kRecordFileMagicBytes;
+inline constexpr size_t kMempoolFileHeaderBytes = kRecordFileHeaderBytes;
+inline constexpr size_t kMempoolFileRecordHeaderBytes = kRecordFileRecordHeaderBytes;
+inline constexpr size_t kMempoolFileChecksumBytes = kRecordFileChecksumBytes;
 // Every transaction the pool admits carries a 32-byte public key and a 64-byte signature, so no
 // record is shorter: this bounds the record count, hence the framing, of a legitimate file.
 inline constexpr size_t kMempoolFileMinTxBytes = 32 + 64;
@@ -51,6 +44,9 @@ struct MempoolFileLimits {
 // byte, one record header per smallest-possible transaction, checksum. Larger files are refused
 // unread ("mempool-file-too-large").
 size_t max_mempool_file_bytes(const MempoolFileLimits& limits);
+
+// mempool.dat as a record file: its magic, version, bounds and codes.
+RecordFileFormat mempool_file_format(const MempoolFileLimits& limits);
 
 // The whole file for these transactions, in the given order.
 Bytes encode_mempool_file(const std::vector<pb::Transaction>& txs);
@@ -68,6 +64,7 @@ Status write_mempool_file(const std::string& path, const std::vector<pb::Transac
 
 // Reads and decodes `path`. Errors: "mempool-file-missing" (no such file), "mempool-file-io",
 // "mempool-file-too-large" (checked on the file size, before reading), or decode's codes.
-Result<std::vector<Bytes>> read_mempool_file(const std::string& path, const MempoolFileLimits& limits);
+Result<std::vector<Bytes>> read_mempool_file(const std::string& path,
+                                             const MempoolFileLimits& limits);
 
 }  // namespace step::node

@@ -1,16 +1,14 @@
 #include "node/mempool_persistence.h"
 
-#include <cstdio>
-
 #include "consensus/encoding.h"
 #include "consensus/proto/chain.pb.h"
 #include "node/log.h"
 #include "node/node.h"
-#include "node/errors.h"
 
 namespace step::node {
 
-MempoolLoadReport readmit_records(const std::vector<Bytes>& records, const SubmitTransaction& submit) {
+MempoolLoadReport readmit_records(const std::vector<Bytes>& records,
+                                  const SubmitTransaction& submit) {
     MempoolLoadReport report;
     report.total = records.size();
     for (size_t i = 0; i < records.size(); ++i) {
@@ -38,25 +36,15 @@ std::string mempool_file_path(const std::string& datadir) {
 MempoolLoadReport load_mempool(const std::string& datadir, const MempoolFileLimits& limits,
                                const SubmitTransaction& submit) {
     const std::string path = mempool_file_path(datadir);
-    auto records = read_mempool_file(path, limits);
-    if (!records.ok()) {
+    RecordFileLoad load = load_record_file(path, mempool_file_format(limits), "an empty mempool");
+    if (!load.loaded) {
         MempoolLoadReport report;
-        if (records.status().is(codes::kMempoolFileMissing)) {
-            log_info("no ", kMempoolFileName, ": starting with an empty mempool");
-            return report;
-        }
-        report.file_status = records.status();
-        // Moved aside, not deleted: the operator can look at it, and the next save cannot
-        // overwrite it with an empty pool.
-        const std::string bad = path + std::string(kMempoolBadFileSuffix);
-        const bool moved = std::rename(path.c_str(), bad.c_str()) == 0;
-        log_warn("ignoring ", path, ": ", records.status().to_string(), "; ",
-                 moved ? "moved to " + bad : "could not move it aside", "; starting with an empty mempool");
+        report.file_status = load.file_status;
         return report;
     }
-    MempoolLoadReport report = readmit_records(*records, submit);
-    log_info("mempool: loaded ", report.accepted, " of ", report.total, " transactions (", report.dropped,
-             " dropped) from ", path);
+    MempoolLoadReport report = readmit_records(load.records, submit);
+    log_info("mempool: loaded ", report.accepted, " of ", report.total, " transactions (",
+             report.dropped, " dropped) from ", path);
     return report;
 }
 
@@ -67,7 +55,8 @@ Status save_mempool(const Node& node, const std::string& datadir) {
     return Status();
 }
 
-PeriodicMempoolSaver::PeriodicMempoolSaver(const Node& node, std::string datadir, std::chrono::milliseconds interval)
+PeriodicMempoolSaver::PeriodicMempoolSaver(const Node& node, std::string datadir,
+                                           std::chrono::milliseconds interval)
     : node_(node), datadir_(std::move(datadir)), interval_(interval) {}
 
 void PeriodicMempoolSaver::start() {
