@@ -1,7 +1,8 @@
 // The addresses a node knows of peers: from --connect/--addnode, seeds, connections and addr
 // gossip. Bounded (kMaxAddressBookEntries, and kMaxAddrPerSourceGroup per gossiping netgroup,
-// so whoever controls one /16 cannot fill it); to be saved in <datadir>/peers.dat
-// (not written yet: issue 10). The dialer picks from it with net::choose_outbound. Thread-safe.
+// so whoever controls one /16 cannot fill it); saved in <datadir>/peers.dat by
+// node/p2p/peers_file.h (stepd does not load or save it yet: issue 10). The dialer picks from
+// it with net::choose_outbound. Thread-safe.
 //
 // Addr gossip is rate-limited per peer by AddrTokenBucket before it reaches the book:
 // addresses past the peer's tokens are dropped (not punished; an addr message longer than
