@@ -36,7 +36,7 @@ struct ConnectionManagerOptions {
 };
 
 class ConnectionManager final : public TransportListener {
-  public:
+public:
     ConnectionManager(ConnectionManagerOptions options, AddressBook& book,
                       net::Discouragement& discouragement, Transport& transport,
                       TransportListener& next);
@@ -54,7 +54,7 @@ class ConnectionManager final : public TransportListener {
     // Outbound peers dialled from the address book, connected or being dialled.
     size_t automatic_outbound() const;
 
-  private:
+private:
     // A --connect or --addnode peer.
     struct Manual {
         net::Endpoint address;

@@ -16,7 +16,7 @@ namespace {
 constexpr uint64_t kT0 = 1'800'000'000;
 
 class DialRecorder : public Transport {
-  public:
+public:
     std::vector<Endpoint> dials;
     void send(PeerId, MessageType, std::string) override {}
     void disconnect(PeerId) override {}
@@ -28,7 +28,7 @@ class DialRecorder : public Transport {
 };
 
 class CountingListener : public TransportListener {
-  public:
+public:
     int connected = 0, failed = 0, messages = 0, framing = 0, disconnected = 0;
     void on_connected(PeerId, const ConnectionInfo&) override { ++connected; }
     void on_connect_failed(const Endpoint&, const Status&) override { ++failed; }
@@ -82,7 +82,7 @@ ConnectionManagerOptions addnode_only(const Endpoint& peer) {
 
 }  // namespace
 
-TEST_CASE("--connect peers are dialled and nothing else") {
+TEST_CASE("With --connect, those peers are dialled and nothing else") {
     ConnectionManagerOptions o;
     o.connect = {at("127.0.0.2"), at("127.0.0.3")};
     o.addnode = {at("127.0.0.4")};  // ignored with --connect
