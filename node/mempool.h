@@ -39,7 +39,8 @@ inline constexpr uint64_t kMaxNonceGap = 64;
 
 // True when a pays a strictly higher fee per byte than b (exact, in 128-bit integers).
 inline bool higher_fee_rate(uint64_t fee_a, size_t size_a, uint64_t fee_b, size_t size_b) {
-    return static_cast<unsigned __int128>(fee_a) * size_b > static_cast<unsigned __int128>(fee_b) * size_a;
+    return static_cast<unsigned __int128>(fee_a) * size_b >
+           static_cast<unsigned __int128>(fee_b) * size_a;
 }
 
 struct MempoolEntry {
@@ -67,9 +68,11 @@ public:
 
     // After the tip moved: put back the transactions of disconnected blocks, drop confirmed
     // ones, and drop whatever no longer applies (used nonces, spent funds).
-    void update_for_chain(const SubmitResult& change, const consensus::KvRead& state, uint64_t height);
+    void update_for_chain(const SubmitResult& change, const consensus::KvRead& state,
+                          uint64_t height);
 
     std::optional<pb::Transaction> get(const Hash256& txid) const;
+    bool contains(const Hash256& txid) const { return entries_.count(txid) > 0; }
     // Every pending transaction, for saving: in arrival order, except that each sender's
     // transactions fill that sender's slots in nonce order (a replacement arrives after its
     // successors), so re-adding them in this order never meets a nonce before its predecessor.
@@ -93,7 +96,8 @@ private:
     bool make_room_for(const MempoolEntry& entry);
     // Drops the sender's entries below account_nonce, then those that fail to apply in order
     // (and every later nonce behind a failure).
-    void revalidate_sender(const consensus::Address& sender, const consensus::KvRead& state, uint64_t height);
+    void revalidate_sender(const consensus::Address& sender, const consensus::KvRead& state,
+                           uint64_t height);
     // The eviction candidate: lowest fee rate; ties: the newest.
     const MempoolEntry* worst_entry() const;
 
@@ -104,12 +108,14 @@ private:
         uint64_t sequence;
         Hash256 txid;
         bool operator<(const EvictionKey& o) const {
-            if (higher_fee_rate(o.fee, o.size, fee, size)) return true;   // lower rate first
+            if (higher_fee_rate(o.fee, o.size, fee, size)) return true;  // lower rate first
             if (higher_fee_rate(fee, size, o.fee, o.size)) return false;
-            return sequence > o.sequence;                                // then newest first
+            return sequence > o.sequence;  // then newest first
         }
     };
-    static EvictionKey eviction_key(const MempoolEntry& e) { return {e.fee, e.size, e.sequence, e.txid}; }
+    static EvictionKey eviction_key(const MempoolEntry& e) {
+        return {e.fee, e.size, e.sequence, e.txid};
+    }
 
     const consensus::Params& params_;
     size_t max_bytes_;

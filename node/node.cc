@@ -4,8 +4,8 @@
 
 #include "consensus/pow.h"
 #include "consensus/transaction.h"
-#include "node/log.h"
 #include "node/errors.h"
+#include "node/log.h"
 
 namespace step::node {
 
@@ -52,6 +52,7 @@ Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
         log_debug("accepted transaction ", to_hex(*out));
     }
     refresh_metrics();
+    if (out.ok() && tx_accepted_hook_) tx_accepted_hook_(*out);
     return out;
 }
 
@@ -64,13 +65,15 @@ Result<consensus::AssembledBlock> Node::block_template(const consensus::Address&
             candidates = mempool_.select(state, params().max_block_txs);
         }
         // Timestamps must exceed the median of recent blocks; the clock may lag it briefly.
-        const uint64_t timestamp = std::max(clock_(), consensus::median_time_past(tip.recent_timestamps) + 1);
+        const uint64_t timestamp =
+            std::max(clock_(), consensus::median_time_past(tip.recent_timestamps) + 1);
         out = consensus::assemble_block(state, tip, candidates, miner, timestamp, params());
     });
     return out;
 }
 
-Result<std::optional<Hash256>> Node::mine_block(const consensus::Address& miner, const std::atomic<bool>& stop) {
+Result<std::optional<Hash256>> Node::mine_block(const consensus::Address& miner,
+                                                const std::atomic<bool>& stop) {
     while (!stop) {
         auto tmpl = block_template(miner);
         if (!tmpl.ok()) return tmpl.status();
@@ -110,6 +113,11 @@ std::optional<pb::Transaction> Node::mempool_tx(const Hash256& txid) const {
     return mempool_.get(txid);
 }
 
+bool Node::has_mempool_tx(const Hash256& txid) const {
+    std::lock_guard lock(mempool_mutex_);
+    return mempool_.contains(txid);
+}
+
 std::vector<pb::Transaction> Node::mempool_transactions() const {
     std::lock_guard lock(mempool_mutex_);
     return mempool_.transactions_for_save();
@@ -123,11 +131,14 @@ uint64_t Node::next_nonce(const consensus::Address& sender, uint64_t account_non
 void Node::refresh_metrics() {
     const auto tip = chain_.tip();
     const auto info = mempool_info();
-    metrics_.set_gauge("stepd_chain_height", "Height of the best-chain tip", static_cast<double>(tip.height));
-    metrics_.set_gauge("stepd_mempool_size", "Transactions in the mempool", static_cast<double>(info.size));
-    metrics_.set_gauge("stepd_mempool_bytes", "Bytes of transactions in the mempool", static_cast<double>(info.bytes));
-    metrics_.set_counter("stepd_blocks_validated_total", "Blocks validated by apply_block since start",
-                         chain_.blocks_validated());
+    metrics_.set_gauge("stepd_chain_height", "Height of the best-chain tip",
+                       static_cast<double>(tip.height));
+    metrics_.set_gauge("stepd_mempool_size", "Transactions in the mempool",
+                       static_cast<double>(info.size));
+    metrics_.set_gauge("stepd_mempool_bytes", "Bytes of transactions in the mempool",
+                       static_cast<double>(info.bytes));
+    metrics_.set_counter("stepd_blocks_validated_total",
+                         "Blocks validated by apply_block since start", chain_.blocks_validated());
 }
 
 }  // namespace step::node

@@ -23,7 +23,8 @@ struct MempoolInfo {
 
 class Node {
 public:
-    Node(ChainManager& chain, Mempool& mempool, Metrics& metrics, Clock clock = system_clock_seconds)
+    Node(ChainManager& chain, Mempool& mempool, Metrics& metrics,
+         Clock clock = system_clock_seconds)
         : chain_(chain), mempool_(mempool), metrics_(metrics), clock_(std::move(clock)) {}
 
     ChainManager& chain() { return chain_; }
@@ -38,11 +39,19 @@ public:
     Result<consensus::AssembledBlock> block_template(const consensus::Address& miner);
     // Builds a template, grinds the nonce until proof of work is met, and submits the block.
     // Rebuilds when the tip moves under it. Returns nullopt when `stop` is raised first.
-    Result<std::optional<Hash256>> mine_block(const consensus::Address& miner, const std::atomic<bool>& stop);
+    Result<std::optional<Hash256>> mine_block(const consensus::Address& miner,
+                                              const std::atomic<bool>& stop);
+
+    // Called after a transaction entered the mempool (from RPC or a peer), with no Node lock
+    // held: P2P announces it to peers. Set once at start-up, before transactions arrive.
+    void set_tx_accepted_hook(std::function<void(const Hash256&)> hook) {
+        tx_accepted_hook_ = std::move(hook);
+    }
 
     // Mempool reads, under the mempool lock.
     MempoolInfo mempool_info() const;
     std::optional<pb::Transaction> mempool_tx(const Hash256& txid) const;
+    bool has_mempool_tx(const Hash256& txid) const;
     uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
     // The pool's transactions for mempool.dat (Mempool::transactions_for_save).
     std::vector<pb::Transaction> mempool_transactions() const;
@@ -60,6 +69,7 @@ private:
     std::mutex submit_mutex_;
     mutable std::mutex mempool_mutex_;
     std::atomic<uint64_t> mempool_generation_{0};
+    std::function<void(const Hash256&)> tx_accepted_hook_;
 };
 
 }  // namespace step::node

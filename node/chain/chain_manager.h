@@ -37,7 +37,7 @@ enum class BlockSource { kMiner, kRpc, kPeer };
 
 struct SubmitResult {
     Hash256 hash{};
-    bool already_known = false;           // the block was stored before this call
+    bool already_known = false;  // the block was stored before this call
     bool tip_changed = false;
     std::vector<pb::Block> disconnected;  // old tip first
     std::vector<pb::Block> connected;     // fork point's child first
@@ -112,13 +112,18 @@ public:
     // Errors: the consensus header codes, kUnknownParent, kInvalidParent, the two above.
     Result<HeadersResult> accept_headers(const std::vector<pb::BlockHeader>& headers);
     HeaderTip best_header() const;
-    // Hashes of the best header chain, newest first: the last 10 blocks, then exponentially
-    // sparser, ending with genesis (at most kMaxLocatorHashes).
-    std::vector<Hash256> locator() const;
+    // Hashes of the best header chain (or of the chain ending at `from`, when known), newest
+    // first: the last 10 blocks, then exponentially sparser, ending with genesis (at most
+    // kMaxLocatorHashes).
+    std::vector<Hash256> locator(const std::optional<Hash256>& from = std::nullopt) const;
+    // The header of any block in the index, body or not.
+    std::optional<pb::BlockHeader> header(const Hash256& hash) const;
+    // Whether block `hash` at `height` is `tip` or one of its ancestors (both in the index).
+    bool in_chain_of(const Hash256& hash, uint64_t height, const Hash256& tip) const;
     // Headers of the active chain after the first locator hash found on it (genesis when none
     // is), up to and including `stop` or `max` headers.
-    std::vector<pb::BlockHeader> headers_after(const std::vector<Hash256>& locator, const Hash256& stop,
-                                               size_t max) const;
+    std::vector<pb::BlockHeader> headers_after(const std::vector<Hash256>& locator,
+                                               const Hash256& stop, size_t max) const;
     // Blocks of the best header chain without bodies, lowest first, at heights up to `window`
     // past the last block it shares with the active chain; at most `max`.
     std::vector<BlockToFetch> blocks_to_fetch(uint64_t window, size_t max) const;
@@ -129,7 +134,8 @@ public:
 
     consensus::ChainTip tip() const;
     // Runs fn under the chain lock with the tip's state; the view is valid only inside fn.
-    void with_tip_state(const std::function<void(const consensus::KvRead&, const consensus::ChainTip&)>& fn) const;
+    void with_tip_state(
+        const std::function<void(const consensus::KvRead&, const consensus::ChainTip&)>& fn) const;
 
     std::optional<Hash256> hash_at_height(uint64_t height) const;
     std::optional<pb::Block> block(const Hash256& hash) const;
@@ -203,6 +209,7 @@ private:
     void reset_best_header();                    // after entries were marked invalid
     void set_header_chain(const Hash256& best);  // header_chain_ ends at best
     uint64_t header_fork_height() const;         // last height header_chain_ shares with active_
+    Hash256 ancestor(Hash256 hash, uint64_t height) const;  // height <= hash's height
     consensus::U256 header_work_threshold() const;
     uint64_t count_side_headers() const;
     size_t prune_side_headers();  // header-only side entries fallen out of reach

@@ -7,8 +7,8 @@
 #include "consensus/errors.h"
 #include "consensus/pow.h"
 #include "node/chain/chain_manager.h"
-#include "node/errors.h"
 #include "node/chain/hash_field.h"
+#include "node/errors.h"
 #include "node/log.h"
 #include "node/p2p/limits.h"
 
@@ -211,17 +211,46 @@ HeaderTip ChainManager::best_header() const {
     return {header_chain_.back(), e.height, e.work};
 }
 
-std::vector<Hash256> ChainManager::locator() const {
+Hash256 ChainManager::ancestor(Hash256 hash, uint64_t height) const {
+    for (;;) {
+        const Entry& e = index_.at(hash);
+        if (e.height == height) return hash;
+        // On either chain vector the rest is a lookup; off them, walk back to one.
+        if (e.height < header_chain_.size() && header_chain_[e.height] == hash)
+            return header_chain_[height];
+        if (e.height < active_.size() && active_[e.height] == hash) return active_[height];
+        hash = e.prev;
+    }
+}
+
+std::vector<Hash256> ChainManager::locator(const std::optional<Hash256>& from) const {
     std::lock_guard lock(mutex_);
+    Hash256 cursor = header_chain_.back();
+    if (from && index_.count(*from)) cursor = *from;
     std::vector<Hash256> out;
     uint64_t step = 1;
-    for (uint64_t h = header_chain_.size() - 1;;) {
-        out.push_back(header_chain_[h]);
+    for (uint64_t h = index_.at(cursor).height;;) {
+        cursor = ancestor(cursor, h);
+        out.push_back(cursor);
         if (h == 0) break;
         if (out.size() >= kLocatorDenseHashes) step *= 2;
         h = h > step ? h - step : 0;
     }
     return out;
+}
+
+std::optional<pb::BlockHeader> ChainManager::header(const Hash256& hash) const {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(hash);
+    if (it == index_.end()) return std::nullopt;
+    return it->second.header;
+}
+
+bool ChainManager::in_chain_of(const Hash256& hash, uint64_t height, const Hash256& tip) const {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(tip);
+    if (it == index_.end() || height > it->second.height) return false;
+    return ancestor(tip, height) == hash;
 }
 
 std::vector<pb::BlockHeader> ChainManager::headers_after(const std::vector<Hash256>& locator,

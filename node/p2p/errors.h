@@ -1,5 +1,7 @@
 // Error codes of node/p2p (the protocol), one owner for each. What a peer is punished for is
-// decided in one place from a failure's kind (misbehavior.h), never here.
+// decided in one place from a failure's category (misbehavior.h), never here: what the peer
+// sent wrong is kMalformed; the ends of a connection that blame nobody (another chain, a
+// timeout, a stall) are kPolicy.
 #pragma once
 
 #include "common/status.h"
@@ -32,5 +34,31 @@ inline constexpr ErrorCode kPeersFileTrailingData{"peers-file-trailing-data",
 inline constexpr ErrorCode kPeersFileChecksum{"peers-file-checksum", ErrorCategory::kStorage};
 // The checksum holds but the records do not add up, or one is not an address entry.
 inline constexpr ErrorCode kPeersFileMalformed{"peers-file-malformed", ErrorCategory::kStorage};
+
+// --- Handshake and liveness (handshake.h) ---
+// The peer's version names another chain id or genesis block (not misbehaviour: another network).
+inline constexpr ErrorCode kWrongChain{"wrong-chain", ErrorCategory::kPolicy};
+// A protocol version we do not speak.
+inline constexpr ErrorCode kUnsupportedProtocol{"unsupported-protocol", ErrorCategory::kPolicy};
+// Our own version nonce came back: we dialled ourselves.
+inline constexpr ErrorCode kSelfConnection{"self-connection", ErrorCategory::kPolicy};
+// version and verack did not complete within kHandshakeTimeoutS.
+inline constexpr ErrorCode kHandshakeTimeout{"handshake-timeout", ErrorCategory::kPolicy};
+// A message other than version/verack before the handshake completed, or a second version.
+inline constexpr ErrorCode kHandshakeViolation{"handshake-violation", ErrorCategory::kMalformed};
+// Nothing received for kInactivityTimeoutS, or no pong within kPingTimeoutS.
+inline constexpr ErrorCode kPeerInactive{"peer-inactive", ErrorCategory::kPolicy};
+
+// --- Header sync and block download ---
+// More than kMaxNonConnectingHeaders headers messages in a row that connect to nothing we know.
+inline constexpr ErrorCode kNonConnectingHeaders{"non-connecting-headers",
+                                                 ErrorCategory::kMalformed};
+// Side-branch headers past the peer's allowance (header_sync.h): the peer feeds headers that
+// never give a chain more work than ours.
+inline constexpr ErrorCode kHeaderSpam{"header-spam", ErrorCategory::kMalformed};
+// A block nobody asked for that is not the child of our tip, past kMaxUnrequestedBlocks.
+inline constexpr ErrorCode kUnrequestedBlocks{"unrequested-blocks", ErrorCategory::kMalformed};
+// The peer held up the download window past its stall timeout (disconnected, not discouraged).
+inline constexpr ErrorCode kBlockStall{"block-download-stall", ErrorCategory::kPolicy};
 
 }  // namespace step::node::p2p::codes

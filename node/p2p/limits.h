@@ -23,9 +23,9 @@ inline constexpr uint64_t kMaxSendQueueBytes = 64ull << 20;
 inline constexpr uint64_t kMaxReceiveQueueBytes = 40ull << 20;
 
 // --- Handshake and liveness ---
-inline constexpr uint64_t kHandshakeTimeoutS = 10;   // version + verack must complete in this
-inline constexpr uint64_t kPingIntervalS = 60;       // one ping per peer per minute
-inline constexpr uint64_t kInactivityTimeoutS = 300; // nothing received for this long: drop
+inline constexpr uint64_t kHandshakeTimeoutS = 10;    // version + verack must complete in this
+inline constexpr uint64_t kPingIntervalS = 60;        // one ping per peer per minute
+inline constexpr uint64_t kInactivityTimeoutS = 300;  // nothing received for this long: drop
 
 // --- Header sync ---
 // A locator holds ~log2(height) + 10 hashes; 101 covers any chain a 64-bit height can reach.
@@ -34,14 +34,15 @@ inline constexpr uint32_t kMaxLocatorHashes = 101;
 inline constexpr uint32_t kMaxHeadersPerMessage = 2000;
 
 // --- Block download ---
-inline constexpr uint32_t kMaxBlocksInFlightPerPeer = 16;  // keeps one peer from hoarding the window
-inline constexpr uint32_t kBlockDownloadWindow = 1024;     // blocks ahead of the tip we request
-inline constexpr uint64_t kBlockStallTimeoutS = 2;         // doubles per staller, reset on progress
+inline constexpr uint32_t kMaxBlocksInFlightPerPeer =
+    16;                                                 // keeps one peer from hoarding the window
+inline constexpr uint32_t kBlockDownloadWindow = 1024;  // blocks ahead of the tip we request
+inline constexpr uint64_t kBlockStallTimeoutS = 2;      // doubles per staller, reset on progress
 inline constexpr uint64_t kMaxBlockStallTimeoutS = 64;
 
 // --- Relay ---
-inline constexpr uint32_t kMaxInvPerMessage = 50000;       // as Bitcoin: bounds one inv/getdata
-inline constexpr uint32_t kMaxAddrPerMessage = 1000;       // addr gossip cap per message
+inline constexpr uint32_t kMaxInvPerMessage = 50000;  // as Bitcoin: bounds one inv/getdata
+inline constexpr uint32_t kMaxAddrPerMessage = 1000;  // addr gossip cap per message
 
 // --- Connections ---
 inline constexpr uint32_t kDefaultMaxConnections = 125;
@@ -106,5 +107,47 @@ inline constexpr uint64_t kHeaderReachBlocks = 144;
 // forks within reach fit many times over; past it, side headers are refused (a branch that
 // raises the best header chain still comes in whole), after pruning those fallen out of reach.
 inline constexpr uint64_t kMaxSideHeaders = 20000;
+
+// --- Liveness (handshake.cc) ---
+// A ping unanswered this long means the peer is gone (as inactivity).
+inline constexpr uint64_t kPingTimeoutS = 120;
+
+// --- Header sync (header_sync.cc) ---
+// Headers messages in a row that connect to nothing we know before the peer is punished:
+// honest races cause one or two (a block announced before its parent reached us).
+inline constexpr uint32_t kMaxNonConnectingHeaders = 10;
+// Side-branch headers (stored or refused, not raising our best header work) a peer may send
+// before it is punished, plus one for every header of it that raised our best header chain's
+// work: honest peers send a few per fork race, a spammer thousands.
+inline constexpr uint64_t kSideHeaderAllowance = 2 * kHeaderReachBlocks;
+// New blocks announced by sending their headers; more than this and only the tip is sent (the
+// peer asks for the rest with getheaders), as Bitcoin's MAX_BLOCKS_TO_ANNOUNCE.
+inline constexpr uint32_t kMaxBlocksToAnnounce = 8;
+
+// --- Block download (block_fetch.cc) ---
+// Blocks nobody asked for that are not the child of our tip: ignored; past this many the
+// peer is flooding (an honest peer never sends a block it was not asked for).
+inline constexpr uint32_t kMaxUnrequestedBlocks = 16;
+
+// --- Relay (tx_relay.cc) ---
+// Mean of the randomised per-peer delay before transaction inventory is sent (trickle): hides
+// which peer a transaction came from first and batches announcements.
+inline constexpr uint64_t kTxTrickleMeanMs = 500;
+// Hashes remembered per peer as known to it (sent or received): nothing is announced twice.
+inline constexpr uint32_t kMaxKnownInventory = 50000;
+// Transaction announcements queued to one peer; past it the oldest are dropped (a slow peer
+// costs bounded memory, and it still sees the transactions in blocks).
+inline constexpr uint32_t kMaxQueuedAnnouncements = 10000;
+// Transactions asked of one peer and not yet delivered; more inventory from it is ignored.
+inline constexpr uint32_t kMaxTxsInFlightPerPeer = 1000;
+// A requested transaction unanswered this long is forgotten (another peer may announce it).
+inline constexpr uint64_t kTxRequestTimeoutS = 60;
+// Recently refused transaction ids remembered, so a flood of the same one costs one check.
+inline constexpr uint32_t kMaxRecentRejects = 50000;
+
+// --- Worker (peer_manager.cc) ---
+// Received messages waiting per peer before reading from it pauses (with kMaxReceiveQueueBytes):
+// counted in messages too, so a flood of tiny messages is bounded as well.
+inline constexpr uint32_t kMaxQueuedMessagesPerPeer = 1000;
 
 }  // namespace step::node::p2p

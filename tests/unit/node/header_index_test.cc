@@ -9,8 +9,8 @@
 #include "consensus/pow.h"
 #include "node/errors.h"
 #include "node/p2p/limits.h"
-#include "tests/unit/node/test_node.h"
 #include "tests/support/status_check.h"
+#include "tests/unit/node/test_node.h"
 
 using namespace step;
 using namespace step::node;
@@ -37,33 +37,12 @@ struct Dir {
     std::string path;
 };
 
-// A header extending `parent` with valid proof of work; `salt` tells siblings apart. Its body is
-// never built (the roots are arbitrary): only the header rules apply to it.
-pb::BlockHeader header_on(const cs::ChainTip& parent, uint64_t salt) {
-    pb::BlockHeader h;
-    h.set_version(params().block_version);
-    h.set_height(parent.height + 1);
-    h.set_prev_hash(parent.hash.data(), parent.hash.size());
-    h.set_timestamp(cs::median_time_past(parent.recent_timestamps) + 1);
-    h.set_target(cs::next_target(parent.height, parent.timestamp, params()).to_be().data(), 32);
-    const cs::Address miner = address(9);
-    h.set_miner(miner.data(), miner.size());
-    Hash256 root{};
-    std::memcpy(root.data(), &salt, sizeof salt);
-    h.set_tx_root(root.data(), root.size());
-    h.set_state_root(root.data(), root.size());
-    for (uint64_t nonce = 0;; ++nonce) {
-        h.set_nonce(nonce);
-        if (cs::check_pow(h, params())) return h;
-    }
-}
-
 // n headers extending `from`, and the tip after them.
 std::vector<pb::BlockHeader> branch(cs::ChainTip from, size_t n, uint64_t salt,
                                     cs::ChainTip* end = nullptr) {
     std::vector<pb::BlockHeader> out;
     for (size_t i = 0; i < n; ++i) {
-        out.push_back(header_on(from, salt));
+        out.push_back(testing::header_with_pow(from, salt));
         from = cs::next_tip(from, out.back(), params());
     }
     if (end) *end = from;
@@ -133,8 +112,7 @@ TEST_CASE("a body that does not match its header is refused and the header stays
     pb::Block real = *a.chain->block(a.chain->tip().hash);
     pb::Block mutated = real;
     mutated.add_transactions()->set_nonce(5);  // same header, other transactions
-    CHECK(b.node->submit_block(mutated, BlockSource::kPeer).status() ==
-          cs::codes::kBadTxRoot);
+    CHECK(b.node->submit_block(mutated, BlockSource::kPeer).status() == cs::codes::kBadTxRoot);
     CHECK(b.chain->block_info(a.chain->tip().hash)->status == BlockStatus::kHeaderOnly);
     REQUIRE(b.node->submit_block(real, BlockSource::kPeer).ok());
     CHECK(b.chain->tip().hash == a.chain->tip().hash);
@@ -227,7 +205,7 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
         uint64_t added = 0;
         Status refused;
         while (added <= p2p::kMaxSideHeaders) {
-            auto r = n.chain->accept_headers({header_on(below, salt++)});
+            auto r = n.chain->accept_headers({testing::header_with_pow(below, salt++)});
             if (!r.ok()) {
                 refused = r.status();
                 break;
@@ -240,7 +218,7 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
         CHECK(n.chain->index_size() == length + 1 + p2p::kMaxSideHeaders);
 
         // Two headers on one of the siblings: more work than the best chain, accepted at once.
-        cs::ChainTip sibling = cs::next_tip(below, header_on(below, 100), params());
+        cs::ChainTip sibling = cs::next_tip(below, testing::header_with_pow(below, 100), params());
         cs::ChainTip heavier_end;
         auto r = n.chain->accept_headers(branch(sibling, 2, 7, &heavier_end));
         REQUIRE(r.ok());
@@ -252,12 +230,12 @@ TEST_CASE("side-branch headers cannot grow the index without bound") {
         REQUIRE(
             n.chain->accept_headers(branch(heavier_end, p2p::kHeaderReachBlocks + 2, 8, &far_end))
                 .ok());
-        CHECK(n.chain->accept_headers({header_on(below, salt++)}).status() ==
+        CHECK(n.chain->accept_headers({testing::header_with_pow(below, salt++)}).status() ==
               codes::kHeadersLowWork);
         cs::ChainTip before_end;
         auto last_two = branch(heavier_end, p2p::kHeaderReachBlocks + 1, 8, &before_end);
-        auto side =
-            n.chain->accept_headers({header_on(before_end, 12345)});  // a sibling of the best tip
+        auto side = n.chain->accept_headers(
+            {testing::header_with_pow(before_end, 12345)});  // a sibling of the best tip
         REQUIRE(side.ok());
         CHECK(side->added_side == 1);
         CHECK(n.chain->side_header_count() < 10);

@@ -2,14 +2,17 @@
 // clock so block timestamps are deterministic. Reopening the same directory is a restart.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include <unistd.h>
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
+#include "consensus/block.h"
 #include "consensus/params.h"
+#include "consensus/pow.h"
 #include "node/chain/chain_manager.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -25,6 +28,27 @@ inline std::string fresh_temp_dir(const std::string& prefix, const std::string& 
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir.string();
+}
+
+// A devnet header extending `parent` with valid proof of work; `salt` tells siblings apart. Its
+// body is never built (the roots are arbitrary): only the header rules apply to it.
+inline pb::BlockHeader header_with_pow(const consensus::ChainTip& parent, uint64_t salt) {
+    const auto& p = consensus::devnet_params();
+    pb::BlockHeader h;
+    h.set_version(p.block_version);
+    h.set_height(parent.height + 1);
+    h.set_prev_hash(parent.hash.data(), parent.hash.size());
+    h.set_timestamp(consensus::median_time_past(parent.recent_timestamps) + 1);
+    h.set_target(consensus::next_target(parent.height, parent.timestamp, p).to_be().data(), 32);
+    h.set_miner(std::string(20, '\x09'));
+    Hash256 root{};
+    std::memcpy(root.data(), &salt, sizeof salt);
+    h.set_tx_root(root.data(), root.size());
+    h.set_state_root(root.data(), root.size());
+    for (uint64_t nonce = 0;; ++nonce) {
+        h.set_nonce(nonce);
+        if (consensus::check_pow(h, p)) return h;
+    }
 }
 
 struct TestNode {
