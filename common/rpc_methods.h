@@ -73,6 +73,33 @@ inline constexpr char kListBlobs[] = "listblobs";
 inline constexpr uint64_t kMaxListBlobs = 500;  // blobs per listblobs answer
 // pruneblob {blob_root} (auth) -> {pruned: true, freed_bytes}
 inline constexpr char kPruneBlob[] = "pruneblob";
+// Peer-to-peer network (docs/rpc.md "Network"; docs/p2p.md):
+// getpeerinfo {} -> [{id, address, local, inbound, handshake_done, version, services, user_agent,
+//   start_height, start_work, best_known_height, ping_ms, min_ping_ms, connected_s, bytes_sent,
+//   bytes_received (by message type), blocks_in_flight, blocks_received, txs_received,
+//   misbehavior}]
+inline constexpr char kGetPeerInfo[] = "getpeerinfo";
+// getnetworkinfo {} -> {user_agent, protocol_version, listening, connections, inbound, outbound,
+//   known_addresses, initial_sync, tip_height, best_header_height, headers_received,
+//   blocks_received, txs_received, bytes_sent, bytes_received, discouraged}
+inline constexpr char kGetNetworkInfo[] = "getnetworkinfo";
+// addnode {address, command: "add"|"remove"|"onetry"} (auth) -> {address, command}
+inline constexpr char kAddNode[] = "addnode";
+inline constexpr char kAddNodeAdd[] = "add";
+inline constexpr char kAddNodeRemove[] = "remove";
+inline constexpr char kAddNodeOneTry[] = "onetry";
+// disconnectnode {address} or {id} (auth) -> {disconnected: true}
+inline constexpr char kDisconnectNode[] = "disconnectnode";
+// setban {address, command: "add"|"remove", duration_s?} (auth) -> {address, command, until?}
+inline constexpr char kSetBan[] = "setban";
+inline constexpr char kSetBanAdd[] = kAddNodeAdd;
+inline constexpr char kSetBanRemove[] = kAddNodeRemove;
+inline constexpr uint64_t kDefaultBanSeconds = 24 * 3600;  // setban's duration_s when not given
+// listbanned {} (auth) -> [{address, until, reason, manual}]: banned by setban (manual) or
+// discouraged for misbehaviour.
+inline constexpr char kListBanned[] = "listbanned";
+// clearbanned {} (auth) -> {cleared: n}
+inline constexpr char kClearBanned[] = "clearbanned";
 // Largest blob a node stores (MAX_BLOB_BYTES): a dataset file or a model state. The wallet checks
 // it before uploading; the node enforces it (blob-too-large).
 inline constexpr uint64_t kMaxBlobBytes = 64ull << 20;

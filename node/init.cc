@@ -10,6 +10,7 @@
 #include "node/rpc/blob_methods.h"
 #include "node/rpc/chain_methods.h"
 #include "node/rpc/market_methods.h"
+#include "node/rpc/net_methods.h"
 
 extern char** environ;
 
@@ -126,12 +127,34 @@ bool load_chain(NodeContext& ctx) {
     return true;
 }
 
+// Starts the peer-to-peer network: the transport binds --p2p-bind (unless --no-listen), the
+// connection manager dials --connect / --addnode and the address book.
+bool start_p2p(NodeContext& ctx) {
+    NetworkOptions o;
+    o.params = ctx.params;
+    o.datadir = ctx.config.datadir;
+    o.listen = ctx.config.p2p_bind;
+    o.connect = ctx.config.connect;
+    o.addnode = ctx.config.addnode;
+    o.max_connections = ctx.config.max_connections;
+    o.user_agent = kStepdUserAgent;
+    o.metrics = &ctx.metrics;
+    auto network = Network::start(*ctx.node, std::move(o));
+    if (!network.ok()) {
+        log_error("cannot start P2P: ", network.status().to_string());
+        return false;
+    }
+    ctx.network = std::move(*network);
+    return true;
+}
+
 // Registers the JSON-RPC methods and tells HTTP the node is ready.
 void start_rpc(NodeContext& ctx) {
     ctx.dispatcher = std::make_unique<RpcDispatcher>(&ctx.metrics);
     register_chain_methods(*ctx.dispatcher, *ctx.node, ctx.stopping);
     register_market_methods(*ctx.dispatcher, *ctx.node);
     register_blob_methods(*ctx.dispatcher, *ctx.blobs);
+    register_net_methods(*ctx.dispatcher, *ctx.network);
     ctx.routes.dispatcher = ctx.dispatcher.get();
     ctx.routes.ready = true;
     log_info("ready: height ", ctx.chain->tip().height);
@@ -194,9 +217,9 @@ bool apply_config(NodeContext& ctx, const NodeConfig& config) {
 }
 
 bool start_node(NodeContext& ctx) {
-    if (!open_datadir(ctx) || !start_http(ctx) || !load_chain(ctx)) return false;
-    // P2P (issue 10): start the TCP transport and the peer manager here, once the chain is
-    // loaded (the handshake announces our tip) and before RPC is ready.
+    // P2P starts once the chain is loaded (the handshake announces our tip), before RPC is ready.
+    if (!open_datadir(ctx) || !start_http(ctx) || !load_chain(ctx) || !start_p2p(ctx))
+        return false;
     start_rpc(ctx);
     if (ctx.config.mine) {
         ctx.miner.emplace(*ctx.node, *ctx.miner_address);
@@ -211,8 +234,8 @@ void stop_node(NodeContext& ctx) {
     if (ctx.miner) ctx.miner->stop();
     if (ctx.http) ctx.http->stop();  // waits for in-flight requests; `generate` sees `stopping`
     ctx.routes.dispatcher = nullptr;
-    // P2P (issue 10): stop the peer manager and the transport here, before the final save, so
-    // no peer's transaction arrives after it.
+    // Before the final save, so no peer's transaction arrives after it.
+    if (ctx.network) ctx.network->stop();
     if (!ctx.node) return;
     // Nothing changes the pool any more: this save is its final content.
     ctx.mempool_saver->stop();

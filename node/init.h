@@ -3,8 +3,8 @@
 // (stop_node). stepd_main.cc only reads the configuration, calls these and waits for a signal.
 //
 // Start-up: datadir lock, debug.log, cookie, HTTP (live, not ready: /health/live answers while
-// the chain loads), database, chain, blob store, mempool and mempool.dat, [P2P], RPC methods
-// (ready), miner. Shut-down: not ready, miner, HTTP (in-flight requests finish), [P2P], the
+// the chain loads), database, chain, blob store, mempool and mempool.dat, P2P, RPC methods
+// (ready), miner. Shut-down: not ready, miner, HTTP (in-flight requests finish), P2P, the
 // final mempool save; then NodeContext's members are destroyed, each before what it uses.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include "node/http_server.h"
 #include "node/mempool.h"
 #include "node/mempool_persistence.h"
+#include "node/network.h"
 #include "node/metrics.h"
 #include "node/miner.h"
 #include "node/node.h"
@@ -67,10 +68,9 @@ struct NodeContext {
     std::unique_ptr<Node> node;
     std::unique_ptr<PeriodicMempoolSaver> mempool_saver;
 
-    // P2P (issue 10) goes here: the TCP transport and the peer manager, declared after the node
-    // and chain they call into (so destroyed before them), started by start_node once the chain
-    // is loaded, stopped by stop_node once HTTP has stopped and before the final mempool save
-    // (init.cc marks both places).
+    // P2P: declared after the node and chain it calls into (so destroyed before them), started
+    // once the chain is loaded, stopped once HTTP has stopped and before the final mempool save.
+    std::unique_ptr<Network> network;
 
     std::atomic<bool> stopping{false};  // long RPC calls (generate) return once it is set
     std::unique_ptr<RpcDispatcher> dispatcher;

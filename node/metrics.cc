@@ -43,6 +43,13 @@ void Metrics::set_counter(const std::string& name, const std::string& help, uint
     s.value = static_cast<double>(total);
 }
 
+void Metrics::set_labeled_counters(const std::string& name, const std::string& help,
+                                   const std::string& label,
+                                   const std::map<std::string, uint64_t, std::less<>>& totals) {
+    std::lock_guard lock(mutex_);
+    labeled_[name] = Labeled{help, label, totals};
+}
+
 void Metrics::observe_rpc_latency(const std::string& method, double seconds) {
     std::lock_guard lock(mutex_);
     auto& h = rpc_latency_[method];
@@ -61,6 +68,12 @@ std::string Metrics::render() const {
         os << "# HELP " << name << ' ' << s.help << '\n';
         os << "# TYPE " << name << ' ' << s.type << '\n';
         os << name << ' ' << fmt(s.value) << '\n';
+    }
+    for (const auto& [name, l] : labeled_) {
+        os << "# HELP " << name << ' ' << l.help << '\n';
+        os << "# TYPE " << name << " counter\n";
+        for (const auto& [value, total] : l.totals)
+            os << name << '{' << l.label << "=\"" << value << "\"} " << total << '\n';
     }
     os << "# HELP stepd_rpc_latency_seconds JSON-RPC request handling time by method\n";
     os << "# TYPE stepd_rpc_latency_seconds histogram\n";

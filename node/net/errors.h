@@ -28,6 +28,8 @@ inline constexpr ErrorCode kFrameBadChecksum{"frame-bad-checksum", ErrorCategory
 // --- Connections (tcp_transport.h) ---
 // The dial rule forbids this address (devnet dials 127.0.0.0/8 only; port 0).
 inline constexpr ErrorCode kDialRefused{"dial-refused", ErrorCategory::kPolicy};
+// The address is banned by the operator (setban): neither dialled nor accepted.
+inline constexpr ErrorCode kAddressBanned{"address-banned", ErrorCategory::kPolicy};
 // Every outbound slot is taken.
 inline constexpr ErrorCode kNoConnectionSlot{"no-connection-slot", ErrorCategory::kPolicy};
 // The TCP connection could not be made (refused, unreachable, timed out).

@@ -163,6 +163,10 @@ void TcpTransport::Impl::admit_inbound(tcp::socket socket) {
     const tcp::endpoint remote_tcp = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
     const Endpoint remote = to_endpoint(remote_tcp);
+    if (options.is_banned && options.is_banned(remote)) {
+        log_debug("p2p: refused inbound ", remote.to_string(), ": banned");
+        return;
+    }
     const bool discouraged = options.is_discouraged && options.is_discouraged(remote);
     if (!make_inbound_room(discouraged)) {
         log_debug("p2p: refused inbound ", remote.to_string(), ": no inbound slot",
@@ -473,6 +477,8 @@ uint64_t TcpTransport::send_queue_bytes(PeerId peer) const {
 void TcpTransport::connect(const Endpoint& to) {
     Impl& m = *impl_;
     Status refused = check_dial(to, m.options.loopback_only);
+    if (refused.ok() && m.options.is_banned && m.options.is_banned(to))
+        refused = Status::error(codes::kAddressBanned, to.to_string() + " is banned (setban)");
     if (refused.ok()) {
         std::lock_guard lock(m.mutex);
         if (m.outbound >= m.options.max_outbound)

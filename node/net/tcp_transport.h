@@ -36,6 +36,9 @@ struct TcpTransportOptions {
     // Whether an inbound address is discouraged: such a peer gets a slot only while one is
     // free, and is the first evicted. Called on the I/O thread; may be empty.
     std::function<bool(const Endpoint&)> is_discouraged;
+    // Whether an address is banned by the operator (setban): refused inbound at once and never
+    // dialled (connect fails with codes::kAddressBanned). Any thread; may be empty.
+    std::function<bool(const Endpoint&)> is_banned;
 };
 
 // One connection as getpeerinfo shows it.

@@ -61,4 +61,14 @@ inline constexpr ErrorCode kUnrequestedBlocks{"unrequested-blocks", ErrorCategor
 // The peer held up the download window past its stall timeout (disconnected, not discouraged).
 inline constexpr ErrorCode kBlockStall{"block-download-stall", ErrorCategory::kPolicy};
 
+
+// --- Address gossip (addr_relay.h) ---
+// More gossiped addresses past the peer's rate limit than kMaxAddrDroppedPerPeer.
+inline constexpr ErrorCode kAddrFlood{"addr-flood", ErrorCategory::kMalformed};
+
+
+// --- Operator requests (node/network.h) ---
+// addnode remove for an address that was never added.
+inline constexpr ErrorCode kUnknownAddnode{"unknown-addnode", ErrorCategory::kNotFound};
+
 }  // namespace step::node::p2p::codes

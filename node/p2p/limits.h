@@ -87,6 +87,10 @@ inline constexpr double kAddrTokensPerSecond = 0.1;
 inline constexpr double kMaxAddrTokens = kMaxAddrPerMessage;
 // An address not heard of for this long is neither gossiped nor kept across restarts.
 inline constexpr uint64_t kAddrHorizonS = 30 * 24 * 3600;
+// Gossiped addresses dropped past a peer's tokens before it is punished: an honest peer relays
+// a few addresses a minute and one answer to our getaddr; ten whole messages past the rate is
+// a flood.
+inline constexpr uint64_t kMaxAddrDroppedPerPeer = 10 * kMaxAddrPerMessage;
 // Addresses answered to one getaddr (kMaxAddrPerMessage at most per message anyway).
 inline constexpr uint32_t kMaxAddrPerGetAddr = kMaxAddrPerMessage;
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "consensus/uint256.h"
+#include "node/p2p/address_book.h"
 #include "node/p2p/known_inventory.h"
 #include "node/p2p/transport.h"
 
@@ -64,6 +65,12 @@ struct Peer {
     int64_t next_trickle_ms = 0;
     std::unordered_map<Hash256, int64_t, Hash256Hasher> txs_requested;  // txid -> asked at (ms)
     uint64_t txs_received = 0;                                          // accepted into the mempool
+
+    // Address gossip (addr_relay.cc)
+    std::optional<AddrTokenBucket> addr_tokens;
+    bool getaddr_answered = false;
+    uint64_t addr_accepted = 0;  // gossiped addresses within its tokens
+    uint64_t addr_dropped = 0;   // gossiped addresses past its tokens
 
     // Accounting and misbehaviour
     std::map<std::string, uint64_t, std::less<>> bytes_sent;      // by message type name

@@ -25,12 +25,17 @@ std::vector<Hash256> hashes_of(const google::protobuf::RepeatedPtrField<wire::In
 }  // namespace
 
 PeerManager::PeerManager(Node& node, Transport& transport, net::Discouragement& discouragement,
-                         P2POptions options)
+                         P2POptions options, AddressBook* book)
     : ctx_(node, transport, discouragement, std::move(options)),
-      handshake_(ctx_, [this](Peer& peer) { header_sync_.start(peer); }),
+      handshake_(ctx_,
+                 [this](Peer& peer) {
+                     header_sync_.start(peer);
+                     if (!peer.gone) addr_relay_.on_ready(peer);
+                 }),
       header_sync_(ctx_),
       block_fetch_(ctx_),
-      tx_relay_(ctx_) {}
+      tx_relay_(ctx_),
+      addr_relay_(ctx_, book) {}
 
 PeerManager::~PeerManager() {
     stop();
@@ -219,12 +224,14 @@ void PeerManager::dispatch(Peer& peer, MessageType type, const std::string& payl
         case MessageType::kTx:
             return decoded<wire::TxMessage>(peer, payload,
                                             [&](auto& m) { tx_relay_.on_tx(peer, m); });
-        // Address gossip and blob fetch are answered by parts still to come; their payloads are
-        // still checked, so malformed ones cost the sender as any other.
         case MessageType::kGetAddr:
-            return decoded<wire::GetAddr>(peer, payload, [](auto&) {});
+            return decoded<wire::GetAddr>(peer, payload,
+                                          [&](auto&) { addr_relay_.on_getaddr(peer); });
         case MessageType::kAddr:
-            return decoded<wire::Addr>(peer, payload, [](auto&) {});
+            return decoded<wire::Addr>(peer, payload,
+                                       [&](auto& m) { addr_relay_.on_addr(peer, m); });
+        // Blob fetch is answered by a part still to come; its payloads are still checked, so
+        // malformed ones cost the sender as any other.
         case MessageType::kGetBlobInfo:
             return decoded<wire::GetBlobInfo>(peer, payload, [](auto&) {});
         case MessageType::kBlobInfo:

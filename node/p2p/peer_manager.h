@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "node/p2p/addr_relay.h"
 #include "node/p2p/block_fetch.h"
 #include "node/p2p/context.h"
 #include "node/p2p/handshake.h"
@@ -57,8 +58,9 @@ class PeerManager final : public TransportListener {
 public:
     // `discouragement` is shared with the transport (which keeps discouraged addresses out of
     // scarce slots) and RPC (listbanned); the protocol adds to it when it punishes a peer.
+    // `book` (may be null in tests) receives gossiped addresses and answers getaddr.
     PeerManager(Node& node, Transport& transport, net::Discouragement& discouragement,
-                P2POptions options = {});
+                P2POptions options = {}, AddressBook* book = nullptr);
     ~PeerManager() override;
 
     void start();  // the worker thread
@@ -83,6 +85,7 @@ public:
     std::vector<PeerInfo> peer_info() const;
     NetCounters counters() const;
     uint64_t nonce() const { return ctx_.options.nonce; }
+    int64_t now_ms() const { return ctx_.now_ms(); }
 
 private:
     struct Connected {
@@ -136,6 +139,7 @@ private:
     HeaderSync header_sync_;
     BlockFetch block_fetch_;
     TxRelay tx_relay_;
+    AddrRelay addr_relay_;
 
     // Inbox (the I/O thread writes, the worker reads).
     mutable std::mutex inbox_mutex_;

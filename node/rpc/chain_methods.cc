@@ -86,6 +86,10 @@ json get_chain_info(const ChainContext& c, const json&) {
                {"pool", amount(totals->pool)}};
     });
     out["mempool_size"] = c.node->mempool_info().size;
+    // In initial sync while the best header chain (from peers) is ahead of the active chain.
+    const uint64_t best_header = c.chain().best_header().height;
+    out["best_header_height"] = best_header;
+    out["initial_sync"] = best_header > out["height"].get<uint64_t>();
     return out;
 }
 
