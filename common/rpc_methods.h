@@ -92,8 +92,8 @@ inline constexpr char kAddNodeOneTry[] = "onetry";
 inline constexpr char kDisconnectNode[] = "disconnectnode";
 // setban {address, command: "add"|"remove", duration_s?} (auth) -> {address, command, until?}
 inline constexpr char kSetBan[] = "setban";
-inline constexpr char kSetBanAdd[] = kAddNodeAdd;
-inline constexpr char kSetBanRemove[] = kAddNodeRemove;
+inline constexpr const char* kSetBanAdd = kAddNodeAdd;
+inline constexpr const char* kSetBanRemove = kAddNodeRemove;
 inline constexpr uint64_t kDefaultBanSeconds = 24 * 3600;  // setban's duration_s when not given
 // listbanned {} (auth) -> [{address, until, reason, manual}]: banned by setban (manual) or
 // discouraged for misbehaviour.

@@ -89,6 +89,7 @@ Result<std::unique_ptr<Network>> Network::start(Node& node, NetworkOptions optio
     const auto report = p2p::load_peers_file(peers_path, parts->book, system_clock_seconds());
     if (report.loaded > 0) log_info("p2p: ", report.loaded, " addresses from ", peers_path);
     if (Status s = parts->transport.start(); !s.ok()) return s;
+    if (auto at = parts->transport.listen_endpoint()) parts->connections.set_own_address(*at);
     p2p::PeerManager& pm = parts->peer_manager;
     node.set_tx_accepted_hook([&pm](const Hash256& txid) { pm.tx_accepted(txid); });
     pm.start();
@@ -122,10 +123,15 @@ void Network::stop() {
 }
 
 void Network::ticker() {
-    auto next_save = std::chrono::steady_clock::now() + std::chrono::seconds(kPeersFileSaveIntervalS);
+    auto next_save =
+        std::chrono::steady_clock::now() + std::chrono::seconds(kPeersFileSaveIntervalS);
     std::unique_lock lock(stop_mutex_);
     while (!stopping_) {
         lock.unlock();
+        std::set<net::Endpoint> listeners;
+        for (const auto& p : parts_->peer_manager.peer_info())
+            if (p.handshake_done && p.listening) listeners.insert(*p.listening);
+        parts_->connections.set_connected_listeners(std::move(listeners));
         parts_->connections.tick();
         publish_metrics();
         if (std::chrono::steady_clock::now() >= next_save) {
@@ -197,13 +203,17 @@ Status Network::add_node(const net::Endpoint& address, AddNodeCommand command) {
         !s.ok())
         return s;
     switch (command) {
-        case AddNodeCommand::kAdd: parts_->connections.add_manual(address); return Status::ok_status();
+        case AddNodeCommand::kAdd:
+            parts_->connections.add_manual(address);
+            return Status::ok_status();
         case AddNodeCommand::kRemove:
             if (!parts_->connections.remove_manual(address))
                 return Status::error(p2p::codes::kUnknownAddnode,
                                      address.to_string() + " was not added with addnode");
             return Status::ok_status();
-        case AddNodeCommand::kOneTry: parts_->transport.connect(address); return Status::ok_status();
+        case AddNodeCommand::kOneTry:
+            parts_->transport.connect(address);
+            return Status::ok_status();
     }
     return Status::ok_status();
 }

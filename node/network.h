@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "consensus/params.h"
+#include "node/metrics.h"
 #include "node/net/discouragement.h"
 #include "node/net/endpoint.h"
 #include "node/net/tcp_transport.h"
-#include "node/metrics.h"
 #include "node/node.h"
 #include "node/p2p/address_book.h"
 #include "node/p2p/connection_manager.h"

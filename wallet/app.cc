@@ -20,6 +20,7 @@ Result<CommandOutput> dispatch(Context& ctx, const std::vector<std::string>& wor
     if (cmd == "unbond") return cmd_bond(ctx, rest, /*unbond=*/true);
     if (cmd == "tx") return cmd_tx(ctx, rest);
     if (cmd == "chain") return cmd_chain(ctx, rest);
+    if (cmd == "net") return cmd_net(ctx, rest);
     if (cmd == "generate") return cmd_generate(ctx, rest);
     if (cmd == "task") return cmd_task(ctx, rest);
     if (cmd == "blob") return cmd_blob(ctx, rest);

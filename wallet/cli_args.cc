@@ -117,7 +117,10 @@ Commands:
   unbond solver|verifier AMOUNT
                                start unbonding AMOUNT STEP
   tx show TXID                 show a transaction and its status
-  chain info                   height, best hash, state root of the node's chain
+  chain info                   height, best hash, state root of the node's chain, and
+                               whether it is still in initial sync
+  net peers                    the node's peers: address, direction, height, ping, bytes
+  net info                     the node's network: listening address, connections, sync
   generate N                   devnet only: mine N blocks to the default key
   task validate SPEC           offline: run every consensus check on a TOML task spec
   task estimate SPEC           offline: FLOPs, rounds, proof size, required unit bond, budget

@@ -31,6 +31,8 @@ Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
 Result<CommandOutput> cmd_blob(Context& ctx, const CommandArgs& args);
 // agent --role solver|verifier --data FILE [--state-dir DIR] [--exit-when-idle] (commands_agent.cc)
 Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args);
+// net peers | net info (commands_net.cc)
+Result<CommandOutput> cmd_net(Context& ctx, const CommandArgs& args);
 // generate N (devnet)
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args);
 

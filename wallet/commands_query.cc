@@ -1,4 +1,6 @@
 // Read-only commands: balance, tx show, chain info, task list, task show. None asks for a passphrase or a cookie.
+#include <algorithm>
+
 #include "common/rpc_methods.h"
 #include "wallet/commands.h"
 #include "wallet/errors.h"
@@ -130,11 +132,12 @@ Result<CommandOutput> cmd_chain(Context& ctx, const CommandArgs& args) {
     out.json = *res;
     amounts_to_step(out.json, {"pool"});
     for (const char* k : {"network", "chain_id", "height", "best_hash", "state_root", "target",
-                          "cumulative_work", "mempool_size", "pool"}) {
+                          "cumulative_work", "mempool_size", "pool", "best_header_height",
+                          "initial_sync"}) {
         if (!out.json.contains(k)) continue;
         const json& v = out.json[k];
         std::string label = std::string(k) + ":";
-        label.resize(17, ' ');
+        label.resize(std::max<size_t>(label.size() + 1, 17), ' ');
         out.text += label + (v.is_string() ? v.get<std::string>() : v.dump()) +
                     (std::string(k) == "pool" ? " STEP" : "") + "\n";
     }

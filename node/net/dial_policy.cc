@@ -53,7 +53,9 @@ std::optional<Endpoint> choose_outbound(const std::vector<DialCandidate>& book,
         if (context.connected.count(c.address) ||
             !check_dial(c.address, context.loopback_only).ok())
             continue;
-        if (c.last_try != 0 && now < c.last_try + dial_retry_delay_s(c.failures)) continue;
+        if (c.last_try != 0 &&
+            now < c.last_try + std::max(p2p::kMinRedialIntervalS, dial_retry_delay_s(c.failures)))
+            continue;
         Tier tier =
             context.outbound_netgroups.count(netgroup(c.address)) ? kAnyNetgroup : kNewNetgroup;
         if (context.is_discouraged && context.is_discouraged(c.address)) tier = kDiscouraged;

@@ -53,7 +53,8 @@ struct OutboundContext {
 };
 
 // The next address to dial for an outbound slot, or nullopt when none may be dialled now.
-// Only addresses check_dial allows, not connected and past their retry delay are eligible;
+// Only addresses check_dial allows, not connected and past their retry delay (at least
+// kMinRedialIntervalS after any dial) are eligible;
 // among them, in order of preference: a netgroup none of our outbound peers is in, then any
 // netgroup, then discouraged addresses. Within the best non-empty tier, `random` picks one
 // uniformly (the caller draws it), so the choice is a pure function and testable.

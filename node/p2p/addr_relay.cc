@@ -61,8 +61,8 @@ void AddrRelay::on_getaddr(Peer& peer) {
     if (!peer.conn.inbound || peer.getaddr_answered || !book_) return;
     peer.getaddr_answered = true;
     wire::Addr answer;
-    for (const KnownAddress& a : book_->sample(kMaxAddrPerGetAddr, ctx_.options.unix_now(),
-                                               ctx_.random()))
+    for (const KnownAddress& a :
+         book_->sample(kMaxAddrPerGetAddr, ctx_.options.unix_now(), ctx_.random()))
         if (a.address != peer.conn.remote) *answer.add_addresses() = to_wire(a);
     ctx_.send(peer, answer);
 }
@@ -73,9 +73,9 @@ void AddrRelay::on_addr(Peer& peer, const wire::Addr& m) {
         peer.addr_tokens->take(static_cast<size_t>(m.addresses_size()), steady_at(ctx_.now_ms()));
     peer.addr_dropped += static_cast<uint64_t>(m.addresses_size()) - allowed;
     if (peer.addr_dropped > kMaxAddrDroppedPerPeer) {
-        ctx_.misbehaving(peer, Status::error(codes::kAddrFlood,
-                                             std::to_string(peer.addr_dropped) +
-                                                 " gossiped addresses past its rate limit"));
+        ctx_.misbehaving(
+            peer, Status::error(codes::kAddrFlood, std::to_string(peer.addr_dropped) +
+                                                       " gossiped addresses past its rate limit"));
         return;
     }
     if (!book_) return;

@@ -22,6 +22,35 @@ ConnectionManager::ConnectionManager(ConnectionManagerOptions options, AddressBo
         }
 }
 
+void ConnectionManager::set_own_address(const net::Endpoint& address) {
+    std::lock_guard lock(mutex_);
+    own_address_ = address;
+}
+
+void ConnectionManager::set_connected_listeners(std::set<net::Endpoint> listeners) {
+    std::lock_guard lock(mutex_);
+    connected_listeners_ = std::move(listeners);
+}
+
+bool ConnectionManager::add_manual(const net::Endpoint& address) {
+    std::lock_guard lock(mutex_);
+    if (find_manual_locked(address)) return false;
+    Manual m;
+    m.address = address;
+    manual_.push_back(m);
+    return true;
+}
+
+bool ConnectionManager::remove_manual(const net::Endpoint& address) {
+    std::lock_guard lock(mutex_);
+    for (auto it = manual_.begin(); it != manual_.end(); ++it) {
+        if (it->address != address) continue;
+        manual_.erase(it);
+        return true;
+    }
+    return false;
+}
+
 ConnectionManager::Manual* ConnectionManager::find_manual_locked(const net::Endpoint& address) {
     for (Manual& m : manual_)
         if (m.address == address) return &m;
@@ -37,7 +66,8 @@ void ConnectionManager::schedule_manual_locked(Manual& m, uint64_t now) {
 std::vector<net::Endpoint> ConnectionManager::due_manual_locked(uint64_t now) {
     std::vector<net::Endpoint> due;
     for (Manual& m : manual_) {
-        if (m.peer || m.dialling || now < m.next_attempt) continue;
+        if (m.peer || m.dialling || now < m.next_attempt || connected_listeners_.count(m.address))
+            continue;
         m.dialling = true;
         due.push_back(m.address);
     }
@@ -54,6 +84,8 @@ std::vector<net::Endpoint> ConnectionManager::due_automatic_locked(uint64_t now)
     };
     for (const Manual& m : manual_)
         context.connected.insert(m.address);  // dialled on their own schedule
+    if (own_address_) context.connected.insert(*own_address_);
+    context.connected.insert(connected_listeners_.begin(), connected_listeners_.end());
     for (const net::Endpoint& e : dialling_automatic_) {
         context.connected.insert(e);
         context.outbound_netgroups.insert(net::netgroup(e));

@@ -51,6 +51,20 @@ public:
     void on_framing_error(PeerId peer, const Status& why) override;
     void on_disconnected(PeerId peer) override;
 
+    // Our own listening address: never dialled from the address book (gossip brings it back).
+    void set_own_address(const net::Endpoint& address);
+
+    // The listening addresses connected peers gave in their version: those nodes are connected
+    // already (perhaps inbound), so neither a manual nor an automatic dial goes to them.
+    void set_connected_listeners(std::set<net::Endpoint> listeners);
+
+    // addnode add: keeps `address` connected as an --addnode peer (dialled on the next tick).
+    // False when it is kept already.
+    bool add_manual(const net::Endpoint& address);
+    // addnode remove: stops keeping `address` connected (a connection to it stays open). False
+    // when it was not kept.
+    bool remove_manual(const net::Endpoint& address);
+
     // Outbound peers dialled from the address book, connected or being dialled.
     size_t automatic_outbound() const;
 
@@ -83,6 +97,8 @@ private:
 
     mutable std::mutex mutex_;  // never held while calling the transport or `next`
     std::vector<Manual> manual_;
+    std::optional<net::Endpoint> own_address_;
+    std::set<net::Endpoint> connected_listeners_;
     std::set<net::Endpoint> dialling_automatic_;
     std::map<PeerId, Peer> peers_;
 };

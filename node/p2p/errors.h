@@ -42,6 +42,9 @@ inline constexpr ErrorCode kWrongChain{"wrong-chain", ErrorCategory::kPolicy};
 inline constexpr ErrorCode kUnsupportedProtocol{"unsupported-protocol", ErrorCategory::kPolicy};
 // Our own version nonce came back: we dialled ourselves.
 inline constexpr ErrorCode kSelfConnection{"self-connection", ErrorCategory::kPolicy};
+// The peer's version nonce is that of another connected peer: the same node connected twice
+// (both dialled each other). The newer connection is closed; not misbehaviour.
+inline constexpr ErrorCode kDuplicateConnection{"duplicate-connection", ErrorCategory::kPolicy};
 // version and verack did not complete within kHandshakeTimeoutS.
 inline constexpr ErrorCode kHandshakeTimeout{"handshake-timeout", ErrorCategory::kPolicy};
 // A message other than version/verack before the handshake completed, or a second version.

@@ -60,6 +60,25 @@ void Handshake::on_connected(Peer& peer) {
     if (!peer.conn.inbound) send_version(peer);  // the dialler speaks first
 }
 
+// Two nodes that dial each other at once end up connected twice. Both sides must close the same
+// one, so the one kept is the connection dialled by the node with the larger nonce (each side
+// knows both); two connections in the same direction keep the older.
+bool Handshake::keep_one_of_twins(Peer& peer, uint64_t nonce) {
+    for (auto& [id, twin] : ctx_.peers) {
+        if (id == peer.id || twin.gone || !twin.version || twin.version->nonce != nonce) continue;
+        const bool keep_outbound = ctx_.options.nonce > nonce;
+        Peer& loser = peer.conn.inbound != twin.conn.inbound && twin.conn.inbound == keep_outbound
+                          ? twin
+                          : peer;
+        const Peer& kept = &loser == &peer ? twin : peer;
+        ctx_.drop(loser, Status::error(codes::kDuplicateConnection,
+                                       "already connected to this node as peer " +
+                                           std::to_string(kept.id)));
+        return &loser != &peer;
+    }
+    return true;
+}
+
 void Handshake::on_version(Peer& peer, const wire::Version& v) {
     if (peer.version) {
         ctx_.misbehaving(peer,
@@ -71,7 +90,9 @@ void Handshake::on_version(Peer& peer, const wire::Version& v) {
         ctx_.drop(peer, ok);
         return;
     }
+    if (!keep_one_of_twins(peer, v.nonce())) return;
     PeerVersion pv;
+    pv.nonce = v.nonce();
     pv.protocol_version = v.protocol_version();
     pv.services = v.services();
     pv.user_agent = v.user_agent();

@@ -36,6 +36,9 @@ public:
 private:
     void send_version(Peer& peer);
     void maybe_done(Peer& peer);
+    // When another live peer sent the same version nonce (the same node connected twice),
+    // drops one of the two; false when it dropped `peer`.
+    bool keep_one_of_twins(Peer& peer, uint64_t nonce);
 
     PeerContext& ctx_;
     std::function<void(Peer&)> on_ready_;

@@ -62,6 +62,10 @@ inline constexpr uint32_t kReadChunkBytes = 64 * 1024;
 // kDialRetryMaxS: a dead address costs a few dials a day, and a live one is found again.
 inline constexpr uint64_t kDialRetryBaseS = 60;
 inline constexpr uint64_t kDialRetryMaxS = 24 * 3600;
+// An address from the book is dialled at most this often even when its last dial succeeded: a
+// peer that accepts and then drops us (a duplicate connection, another chain) is not redialled
+// every tick.
+inline constexpr uint64_t kMinRedialIntervalS = 60;
 // An --addnode peer is kept connected: retried after 1 s, doubling to a minute, for ever.
 inline constexpr uint64_t kAddnodeRetryBaseS = 1;
 inline constexpr uint64_t kAddnodeRetryMaxS = 60;

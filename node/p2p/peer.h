@@ -24,6 +24,7 @@ struct PeerVersion {
     uint64_t start_height = 0;
     consensus::U256 start_work;
     uint16_t listen_port = 0;
+    uint64_t nonce = 0;  // the same nonce on two connections: one node connected twice
 };
 
 struct Peer {

@@ -311,6 +311,8 @@ void PeerManager::publish(bool force) {
             i.user_agent = p.version->user_agent;
             i.start_height = p.version->start_height;
             i.start_work_hex = p.version->start_work.to_hex();
+            if (p.version->listen_port != 0)
+                i.listening = net::Endpoint{p.conn.remote.host, p.version->listen_port};
         }
         i.best_known_height = p.best_known_height;
         i.ping_ms = p.ping_ms;

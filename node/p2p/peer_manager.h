@@ -35,6 +35,7 @@ struct PeerInfo {
     PeerId id = 0;
     net::Endpoint address;
     net::Endpoint local;
+    std::optional<net::Endpoint> listening;  // its host and the listen port its version gave
     bool inbound = false;
     bool handshake_done = false;
     uint32_t version = 0;

@@ -26,6 +26,7 @@ json peer_json(const p2p::PeerInfo& p, int64_t now_ms) {
     return {{"id", p.id},
             {"address", p.address.to_string()},
             {"local", p.local.to_string()},
+            {"listening", p.listening ? json(p.listening->to_string()) : json(nullptr)},
             {"inbound", p.inbound},
             {"handshake_done", p.handshake_done},
             {"version", p.version},
@@ -83,13 +84,17 @@ json add_node(const NetContext& c, const json& params) {
     const net::Endpoint address = require_endpoint(params, std::nullopt);
     const std::string command = require_string(params, "command");
     AddNodeCommand cmd;
-    if (command == rpc::kAddNodeAdd) cmd = AddNodeCommand::kAdd;
-    else if (command == rpc::kAddNodeRemove) cmd = AddNodeCommand::kRemove;
-    else if (command == rpc::kAddNodeOneTry) cmd = AddNodeCommand::kOneTry;
-    else throw bad_params("param 'command' must be add, remove or onetry");
+    if (command == rpc::kAddNodeAdd)
+        cmd = AddNodeCommand::kAdd;
+    else if (command == rpc::kAddNodeRemove)
+        cmd = AddNodeCommand::kRemove;
+    else if (command == rpc::kAddNodeOneTry)
+        cmd = AddNodeCommand::kOneTry;
+    else
+        throw bad_params("param 'command' must be add, remove or onetry");
     if (Status s = c.network->add_node(address, cmd); !s.ok()) {
-        const int code = s.category() == ErrorCategory::kNotFound ? rpc::kErrNotFound
-                                                                   : rpc::kErrInvalidParams;
+        const int code =
+            s.category() == ErrorCategory::kNotFound ? rpc::kErrNotFound : rpc::kErrInvalidParams;
         throw RpcError(code, s);
     }
     return {{"address", address.to_string()}, {"command", command}};
@@ -141,9 +146,12 @@ json clear_banned(const NetContext& c, const json&) {
 
 // name (common/rpc_methods.h), needs the cookie credential, handler
 constexpr RpcMethod<NetContext> kNetMethods[] = {
-    {rpc::kGetPeerInfo, false, get_peer_info},     {rpc::kGetNetworkInfo, false, get_network_info},
-    {rpc::kAddNode, true, add_node},               {rpc::kDisconnectNode, true, disconnect_node},
-    {rpc::kSetBan, true, set_ban},                 {rpc::kListBanned, true, list_banned},
+    {rpc::kGetPeerInfo, false, get_peer_info},
+    {rpc::kGetNetworkInfo, false, get_network_info},
+    {rpc::kAddNode, true, add_node},
+    {rpc::kDisconnectNode, true, disconnect_node},
+    {rpc::kSetBan, true, set_ban},
+    {rpc::kListBanned, true, list_banned},
     {rpc::kClearBanned, true, clear_banned},
 };
 
