@@ -1,6 +1,7 @@
 // The outbound dialer (node/p2p/connection_manager.h) over a transport that only records dials:
 // --connect alone, --addnode kept connected on its schedule, outbound slots from the address
 // book in distinct netgroups, devnet on loopback, events forwarded unchanged.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "node/net/errors.h"
@@ -178,4 +179,46 @@ TEST_CASE("Inbound peers take no outbound slot; every event reaches the next lis
     CHECK(h.next.disconnected == 1);
     CHECK(h.next.failed == 1);
     CHECK(h.manager->automatic_outbound() == 0);
+}
+
+TEST_CASE("addnode add and remove steer the kept peers at run time") {
+    ConnectionManagerOptions o;
+    o.outbound_target = 0;
+    Harness h(o);
+    CHECK(h.tick_after(1).empty());
+    CHECK(h.manager->add_manual(at("127.0.0.7")));
+    CHECK_FALSE(h.manager->add_manual(at("127.0.0.7")));  // kept already
+    CHECK(h.tick_after(1) == std::vector<Endpoint>{at("127.0.0.7")});
+    h.failed(at("127.0.0.7"));
+    CHECK(h.manager->remove_manual(at("127.0.0.7")));
+    CHECK_FALSE(h.manager->remove_manual(at("127.0.0.7")));
+    CHECK(h.tick_after(120).empty());  // no longer retried
+}
+
+TEST_CASE("a node already connected (its listening address known) is not dialled again") {
+    ConnectionManagerOptions o = addnode_only(at("127.0.0.7"));
+    o.outbound_target = 8;
+    Harness h(o);
+    h.book.add(at("127.0.0.8"), kT0, "", kT0);
+    h.manager->set_own_address(at("127.0.0.9"));
+    h.book.add(at("127.0.0.9"), kT0, "", kT0);
+    // Both nodes are connected to us inbound and gave their listening addresses.
+    h.manager->set_connected_listeners({at("127.0.0.7"), at("127.0.0.8")});
+    CHECK(h.tick_after(1).empty());  // neither them nor ourselves
+    h.manager->set_connected_listeners({});
+    auto dials = h.tick_after(1);
+    std::sort(dials.begin(), dials.end());
+    CHECK(dials == std::vector<Endpoint>{at("127.0.0.7"), at("127.0.0.8")});
+}
+
+TEST_CASE("an address from the book is redialled at most once a minute, even after a success") {
+    ConnectionManagerOptions o;
+    o.outbound_target = 8;
+    Harness h(o);
+    h.book.add(at("127.0.0.8"), kT0, "", kT0);
+    CHECK(h.tick_after(1) == std::vector<Endpoint>{at("127.0.0.8")});
+    const PeerId id = h.connected(at("127.0.0.8"));
+    h.manager->on_disconnected(id);  // it accepted and dropped us at once
+    CHECK(h.tick_after(1).empty());
+    CHECK(h.tick_after(kMinRedialIntervalS).size() == 1);
 }

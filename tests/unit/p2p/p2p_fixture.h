@@ -50,7 +50,7 @@ struct P2PNode {
         o.now_ms = [ms] { return *ms; };
         uint64_t* s = &clocks.chain_s;
         o.unix_now = [s] { return *s; };
-        pm = std::make_unique<PeerManager>(*node.node, port, discouragement, o);
+        pm = std::make_unique<PeerManager>(*node.node, port, discouragement, o, &book);
         port.listener = pm.get();
         node.node->set_tx_accepted_hook([this](const Hash256& txid) { pm->tx_accepted(txid); });
     }
@@ -65,6 +65,7 @@ struct P2PNode {
     node::testing::TestNode node;
     Port& port;
     net::Discouragement discouragement;
+    AddressBook book;
     std::unique_ptr<PeerManager> pm;
     // The reason 127.0.0.1 (every in-memory peer) was discouraged for, or "".
     std::string discouraged_reason() const {
