@@ -107,12 +107,15 @@ Hash256 blob_chunk_hash(ByteSpan chunk) {
     return h.update(chunk).finish();
 }
 
-Hash256 blob_root_from_chunks(uint64_t total_bytes, const std::vector<Hash256>& chunk_hashes) {
+Hash256 blob_root_from_chunks_root(uint64_t total_bytes, const Hash256& chunks_root) {
     Bytes pre;
     append_u64le(pre, total_bytes);
-    Hash256 root = merkle_root(chunk_hashes);
-    pre.insert(pre.end(), root.begin(), root.end());
+    pre.insert(pre.end(), chunks_root.begin(), chunks_root.end());
     return tagged_hash(tags::kBlobRoot, pre);
+}
+
+Hash256 blob_root_from_chunks(uint64_t total_bytes, const std::vector<Hash256>& chunk_hashes) {
+    return blob_root_from_chunks_root(total_bytes, merkle_root(chunk_hashes));
 }
 
 std::vector<Hash256> blob_chunk_hashes(ByteSpan data, unsigned threads) {

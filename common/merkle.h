@@ -37,6 +37,8 @@ bool merkle_verify(const Hash256& root, size_t count, size_t index, const Hash25
 size_t blob_chunk_count(size_t total_bytes);
 Hash256 blob_chunk_hash(ByteSpan chunk);
 Hash256 blob_root_from_chunks(uint64_t total_bytes, const std::vector<Hash256>& chunk_hashes);
+// The same from the chunk tree's root: what a peer's claim (size, chunks root) must give.
+Hash256 blob_root_from_chunks_root(uint64_t total_bytes, const Hash256& chunks_root);
 // Hashes chunks on up to `threads` threads (chunks are independent; the result never depends
 // on the thread count).
 Hash256 blob_root(ByteSpan data, unsigned threads = 1);

@@ -13,5 +13,8 @@ inline constexpr ErrorCode kBlobTooLarge{"blob-too-large", ErrorCategory::kMalfo
 inline constexpr ErrorCode kUnknownBlob{"unknown-blob", ErrorCategory::kNotFound};
 // The node holds only some of the blob's chunks, so it cannot serve a path or the whole blob.
 inline constexpr ErrorCode kBlobIncomplete{"blob-incomplete", ErrorCategory::kNotFound};
+// findblob: the node lacks the blob and no peer holds it (or P2P is off). The wallet waits and
+// asks again later, or uploads the blob itself.
+inline constexpr ErrorCode kBlobNotFound{"blob-not-found", ErrorCategory::kNotFound};
 
 }  // namespace step::rpc::codes

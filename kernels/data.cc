@@ -12,8 +12,13 @@
 
 namespace step::kernels {
 
+std::vector<RecordFormat> known_record_formats() {
+    return {RecordFormat{"mnist-u8", kMnistPixels, kMnistRecordBytes, 10}};
+}
+
 Result<RecordFormat> record_format(const std::string& name) {
-    if (name == "mnist-u8") return RecordFormat{name, kMnistPixels, kMnistRecordBytes, 10};
+    for (const RecordFormat& f : known_record_formats())
+        if (f.name == name) return f;
     return Status::error(codes::kUnknownFormat, "unknown record format '" + name + "' (known: mnist-u8)");
 }
 

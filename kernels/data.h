@@ -31,6 +31,8 @@ struct RecordFormat {
     int classes = 0;
 };
 Result<RecordFormat> record_format(const std::string& name);
+// Every format record_format knows (a node finds the blob holding a dataset root by trying each).
+std::vector<RecordFormat> known_record_formats();
 inline constexpr int kMnistPixels = 784;
 inline constexpr int kMnistRecordBytes = 785;
 

@@ -179,10 +179,7 @@ bool verify_chunk_proof(const Hash256& blob_root, const ChunkProof& p) {
     if (p.chunk.size() != want_len) return false;
     if (!merkle_verify(p.chunks_root, chunks, p.index, blob_chunk_hash(p.chunk), p.path))
         return false;
-    Bytes pre;
-    append_u64le(pre, p.blob_size);
-    pre.insert(pre.end(), p.chunks_root.begin(), p.chunks_root.end());
-    return tagged_hash(tags::kBlobRoot, pre) == blob_root;
+    return blob_root_from_chunks_root(p.blob_size, p.chunks_root) == blob_root;
 }
 
 }  // namespace step::verifier

@@ -38,6 +38,10 @@ struct NetCounters {
     std::map<std::string, uint64_t, std::less<>> bytes_sent;      // by message type
     std::map<std::string, uint64_t, std::less<>> bytes_received;  // by message type
     std::map<std::string, uint64_t, std::less<>> discouraged;     // peers, by reason code
+    // Blobs (blob_fetch.h, blob_serve.h)
+    uint64_t blob_chunks_received = 0;  // verified and newly stored
+    uint64_t blob_chunks_sent = 0;      // served to peers
+    uint64_t blobs_fetched = 0;         // fetches that ended complete
 };
 
 class PeerContext {

@@ -64,14 +64,26 @@ inline constexpr ErrorCode kUnrequestedBlocks{"unrequested-blocks", ErrorCategor
 // The peer held up the download window past its stall timeout (disconnected, not discouraged).
 inline constexpr ErrorCode kBlockStall{"block-download-stall", ErrorCategory::kPolicy};
 
-
 // --- Address gossip (addr_relay.h) ---
 // More gossiped addresses past the peer's rate limit than kMaxAddrDroppedPerPeer.
 inline constexpr ErrorCode kAddrFlood{"addr-flood", ErrorCategory::kMalformed};
 
-
 // --- Operator requests (node/network.h) ---
 // addnode remove for an address that was never added.
 inline constexpr ErrorCode kUnknownAddnode{"unknown-addnode", ErrorCategory::kNotFound};
+
+// --- Blob fetch and serve (blob_fetch.h, blob_serve.h) ---
+// A blob chunk that fails its Merkle proof against the root it names (data that fails its proof).
+inline constexpr ErrorCode kBadBlobChunk{"bad-blob-chunk", ErrorCategory::kConsensus};
+// A peer named a blob for a unit's leaf whose root does not give the leaf digest the chain
+// committed, or a blob for a dataset root whose records do not hash to it.
+inline constexpr ErrorCode kBlobNameMismatch{"blob-name-mismatch", ErrorCategory::kConsensus};
+// Blob chunks for blobs we are not fetching, past kMaxUnrequestedBlobChunks.
+inline constexpr ErrorCode kUnrequestedBlobChunks{"unrequested-blob-chunks",
+                                                  ErrorCategory::kMalformed};
+// A name by unit leaf whose leaf the chain has not committed (yet): no blob can be checked.
+inline constexpr ErrorCode kLeafNotCommitted{"leaf-not-committed", ErrorCategory::kNotFound};
+// kMaxActiveBlobFetches fetches are under way; ask again when one ends.
+inline constexpr ErrorCode kBlobFetchesFull{"blob-fetches-full", ErrorCategory::kPolicy};
 
 }  // namespace step::node::p2p::codes

@@ -153,6 +153,41 @@ inline constexpr uint64_t kTxRequestTimeoutS = 60;
 // Recently refused transaction ids remembered, so a flood of the same one costs one check.
 inline constexpr uint32_t kMaxRecentRejects = 50000;
 
+// --- Blob fetch (blob_fetch.cc; docs/p2p.md "Blobs") ---
+// Blobs fetched at once (RPC findblob starts them): each holds a few KiB of state per peer, and
+// an agent waits on one or two at a time.
+inline constexpr uint32_t kMaxActiveBlobFetches = 16;
+// Chunks asked of one holder and not yet answered: 8 x 64 KiB = 512 KiB per round trip keeps a
+// loopback or LAN link busy without one peer taking every chunk of a blob.
+inline constexpr uint32_t kMaxBlobChunksInFlightPerPeer = 8;
+// A getblobinfo unanswered this long counts as "does not hold it": a live peer answers within
+// a round trip, and a fetch must be able to end with "not found".
+inline constexpr uint64_t kBlobInfoTimeoutS = 10;
+// A requested chunk unanswered this long is asked of another holder (the slow one is not
+// punished: it may be serving others under its own limits).
+inline constexpr uint64_t kBlobChunkTimeoutS = 20;
+// A holder that refused a chunk as busy (its serve limits) is not asked again for this long.
+inline constexpr uint64_t kBlobBusyBackoffMs = 500;
+// Blob chunks a peer may send for blobs we are not fetching (late answers after a timeout are
+// normal) before it is punished as a flood.
+inline constexpr uint32_t kMaxUnrequestedBlobChunks = 64;
+// An ended fetch's result waits this long for RPC to read it (agents poll every few seconds);
+// unread, it is forgotten so it does not hold one of the kMaxActiveBlobFetches slots.
+inline constexpr uint64_t kBlobResultKeepS = 60;
+
+// --- Blob serve (blob_serve.cc) ---
+// Chunk bytes served to one peer per second, refilled continuously, and the bucket's depth: one
+// peer takes a 64 MiB blob in 16 s, and several peers fetching from us share our upload.
+inline constexpr uint64_t kBlobServeBytesPerSecond = 4ull << 20;
+inline constexpr uint64_t kBlobServeBurstBytes = 2ull << 20;
+// While this many bytes wait in a peer's send queue it gets no chunks (answered "busy"): it is
+// not reading what we already sent, and chunks must not crowd out its blocks.
+inline constexpr uint64_t kMaxBlobServeQueueBytes = 2ull << 20;
+// Names per getblobinfo resolved by scanning the blob store (a unit's leaf or a dataset root:
+// the chain holds digests, not blob roots); further such names are answered "not held". A
+// fetch asks one name at a time; a root is a direct look-up and not counted.
+inline constexpr uint32_t kMaxBlobNameScansPerMessage = 16;
+
 // --- Worker (peer_manager.cc) ---
 // Received messages waiting per peer before reading from it pauses (with kMaxReceiveQueueBytes):
 // counted in messages too, so a flood of tiny messages is bounded as well.

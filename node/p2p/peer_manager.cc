@@ -35,10 +35,17 @@ PeerManager::PeerManager(Node& node, Transport& transport, net::Discouragement& 
       header_sync_(ctx_),
       block_fetch_(ctx_),
       tx_relay_(ctx_),
-      addr_relay_(ctx_, book) {}
+      addr_relay_(ctx_, book),
+      blob_serve_(ctx_),
+      blob_fetch_(ctx_) {}
 
 PeerManager::~PeerManager() {
     stop();
+}
+
+void PeerManager::set_blob_store(BlobStore* store) {
+    blob_serve_.set_store(store);
+    blob_fetch_.set_store(store);
 }
 
 void PeerManager::start() {
@@ -156,6 +163,8 @@ void PeerManager::handle(const Event& e) {
         if (it == ctx_.peers.end()) return;
         block_fetch_.peer_gone(d->peer);
         tx_relay_.peer_gone(it->second);
+        blob_serve_.peer_gone(d->peer);
+        blob_fetch_.peer_gone(d->peer);
         log_debug("peer ", d->peer, " (", it->second.conn.remote.to_string(), ") disconnected");
         ctx_.peers.erase(it);
         schedule_due_ = true;  // its blocks are free for others
@@ -230,16 +239,18 @@ void PeerManager::dispatch(Peer& peer, MessageType type, const std::string& payl
         case MessageType::kAddr:
             return decoded<wire::Addr>(peer, payload,
                                        [&](auto& m) { addr_relay_.on_addr(peer, m); });
-        // Blob fetch is answered by a part still to come; its payloads are still checked, so
-        // malformed ones cost the sender as any other.
         case MessageType::kGetBlobInfo:
-            return decoded<wire::GetBlobInfo>(peer, payload, [](auto&) {});
+            return decoded<wire::GetBlobInfo>(
+                peer, payload, [&](auto& m) { blob_serve_.on_getblobinfo(peer, m); });
         case MessageType::kBlobInfo:
-            return decoded<wire::BlobInfo>(peer, payload, [](auto&) {});
+            return decoded<wire::BlobInfo>(peer, payload,
+                                           [&](auto& m) { blob_fetch_.on_blobinfo(peer, m); });
         case MessageType::kGetBlobChunk:
-            return decoded<wire::GetBlobChunk>(peer, payload, [](auto&) {});
+            return decoded<wire::GetBlobChunk>(
+                peer, payload, [&](auto& m) { blob_serve_.on_getblobchunk(peer, m); });
         case MessageType::kBlobChunk:
-            return decoded<wire::BlobChunk>(peer, payload, [](auto&) {});
+            return decoded<wire::BlobChunk>(peer, payload,
+                                            [&](auto& m) { blob_fetch_.on_blobchunk(peer, m); });
     }
 }
 
@@ -291,6 +302,7 @@ void PeerManager::tick() {
         last_schedule_ms_ = now;
         block_fetch_.schedule();
     }
+    blob_fetch_.tick();
 }
 
 void PeerManager::publish(bool force) {

@@ -1,7 +1,7 @@
 // The protocol's front: receives everything the transport reports, queues it, and processes it
 // on its own worker thread, handing each message to the job it belongs to (handshake.h,
-// header_sync.h, block_fetch.h, tx_relay.h). Misbehaviour is judged in one place
-// (misbehavior.h, through PeerContext).
+// header_sync.h, block_fetch.h, tx_relay.h, blob_serve.h, blob_fetch.h). Misbehaviour is judged in
+// one place (misbehavior.h, through PeerContext).
 //
 // Threading: the TransportListener methods run on the transport's I/O thread and only queue
 // (under the inbox lock, never held while calling anything else). The worker takes one message
@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "node/p2p/addr_relay.h"
+#include "node/p2p/blob_fetch.h"
+#include "node/p2p/blob_serve.h"
 #include "node/p2p/block_fetch.h"
 #include "node/p2p/context.h"
 #include "node/p2p/handshake.h"
@@ -76,6 +78,12 @@ public:
 
     // A transaction entered our mempool (Node's hook; any thread): it will be announced.
     void tx_accepted(const Hash256& txid);
+
+    // The blob store served to peers and fetched into; set before start(). Without one the
+    // node serves no blobs and every fetch fails.
+    void set_blob_store(BlobStore* store);
+    // What RPC (findblob) asks to fetch blobs from peers through; any thread.
+    BlobFetcher& blob_fetcher() { return blob_fetch_; }
 
     // One pass of the worker: connection events, then one message from each peer with messages
     // waiting, then timers, downloads and announcements. True when it processed something.
@@ -141,6 +149,8 @@ private:
     BlockFetch block_fetch_;
     TxRelay tx_relay_;
     AddrRelay addr_relay_;
+    BlobServe blob_serve_;
+    BlobFetch blob_fetch_;
 
     // Inbox (the I/O thread writes, the worker reads).
     mutable std::mutex inbox_mutex_;

@@ -36,7 +36,7 @@ public:
         else
             this->paused.erase(peer);
     }
-    uint64_t send_queue_bytes(PeerId) const override { return 0; }
+    uint64_t send_queue_bytes(PeerId) const override { return queued_bytes; }
     void connect(const net::Endpoint& to) override { dialled.push_back(to); }
 
     // A raw port's test sends as its peer `peer` would (framing already passed).
@@ -65,6 +65,7 @@ public:
     std::set<PeerId> paused;
     std::set<PeerId> closed;
     std::vector<net::Endpoint> dialled;
+    uint64_t queued_bytes = 0;  // what send_queue_bytes reports for every peer (a slow reader)
 
 private:
     MemoryNetwork& net_;
