@@ -100,6 +100,17 @@ inline constexpr uint64_t kDefaultBanSeconds = 24 * 3600;  // setban's duration_
 inline constexpr char kListBanned[] = "listbanned";
 // clearbanned {} (auth) -> {cleared: n}
 inline constexpr char kClearBanned[] = "clearbanned";
+// findblob {blob_root} | {task_id, round, unit, leaf} | {dataset_root}
+//   -> {blob_root?, blob_size, chunks, have, complete, fetching, state, peers_asked, holders}:
+// the blob a name means (a root, a unit's checkpoint or final state as the chain committed it, a
+// task's dataset). When the node lacks it, a fetch from peers starts and the answer reports its
+// progress (call again to poll); error kErrNotFound with data.code blob-not-found when no peer
+// holds it (or P2P is off).
+inline constexpr char kFindBlob[] = "findblob";
+// findblob's `state`: held whole here; asking peers who holds it; chunks arriving.
+inline constexpr char kBlobComplete[] = "complete";
+inline constexpr char kBlobAsking[] = "asking";
+inline constexpr char kBlobFetching[] = "fetching";
 // Largest blob a node stores (MAX_BLOB_BYTES): a dataset file or a model state. The wallet checks
 // it before uploading; the node enforces it (blob-too-large).
 inline constexpr uint64_t kMaxBlobBytes = 64ull << 20;

@@ -139,6 +139,7 @@ bool start_p2p(NodeContext& ctx) {
     o.max_connections = ctx.config.max_connections;
     o.user_agent = kStepdUserAgent;
     o.metrics = &ctx.metrics;
+    o.blobs = ctx.blobs.get();
     auto network = Network::start(*ctx.node, std::move(o));
     if (!network.ok()) {
         log_error("cannot start P2P: ", network.status().to_string());
@@ -153,7 +154,7 @@ void start_rpc(NodeContext& ctx) {
     ctx.dispatcher = std::make_unique<RpcDispatcher>(&ctx.metrics);
     register_chain_methods(*ctx.dispatcher, *ctx.node, ctx.stopping);
     register_market_methods(*ctx.dispatcher, *ctx.node);
-    register_blob_methods(*ctx.dispatcher, *ctx.blobs);
+    register_blob_methods(*ctx.dispatcher, *ctx.blobs, *ctx.chain, &ctx.network->blob_fetcher());
     register_net_methods(*ctx.dispatcher, *ctx.network);
     ctx.routes.dispatcher = ctx.dispatcher.get();
     ctx.routes.ready = true;

@@ -92,6 +92,7 @@ Result<std::unique_ptr<Network>> Network::start(Node& node, NetworkOptions optio
     if (auto at = parts->transport.listen_endpoint()) parts->connections.set_own_address(*at);
     p2p::PeerManager& pm = parts->peer_manager;
     node.set_tx_accepted_hook([&pm](const Hash256& txid) { pm.tx_accepted(txid); });
+    pm.set_blob_store(parts->options.blobs);
     pm.start();
     if (auto at = parts->transport.listen_endpoint())
         log_info("p2p listening on ", at->to_string());
@@ -164,6 +165,13 @@ void Network::publish_metrics() const {
                    s.counters.blocks_received);
     m->set_counter("stepd_p2p_txs_received_total", "Transactions from peers accepted",
                    s.counters.txs_received);
+    m->set_counter("stepd_p2p_blob_chunks_received_total",
+                   "Blob chunks from peers verified and newly stored",
+                   s.counters.blob_chunks_received);
+    m->set_counter("stepd_p2p_blob_chunks_sent_total", "Blob chunks served to peers",
+                   s.counters.blob_chunks_sent);
+    m->set_counter("stepd_p2p_blobs_fetched_total", "Blobs fetched whole from peers",
+                   s.counters.blobs_fetched);
     m->set_labeled_counters("stepd_p2p_bytes_received_total",
                             "Bytes received from peers by message type", "type",
                             s.counters.bytes_received);
@@ -172,6 +180,10 @@ void Network::publish_metrics() const {
     m->set_labeled_counters("stepd_p2p_peers_discouraged_total",
                             "Peers disconnected and discouraged, by reason code", "reason",
                             s.counters.discouraged);
+}
+
+p2p::BlobFetcher& Network::blob_fetcher() {
+    return parts_->peer_manager.blob_fetcher();
 }
 
 std::optional<net::Endpoint> Network::listen_endpoint() const {

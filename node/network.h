@@ -45,6 +45,7 @@ struct NetworkOptions {
     uint32_t max_connections = p2p::kDefaultMaxConnections;
     std::string user_agent;
     Metrics* metrics = nullptr;  // the P2P series of /metrics, refreshed by the ticker
+    BlobStore* blobs = nullptr;  // served to peers and fetched into (findblob); null: no blobs
 };
 
 // What getnetworkinfo reports.
@@ -86,6 +87,8 @@ public:
     // The peer manager's clock (PeerInfo::connected_ms is on it).
     int64_t now_ms() const;
     NetworkSummary summary() const;
+    // What findblob fetches blobs from peers through (any thread).
+    p2p::BlobFetcher& blob_fetcher();
 
     // addnode: kAdd keeps the peer connected (as --addnode), kRemove stops doing so, kOneTry
     // dials once. Errors: net::codes::kDialRefused (devnet and not loopback), p2p::codes::

@@ -15,11 +15,11 @@ using State = BlobFetchProgress::State;
 std::string_view state_name(State s) {
     switch (s) {
         case State::kAsking:
-            return "asking";
+            return rpc::kBlobAsking;
         case State::kFetching:
-            return "fetching";
+            return rpc::kBlobFetching;
         case State::kComplete:
-            return "complete";
+            return rpc::kBlobComplete;
         case State::kNotFound:
             return "not-found";
         case State::kFailed:

@@ -33,7 +33,7 @@ struct BlobFetchProgress {
     bool ended() const { return state >= State::kComplete; }
 };
 
-// "asking", "fetching", "complete", "not-found", "failed" (RPC findblob's `state`).
+// findblob's `state` names (common/rpc_methods.h) for the first three; "not-found", "failed" (logs).
 std::string_view state_name(BlobFetchProgress::State s);
 
 class BlobFetcher {

@@ -1,12 +1,16 @@
 #include "node/rpc/blob_methods.h"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common/merkle.h"
-#include "common/rpc_methods.h"
-#include "node/rpc/params.h"
 #include "common/rpc_errors.h"
+#include "common/rpc_methods.h"
 #include "consensus/errors.h"
+#include "node/p2p/blob_names.h"
+#include "node/p2p/codec.h"
+#include "node/p2p/errors.h"
+#include "node/rpc/params.h"
 
 namespace step::node {
 
@@ -26,9 +30,12 @@ namespace {
 }
 
 json info_json(const BlobInfo& info) {
-    return {{"blob_root", to_hex(info.root)}, {"blob_size", info.size},
-            {"chunks_root", to_hex(info.chunks_root)}, {"chunks", info.chunks},
-            {"have", info.have}, {"complete", info.complete()}};
+    return {{"blob_root", to_hex(info.root)},
+            {"blob_size", info.size},
+            {"chunks_root", to_hex(info.chunks_root)},
+            {"chunks", info.chunks},
+            {"have", info.have},
+            {"complete", info.complete()}};
 }
 
 // What the blob methods read: the node's blob store.
@@ -86,7 +93,8 @@ json get_blob_info(const BlobContext& c, const json& params) {
     const Hash256 root = require_hash(params, "blob_root");
     auto info = c.store->info(root);
     if (!info)
-        throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored", rpc::codes::kUnknownBlob);
+        throw RpcError(rpc::kErrNotFound, "no blob " + to_hex(root) + " is stored",
+                       rpc::codes::kUnknownBlob);
     json out = info_json(*info);
     out["missing"] = c.store->missing(root, rpc::kMaxBlobInfoMissing);
     return out;
@@ -120,10 +128,108 @@ constexpr RpcMethod<BlobContext> kBlobMethods[] = {
     {rpc::kPruneBlob, true, prune_blob},
 };
 
+// --- findblob ---
+
+// What findblob reads: the store, the chain (names by unit leaf), and P2P when it is on.
+struct FindContext {
+    BlobStore* store;
+    const ChainManager* chain;
+    p2p::BlobFetcher* fetcher;                  // null: P2P is off
+    std::shared_ptr<p2p::BlobLocator> locator;  // the RPC threads' own, thread-safe
+};
+
+uint32_t require_u32(const json& p, const char* name) {
+    const uint64_t v = require_u64(p, name);
+    if (v > UINT32_MAX) throw bad_params(std::string("param '") + name + "' is over 32 bits");
+    return static_cast<uint32_t>(v);
+}
+
+// Exactly one of the three forms of a name.
+p2p::wire::BlobName blob_name_param(const json& params) {
+    const int forms = static_cast<int>(params.contains("blob_root")) +
+                      static_cast<int>(params.contains("task_id")) +
+                      static_cast<int>(params.contains("dataset_root"));
+    if (forms != 1)
+        throw bad_params("give one of blob_root, task_id (with round, unit, leaf), dataset_root");
+    if (params.contains("blob_root")) return p2p::name_by_root(require_hash(params, "blob_root"));
+    if (params.contains("dataset_root"))
+        return p2p::name_by_dataset(require_hash(params, "dataset_root"));
+    return p2p::name_by_unit_leaf(require_hash(params, "task_id"), require_u32(params, "round"),
+                                  require_u32(params, "unit"), require_u32(params, "leaf"));
+}
+
+// The JSON-RPC error for a name that cannot be fetched, by its code's category.
+[[noreturn]] void throw_find_error(const Status& s) {
+    int code = rpc::kErrNotFound;  // not held, not committed, a name the chain does not know
+    if (s.category() == ErrorCategory::kPolicy) code = rpc::kErrNotAvailable;
+    if (s.category() == ErrorCategory::kStorage || s.category() == ErrorCategory::kInternal)
+        code = rpc::kErrInternal;
+    throw RpcError(code, s);
+}
+
+json find_answer(const BlobInfo& info, const char* state, bool fetching) {
+    json out = info_json(info);
+    out["state"] = state;
+    out["fetching"] = fetching;
+    return out;
+}
+
+json progress_answer(const FindContext& c, const p2p::BlobFetchProgress& p) {
+    json out = {{"blob_size", p.size},
+                {"chunks", p.chunks},
+                {"have", p.have},
+                {"complete", false},
+                {"fetching", true},
+                {"state", p2p::state_name(p.state)},
+                {"peers_asked", p.peers_asked},
+                {"holders", p.holders}};
+    if (p.root) {
+        out["blob_root"] = to_hex(*p.root);
+        if (auto info = c.store->info(*p.root)) out["have"] = info->have;  // fresher
+    }
+    return out;
+}
+
+json find_blob(const FindContext& c, const json& params) {
+    const p2p::wire::BlobName name = blob_name_param(params);
+    auto target = p2p::resolve_blob_name(*c.chain, name);
+    // An unknown task or unit, or a leaf not committed: nothing the name could be, yet.
+    if (!target.ok()) throw RpcError(rpc::kErrNotFound, target.status());
+    auto held = c.locator->find(*target);
+    if (held && held->complete()) return find_answer(*held, rpc::kBlobComplete, false);
+    if (!c.fetcher)
+        throw RpcError(rpc::kErrNotFound,
+                       "this node lacks " + p2p::describe(name) + " and P2P is off",
+                       rpc::codes::kBlobNotFound);
+    auto p = c.fetcher->fetch_blob(name);
+    if (!p.ok()) throw_find_error(p.status());
+    using State = p2p::BlobFetchProgress::State;
+    if (p->state == State::kComplete) {
+        if (auto info = p->root ? c.store->info(*p->root) : std::nullopt; info && info->complete())
+            return find_answer(*info, rpc::kBlobComplete, false);
+        throw RpcError(rpc::kErrNotFound, p2p::describe(name) + " was pruned after its fetch",
+                       rpc::codes::kBlobNotFound);
+    }
+    if (p->ended()) throw_find_error(p->error);
+    return progress_answer(c, *p);
+}
+
+constexpr RpcMethod<FindContext> kFindMethods[] = {
+    {rpc::kFindBlob, false, find_blob},
+};
+
 }  // namespace
 
 void register_blob_methods(RpcDispatcher& d, BlobStore& store) {
     add_methods<BlobContext>(d, kBlobMethods, BlobContext{&store});
+}
+
+void register_blob_methods(RpcDispatcher& d, BlobStore& store, const ChainManager& chain,
+                           p2p::BlobFetcher* fetcher) {
+    register_blob_methods(d, store);
+    add_methods<FindContext>(
+        d, kFindMethods,
+        FindContext{&store, &chain, fetcher, std::make_shared<p2p::BlobLocator>(store)});
 }
 
 }  // namespace step::node

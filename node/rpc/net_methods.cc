@@ -68,6 +68,9 @@ json get_network_info(const NetContext& c, const json&) {
             {"headers_received", s.counters.headers_received},
             {"blocks_received", s.counters.blocks_received},
             {"txs_received", s.counters.txs_received},
+            {"blob_chunks_received", s.counters.blob_chunks_received},
+            {"blob_chunks_sent", s.counters.blob_chunks_sent},
+            {"blobs_fetched", s.counters.blobs_fetched},
             {"bytes_sent", s.counters.bytes_sent},
             {"bytes_received", s.counters.bytes_received},
             {"discouraged", s.counters.discouraged}};

@@ -3,12 +3,17 @@
 // found, names by dataset root, and the serve limits.
 #include "tests/unit/p2p/p2p_fixture.h"
 
+#include <nlohmann/json.hpp>
+
 #include "common/merkle.h"
 #include "common/rpc_errors.h"
+#include "common/rpc_methods.h"
+#include "consensus/errors.h"
 #include "kernels/data.h"
 #include "node/p2p/blob_names.h"
 #include "node/p2p/errors.h"
 #include "node/p2p/limits.h"
+#include "node/rpc/blob_methods.h"
 #include "verifier/proofs.h"
 
 using namespace step;
@@ -67,6 +72,34 @@ BlobFetchProgress fetch_to_end(MemoryNetwork& net, Clocks& clocks, BlobNode& n,
     }
     FAIL("the fetch did not end");
     return {};
+}
+
+// A blobinfo claiming to hold `blob` whole under `name`.
+wire::BlobInfo claim_of(const wire::BlobName& name, const Bytes& blob) {
+    auto proof = verifier::make_chunk_proof(blob, 0);
+    REQUIRE(proof.ok());
+    wire::BlobInfo claim;
+    auto* h = claim.add_blobs();
+    *h->mutable_name() = name;
+    h->set_root(hash_to_field(blob_root(blob)));
+    h->set_size(blob.size());
+    h->set_chunks_root(hash_to_field(proof->chunks_root));
+    h->set_complete(true);
+    return claim;
+}
+
+// Chunk `index` of `blob` as a blobchunk, with its path.
+wire::BlobChunk chunk_of(const Bytes& blob, uint64_t index) {
+    auto p = verifier::make_chunk_proof(blob, index);
+    REQUIRE(p.ok());
+    wire::BlobChunk m;
+    m.set_root(hash_to_field(blob_root(blob)));
+    m.set_index(index);
+    m.set_blob_size(p->blob_size);
+    m.set_chunks_root(hash_to_field(p->chunks_root));
+    m.set_chunk(std::string(p->chunk.begin(), p->chunk.end()));
+    for (const Hash256& s : p->path) m.add_path(hash_to_field(s));
+    return m;
 }
 
 uint64_t chunk_bytes_from(const P2PNode& n, PeerId peer) {
@@ -160,30 +193,12 @@ TEST_CASE("a peer whose chunk fails its proof is discouraged; the blob comes fro
     settle(net, {&c});
     auto asked = raw.take<wire::GetBlobInfo>();
     REQUIRE(asked.size() == 1);
-    auto proof0 = verifier::make_chunk_proof(blob, 0);
-    REQUIRE(proof0.ok());
-    wire::BlobInfo claim;
-    auto* h = claim.add_blobs();
-    *h->mutable_name() = asked[0].names(0);
-    h->set_root(hash_to_field(root));
-    h->set_size(blob.size());
-    h->set_chunks_root(hash_to_field(proof0->chunks_root));
-    h->set_complete(true);
-    raw.send_message(raw_id, claim);
+    raw.send_message(raw_id, claim_of(asked[0].names(0), blob));
     settle(net, {&c});
     auto requests = raw.take<wire::GetBlobChunk>();
     REQUIRE(!requests.empty());
-    auto p = verifier::make_chunk_proof(blob, requests[0].index());
-    REQUIRE(p.ok());
-    wire::BlobChunk bad;
-    bad.set_root(hash_to_field(root));
-    bad.set_index(p->index);
-    bad.set_blob_size(p->blob_size);
-    bad.set_chunks_root(hash_to_field(p->chunks_root));
-    std::string bytes(p->chunk.begin(), p->chunk.end());
-    bytes[7] ^= 1;
-    bad.set_chunk(bytes);
-    for (const Hash256& s : p->path) bad.add_path(hash_to_field(s));
+    wire::BlobChunk bad = chunk_of(blob, requests[0].index());
+    bad.mutable_chunk()->at(7) ^= 1;
     raw.send_message(raw_id, bad);
 
     const BlobFetchProgress done = fetch_to_end(net, clocks, c, name_by_root(root), {&b, &c});
@@ -271,15 +286,7 @@ TEST_CASE("a holding whose root is not what the name allows is punished") {
     settle(net, {&c});
     auto asked = raw.take<wire::GetBlobInfo>();
     REQUIRE(asked.size() == 1);
-    auto proof = verifier::make_chunk_proof(other, 0);
-    wire::BlobInfo claim;
-    auto* h = claim.add_blobs();
-    *h->mutable_name() = asked[0].names(0);
-    h->set_root(hash_to_field(blob_root(other)));
-    h->set_size(other.size());
-    h->set_chunks_root(hash_to_field(proof->chunks_root));
-    h->set_complete(true);
-    raw.send_message(raw_id, claim);
+    raw.send_message(raw_id, claim_of(asked[0].names(0), other));
     settle(net, {&c});
     CHECK(c.discouraged_for(codes::kBlobNameMismatch));
 }
@@ -365,12 +372,7 @@ TEST_CASE("blob chunks nobody asked for are a flood past the limit") {
     Port& raw = net.add_port();
     const PeerId raw_id = handshake_raw(net, raw, c);
     const Bytes blob = blob_of(kChunkBytes, 2);
-    auto p = verifier::make_chunk_proof(blob, 0);
-    wire::BlobChunk m;
-    m.set_root(hash_to_field(blob_root(blob)));
-    m.set_blob_size(blob.size());
-    m.set_chunks_root(hash_to_field(p->chunks_root));
-    m.set_chunk(std::string(p->chunk.begin(), p->chunk.end()));
+    const wire::BlobChunk m = chunk_of(blob, 0);
     for (uint32_t i = 0; i < kMaxUnrequestedBlobChunks; ++i) raw.send_message(raw_id, m);
     settle(net, {&c});
     CHECK(c.discouraged_reason().empty());
@@ -378,4 +380,81 @@ TEST_CASE("blob chunks nobody asked for are a flood past the limit") {
     settle(net, {&c});
     CHECK(c.discouraged_for(codes::kUnrequestedBlobChunks));
     CHECK(!c.store->info(blob_root(blob)));  // nothing unasked is stored
+}
+
+TEST_CASE("findblob: held, fetched from a peer while the caller polls, or not found") {
+    using nlohmann::json;
+    MemoryNetwork net;
+    Clocks clocks;
+    BlobNode a(net, clocks, "blob-rpc-a", 1), c(net, clocks, "blob-rpc-c", 3);
+    const Bytes blob = blob_of(5 * kChunkBytes, 11), own = blob_of(100, 12);
+    a.put(blob);
+    c.put(own);
+    net.connect(c.port, a.port);
+    settle(net, {&a, &c});
+    RpcDispatcher d;
+    register_blob_methods(d, *c.store, *c.node.chain, &c.pm->blob_fetcher());
+    auto find = [&](const json& params) {
+        int status = 0;
+        json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", rpc::kFindBlob}, {"params", params}};
+        return json::parse(d.handle(req.dump(), false, status));
+    };
+
+    // Held here: answered at once, no fetch.
+    auto held = find({{"blob_root", to_hex(blob_root(own))}})["result"];
+    CHECK(held["state"] == rpc::kBlobComplete);
+    CHECK(held["complete"] == true);
+    CHECK(held["fetching"] == false);
+
+    // Lacking: a fetch starts; polling reports progress until it is complete.
+    const json by_root = {{"blob_root", to_hex(blob_root(blob))}};
+    auto first = find(by_root)["result"];
+    CHECK(first["state"] == rpc::kBlobAsking);
+    CHECK(first["fetching"] == true);
+    json last = json::object();
+    for (int i = 0; i < 50 && last.value("complete", false) == false; ++i) {
+        settle(net, {&a, &c});
+        clocks.p2p_ms += 100;
+        last = find(by_root)["result"];
+    }
+    CHECK(last["complete"] == true);
+    CHECK(last["blob_size"] == blob.size());
+    CHECK(c.store->info(blob_root(blob))->complete());
+
+    // Nobody has it: blob-not-found once the peers have answered.
+    const json missing = {{"blob_root", to_hex(blob_root(blob_of(7, 13)))}};
+    CHECK(find(missing)["result"]["fetching"] == true);
+    json err;
+    for (int i = 0; i < 50 && err.is_null(); ++i) {
+        settle(net, {&a, &c});
+        clocks.p2p_ms += 100;
+        auto r = find(missing);
+        if (r.contains("error")) err = r["error"];
+    }
+    CHECK(err["code"] == rpc::kErrNotFound);
+    CHECK(err["data"]["code"] == std::string(rpc::codes::kBlobNotFound.name));
+
+    // Names the chain cannot check yet, and malformed requests.
+    auto unknown = find({{"task_id", to_hex(Hash256{})}, {"round", 0}, {"unit", 0}, {"leaf", 1}});
+    CHECK(unknown["error"]["code"] == rpc::kErrNotFound);
+    CHECK(unknown["error"]["data"]["code"] == std::string(consensus::codes::kUnknownTask.name));
+    CHECK(find({{"blob_root", to_hex(Hash256{})},
+                {"dataset_root", to_hex(Hash256{})}})["error"]["code"] == rpc::kErrInvalidParams);
+}
+
+TEST_CASE("findblob without P2P: a blob the node lacks is not found") {
+    using nlohmann::json;
+    MemoryNetwork net;
+    Clocks clocks;
+    BlobNode c(net, clocks, "blob-rpc-off", 3);
+    RpcDispatcher d;
+    register_blob_methods(d, *c.store, *c.node.chain, nullptr);
+    int status = 0;
+    json req = {{"jsonrpc", "2.0"},
+                {"id", 1},
+                {"method", rpc::kFindBlob},
+                {"params", {{"blob_root", to_hex(blob_root(blob_of(9, 1)))}}}};
+    auto r = json::parse(d.handle(req.dump(), false, status));
+    CHECK(r["error"]["code"] == rpc::kErrNotFound);
+    CHECK(r["error"]["data"]["code"] == std::string(rpc::codes::kBlobNotFound.name));
 }
