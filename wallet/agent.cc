@@ -4,6 +4,7 @@
 #include "wallet/agent.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -31,6 +32,12 @@ constexpr std::pair<Role, const char*> kRoleNames[] = {
     {Role::kSolver, "solver"},
     {Role::kVerifier, "verifier"},
 };
+
+// A state the node is fetching from peers is polled this often, for at most this long per
+// call: a checkpoint crosses loopback or a LAN in well under a second, and the agent's other
+// units must not wait long (the next pass asks again; the fetch goes on meanwhile).
+constexpr auto kStateFetchPoll = std::chrono::milliseconds(100);
+constexpr auto kStateFetchWait = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -281,28 +288,38 @@ Result<Bytes> AgentCore::fetch_state(const TaskInfo& t, uint32_t round, uint32_t
 
 Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
                               uint32_t leaf, const Hash256& committed_leaf) {
-    std::optional<std::string> after;
+    const json params = {{"task_id", to_hex(task)}, {"round", round}, {"unit", k}, {"leaf", leaf}};
+    const std::string what = "leaf " + std::to_string(leaf) + " of unit " + std::to_string(round) +
+                             "/" + std::to_string(k);
+    const auto deadline = std::chrono::steady_clock::now() + kStateFetchWait;
     for (;;) {
-        json params = {{"limit", rpc::kMaxListBlobs}};
-        if (after) params["start_after"] = *after;
-        auto r = rpc.call(rpc::kListBlobs, params, RpcAuth::kNone);
-        if (!r.ok()) return r.status();
-        if (!r->contains("blobs") || !(*r)["blobs"].is_array())
-            return Status::error(codes::kRpcBadResponse, "listblobs reply lacks 'blobs'");
-        const json& blobs = (*r)["blobs"];
-        for (const json& b : blobs) {
-            auto root_hex = json_string(b, "blob_root");
-            if (!root_hex.ok()) return root_hex.status();
-            auto root = hash_from_hex(*root_hex);
-            if (!root || kernels::leaf_digest(task, round, k, leaf, *root) != committed_leaf) continue;
-            if (!b.value("complete", false)) continue;
+        auto r = rpc.call(rpc::kFindBlob, params, RpcAuth::kNone);
+        if (!r.ok()) {
+            // Neither the node nor its peers hold it (yet), or the leaf is not committed.
+            if (r.status().category() == ErrorCategory::kNotFound)
+                return Status::error(codes::kStateUnavailable,
+                                     "no blob of " + what + ": " + r.status().message());
+            return r.status();
+        }
+        if (r->value("complete", false)) {
+            auto root = hash_from_hex(r->value("blob_root", std::string()));
+            if (!root)
+                return Status::error(codes::kRpcBadResponse, "findblob reply lacks 'blob_root'");
+            // The node's word is not trusted: the root must give the committed leaf, and every
+            // chunk is checked against the root as it downloads.
+            if (kernels::leaf_digest(task, round, k, leaf, *root) != committed_leaf)
+                return Status::error(codes::kRpcBadResponse,
+                                     "findblob named a blob that is not " + what);
             return download_blob(rpc, *root);
         }
-        if (blobs.size() < rpc::kMaxListBlobs) break;
-        after = blobs.back().value("blob_root", std::string());
+        // The node is fetching it from peers: poll a while, then let the next pass ask again.
+        if (std::chrono::steady_clock::now() >= deadline)
+            return Status::error(codes::kStateUnavailable,
+                                 "the node is still fetching " + what + " from peers (" +
+                                     std::to_string(r->value("have", 0)) + " of " +
+                                     std::to_string(r->value("chunks", 0)) + " chunks)");
+        std::this_thread::sleep_for(kStateFetchPoll);
     }
-    return Status::error(codes::kStateUnavailable, "no stored blob matches leaf " + std::to_string(leaf) + " of unit " +
-                                                  std::to_string(round) + "/" + std::to_string(k));
 }
 
 Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t round,

@@ -59,9 +59,11 @@ void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k);
 
 // The task as the chain holds it (gettask's canonical spec bytes, progress).
 Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& params, const std::string& id_hex);
-// A stored state whose leaf digest at (task, round, k, leaf) is `committed_leaf`: the chain holds
-// only leaf digests over state roots (= blob roots), so every blob the node lists is tried, and
-// the match is downloaded with every chunk checked. Error "state-unavailable" when none matches.
+// The state whose leaf digest at (task, round, k, leaf) is `committed_leaf`, looked up by that
+// name (findblob): the node finds it in its store, or fetches it from its peers while this polls
+// (at most a few seconds), and it is downloaded with every chunk checked against a root that must
+// give `committed_leaf`. Error "state-unavailable" when neither the node nor its peers hold it,
+// or the fetch is still under way (ask again later).
 Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
                               uint32_t leaf, const Hash256& committed_leaf);
 
