@@ -55,44 +55,38 @@ Result<std::optional<M>> read_record(const cs::KvRead& kv, const Bytes& key, con
     return std::optional<M>(std::move(*m));
 }
 
-Result<BlobTarget> resolve_unit_leaf(const ChainManager& chain, const wire::UnitLeaf& ul) {
+Result<BlobTarget> resolve_unit_leaf(const cs::KvRead& kv, const wire::UnitLeaf& ul) {
     BlobTarget t;
     t.kind = BlobTarget::Kind::kUnitLeaf;
     t.task = *hash_from_field(ul.unit().task_id());
     t.round = ul.unit().round();
     t.unit = ul.unit().unit();
     t.leaf = ul.leaf();
-    Status st;
-    chain.with_tip_state([&](const cs::KvRead& kv, const cs::ChainTip&) {
-        auto task = read_record<pb::Task>(kv, cs::task_key(t.task), "task");
-        if (!task.ok() || !*task) {
-            st = task.ok() ? Status::error(cs::codes::kUnknownTask, "unknown task") : task.status();
-            return;
-        }
-        const pb::Task& tk = **task;
-        if (t.round >= tk.rounds() || t.unit >= tk.spec().units_per_round()) {
-            st = Status::error(cs::codes::kBadUnitRef, "no such unit in the task");
-            return;
-        }
-        auto unit = read_record<pb::Unit>(kv, cs::unit_key(t.task, t.round, t.unit), "unit");
-        if (!unit.ok()) {
-            st = unit.status();
-            return;
-        }
-        auto digest = committed_leaf(tk, unit->value_or(pb::Unit()), t.leaf);
-        if (!digest.ok()) {
-            st = digest.status();
-            return;
-        }
-        t.committed_leaf = *digest;
-    });
-    if (!st.ok()) return st;
+    auto task = read_record<pb::Task>(kv, cs::task_key(t.task), "task");
+    if (!task.ok()) return task.status();
+    if (!*task) return Status::error(cs::codes::kUnknownTask, "unknown task");
+    const pb::Task& tk = **task;
+    if (t.round >= tk.rounds() || t.unit >= tk.spec().units_per_round())
+        return Status::error(cs::codes::kBadUnitRef, "no such unit in the task");
+    auto unit = read_record<pb::Unit>(kv, cs::unit_key(t.task, t.round, t.unit), "unit");
+    if (!unit.ok()) return unit.status();
+    // An absent unit record is an untouched open unit.
+    auto digest = committed_leaf(tk, unit->value_or(pb::Unit()), t.leaf);
+    if (!digest.ok()) return digest.status();
+    t.committed_leaf = *digest;
     return t;
 }
 
 }  // namespace
 
 Result<BlobTarget> resolve_blob_name(const ChainManager& chain, const wire::BlobName& name) {
+    std::optional<Result<BlobTarget>> out;
+    chain.with_tip_state(
+        [&](const cs::KvRead& kv, const cs::ChainTip&) { out = resolve_blob_name(kv, name); });
+    return std::move(*out);
+}
+
+Result<BlobTarget> resolve_blob_name(const consensus::KvRead& state, const wire::BlobName& name) {
     BlobTarget t;
     switch (name.name_case()) {
         case wire::BlobName::kRoot:
@@ -110,7 +104,7 @@ Result<BlobTarget> resolve_blob_name(const ChainManager& chain, const wire::Blob
             break;
         case wire::BlobName::kUnitLeaf:
             if (hash_from_field(name.unit_leaf().unit().task_id()))
-                return resolve_unit_leaf(chain, name.unit_leaf());
+                return resolve_unit_leaf(state, name.unit_leaf());
             break;
         case wire::BlobName::NAME_NOT_SET:
             break;

@@ -36,6 +36,8 @@ struct BlobTarget {
 // (no such unit in the task), leaf-not-committed (not committed yet, or hidden until the trace
 // is opened), bad-payload-field (a name of no kind or a hash not 32 bytes).
 Result<BlobTarget> resolve_blob_name(const ChainManager& chain, const wire::BlobName& name);
+// The same over a given state (tests, or a caller already holding a view).
+Result<BlobTarget> resolve_blob_name(const consensus::KvRead& state, const wire::BlobName& name);
 
 // Whether a blob whose root is `root` can be what `target` names, before it is fetched: the root
 // itself, or a root that gives the committed leaf digest. Always true for a dataset (checked
