@@ -190,9 +190,10 @@ void BlobFetch::tick() {
     publish();
 }
 
+// Progress is read from the store first; the lock shared with RPC is taken only to copy it.
 void BlobFetch::publish() {
     const int64_t now = ctx_.now_ms();
-    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, BlobFetchProgress>> out;
     for (auto it = fetches_.begin(); it != fetches_.end();) {
         Fetch& f = it->second;
         BlobFetchProgress& p = f.progress;
@@ -204,10 +205,11 @@ void BlobFetch::publish() {
         p.holders = static_cast<uint32_t>(f.holders.size());
         p.peers_asked = static_cast<uint32_t>(f.asking.size() + f.lacking.size() + p.holders);
         if (!p.ended()) p.state = p.holders > 0 ? State::kFetching : State::kAsking;
-        // A name RPC stopped waiting for (its slot was reused) is not published again.
-        published_[it->first] = p;
+        out.emplace_back(it->first, p);
         it = p.ended() ? fetches_.erase(it) : std::next(it);
     }
+    std::lock_guard lock(mutex_);
+    for (auto& [key, p] : out) published_[key] = std::move(p);
     for (auto it = published_.begin(); it != published_.end();)
         it = it->second.ended() &&
                      now - it->second.ended_ms > static_cast<int64_t>(kBlobResultKeepS * 1000)
