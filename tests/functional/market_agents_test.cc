@@ -2,7 +2,8 @@
 // step-wallet, and the solver and verifier agents (`step-wallet agent`) as child processes. The
 // test only mines blocks (`generate`, so the pace does not depend on the miner's luck) until the
 // task is done, then checks the ledgers and that the chain's final states are exactly what a
-// local build_trace computes.
+// local build_trace computes. One case (label p2p) has a second node that joins afterwards fetch
+// the final states over P2P for the model.
 #ifdef STEP_HAVE_WALLET
 
 #include <signal.h>
@@ -279,6 +280,47 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     CHECK(step::Bytes(written.begin(), written.end()) == step::kernels::state_to_bytes(*model));
     // An unknown task is the node's error (no file is written for it).
     CHECK(net.wallet({"task", "model", std::string(64, '0'), model_path}).exit_code != 0);
+}
+
+TEST_CASE("a node that joins after the task gets its final states over P2P for the model",
+          "[p2p]") {
+    MarketDevnet net;
+    net.set_up();
+    const std::string solver_log = net.root + "/solver.log",
+                      verifier_log = net.root + "/verifier.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log);
+    int blocks = 0;
+    const json progress = net.drive(150, &blocks);
+    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    REQUIRE(progress["done"] == true);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+
+    // A second node joins, syncs the chain from the first, and holds no blob.
+    StepdProcess other(step::test::make_temp_dir("agents-other"));
+    REQUIRE(other.start());
+    other.result("addnode", {{"address", "127.0.0.1:" + std::to_string(net.node().p2p_port())},
+                             {"command", "onetry"}});
+    net.wait_until([&] {
+        return other.result("getchaininfo")["best_hash"] ==
+               net.node().result("getchaininfo")["best_hash"];
+    });
+    CHECK(other.result("listblobs")["blobs"].empty());
+
+    // The owner asks the new node for the model: it finds each of round 1's final states by
+    // (task, round, unit, leaf) and fetches them from the first node, checked against the chain.
+    const std::string here = net.root + "/model-here.state",
+                      there = net.root + "/model-there.state";
+    REQUIRE(net.wallet({"task", "model", net.task_id, here}).exit_code == 0);
+    const step::test::WalletCli other_cli(other, net.root);
+    const auto fetched = other_cli.run({"task", "model", net.task_id, there});
+    INFO(fetched.out);
+    REQUIRE(fetched.exit_code == 0);
+    CHECK(slurp(there) == slurp(here));
+    net.wait_until([&] { return other.result("getnetworkinfo")["blobs_fetched"] == 2; });
+    CHECK(other.result("listblobs")["blobs"].size() == 2);
+    other.stop(SIGTERM);
 }
 
 TEST_CASE("two solver agents share a task: the second round starts from states in the blob store") {
