@@ -19,6 +19,11 @@ inline constexpr uint32_t kMaxUserAgentBytes = 256;
 // Bytes a peer may have queued for sending before it is dropped as a slow reader: a few
 // maximal blocks, so one honest slow link still gets a block through.
 inline constexpr uint64_t kMaxSendQueueBytes = 64ull << 20;
+// While more than this waits in a peer's send queue, its messages are not processed (they wait,
+// and reading pauses once they fill its receive queue): a peer that does not read cannot make
+// us build answers without bound. Several blocks' worth, so a syncing peer's next getdata is
+// ready when it has read the last answer.
+inline constexpr uint64_t kPauseProcessingSendQueueBytes = 4ull << 20;
 // Received, not yet processed bytes per peer before reading from it pauses.
 inline constexpr uint64_t kMaxReceiveQueueBytes = 40ull << 20;
 

@@ -65,7 +65,7 @@ void PeerManager::worker() {
         if (run_once()) continue;
         std::unique_lock lock(inbox_mutex_);
         inbox_cv_.wait_for(lock, kIdleWait,
-                           [this] { return stop_ || !events_.empty() || !queues_.empty(); });
+                           [this] { return stop_ || !events_.empty() || new_messages_; });
     }
 }
 
@@ -108,6 +108,7 @@ void PeerManager::on_message(PeerId peer, MessageType type, std::string payload)
         PeerQueue& q = queues_[peer];
         q.bytes += payload.size();
         q.messages.push_back({peer, type, std::move(payload)});
+        new_messages_ = true;
         if (!q.paused &&
             (q.messages.size() >= kMaxQueuedMessagesPerPeer || q.bytes >= kMaxReceiveQueueBytes))
             pause = q.paused = true;
@@ -117,11 +118,16 @@ void PeerManager::on_message(PeerId peer, MessageType type, std::string payload)
 }
 
 void PeerManager::take_work(std::deque<Event>& events, std::vector<Message>& messages,
-                            std::vector<PeerId>& resume) {
+                            std::vector<PeerId>& resume, const std::set<PeerId>& not_reading) {
     std::lock_guard lock(inbox_mutex_);
     events.swap(events_);
+    new_messages_ = false;
     for (auto it = queues_.begin(); it != queues_.end();) {
         PeerQueue& q = it->second;
+        if (not_reading.count(it->first) || q.messages.empty()) {
+            ++it;
+            continue;
+        }
         q.bytes -= q.messages.front().payload.size();
         messages.push_back(std::move(q.messages.front()));
         q.messages.pop_front();
@@ -141,7 +147,11 @@ bool PeerManager::run_once() {
     std::deque<Event> events;
     std::vector<Message> messages;
     std::vector<PeerId> resume;
-    take_work(events, messages, resume);
+    std::set<PeerId> not_reading;  // asked before the inbox lock: never the transport under it
+    for (const auto& [id, peer] : ctx_.peers)
+        if (ctx_.transport.send_queue_bytes(id) > kPauseProcessingSendQueueBytes)
+            not_reading.insert(id);
+    take_work(events, messages, resume, not_reading);
     for (PeerId id : resume) ctx_.transport.set_receive_paused(id, false);
     for (const Event& e : events) handle(e);
     for (const Message& m : messages)

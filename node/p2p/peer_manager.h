@@ -6,9 +6,12 @@
 // Threading: the TransportListener methods run on the transport's I/O thread and only queue
 // (under the inbox lock, never held while calling anything else). The worker takes one message
 // from each peer with messages waiting per round, so a flood from one peer does not delay
-// another's; a peer whose queue passes kMaxQueuedMessagesPerPeer or kMaxReceiveQueueBytes is
-// paused at the transport until its queue drains. Peer state lives on the worker thread alone;
-// RPC reads snapshots. The worker holds no lock of its own while it calls into Node.
+// another's; a peer that does not read what we send (its send queue over
+// kPauseProcessingSendQueueBytes) gets its requests processed only once it has read them, so it
+// cannot make us build answers without bound (Bitcoin's fPauseSend); a peer whose queue passes
+// kMaxQueuedMessagesPerPeer or kMaxReceiveQueueBytes is paused at the transport until its queue
+// drains. Peer state lives on the worker thread alone; RPC reads snapshots. The worker holds no
+// lock of its own while it calls into Node.
 #pragma once
 
 #include <atomic>
@@ -129,8 +132,10 @@ private:
 
     void push_event(Event e);
     // Under the inbox lock: the events, and one message from each peer's queue.
+    // Peers in `not_reading` (their send queues are over kPauseProcessingSendQueueBytes) keep
+    // their messages waiting.
     void take_work(std::deque<Event>& events, std::vector<Message>& messages,
-                   std::vector<PeerId>& resume);
+                   std::vector<PeerId>& resume, const std::set<PeerId>& not_reading);
     void handle(const Event& e);
     void dispatch(Peer& peer, MessageType type, const std::string& payload);
     // Decodes the payload as M and hands it to f; a malformed payload is the peer's fault.
@@ -157,6 +162,9 @@ private:
     std::condition_variable inbox_cv_;
     std::deque<Event> events_;
     std::map<PeerId, PeerQueue> queues_;
+    // A message arrived since the worker last took work: wakes it. (Waiting messages of peers
+    // that do not read must not keep it spinning.)
+    bool new_messages_ = false;
 
     // Worker-only.
     std::optional<Hash256> last_tip_;

@@ -114,3 +114,27 @@ TEST_CASE("two nodes that dial each other keep exactly one connection, the same 
         CHECK(a.discouraged_reason().empty());  // not misbehaviour
     }
 }
+
+TEST_CASE("a peer that does not read what we send gets nothing more processed until it does") {
+    MemoryNetwork net;
+    Clocks clocks;
+    P2PNode a(net, clocks, "no-read", 1);
+    Port& raw = net.add_port();
+    auto [raw_id, node_id] = net.connect(raw, a.port);
+    settle(net, {&a});
+    raw.send_message(raw_id, honest_version(777));
+    raw.send_message(raw_id, wire::Verack());
+    settle(net, {&a});
+    raw.take<wire::Ping>();
+    a.port.send_queue[node_id] = kPauseProcessingSendQueueBytes + 1;
+    wire::Ping ping;
+    ping.set_nonce(42);
+    raw.send_message(raw_id, ping);
+    settle(net, {&a});
+    CHECK(raw.take<wire::Pong>().empty());  // waits while the peer has not read
+    a.port.send_queue[node_id] = 0;
+    refresh(net, clocks, {&a});
+    auto pongs = raw.take<wire::Pong>();
+    REQUIRE(pongs.size() == 1);
+    CHECK(pongs[0].nonce() == 42);
+}

@@ -36,7 +36,10 @@ public:
         else
             this->paused.erase(peer);
     }
-    uint64_t send_queue_bytes(PeerId) const override { return queued_bytes; }
+    uint64_t send_queue_bytes(PeerId peer) const override {
+        auto it = send_queue.find(peer);
+        return it == send_queue.end() ? queued_bytes : it->second;
+    }
     void connect(const net::Endpoint& to) override { dialled.push_back(to); }
 
     // A raw port's test sends as its peer `peer` would (framing already passed).
@@ -64,6 +67,7 @@ public:
     std::set<PeerId> handshake_done;
     std::set<PeerId> paused;
     std::set<PeerId> closed;
+    std::map<PeerId, uint64_t> send_queue;  // per peer, overriding queued_bytes (tests set it)
     std::vector<net::Endpoint> dialled;
     uint64_t queued_bytes = 0;  // what send_queue_bytes reports for every peer (a slow reader)
 
