@@ -19,6 +19,17 @@ constexpr std::chrono::seconds kTemplateMaxAge{10};
 }  // namespace
 
 Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource source) {
+    std::vector<Hash256> returned;
+    auto result = submit_block_locked(block, source, returned);
+    // Announced as if new, with no Node lock held: the peers on the winning side of a
+    // reorganisation never saw them, and nothing else would ever send them there.
+    if (tx_accepted_hook_)
+        for (const Hash256& txid : returned) tx_accepted_hook_(txid);
+    return result;
+}
+
+Result<SubmitResult> Node::submit_block_locked(const pb::Block& block, BlockSource source,
+                                               std::vector<Hash256>& returned) {
     std::lock_guard submit_lock(submit_mutex_);
     auto result = chain_.submit_block(block, source);
     if (!result.ok()) {
@@ -29,6 +40,10 @@ Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource sour
         chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
             std::lock_guard lock(mempool_mutex_);
             mempool_.update_for_chain(*result, state, tip.height + 1);
+            for (const auto& disconnected : result->disconnected)
+                for (const auto& tx : disconnected.transactions())
+                    if (mempool_.contains(consensus::txid(tx)))
+                        returned.push_back(consensus::txid(tx));
         });
         ++mempool_generation_;
         if (!result->disconnected.empty())

@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "consensus/block.h"
 #include "node/chain/chain_manager.h"
@@ -42,8 +43,9 @@ public:
     Result<std::optional<Hash256>> mine_block(const consensus::Address& miner,
                                               const std::atomic<bool>& stop);
 
-    // Called after a transaction entered the mempool (from RPC or a peer), with no Node lock
-    // held: P2P announces it to peers. Set once at start-up, before transactions arrive.
+    // Called after a transaction entered the mempool (from RPC, a peer, or back from a block a
+    // reorganisation disconnected), with no Node lock held: P2P announces it to peers. Set
+    // once at start-up, before transactions arrive.
     void set_tx_accepted_hook(std::function<void(const Hash256&)> hook) {
         tx_accepted_hook_ = std::move(hook);
     }
@@ -62,6 +64,11 @@ public:
     void refresh_metrics();
 
 private:
+    // submit_block under the submit lock; `returned` gets the transactions of disconnected
+    // blocks that are back in the mempool.
+    Result<SubmitResult> submit_block_locked(const pb::Block& block, BlockSource source,
+                                             std::vector<Hash256>& returned);
+
     ChainManager& chain_;
     Mempool& mempool_;
     Metrics& metrics_;

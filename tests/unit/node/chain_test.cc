@@ -131,9 +131,12 @@ TEST_CASE("a heavier competing branch reorganises the chain through undo data") 
     a.mine(address(1));
     REQUIRE(b.node->submit_block(*a.chain->block(a.chain->tip().hash), BlockSource::kPeer).ok());
     // A confirms a transfer in its block 2; B builds a longer branch without it.
-    REQUIRE(a.node->submit_transaction(transfer(1, 2, 0, 7'000)).ok());
+    auto transfer_id = a.node->submit_transaction(transfer(1, 2, 0, 7'000));
+    REQUIRE(transfer_id.ok());
     clock += 2;
     a.mine(address(5));
+    std::vector<Hash256> announced;  // what P2P would announce to peers
+    a.node->set_tx_accepted_hook([&](const Hash256& txid) { announced.push_back(txid); });
     CHECK(balance(a, 2) == 7'000);
     for (int i = 0; i < 3; ++i) {
         clock += 2;
@@ -151,6 +154,8 @@ TEST_CASE("a heavier competing branch reorganises the chain through undo data") 
     CHECK(last.tip_changed);
     CHECK(balance(a, 2) == 0);              // the transfer's block was disconnected...
     CHECK(a.node->mempool_info().size == 1);  // ...and its transaction is back in the mempool
+    // ...and announced again: B's side never saw it.
+    CHECK(announced == std::vector<Hash256>{*transfer_id});
     CHECK(a.chain->state_digest() == b.chain->state_digest());
     auto old_block = a.chain->block_info(*b.chain->hash_at_height(2));
     REQUIRE(old_block.has_value());
