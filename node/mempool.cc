@@ -243,6 +243,15 @@ std::optional<pb::Transaction> Mempool::get(const Hash256& txid) const {
     return it->second.tx;
 }
 
+std::vector<Hash256> Mempool::best_txids(size_t max_count) const {
+    std::vector<Hash256> out;
+    out.reserve(std::min(max_count, eviction_order_.size()));
+    for (auto it = eviction_order_.rbegin(); it != eviction_order_.rend() && out.size() < max_count;
+         ++it)
+        out.push_back(it->txid);
+    return out;
+}
+
 std::vector<pb::Transaction> Mempool::transactions_for_save() const {
     std::vector<const MempoolEntry*> arrival;
     arrival.reserve(entries_.size());

@@ -77,6 +77,8 @@ public:
     // transactions fill that sender's slots in nonce order (a replacement arrives after its
     // successors), so re-adding them in this order never meets a nonce before its predecessor.
     std::vector<pb::Transaction> transactions_for_save() const;
+    // The txids of up to max_count entries, highest fee rate first: what a new peer is told of.
+    std::vector<Hash256> best_txids(size_t max_count) const;
     // The account nonce plus the sender's gap-free run in the pool.
     uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
     size_t size() const { return entries_.size(); }

@@ -133,6 +133,11 @@ bool Node::has_mempool_tx(const Hash256& txid) const {
     return mempool_.contains(txid);
 }
 
+std::vector<Hash256> Node::mempool_txids(size_t max_count) const {
+    std::lock_guard lock(mempool_mutex_);
+    return mempool_.best_txids(max_count);
+}
+
 std::vector<pb::Transaction> Node::mempool_transactions() const {
     std::lock_guard lock(mempool_mutex_);
     return mempool_.transactions_for_save();

@@ -54,6 +54,8 @@ public:
     MempoolInfo mempool_info() const;
     std::optional<pb::Transaction> mempool_tx(const Hash256& txid) const;
     bool has_mempool_tx(const Hash256& txid) const;
+    // Mempool::best_txids: up to max_count txids, highest fee rate first.
+    std::vector<Hash256> mempool_txids(size_t max_count) const;
     uint64_t next_nonce(const consensus::Address& sender, uint64_t account_nonce) const;
     // The pool's transactions for mempool.dat (Mempool::transactions_for_save).
     std::vector<pb::Transaction> mempool_transactions() const;

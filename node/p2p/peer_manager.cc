@@ -31,6 +31,7 @@ PeerManager::PeerManager(Node& node, Transport& transport, net::Discouragement& 
                  [this](Peer& peer) {
                      header_sync_.start(peer);
                      if (!peer.gone) addr_relay_.on_ready(peer);
+                     if (!peer.gone) tx_relay_.on_ready(peer);
                  }),
       header_sync_(ctx_),
       block_fetch_(ctx_),

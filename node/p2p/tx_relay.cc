@@ -72,15 +72,21 @@ void TxRelay::on_not_found(Peer& peer, const Hash256& txid) {
     if (peer.txs_requested.erase(txid) > 0) requested_.erase(txid);
 }
 
+void TxRelay::queue_announcement(Peer& peer, const Hash256& txid) {
+    if (peer.known.contains(txid)) return;
+    if (peer.tx_announce_queue.empty()) peer.next_trickle_ms = ctx_.now_ms() + trickle_delay_ms();
+    peer.tx_announce_queue.push_back(txid);
+    if (peer.tx_announce_queue.size() > kMaxQueuedAnnouncements) peer.tx_announce_queue.pop_front();
+}
+
 void TxRelay::on_accepted(const Hash256& txid) {
-    for (auto& [id, peer] : ctx_.peers) {
-        if (peer.gone || !peer.handshake_done || peer.known.contains(txid)) continue;
-        if (peer.tx_announce_queue.empty())
-            peer.next_trickle_ms = ctx_.now_ms() + trickle_delay_ms();
-        peer.tx_announce_queue.push_back(txid);
-        if (peer.tx_announce_queue.size() > kMaxQueuedAnnouncements)
-            peer.tx_announce_queue.pop_front();
-    }
+    for (auto& [id, peer] : ctx_.peers)
+        if (!peer.gone && peer.handshake_done) queue_announcement(peer, txid);
+}
+
+void TxRelay::on_ready(Peer& peer) {
+    for (const Hash256& txid : ctx_.node.mempool_txids(kMaxQueuedAnnouncements))
+        queue_announcement(peer, txid);
 }
 
 void TxRelay::tick(Peer& peer) {

@@ -28,12 +28,19 @@ public:
     void on_not_found(Peer& peer, const Hash256& txid);
     // A transaction entered our mempool: queue its announcement to every ready peer.
     void on_accepted(const Hash256& txid);
+    // A peer finished its handshake: queue our mempool's announcement to it (the best
+    // kMaxQueuedAnnouncements by fee rate). Transactions accepted while it was not connected
+    // (before it dialled us, before our restart, while it was connected to us twice and the
+    // twin carrying the announcement was closed) would otherwise never reach it.
+    void on_ready(Peer& peer);
     // Sends a peer's announcements when its trickle delay is over; forgets stale requests.
     void tick(Peer& peer);
     void peer_gone(Peer& peer);
 
 private:
     int64_t trickle_delay_ms();
+    // Queues txid for the peer's next trickle, dropping the oldest past kMaxQueuedAnnouncements.
+    void queue_announcement(Peer& peer, const Hash256& txid);
 
     PeerContext& ctx_;
     KnownInventory recent_rejects_;                                 // failed the stateless rules

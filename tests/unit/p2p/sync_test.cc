@@ -81,6 +81,25 @@ TEST_CASE("new blocks and transactions are relayed to peers") {
     CHECK_FALSE(c.node.node->has_mempool_tx(*id));
 }
 
+TEST_CASE("a peer that connects later hears of the transactions already in the mempool") {
+    MemoryNetwork net;
+    Clocks clocks;
+    P2PNode a(net, clocks, "late-a", 1), late(net, clocks, "late-l", 2);
+    mine(a, 1);
+    // Accepted while no peer is connected: no announcement goes anywhere.
+    auto id = a.node.node->submit_transaction(transfer(1, 7, 0, 1000));
+    REQUIRE(id.ok());
+    settle(net, {&a, &late});
+
+    net.connect(late.port, a.port);
+    for (int i = 0; i < 20 && !late.node.node->has_mempool_tx(*id); ++i) {
+        clocks.p2p_ms += 1000;  // past the trickle delay
+        settle(net, {&a, &late});
+    }
+    REQUIRE(late.node.chain->tip().hash == a.node.chain->tip().hash);
+    CHECK(late.node.node->has_mempool_tx(*id));
+}
+
 TEST_CASE("a peer that stalls the download window is dropped and its blocks come from another") {
     MemoryNetwork net;
     Clocks clocks;
