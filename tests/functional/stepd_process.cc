@@ -74,6 +74,8 @@ StepdProcess::~StepdProcess() {
 }
 
 bool StepdProcess::start() {
+    // The log lives in root_, which stepd does not create (only the datadir inside it).
+    std::filesystem::create_directories(root_);
     for (int attempt = 0; attempt < 3; ++attempt) {  // a "free" port can be taken meanwhile
         port_ = free_port();
         p2p_port_ = free_port();  // parallel tests never share the devnet default 18444
