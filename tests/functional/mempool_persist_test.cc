@@ -24,21 +24,10 @@ namespace cs = step::consensus;
 namespace {
 
 using step::test::address;
+using step::test::read_file;
 using step::test::seed_of;
+using step::test::stop_cleanly;
 using step::test::transfer_hex;
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-}
-
-void stop_cleanly(StepdProcess& node) {
-    const int wstatus = node.stop(SIGTERM);
-    CHECK(WIFEXITED(wstatus));
-    CHECK(WEXITSTATUS(wstatus) == 0);
-}
 
 }  // namespace
 

@@ -66,6 +66,19 @@ std::string make_temp_dir(const std::string& name) {
     return dir.string();
 }
 
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+void stop_cleanly(StepdProcess& node) {
+    const int wstatus = node.stop(SIGTERM);
+    CHECK(WIFEXITED(wstatus));
+    CHECK(WEXITSTATUS(wstatus) == 0);
+}
+
 StepdProcess::StepdProcess(std::string root_dir, std::vector<std::string> extra_args)
     : root_(std::move(root_dir)), datadir_(root_ + "/data"), extra_args_(std::move(extra_args)) {}
 

@@ -13,6 +13,8 @@ namespace step::test {
 uint16_t free_port();
 // A fresh empty directory under the temp dir.
 std::string make_temp_dir(const std::string& name);
+// The whole file as bytes ("" when it cannot be read).
+std::string read_file(const std::string& path);
 
 class StepdProcess {
 public:
@@ -47,5 +49,8 @@ private:
     uint16_t p2p_port_ = 0;
     pid_t pid_ = -1;
 };
+
+// Stops `node` with SIGTERM and checks that it exited 0 (a clean shutdown saves its files).
+void stop_cleanly(StepdProcess& node);
 
 }  // namespace step::test
