@@ -76,7 +76,7 @@ TEST_CASE("peers.dat is loaded on restart and a damaged one is set aside with it
     const std::string root = step::test::make_temp_dir("p2p-peers-file");
     StepdProcess seed(root + "/seed");
     REQUIRE(seed.start());
-    StepdProcess node(root + "/node", {"--connect", p2p_address(seed)});
+    StepdProcess node(root + "/node", {"--connect", p2p_address(seed), "--no-listen"});
     REQUIRE(node.start());
     REQUIRE(step::test::wait_for_peer(node, seed));
     REQUIRE(wait_until([&] { return known_addresses(node) > 0; }));
@@ -117,9 +117,17 @@ TEST_CASE("addnode disconnectnode setban listbanned and clearbanned steer two no
     // A logs at debug level: the refused connections of a banned peer are debug lines.
     StepdProcess a(root + "/a", {"--log-level", "debug"});
     REQUIRE(a.start());
-    StepdProcess b(root + "/b", {"--addnode", p2p_address(a)});  // B keeps A connected
+    // B keeps A connected (--addnode) and does not listen, so A never dials it: there is only
+    // ever the one connection, B's.
+    StepdProcess b(root + "/b", {"--addnode", p2p_address(a), "--no-listen"});
     REQUIRE(b.start());
-    REQUIRE(step::test::wait_for_peer(a, b));
+    json b_at_a;  // B as A's getpeerinfo shows it
+    const auto b_connected = [&] {
+        const auto peers = step::test::ready_peers(a);
+        b_at_a = peers.size() == 1 ? peers[0] : json();
+        return b_at_a.is_object();
+    };
+    REQUIRE(wait_until(b_connected));
 
     // The steering methods need the cookie; the reads do not.
     for (const char* method :
@@ -143,20 +151,17 @@ TEST_CASE("addnode disconnectnode setban listbanned and clearbanned steer two no
     CHECK(unknown["error"]["code"] == rpc::kErrNotFound);
     CHECK(unknown["error"]["data"]["code"] == std::string(p2p::codes::kUnknownAddnode.name));
 
-    // disconnectnode by id: B's addnode dials A again.
-    const uint64_t first_id = step::test::peer_entry(a, b)["id"];
-    CHECK(a.result(rpc::kDisconnectNode, {{"id", first_id}})["disconnected"] == true);
-    REQUIRE(wait_until([&] {
-        const json entry = step::test::peer_entry(a, b);
-        return entry.is_object() && entry["id"] != first_id;
-    }));
-    // ... and by the address getpeerinfo shows; an unknown peer is not found.
-    const std::string second = step::test::peer_entry(a, b)["address"];
-    CHECK(a.result(rpc::kDisconnectNode, {{"address", second}})["disconnected"] == true);
+    // disconnectnode by id, then by the address getpeerinfo shows: B's addnode dials A again.
+    const json first = b_at_a;
+    CHECK(a.result(rpc::kDisconnectNode, {{"id", first["id"]}})["disconnected"] == true);
+    REQUIRE(wait_until([&] { return b_connected() && b_at_a["id"] != first["id"]; }));
+    const json second = b_at_a;
+    CHECK(a.result(rpc::kDisconnectNode, {{"address", second["address"]}})["disconnected"] == true);
+    REQUIRE(wait_until([&] { return b_connected() && b_at_a["id"] != second["id"]; }));
     CHECK(a.call(rpc::kDisconnectNode, {{"id", 999999}})["error"]["code"] == rpc::kErrNotFound);
-    REQUIRE(step::test::wait_for_peer(a, b));
 
-    // setban closes the banned host's connections; its redials are refused, and so are ours.
+    // setban closes the banned host's connections; B's redials are refused, and A dials no
+    // address of that host either.
     const json ban =
         a.result(rpc::kSetBan,
                  {{"address", "127.0.0.1"}, {"command", rpc::kSetBanAdd}, {"duration_s", 3600}});
@@ -175,7 +180,7 @@ TEST_CASE("addnode disconnectnode setban listbanned and clearbanned steer two no
     CHECK(banned[0]["address"] == "127.0.0.1");
     CHECK(banned[0]["manual"] == true);
 
-    // setban remove lifts it once; clearbanned lifts all, and the nodes connect again.
+    // setban remove lifts it once; clearbanned lifts all, and B's next redial gets in.
     CHECK(a.result(rpc::kSetBan,
                    {{"address", "127.0.0.1"}, {"command", rpc::kSetBanRemove}})["command"] ==
           rpc::kSetBanRemove);
@@ -185,8 +190,7 @@ TEST_CASE("addnode disconnectnode setban listbanned and clearbanned steer two no
     a.result(rpc::kSetBan, {{"address", "127.0.0.1"}, {"command", rpc::kSetBanAdd}});
     CHECK(a.result(rpc::kClearBanned)["cleared"] == 1);
     CHECK(a.result(rpc::kListBanned).empty());
-    a.result(rpc::kAddNode, {{"address", p2p_address(b)}, {"command", rpc::kAddNodeOneTry}});
-    REQUIRE(step::test::wait_for_peer(a, b));
+    REQUIRE(wait_until(b_connected));
     REQUIRE(step::test::wait_for_peer(b, a));
     std::filesystem::remove_all(root);
 }

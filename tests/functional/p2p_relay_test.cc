@@ -44,15 +44,15 @@ std::vector<std::string> listeners(const StepdProcess& node) {
 
 TEST_CASE("a transfer sent at one end of a line of three nodes is mined at the other", "[p2p]") {
     const std::string root = step::test::make_temp_dir("p2p-line");
-    // A - B - C: A and C dial only B (--connect), so the only path between them is through B.
+    // A - B - C: A and C dial only B (--connect) and do not listen, so the only path between
+    // them is through B.
     StepdProcess b(root + "/b");
     REQUIRE(b.start());
-    StepdProcess a(root + "/a", {"--connect", p2p_address(b)});
-    StepdProcess c(root + "/c", {"--connect", p2p_address(b)});
+    StepdProcess a(root + "/a", {"--connect", p2p_address(b), "--no-listen"});
+    StepdProcess c(root + "/c", {"--connect", p2p_address(b), "--no-listen"});
     REQUIRE(a.start());
     REQUIRE(c.start());
-    REQUIRE(step::test::wait_for_peer(b, a));
-    REQUIRE(step::test::wait_for_peer(b, c));
+    REQUIRE(wait_until([&] { return step::test::ready_peers(b).size() == 2; }));
 
     // C mines the block that funds address 1; it reaches A through B.
     const std::string funded = mine(c, 1, 1);
@@ -81,8 +81,8 @@ TEST_CASE("two groups mine apart then reconnect and converge on the most-work ch
     StepdProcess a1(root + "/a1"), b1(root + "/b1");
     REQUIRE(a1.start());
     REQUIRE(b1.start());
-    StepdProcess a2(root + "/a2", {"--connect", p2p_address(a1)});
-    StepdProcess b2(root + "/b2", {"--connect", p2p_address(b1)});
+    StepdProcess a2(root + "/a2", {"--connect", p2p_address(a1), "--no-listen"});
+    StepdProcess b2(root + "/b2", {"--connect", p2p_address(b1), "--no-listen"});
     REQUIRE(a2.start());
     REQUIRE(b2.start());
 
@@ -118,7 +118,7 @@ TEST_CASE("two groups mine apart then reconnect and converge on the most-work ch
         [&] { return tx_status(b1, txid) == "mempool" && tx_status(b2, txid) == "mempool"; }));
 
     // Everyone's state equals a replay of the winning chain: a fresh node that syncs it.
-    StepdProcess fresh(root + "/fresh", {"--connect", p2p_address(b2)});
+    StepdProcess fresh(root + "/fresh", {"--connect", p2p_address(b1), "--no-listen"});
     REQUIRE(fresh.start());
     REQUIRE(step::test::wait_for_tip({&fresh}, winning));
     for (const StepdProcess* n : {&a1, &a2, &b1, &b2}) step::test::check_same_state(fresh, *n);

@@ -43,8 +43,9 @@ uint64_t blocks_received(const StepdProcess& node) {
 TEST_CASE("a fresh node syncs 2000 blocks headers first from two peers and a third from one",
           "[p2p]") {
     const std::string root = step::test::make_temp_dir("p2p-sync");
-    // Every node but B dials only the peers named with --connect, so D's one peer is B (A never
-    // dials D, whose address it may learn by gossip).
+    // A dials only B (--connect). C and D dial only what they are told and do not listen, so
+    // nobody dials them back: each connection is one, and D's one peer is B. (Two nodes that
+    // dial each other keep one of the twin connections, and the counters of the other go.)
     StepdProcess b(root + "/b");
     REQUIRE(b.start());
     StepdProcess a(root + "/a", {"--connect", p2p_address(b)});
@@ -55,9 +56,10 @@ TEST_CASE("a fresh node syncs 2000 blocks headers first from two peers and a thi
     REQUIRE(step::test::wait_for_tip({&b}, tip));
 
     // C dials both; D only B. Both start empty and sync at the same time.
-    StepdProcess c(root + "/c", {"--connect", p2p_address(a), "--connect", p2p_address(b)});
+    StepdProcess c(root + "/c",
+                   {"--connect", p2p_address(a), "--connect", p2p_address(b), "--no-listen"});
     REQUIRE(c.start());
-    StepdProcess d(root + "/d", {"--connect", p2p_address(b)});
+    StepdProcess d(root + "/d", {"--connect", p2p_address(b), "--no-listen"});
     REQUIRE(d.start());
 
     // Headers first: C learns the whole header chain while its blocks are still downloading.
@@ -112,7 +114,7 @@ TEST_CASE("a node killed mid-sync ten times restarts consistent each time and fi
     REQUIRE(source.start());
     constexpr uint64_t kBlocks = 1200;
     const std::string tip = mine(source, kBlocks, 1);
-    StepdProcess node(root + "/node", {"--connect", p2p_address(source)});
+    StepdProcess node(root + "/node", {"--connect", p2p_address(source), "--no-listen"});
     // Fixed by default so a failure replays; STEP_CRASH_SEED explores other schedules.
     const char* seed_env = std::getenv("STEP_CRASH_SEED");
     const unsigned seed =
