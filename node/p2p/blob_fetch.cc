@@ -1,5 +1,7 @@
 #include "node/p2p/blob_fetch.h"
 
+#include <algorithm>
+
 #include "common/merkle.h"
 #include "common/rpc_errors.h"
 #include "common/rpc_methods.h"
@@ -42,11 +44,25 @@ Result<BlobFetchProgress> BlobFetch::fetch_blob(const wire::BlobName& name) {
         if (p.ended()) published_.erase(it);  // reported once; the next call starts afresh
         return p;
     }
-    if (published_.size() >= kMaxActiveBlobFetches)
+    // Only fetches under way take a slot: a result nobody reads (a caller that found the blob
+    // in the store meanwhile) must not keep new fetches out for kBlobResultKeepS.
+    const auto under_way = std::count_if(published_.begin(), published_.end(),
+                                         [](const auto& kv) { return !kv.second.ended(); });
+    if (static_cast<uint32_t>(under_way) >= kMaxActiveBlobFetches)
         return Status::error(codes::kBlobFetchesFull,
                              std::to_string(kMaxActiveBlobFetches) + " blob fetches under way");
+    if (published_.size() >= kMaxBlobResults) forget_oldest_result_locked();
     requests_.push_back(name);
     return published_[key] = BlobFetchProgress();
+}
+
+void BlobFetch::forget_oldest_result_locked() {
+    auto oldest = published_.end();
+    for (auto it = published_.begin(); it != published_.end(); ++it)
+        if (it->second.ended() &&
+            (oldest == published_.end() || it->second.ended_ms < oldest->second.ended_ms))
+            oldest = it;
+    if (oldest != published_.end()) published_.erase(oldest);
 }
 
 // --- Worker --------------------------------------------------------------------------------

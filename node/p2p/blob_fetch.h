@@ -49,6 +49,9 @@ public:
     void peer_gone(PeerId peer);
 
 private:
+    // Under mutex_: drops the ended result that ended first (kMaxBlobResults).
+    void forget_oldest_result_locked();
+
     struct Holder {
         std::map<uint64_t, int64_t> in_flight;  // chunk index -> asked at (ms)
         int64_t busy_until_ms = 0;

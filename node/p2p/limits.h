@@ -179,6 +179,9 @@ inline constexpr uint32_t kMaxUnrequestedBlobChunks = 64;
 // An ended fetch's result waits this long for RPC to read it (agents poll every few seconds);
 // unread, it is forgotten so it does not hold one of the kMaxActiveBlobFetches slots.
 inline constexpr uint64_t kBlobResultKeepS = 60;
+// Fetch results (ended, unread) kept at most, with the fetches under way: past it the oldest
+// ended one is forgotten, so callers that never read cannot grow the table.
+inline constexpr uint32_t kMaxBlobResults = 4 * kMaxActiveBlobFetches;
 
 // --- Blob serve (blob_serve.cc) ---
 // Chunk bytes served to one peer per second, refilled continuously, and the bucket's depth: one

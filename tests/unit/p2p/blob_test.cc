@@ -458,3 +458,28 @@ TEST_CASE("findblob without P2P: a blob the node lacks is not found") {
     CHECK(r["error"]["code"] == rpc::kErrNotFound);
     CHECK(r["error"]["data"]["code"] == std::string(rpc::codes::kBlobNotFound.name));
 }
+
+TEST_CASE("results nobody reads do not keep new fetches out") {
+    MemoryNetwork net;
+    Clocks clocks;
+    BlobNode a(net, clocks, "blob-unread-a", 1), b(net, clocks, "blob-unread-b", 2);
+    std::vector<Hash256> roots;
+    for (uint8_t i = 0; i < kMaxActiveBlobFetches + 4; ++i) {
+        const Bytes blob = blob_of(kChunkBytes - 1 - i, i);  // one chunk each
+        a.put(blob);
+        roots.push_back(blob_root(blob));
+    }
+    net.connect(b.port, a.port);
+    settle(net, {&a, &b});
+    // Each fetch is started and runs to its end, but nobody asks for its result again (as an
+    // agent that found the blob in the store meanwhile).
+    for (const Hash256& root : roots) {
+        auto started = b.fetch(name_by_root(root));
+        REQUIRE(started.ok());
+        for (int i = 0; i < 20 && b.have(root) == 0; ++i) {
+            settle(net, {&a, &b});
+            clocks.p2p_ms += 100;
+        }
+        CHECK(b.have(root) == 1);
+    }
+}
