@@ -45,8 +45,10 @@ inline constexpr ErrorCode kSelfConnection{"self-connection", ErrorCategory::kPo
 // The peer's version nonce is that of another connected peer: the same node connected twice
 // (both dialled each other). The newer connection is closed; not misbehaviour.
 inline constexpr ErrorCode kDuplicateConnection{"duplicate-connection", ErrorCategory::kPolicy};
-// version and verack did not complete within kHandshakeTimeoutS.
-inline constexpr ErrorCode kHandshakeTimeout{"handshake-timeout", ErrorCategory::kPolicy};
+// version and verack did not complete within kHandshakeTimeoutS. Malformed, so discouraged: an
+// honest peer sends its version in one segment as it connects, and a handshake held open (one
+// byte a second) is the slowloris attack on our slots.
+inline constexpr ErrorCode kHandshakeTimeout{"handshake-timeout", ErrorCategory::kMalformed};
 // A message other than version/verack before the handshake completed, or a second version.
 inline constexpr ErrorCode kHandshakeViolation{"handshake-violation", ErrorCategory::kMalformed};
 // Nothing received for kInactivityTimeoutS, or no pong within kPingTimeoutS.

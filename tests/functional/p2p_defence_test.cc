@@ -224,6 +224,6 @@ TEST_CASE("p2p defence: a handshake trickled one byte a second", "[p2p]") {
     // Longer than the handshake timeout takes: the node must hang up first.
     REQUIRE(version.size() > 2 * p2p::kHandshakeTimeoutS);
     CHECK_FALSE(a.send_trickle(version, std::chrono::seconds(1)));
-    // A timeout blames nobody (docs/p2p.md): disconnected, not discouraged.
-    bed.expect_dropped(p2p::codes::kHandshakeTimeout);
+    // A handshake held open is the slowloris attack (docs/p2p.md): disconnected and discouraged.
+    bed.expect_discouraged(p2p::codes::kHandshakeTimeout);
 }

@@ -48,7 +48,7 @@ TEST_CASE("what an honest peer may cause costs it nothing") {
     // Another network, ourselves, timeouts and stalls end the connection, nothing more.
     CHECK(for_code(codes::kWrongChain) == Punishment::kNone);
     CHECK(for_code(codes::kSelfConnection) == Punishment::kNone);
-    CHECK(for_code(codes::kHandshakeTimeout) == Punishment::kNone);
+    CHECK(for_code(codes::kHandshakeTimeout) == Punishment::kDiscourage);
     CHECK(for_code(codes::kPeerInactive) == Punishment::kNone);
     CHECK(for_code(codes::kBlockStall) == Punishment::kNone);
     CHECK(for_code(step::node::net::codes::kSendQueueFull) == Punishment::kNone);
