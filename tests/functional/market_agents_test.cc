@@ -31,6 +31,7 @@
 #include "kernels/backend.h"
 #include "kernels/data.h"
 #include "kernels/state.h"
+#include "tests/functional/market_helpers.h"
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/wallet_cli.h"
 #include "tests/unit/wallet/task_spec_file.h"
@@ -41,47 +42,13 @@
 
 using nlohmann::json;
 using step::test::StepdProcess;
+using step::test::count_code;
+using step::test::events;
+using step::test::hash_of;
+using step::test::reap;
+using step::test::read_file;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Waits (bounded) for a child; its exit code, or -1 when it had to be killed.
-int reap(pid_t pid, std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < until) {
-        if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return -1;
-}
-
-size_t count_code(const json& ledger, const std::string& code) {
-    size_t n = 0;
-    for (const json& e : ledger["entries"])
-        if (e["code"] == code) ++n;
-    return n;
-}
-
-// The agent's JSON lines by event name (every line must be JSON).
-std::multiset<std::string> events(const std::string& path) {
-    std::multiset<std::string> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-        const json j = json::parse(line, nullptr, false);
-        CHECK(j.is_object());
-        if (j.is_object()) out.insert(j.value("event", std::string()));
-    }
-    return out;
-}
-
-step::Hash256 hash_of(const std::string& hex) { return *step::hash_from_hex(hex); }
 
 // A devnet node with an owner, a bonded solver and a bonded verifier (keys in one HOME), and a
 // submitted task in a block. The node either mines on its own (`mining`, to the owner) or the
@@ -207,7 +174,7 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     const json progress = net.drive(150, &blocks);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     WARN("task done after " << blocks << " blocks, " << secs << " s");
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier log:\n" << read_file(verifier_log));
     REQUIRE(progress["done"] == true);
     CHECK(progress["units_final"] == 4);
 
@@ -276,7 +243,7 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     CHECK(m["state_root"] == step::to_hex(step::kernels::state_root(*model, step::kernels::Exec{})));
     CHECK(m["test"]["records"] == 200);
     CHECK(m["test"]["accuracy"].get<double>() > 0.1);  // 16 steps of a tiny MLP: above chance
-    const std::string written = slurp(model_path);
+    const std::string written = read_file(model_path);
     CHECK(step::Bytes(written.begin(), written.end()) == step::kernels::state_to_bytes(*model));
     // An unknown task is the node's error (no file is written for it).
     CHECK(net.wallet({"task", "model", std::string(64, '0'), model_path}).exit_code != 0);
@@ -292,7 +259,7 @@ TEST_CASE("a node that joins after the task gets its final states over P2P for t
     const pid_t verifier = net.agent("verifier", verifier_log);
     int blocks = 0;
     const json progress = net.drive(150, &blocks);
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier log:\n" << read_file(verifier_log));
     REQUIRE(progress["done"] == true);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
@@ -317,7 +284,7 @@ TEST_CASE("a node that joins after the task gets its final states over P2P for t
     const auto fetched = other_cli.run({"task", "model", net.task_id, there});
     INFO(fetched.out);
     REQUIRE(fetched.exit_code == 0);
-    CHECK(slurp(there) == slurp(here));
+    CHECK(read_file(there) == read_file(here));
     net.wait_until([&] { return other.result("getnetworkinfo")["blobs_fetched"] == 2; });
     CHECK(other.result("listblobs")["blobs"].size() == 2);
     other.stop(SIGTERM);
@@ -333,7 +300,7 @@ TEST_CASE("two solver agents share a task: the second round starts from states i
     const pid_t v = net.agent("verifier", vlog);
     int blocks = 0;
     const json progress = net.drive(150, &blocks);
-    INFO("solver logs:\n" << slurp(log1) << "\n" << slurp(log2) << "\nverifier log:\n" << slurp(vlog));
+    INFO("solver logs:\n" << read_file(log1) << "\n" << read_file(log2) << "\nverifier log:\n" << read_file(vlog));
     REQUIRE(progress["done"] == true);
     for (pid_t p : {s1, s2, v}) CHECK(reap(p, std::chrono::seconds(20)) == 0);
     size_t paid[2] = {0, 0};
@@ -375,7 +342,7 @@ TEST_CASE("the agents finish a task on a devnet node that mines on its own") {
     const json progress = net.drive(60, &blocks);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     WARN("mined task done after " << blocks << " blocks, " << secs << " s");
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier log:\n" << read_file(verifier_log));
     REQUIRE(progress["done"] == true);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
@@ -402,8 +369,8 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         restarted = true;
     });
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier logs:\n" << slurp(verifier_log) << "\n"
-                          << slurp(second_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier logs:\n" << read_file(verifier_log) << "\n"
+                          << read_file(second_log));
     REQUIRE(restarted);
     REQUIRE(progress["done"] == true);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
@@ -458,7 +425,7 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
         net.node().result("sendtransaction", {{"tx", step::to_hex(step::consensus::encode_tx(tx))}});
         challenged = true;
     });
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier log:\n" << read_file(verifier_log));
     REQUIRE(challenged);
     REQUIRE(progress["done"] == true);
     CHECK(progress["units_final"] == 2);
@@ -474,65 +441,14 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
 TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the unit is redone") {
     MarketDevnet net;
     net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units, U/L = 4, C/L = 2
-    // A forging solver played by the test, with a seed it knows.
-    step::consensus::SecretSeed seed{};
-    seed.fill(0x17);
-    std::ofstream(net.root + "/forger.hex") << step::to_hex(seed) << "\n";
-    REQUIRE(net.wallet({"key", "import", "forger", net.root + "/forger.hex"}).exit_code == 0);
-    net.addr["forger"] = json::parse(net.wallet({"key", "show", "forger"}).out)["address"];
+    // A forging solver played by the test: leaves 1 and 3 of its trace are forged.
+    step::test::Forger forger(net.node(), *net.cli, net.root);
+    net.addr["forger"] = forger.address();
     REQUIRE(net.wallet({"generate", "2", "--from", "forger"}).exit_code == 0);
     REQUIRE(net.wallet({"bond", "solver", "20", "--from", "forger", "-y"}).exit_code == 0);
-    const step::Hash256 id = hash_of(net.task_id);
-    auto send = [&](const std::function<void(step::pb::Transaction&)>& fill) {
-        const json acc = net.node().result("getaccount", {{"address", net.addr["forger"]}});
-        step::pb::Transaction tx;
-        const auto& p = step::consensus::devnet_params();
-        tx.set_chain_id(p.chain_id);
-        tx.set_nonce(acc["next_nonce"].get<uint64_t>());
-        tx.set_fee(p.min_fee);
-        fill(tx);
-        step::consensus::sign_transaction(tx, seed);
-        net.node().result("sendtransaction", {{"tx", step::to_hex(step::consensus::encode_tx(tx))}});
-    };
-    auto set_unit = [&](step::pb::UnitRef* r) {
-        r->set_task_id(id.data(), id.size());
-        r->set_round(0);
-        r->set_unit(0);
-    };
-    send([&](auto& tx) { set_unit(tx.mutable_claim_unit()->mutable_unit()); });
+    forger.claim(net.task_id);
     REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
-
-    // The honest trace, with leaves 1 and 3 forged: every audit window holds a forged leaf,
-    // while the checkpoints (leaves 0, 2, 4) are honest and served, so the audit can run.
-    const json task = net.node().result("gettask", {{"task_id", net.task_id}});
-    auto proto = step::consensus::decode_task_spec(*step::from_hex(task["spec_hex"].get<std::string>()));
-    REQUIRE(proto.ok());
-    auto spec = step::consensus::spec_from_proto(*proto, 2000000000, 3000000000);
-    REQUIRE(spec.ok());
-    auto ds = step::kernels::load_records(net.data, *step::kernels::record_format("mnist-u8"));
-    REQUIRE(ds.ok());
-    auto backend = step::kernels::make_cpu_backend(step::kernels::Exec{});
-    auto tr = step::verifier::build_trace(*backend, step::kernels::Exec{}, *spec, *ds, {id, 0, 0},
-                                          *step::kernels::init_state(*spec));
-    REQUIRE(tr.ok());
-    for (const auto& c : tr->checkpoints) {
-        const std::string file = net.root + "/cp" + std::to_string(c.leaf);
-        std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(c.bytes.data()), c.bytes.size());
-        REQUIRE(net.wallet({"blob", "put", file}).exit_code == 0);
-    }
-    std::vector<step::Hash256> forged = tr->leaves;
-    forged[1][0] ^= 1;
-    forged[3][0] ^= 1;
-    send([&](auto& tx) {
-        auto* c = tx.mutable_commit_unit();
-        set_unit(c->mutable_unit());
-        const step::Hash256 root = step::merkle_root(forged);
-        c->set_trace_root(root.data(), 32);
-        c->set_leaf0(forged[0].data(), 32);
-        c->set_final_leaf(forged[4].data(), 32);
-        c->add_checkpoint_leaves(forged[2].data(), 32);
-        c->add_checkpoint_leaves(forged[4].data(), 32);
-    });
+    const step::verifier::UnitTrace tr = forger.commit(net.data);
     REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
     REQUIRE(net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}})["status"] == step::rpc::kUnitCommitted);
 
@@ -546,14 +462,10 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
         const json u = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
         const uint64_t h = net.node().result("getchaininfo")["height"].get<uint64_t>();
         if (u["status"] != step::rpc::kUnitCommitted || h < u["windows"]["reveal_end"].get<uint64_t>()) return;
-        send([&](auto& tx) {
-            auto* o = tx.mutable_open_trace();
-            set_unit(o->mutable_unit());
-            for (const auto& l : forged) o->add_leaves(l.data(), 32);
-        });
+        forger.open();
         opened = true;
     });
-    INFO("solver log:\n" << slurp(solver_log) << "\nverifier log:\n" << slurp(verifier_log));
+    INFO("solver log:\n" << read_file(solver_log) << "\nverifier log:\n" << read_file(verifier_log));
     REQUIRE(opened);
     REQUIRE(progress["done"] == true);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
@@ -569,7 +481,7 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
     CHECK(count_code(sledger, step::consensus::reasons::kUnitPay) == 2);
     const json u0 = net.node().result("getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 0}});
     CHECK(u0["solver"] == net.addr["solver"]);
-    CHECK(hash_of(u0["final_leaf"]) == tr->leaves.back());
+    CHECK(hash_of(u0["final_leaf"]) == tr.leaves.back());
 }
 
 TEST_CASE("a refused transaction is logged with the node's code and the agent carries on") {
@@ -595,7 +507,7 @@ TEST_CASE("a refused transaction is logged with the node's code and the agent ca
     for (int block = 1; block <= 2; ++block) {
         for (int i = 0; i < 200 && refusals() < static_cast<size_t>(block); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        INFO(slurp(log));
+        INFO(read_file(log));
         REQUIRE(refusals() == static_cast<size_t>(block));
         int status = 0;
         CHECK(::waitpid(pid, &status, WNOHANG) == 0);
@@ -620,12 +532,12 @@ TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {
     const std::string log = root + "/agent.log";
     const pid_t pid = cli.spawn({"agent", "--role", "verifier", "--data", data, "--poll-ms", "50"}, log);
     // Wait for its first line, so the signal meets the running loop, not the start-up.
-    for (int i = 0; i < 200 && slurp(log).find("\"started\"") == std::string::npos; ++i)
+    for (int i = 0; i < 200 && read_file(log).find("\"started\"") == std::string::npos; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    REQUIRE(slurp(log).find("\"started\"") != std::string::npos);
+    REQUIRE(read_file(log).find("\"started\"") != std::string::npos);
     ::kill(pid, SIGTERM);
     CHECK(reap(pid, std::chrono::seconds(10)) == 0);
-    CHECK(slurp(log).find("\"stopped\"") != std::string::npos);
+    CHECK(read_file(log).find("\"stopped\"") != std::string::npos);
     node.stop(SIGTERM);
     std::filesystem::remove_all(root);
 }

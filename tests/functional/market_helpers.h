@@ -1,0 +1,65 @@
+// What the market's functional tests share: reading agent logs and ledgers, reaping agent
+// processes, and a forging solver played by the test (market_agents_test.cc on one node,
+// p2p_market_test.cc across three).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "consensus/keys.h"
+#include "consensus/proto/chain.pb.h"
+#include "tests/functional/stepd_process.h"
+#include "tests/functional/wallet_cli.h"
+#include "verifier/trace.h"
+
+namespace step::test {
+
+// Waits (bounded) for a child; its exit code, or -1 when it had to be killed.
+int reap(pid_t pid, std::chrono::seconds limit);
+// How many entries of a getledger/gettaskledger answer carry `code`.
+size_t count_code(const nlohmann::json& ledger, const std::string& code);
+// The agent's JSON lines by event name (every line must be JSON).
+std::multiset<std::string> events(const std::string& path);
+Hash256 hash_of(const std::string& hex);
+
+// A solver played by the test, with a seed it knows, that forges unit 0/0 of a one-round task:
+// it commits the honest trace with leaves 1 and 3 changed, so every audit window holds a forged
+// leaf, while the checkpoints (leaves 0, 2, 4) are honest and uploaded, so an audit can run.
+// Every transaction and blob goes to one node.
+class Forger {
+public:
+    // Imports the forger's key into `cli`'s wallet as "forger"; `node` and `cli` must outlive
+    // this object, and `dir` holds its files.
+    Forger(const StepdProcess& node, const WalletCli& cli, std::string dir);
+
+    const std::string& address() const { return address_; }
+    // Signs and sends a transaction `fill` shaped, with the account's next nonce.
+    void send(const std::function<void(pb::Transaction&)>& fill) const;
+    // Claims unit 0/0 of `task_id`.
+    void claim(const std::string& task_id);
+    // Uploads the honest checkpoints (with `step-wallet blob put`) and commits the forged trace
+    // of the claimed unit, trained on the records of `data_file`. Returns the honest trace.
+    verifier::UnitTrace commit(const std::string& data_file);
+    // Opens the forged trace.
+    void open() const;
+
+private:
+    void set_unit(pb::UnitRef* ref) const;
+
+    const StepdProcess& node_;
+    const WalletCli& cli_;
+    std::string dir_;
+    consensus::SecretSeed seed_{};
+    std::string address_;
+    Hash256 task_{};
+    std::vector<Hash256> forged_;
+};
+
+}  // namespace step::test
