@@ -61,6 +61,7 @@ struct MarketDevnet {
     std::string task_id;
     const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
     bool mining = false;
+    std::vector<pid_t> agents;  // spawned, reaped by the test or by the destructor
 
     StepdProcess& node() const { return *node_ptr; }
     step::test::WalletRun wallet(std::vector<std::string> a) const { return cli->run(std::move(a)); }
@@ -121,11 +122,13 @@ struct MarketDevnet {
         }
     }
 
-    pid_t agent(const std::string& role, const std::string& log, const std::string& key = "") const {
+    pid_t agent(const std::string& role, const std::string& log, const std::string& key = "") {
         const std::string from = key.empty() ? role : key;
-        return cli->spawn({"agent", "--role", role, "--from", from, "--data", data, "--state-dir",
-                           root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"},
-                          log);
+        const pid_t pid = cli->spawn({"agent", "--role", role, "--from", from, "--data", data, "--state-dir",
+                                      root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"},
+                                     log);
+        agents.push_back(pid);
+        return pid;
     }
 
     // Until the task is done or `limit` blocks (the test then fails rather than hangs): the test
@@ -149,6 +152,7 @@ struct MarketDevnet {
     }
 
     ~MarketDevnet() {
+        step::test::kill_unreaped(agents);
         if (node_ptr && node_ptr->running()) node_ptr->stop(SIGTERM);
         if (!std::getenv("STEP_KEEP_TEST_DIRS")) std::filesystem::remove_all(root);
     }

@@ -36,6 +36,15 @@ int reap(pid_t pid, std::chrono::seconds limit) {
     return -1;
 }
 
+void kill_unreaped(const std::vector<pid_t>& pids) {
+    for (const pid_t pid : pids) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) != 0) continue;  // exited, or reaped already
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+}
+
 size_t count_code(const json& ledger, const std::string& code) {
     size_t n = 0;
     for (const json& e : ledger["entries"])

@@ -23,6 +23,9 @@ namespace step::test {
 
 // Waits (bounded) for a child; its exit code, or -1 when it had to be killed.
 int reap(pid_t pid, std::chrono::seconds limit);
+// SIGKILLs and reaps each child of `pids` still running (not reaped yet): agents a failed check
+// left behind.
+void kill_unreaped(const std::vector<pid_t>& pids);
 // How many entries of a getledger/gettaskledger answer carry `code`.
 size_t count_code(const nlohmann::json& ledger, const std::string& code);
 // The agent's JSON lines by event name (every line must be JSON).

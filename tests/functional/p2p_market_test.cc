@@ -87,6 +87,7 @@ struct MarketNet {
     std::string root = step::test::make_temp_dir("p2p-market");
     Role owner, solver, verifier;
     std::string task_id;
+    std::vector<pid_t> agents;  // spawned, reaped by the test or by the destructor
 
     std::vector<const Role*> roles() const { return {&owner, &solver, &verifier}; }
 
@@ -148,14 +149,17 @@ struct MarketNet {
         });
     }
 
-    pid_t agent(const Role& r, const std::string& role, const std::string& log) const {
-        return r.cli->spawn(
-            {"agent", "--role", role, "--from", role, "--data", kData, "--state-dir",
-             r.home + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"},
-            log);
+    pid_t agent(const Role& r, const std::string& role, const std::string& log) {
+        const pid_t pid =
+            r.cli->spawn({"agent", "--role", role, "--from", role, "--data", kData, "--state-dir",
+                          r.home + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"},
+                         log);
+        agents.push_back(pid);
+        return pid;
     }
 
     ~MarketNet() {
+        step::test::kill_unreaped(agents);
         for (const Role* r : roles())
             if (r->node && r->node->running()) r->node->stop(SIGTERM);
         if (!std::getenv("STEP_KEEP_TEST_DIRS")) std::filesystem::remove_all(root);
