@@ -66,10 +66,13 @@ struct Network::Parts {
           peer_manager(node, transport, discouraged, peer_options(), &book),
           connections(connection_options(options), book, discouraged, transport, peer_manager) {}
 
-    p2p::P2POptions peer_options() const {
+    p2p::P2POptions peer_options() {
         p2p::P2POptions p;
         p.user_agent = options.user_agent;
         p.listen_port = options.listen ? options.listen->port : 0;
+        p.listener_seen = [this](const net::Endpoint& e, bool connected) {
+            connections.note_listener(e, connected);
+        };
         return p;
     }
 
@@ -129,10 +132,6 @@ void Network::ticker() {
     std::unique_lock lock(stop_mutex_);
     while (!stopping_) {
         lock.unlock();
-        std::set<net::Endpoint> listeners;
-        for (const auto& p : parts_->peer_manager.peer_info())
-            if (p.handshake_done && p.listening) listeners.insert(*p.listening);
-        parts_->connections.set_connected_listeners(std::move(listeners));
         parts_->connections.tick();
         publish_metrics();
         if (std::chrono::steady_clock::now() >= next_save) {

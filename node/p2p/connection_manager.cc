@@ -27,9 +27,13 @@ void ConnectionManager::set_own_address(const net::Endpoint& address) {
     own_address_ = address;
 }
 
-void ConnectionManager::set_connected_listeners(std::set<net::Endpoint> listeners) {
+void ConnectionManager::note_listener(const net::Endpoint& listening, bool connected) {
     std::lock_guard lock(mutex_);
-    connected_listeners_ = std::move(listeners);
+    if (connected) {
+        connected_listeners_.insert(listening);
+    } else if (auto it = connected_listeners_.find(listening); it != connected_listeners_.end()) {
+        connected_listeners_.erase(it);
+    }
 }
 
 bool ConnectionManager::add_manual(const net::Endpoint& address) {

@@ -54,9 +54,12 @@ public:
     // Our own listening address: never dialled from the address book (gossip brings it back).
     void set_own_address(const net::Endpoint& address);
 
-    // The listening addresses connected peers gave in their version: those nodes are connected
-    // already (perhaps inbound), so neither a manual nor an automatic dial goes to them.
-    void set_connected_listeners(std::set<net::Endpoint> listeners);
+    // A peer that gave `listening` as its listening address in its version completed its
+    // handshake (connected) or left: while connected, that node is neither a manual nor an
+    // automatic dial's target (it may be connected inbound). Called by the protocol as the
+    // handshake completes, before the address reaches the book, so there is no window in which
+    // the node dials back a peer that just connected to it.
+    void note_listener(const net::Endpoint& listening, bool connected);
 
     // addnode add: keeps `address` connected as an --addnode peer (dialled on the next tick).
     // False when it is kept already.
@@ -98,7 +101,7 @@ private:
     mutable std::mutex mutex_;  // never held while calling the transport or `next`
     std::vector<Manual> manual_;
     std::optional<net::Endpoint> own_address_;
-    std::set<net::Endpoint> connected_listeners_;
+    std::multiset<net::Endpoint> connected_listeners_;  // one entry per connection
     std::set<net::Endpoint> dialling_automatic_;
     std::map<PeerId, Peer> peers_;
 };

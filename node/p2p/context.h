@@ -26,6 +26,9 @@ struct P2POptions {
     uint64_t seed = 0;   // for trickle delays and ping nonces; 0: random
     // Milliseconds on a monotonic clock; injectable so tests step time instead of sleeping.
     std::function<int64_t()> now_ms;
+    // A peer that listens (its version's host and listen port) completed its handshake (true)
+    // or left (false); the connection manager then does not dial that node. May be empty.
+    std::function<void(const net::Endpoint&, bool)> listener_seen;
     // Seconds since the Unix epoch, for discouragement expiry (net::Discouragement).
     std::function<uint64_t()> unix_now;
 };

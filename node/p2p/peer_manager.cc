@@ -29,6 +29,7 @@ PeerManager::PeerManager(Node& node, Transport& transport, net::Discouragement& 
     : ctx_(node, transport, discouragement, std::move(options)),
       handshake_(ctx_,
                  [this](Peer& peer) {
+                     note_listener(peer, true);  // before addr_relay_ puts it in the book
                      header_sync_.start(peer);
                      if (!peer.gone) addr_relay_.on_ready(peer);
                      if (!peer.gone) tx_relay_.on_ready(peer);
@@ -39,6 +40,12 @@ PeerManager::PeerManager(Node& node, Transport& transport, net::Discouragement& 
       addr_relay_(ctx_, book),
       blob_serve_(ctx_),
       blob_fetch_(ctx_) {}
+
+void PeerManager::note_listener(const Peer& peer, bool connected) {
+    if (ctx_.options.listener_seen && peer.version && peer.version->listen_port != 0)
+        ctx_.options.listener_seen(net::Endpoint{peer.conn.remote.host, peer.version->listen_port},
+                                   connected);
+}
 
 PeerManager::~PeerManager() {
     stop();
@@ -172,6 +179,7 @@ void PeerManager::handle(const Event& e) {
     } else if (auto* d = std::get_if<Disconnected>(&e)) {
         auto it = ctx_.peers.find(d->peer);
         if (it == ctx_.peers.end()) return;
+        if (it->second.handshake_done) note_listener(it->second, false);
         block_fetch_.peer_gone(d->peer);
         tx_relay_.peer_gone(it->second);
         blob_serve_.peer_gone(d->peer);

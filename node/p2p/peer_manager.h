@@ -131,6 +131,8 @@ private:
     };
 
     void push_event(Event e);
+    // Tells P2POptions::listener_seen that a listening peer connected or left.
+    void note_listener(const Peer& peer, bool connected);
     // Under the inbox lock: the events, and one message from each peer's queue.
     // Peers in `not_reading` (their send queues are over kPauseProcessingSendQueueBytes) keep
     // their messages waiting.
