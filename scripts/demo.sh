@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# A real training task through the whole market on a private devnet, with no person in the loop:
-# a mining stepd, an owner who submits examples/demo-mlp.toml, a solver agent that claims, trains,
-# uploads, commits and opens its units, a verifier agent that audits them; progress every few
-# seconds until the task is done, then everyone's ledger. Ctrl-C stops everything.
+# A real training task through the whole market on a private three-node devnet, with no person in
+# the loop. Each party runs its own stepd and talks only to it: the owner's node mines; the owner
+# submits examples/demo-mlp.toml; a solver agent on the solver's node claims, trains, uploads,
+# commits and opens its units; a verifier agent on the verifier's node audits them. The task, the
+# transactions, the blocks and every blob (checkpoints, final states) reach the other nodes over
+# P2P. Progress (each node's height and peer count) every few seconds until the task is done,
+# then everyone's ledger and the model's accuracy. Ctrl-C stops everything.
 #   scripts/demo.sh
-# Environment: STEP_BUILD_DIR (default ./build), STEP_DEMO_RPC_BIND (default 127.0.0.1:18643),
+# Environment: STEP_BUILD_DIR (default ./build), STEP_DEMO_RPC_BIND (default 127.0.0.1:18643:
+# the owner's node; the solver's and verifier's take the next ports, P2P the ones after),
 # STEP_DEMO_SPEC (default examples/demo-mlp.toml; uses data/mnist-train.rec instead of the
 # 500-digit fixture when scripts/get-mnist.sh has fetched it), STEP_DEMO_KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -29,13 +33,25 @@ trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit 130' INT TERM
 
 (umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$tmp/pass")
-w() {
-  "$build/bin/step-wallet" --network devnet --rpc "http://$bind" --cookie "$tmp/node/.cookie" \
-    --wallet-dir "$tmp/wallet" --passphrase-file "$tmp/pass" "$@"
+host=${bind%:*}
+port=${bind##*:}
+roles=(owner solver verifier)
+declare -A rpc_of p2p_of
+for i in 0 1 2; do
+  rpc_of[${roles[$i]}]=$host:$((port + i))
+  p2p_of[${roles[$i]}]=$host:$((port + 3 + i))
+done
+# wallet ROLE ARGS...: that party's wallet, talking to that party's own node only.
+wallet() {
+  local who=$1
+  shift
+  "$build/bin/step-wallet" --network devnet --rpc "http://${rpc_of[$who]}" \
+    --cookie "$tmp/$who-node/.cookie" --wallet-dir "$tmp/$who-wallet" --passphrase-file "$tmp/pass" "$@"
 }
+w() { wallet owner "$@"; }
 field() { python3 -c 'import json, sys; v = json.load(sys.stdin); print(eval("v" + sys.argv[1]))' "$1"; }
-rpc() {  # read-only JSON-RPC call: rpc METHOD JSON_PARAMS
-  python3 - "$bind" "$1" "$2" <<'PY'
+rpc() {  # read-only JSON-RPC call to the owner's node: rpc METHOD JSON_PARAMS [ROLE]
+  python3 - "${rpc_of[${3:-owner}]}" "$1" "$2" <<'PY'
 import json, sys, urllib.request
 bind, method, params = sys.argv[1:]
 body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": json.loads(params)}).encode()
@@ -43,10 +59,14 @@ print(json.dumps(json.load(urllib.request.urlopen("http://" + bind + "/", body))
 PY
 }
 
-for k in owner solver verifier; do w key new "$k" >/dev/null; done
-owner=$(w key show owner --output json | field '["address"]')
-solver=$(w key show solver --output json | field '["address"]')
-verifier=$(w key show verifier --output json | field '["address"]')
+declare -A address
+for who in "${roles[@]}"; do
+  wallet "$who" key new "$who" >/dev/null
+  address[$who]=$(wallet "$who" key show "$who" --output json | field '["address"]')
+done
+owner=${address[owner]}
+solver=${address[solver]}
+verifier=${address[verifier]}
 
 # With the real MNIST files fetched, train on them instead of the fixture.
 data=$root/tests/fixtures/mnist-train-500.rec
@@ -58,38 +78,63 @@ if [[ -z ${STEP_DEMO_SPEC:-} && -f $root/data/mnist-train.rec ]]; then
 fi
 
 cat <<INFO
-demo devnet in $tmp
-  RPC      http://$bind/   (stepd log: $tmp/stepd.log)
-  owner    $owner  (mines the blocks)
-  solver   $solver
-  verifier $verifier
+demo devnet in $tmp: three nodes on $host, each party on its own
+  owner    $owner  node RPC ${rpc_of[owner]} P2P ${p2p_of[owner]} (mines the blocks)
+  solver   $solver  node RPC ${rpc_of[solver]} P2P ${p2p_of[solver]}
+  verifier $verifier  node RPC ${rpc_of[verifier]} P2P ${p2p_of[verifier]}
+  logs     $tmp/<role>-node.log
   task     $spec
   data     $data
   stop     Ctrl-C
 INFO
 
-"$build/bin/stepd" --network devnet --datadir "$tmp/node" --rpc-bind "$bind" --mine \
-  --miner-address "$owner" --debug-log false >"$tmp/stepd.log" 2>&1 &
-pids+=($!)
-until w chain info >/dev/null 2>&1; do sleep 0.5; done
+for who in "${roles[@]}"; do
+  args=(--network devnet --datadir "$tmp/$who-node" --rpc-bind "${rpc_of[$who]}"
+    --p2p-bind "${p2p_of[$who]}" --debug-log false)
+  case $who in
+    owner) args+=(--mine --miner-address "$owner") ;;
+    solver) args+=(--addnode "${p2p_of[owner]}") ;;
+    verifier) args+=(--addnode "${p2p_of[owner]}" --addnode "${p2p_of[solver]}") ;;
+  esac
+  "$build/bin/stepd" "${args[@]}" >"$tmp/$who-node.log" 2>&1 &
+  pids+=($!)
+done
+for who in "${roles[@]}"; do
+  until wallet "$who" chain info >/dev/null 2>&1; do sleep 0.5; done
+done
+# "height/peers" of each node, for the progress lines.
+nodes_line() {
+  local out="" who h p
+  for who in "${roles[@]}"; do
+    h=$(rpc getchaininfo '{}' "$who" | field '["height"]')
+    p=$(rpc getnetworkinfo '{}' "$who" | field '["connections"]')
+    out+="$who node height $h, $p peers; "
+  done
+  echo "${out%; }"
+}
+echo "demo: $(nodes_line)"
 
 echo "demo: mining until the owner can fund the others..."
 until (($(w balance owner --output json | field '["balance"].split(".")[0]') >= 100)); do sleep 1; done
-w send solver 40 --from owner -y >/dev/null
-w send verifier 40 --from owner -y >/dev/null
-until (($(w balance verifier --output json | field '["balance"].split(".")[0]') >= 40)); do sleep 1; done
-w bond solver 30 --from solver -y >/dev/null
-w bond verifier 30 --from verifier -y >/dev/null
+w send "$solver" 40 --from owner -y >/dev/null
+w send "$verifier" 40 --from owner -y >/dev/null
+# The payments reach the others' nodes in blocks over P2P; each bonds through its own node.
+until (($(wallet verifier balance --output json | field '["balance"].split(".")[0]') >= 40)); do sleep 1; done
+until (($(wallet solver balance --output json | field '["balance"].split(".")[0]') >= 40)); do sleep 1; done
+wallet solver bond solver 30 --from solver -y >/dev/null
+wallet verifier bond verifier 30 --from verifier -y >/dev/null
 task=$(w task submit "$spec" --from owner -y --output json | field '["task_id"]')
-echo "demo: bonded solver and verifier, submitted task $task"
-# The agents look for open tasks on the chain: start them once the task is in a block.
-until rpc gettask "{\"task_id\":\"$task\"}" >/dev/null 2>&1; do sleep 1; done
+echo "demo: bonded solver and verifier (each through its own node), submitted task $task"
+# The agents look for open tasks on their own node's chain: start them once the task is there.
+until rpc gettask "{\"task_id\":\"$task\"}" solver >/dev/null 2>&1 &&
+  rpc gettask "{\"task_id\":\"$task\"}" verifier >/dev/null 2>&1; do sleep 1; done
+echo "demo: $(nodes_line)"
 
-w agent --role solver --from solver --data "$data" --state-dir "$tmp/solver" --exit-when-idle \
-  > >(sed -u 's/^/[solver]   /') 2>&1 &
+wallet solver agent --role solver --from solver --data "$data" --state-dir "$tmp/solver" \
+  --exit-when-idle > >(sed -u 's/^/[solver]   /') 2>&1 &
 pids+=($!)
-w agent --role verifier --from verifier --data "$data" --state-dir "$tmp/verifier" --exit-when-idle \
-  > >(sed -u 's/^/[verifier] /') 2>&1 &
+wallet verifier agent --role verifier --from verifier --data "$data" --state-dir "$tmp/verifier" \
+  --exit-when-idle > >(sed -u 's/^/[verifier] /') 2>&1 &
 pids+=($!)
 
 start=$SECONDS
@@ -97,15 +142,15 @@ while true; do
   sleep 10 & wait $!  # a Ctrl-C is handled at once, not after the sleep
   progress=$(rpc gettaskprogress "{\"task_id\":\"$task\"}")
   echo "---- $((SECONDS - start)) s: $(echo "$progress" | field '["units_final"]')/$(echo "$progress" |
-    field '["units_total"]') units final, height $(echo "$progress" | field '["height"]')"
+    field '["units_total"]') units final; $(nodes_line)"
   [[ $(echo "$progress" | field '["done"]') == True ]] && break
 done
 
 echo
 w task show "$task"
 echo
-for who in owner solver verifier; do
-  addr=$(w key show "$who" --output json | field '["address"]')
+for who in "${roles[@]}"; do
+  addr=${address[$who]}
   echo "ledger of $who ($addr):"
   rpc getledger "{\"address\":\"$addr\"}" | python3 -c '
 import json, sys
@@ -113,8 +158,9 @@ for e in json.load(sys.stdin)["entries"]:
     print("  height %5d  %-22s %16s STEP  %s" % (e["height"], e["code"], "%.9f" % (int(e["amount"]) / 1e9), e["reason"]))'
 done
 echo "demo: task done in $((SECONDS - start)) s"
-# What the owner gets: the trained model from the blob store, checked against the chain, and
-# its accuracy on digits it never trained on.
+# What the owner gets: the trained model from its own node's blob store (the final states came
+# over P2P from the solver's node), checked against the chain, and its accuracy on digits it
+# never trained on.
 test_records=$root/tests/fixtures/mnist-test-200.rec
 [[ $data == "$root/data/mnist-train.rec" ]] && test_records=$root/data/mnist-test.rec
 echo
