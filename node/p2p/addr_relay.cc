@@ -46,14 +46,40 @@ std::optional<net::Endpoint> endpoint_from_wire(const wire::PeerAddress& a) {
 
 void AddrRelay::on_ready(Peer& peer) {
     if (!peer.addr_tokens) peer.addr_tokens.emplace(steady_at(ctx_.now_ms()));
-    if (book_ && peer.version && peer.version->listen_port != 0) {
-        const net::Endpoint listening{peer.conn.remote.host, peer.version->listen_port};
-        book_->add(listening, ctx_.options.unix_now(), "", ctx_.options.unix_now());
+    if (peer.version && peer.version->listen_port != 0) {
+        KnownAddress listening;
+        listening.address = {peer.conn.remote.host, peer.version->listen_port};
+        listening.last_seen = ctx_.options.unix_now();
+        if (book_) book_->add(listening.address, listening.last_seen, "", listening.last_seen);
+        forward(peer, listening);
     }
     if (!peer.conn.inbound) {
         peer.addr_tokens->allow_getaddr_answer();
         ctx_.send(peer, wire::GetAddr());
     }
+}
+
+void AddrRelay::forward(const Peer& from, const KnownAddress& address) {
+    std::vector<Peer*> others;
+    for (auto& [id, p] : ctx_.peers)
+        if (id != from.id && !p.gone && p.handshake_done) others.push_back(&p);
+    for (size_t n = 0; n < kAddrForwardFanout && !others.empty(); ++n) {
+        const size_t pick = ctx_.random() % others.size();
+        Peer& to = *others[pick];
+        others.erase(others.begin() + static_cast<std::ptrdiff_t>(pick));
+        if (to.addr_forward.size() >= kMaxQueuedAddrForwards) to.addr_forward.pop_front();
+        to.addr_forward.push_back(address);
+    }
+}
+
+void AddrRelay::tick(Peer& peer) {
+    const int64_t now = ctx_.now_ms();
+    if (peer.addr_forward.empty() || now < peer.next_addr_forward_ms) return;
+    wire::Addr m;
+    *m.add_addresses() = to_wire(peer.addr_forward.front());
+    peer.addr_forward.pop_front();
+    peer.next_addr_forward_ms = now + kAddrForwardIntervalMs;
+    ctx_.send(peer, m);
 }
 
 void AddrRelay::on_getaddr(Peer& peer) {

@@ -7,7 +7,10 @@
 // (kMaxAddrDroppedPerPeer) is punished (kAddrFlood); an addr message over kMaxAddrPerMessage is
 // refused by the codec as malformed. Accepted addresses go to the book with the sender's
 // netgroup as their source (the book bounds each source group). A peer that listens (its
-// version's listen_port) is itself added as heard of now.
+// version's listen_port) is itself added as heard of now, and its address is forwarded to
+// kAddrForwardFanout other peers, one address per peer per kAddrForwardIntervalMs (the
+// receiver's token rate, so forwarding never makes an honest node look like a flooder): nodes
+// that connected earlier learn of one that joins later, and can dial it.
 #pragma once
 
 #include <optional>
@@ -30,8 +33,13 @@ public:
     void on_ready(Peer& peer);
     void on_getaddr(Peer& peer);
     void on_addr(Peer& peer, const wire::Addr& m);
+    // Sends the peer its next forwarded address when its interval has passed.
+    void tick(Peer& peer);
 
 private:
+    // Queues `address` (heard of from `from`) to up to kAddrForwardFanout other ready peers.
+    void forward(const Peer& from, const KnownAddress& address);
+
     PeerContext& ctx_;
     AddressBook* book_;
 };

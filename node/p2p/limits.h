@@ -100,6 +100,15 @@ inline constexpr uint64_t kAddrHorizonS = 30 * 24 * 3600;
 // a few addresses a minute and one answer to our getaddr; ten whole messages past the rate is
 // a flood.
 inline constexpr uint64_t kMaxAddrDroppedPerPeer = 10 * kMaxAddrPerMessage;
+// A newly connected listening peer's address is forwarded to this many other peers (as
+// Bitcoin relays a self-announcement to two): enough to spread through a small network.
+inline constexpr uint32_t kAddrForwardFanout = 2;
+// At most one forwarded address per peer this often: the receiver's kAddrTokensPerSecond and a
+// tenth more (jitter in transit never makes one arrive early), so an honest node never loses a
+// forward to the receiver's rate limit nor looks like a flooder.
+inline constexpr int64_t kAddrForwardIntervalMs = static_cast<int64_t>(1100 / kAddrTokensPerSecond);
+// Addresses waiting to be forwarded to one peer; past it the oldest are dropped.
+inline constexpr uint32_t kMaxQueuedAddrForwards = 100;
 // Addresses answered to one getaddr (kMaxAddrPerMessage at most per message anyway).
 inline constexpr uint32_t kMaxAddrPerGetAddr = kMaxAddrPerMessage;
 

@@ -309,6 +309,7 @@ void PeerManager::tick() {
         if (peer.gone) continue;
         handshake_.tick(peer);
         if (!peer.gone && peer.handshake_done) tx_relay_.tick(peer);
+        if (!peer.gone && peer.handshake_done) addr_relay_.tick(peer);
     }
     const Hash256 tip = ctx_.node.chain().tip().hash;
     if (last_tip_ != tip) {

@@ -138,3 +138,38 @@ TEST_CASE("a peer that does not read what we send gets nothing more processed un
     REQUIRE(pongs.size() == 1);
     CHECK(pongs[0].nonce() == 42);
 }
+
+TEST_CASE("a newly connected listening peer is forwarded to other peers at their token rate") {
+    MemoryNetwork net;
+    Clocks clocks;
+    P2PNode a(net, clocks, "fwd", 1);
+    Port& early = net.add_port();
+    const PeerId early_id = handshake_raw(net, early, a, 801);
+    early.take<wire::Addr>();
+    // Two listening peers join later, one right after the other.
+    for (uint64_t i = 0; i < 2; ++i) {
+        Port& later = net.add_port();
+        auto [raw_id, node_id] = net.connect(later, a.port);
+        (void)node_id;
+        settle(net, {&a});
+        wire::Version v = honest_version(900 + i);
+        v.set_listen_port(static_cast<uint32_t>(18444 + i));
+        later.send_message(raw_id, v);
+        later.send_message(raw_id, wire::Verack());
+        settle(net, {&a});
+    }
+    // The early peer hears of the first at once, of the second only after the interval.
+    auto first = early.take<wire::Addr>();
+    REQUIRE(first.size() == 1);
+    REQUIRE(first[0].addresses_size() == 1);
+    CHECK(endpoint_from_wire(first[0].addresses(0)) == net::Endpoint{"127.0.0.1", 18444});
+    clocks.p2p_ms += kAddrForwardIntervalMs - 1;
+    settle(net, {&a});
+    CHECK(early.take<wire::Addr>().empty());
+    clocks.p2p_ms += 1;
+    settle(net, {&a});
+    auto second = early.take<wire::Addr>();
+    REQUIRE(second.size() == 1);
+    CHECK(endpoint_from_wire(second[0].addresses(0)) == net::Endpoint{"127.0.0.1", 18445});
+    CHECK_FALSE(early.closed.count(early_id));
+}
