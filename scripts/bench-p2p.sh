@@ -67,7 +67,8 @@ stop_all() {
   pids=()
 }
 
-# sync_once NAME: a fresh node NAME syncs from node 0 (src); prints "seconds bytes".
+# sync_once NAME: a fresh node NAME syncs from node 0 (src); sets sync_seconds and sync_bytes.
+# (Not run in a subshell: the node it starts must be in this shell's pids to be stopped.)
 sync_once() {
   local name=$1
   start_node "$name" 1 --connect "$(p2p_of 0)" --no-listen
@@ -76,9 +77,8 @@ sync_once() {
   t0=$(now)
   wait_height 1 "$name" "$((blocks + txs))"
   t1=$(now)
-  local bytes
-  bytes=$(rpc 1 "$name" getnetworkinfo '{}' | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["bytes_received"].values()))')
-  echo "$(python3 -c "print($t1 - $t0)") $bytes"
+  sync_bytes=$(rpc 1 "$name" getnetworkinfo '{}' | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["bytes_received"].values()))')
+  sync_seconds=$(python3 -c "print($t1 - $t0)")
 }
 
 build_source() {
@@ -95,7 +95,8 @@ bench_sync() {
   build_source
   start_node src 0
   wait_ready 0 src
-  read -r seconds bytes < <(sync_once fresh)
+  sync_once fresh
+  local seconds=$sync_seconds bytes=$sync_bytes
   sync_rate=$(python3 -c "print(($blocks + $txs) / $seconds)")
   emit p2p_sync_blocks_per_s "$sync_rate" blocks/s "$((blocks + txs)) blocks ($blocks of $txs transfers) between two stepd on loopback"
   emit p2p_sync_mb_per_s "$(python3 -c "print($bytes / 1e6 / $seconds)")" MB/s "bytes received by the syncing node, whole frames"
