@@ -107,6 +107,8 @@ struct TcpTransport::Impl {
     void accept_next();
     void admit_inbound(tcp::socket socket);
     bool make_inbound_room(bool discouraged);
+    // A discouraged host is admitted at most once per kDiscouragedAcceptIntervalMs.
+    bool discouraged_accept_due(const std::string& host);
     void dial(const Endpoint& to);
     void finish_dial(const DialPtr& d, error_code ec);
     void add_connection(tcp::socket socket, const Endpoint& remote, bool inbound,
@@ -128,6 +130,8 @@ struct TcpTransport::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<PeerId> next_id{1};
     std::set<DialPtr> dials;  // I/O thread: cancelled at stop
+    // I/O thread: when each discouraged host was last admitted (bounded, see below).
+    std::map<std::string, std::chrono::steady_clock::time_point> discouraged_admitted;
 
     mutable std::mutex mutex;  // guards what follows; never held while calling the listener
     std::map<PeerId, ConnectionPtr> connections;
@@ -168,12 +172,25 @@ void TcpTransport::Impl::admit_inbound(tcp::socket socket) {
         return;
     }
     const bool discouraged = options.is_discouraged && options.is_discouraged(remote);
+    if (discouraged && !discouraged_accept_due(remote.host)) return;  // closed unread
     if (!make_inbound_room(discouraged)) {
         log_debug("p2p: refused inbound ", remote.to_string(), ": no inbound slot",
                   discouraged ? " (address discouraged)" : "");
         return;  // the socket closes as it goes out of scope
     }
     add_connection(std::move(socket), remote, true, discouraged);
+}
+
+bool TcpTransport::Impl::discouraged_accept_due(const std::string& host) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto interval = std::chrono::milliseconds(p2p::kDiscouragedAcceptIntervalMs);
+    if (discouraged_admitted.size() >= p2p::kMaxDiscouragedAddresses)
+        std::erase_if(discouraged_admitted,
+                      [&](const auto& kv) { return now - kv.second >= interval; });
+    auto [it, fresh] = discouraged_admitted.try_emplace(host, now);
+    if (!fresh && now - it->second < interval) return false;
+    it->second = now;
+    return true;
 }
 
 // True when a slot is free or one was freed by evicting an unprotected inbound peer; a

@@ -80,6 +80,11 @@ inline constexpr uint64_t kDiscourageDurationS = 24 * 3600;
 // Addresses remembered as discouraged; past this the one that expires first is forgotten, so
 // an attacker with many addresses cannot grow the list without bound.
 inline constexpr uint32_t kMaxDiscouragedAddresses = 10000;
+// A discouraged host's inbound connections are admitted at most once per this interval; the
+// rest are closed unread: a misbehaving host that reconnects in a loop then costs an accept and
+// a close, not a read, a log line and the protocol's work each time (the garbage flood of
+// scripts/bench-p2p.sh). Hosts remembered: kMaxDiscouragedAddresses, stale ones dropped first.
+inline constexpr uint64_t kDiscouragedAcceptIntervalMs = 1000;
 // A discouraged --addnode peer waits at least this long before it is dialled again.
 inline constexpr uint64_t kDiscouragedAddnodeRetryS = 600;
 

@@ -39,7 +39,7 @@ struct Event {
 
 // Records every listener call; optional hooks act on the transport from inside the callback.
 class Recorder : public p2p::TransportListener {
-  public:
+public:
     std::function<void(PeerId)> on_connect_hook;
     std::function<void(PeerId, MessageType)> on_message_hook;
 
@@ -85,7 +85,7 @@ class Recorder : public p2p::TransportListener {
             std::count_if(events_.begin(), events_.end(), [&](auto& e) { return e.kind == kind; }));
     }
 
-  private:
+private:
     void push(Event e) {
         {
             std::lock_guard lock(mutex_);
@@ -425,4 +425,22 @@ TEST_CASE("start reports a bind failure with its code") {
     Recorder b_events;
     TcpTransport b(o, b_events);
     CHECK(b.start() == codes::kBindFailed);
+}
+
+TEST_CASE("A discouraged host that reconnects in a loop is closed unread past one a second") {
+    TcpTransportOptions o = options(true);
+    o.is_discouraged = [](const Endpoint& e) { return e.host == "127.0.0.9"; };
+    Running running(o);
+    Recorder& events = running.events;
+    const uint16_t port = running.port();
+    test::P2pTestPeer first(port, kMagic, "127.0.0.9");
+    events.next(Event::kConnected);  // the first is admitted (a slot is free)
+    // Reconnecting at once: closed before anything is read or reported.
+    test::P2pTestPeer again(port, kMagic, "127.0.0.9");
+    CHECK(again.wait_closed(kWait));
+    CHECK(events.count(Event::kConnected) == 0);  // (next() took the first)
+    // Another host is not held back.
+    test::P2pTestPeer honest(port, kMagic, "127.0.0.1");
+    events.next(Event::kConnected);
+    CHECK(running.transport.connections().size() == 2);
 }
