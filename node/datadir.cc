@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/rpc_methods.h"
 #include "node/errors.h"
+#include "node/regular_file.h"
 
 namespace step::node {
 
@@ -35,8 +36,9 @@ Result<DatadirLock> lock_datadir(const std::string& datadir) {
     std::filesystem::create_directories(datadir, ec);
     if (ec) return Status::error(codes::kDatadirIo, "cannot create " + datadir + ": " + ec.message());
     const std::string path = datadir + "/.lock";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::error(codes::kDatadirIo, "cannot open " + path + ": " + std::strerror(errno));
+    const OpenedFile opened = open_regular_file(path, O_RDWR | O_CREAT);
+    if (!opened.ok()) return Status::error(codes::kDatadirIo, "cannot open " + path + ": " + opened.why());
+    const int fd = opened.fd;
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
         return Status::error(codes::kDatadirLocked,
@@ -59,7 +61,7 @@ Result<std::string> write_cookie(const std::string& datadir) {
     const std::string tmp = path + ".tmp";
     ::unlink(tmp.c_str());
     // Created 0600 from the start: the secret is never readable by others, even briefly.
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return Status::error(codes::kDatadirIo, "cannot write " + tmp + ": " + std::strerror(errno));
     bool ok = ::write(fd, credential.data(), credential.size()) == static_cast<ssize_t>(credential.size());
     ok = ::fchmod(fd, 0600) == 0 && ok;

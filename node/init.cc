@@ -1,12 +1,14 @@
 #include "node/init.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "common/rpc_methods.h"
 #include "node/log.h"
+#include "node/regular_file.h"
 #include "node/rpc/blob_methods.h"
 #include "node/rpc/chain_methods.h"
 #include "node/rpc/market_methods.h"
@@ -27,12 +29,18 @@ constexpr size_t kMaxRpcConnections = 64;
 // Worker threads for HTTP: a long `generate` occupies one while others keep serving.
 constexpr size_t kHttpThreads = 4;
 
+// The config file, refused unread unless it is a regular file (a FIFO would block start-up).
 std::optional<std::string> read_text_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
+    const OpenedFile opened = open_regular_file(path, O_RDONLY);
+    if (!opened.ok()) {
+        if (!opened.missing()) log_error("cannot read ", path, ": ", opened.why());
+        return std::nullopt;
+    }
+    Bytes text;
+    const bool read = read_up_to(opened.fd, static_cast<size_t>(opened.size), text);
+    ::close(opened.fd);
+    if (!read) return std::nullopt;
+    return std::string(text.begin(), text.end());
 }
 
 std::map<std::string, std::string> environment() {

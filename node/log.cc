@@ -1,10 +1,15 @@
 #include "node/log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+
+#include "node/regular_file.h"
 
 namespace step::node {
 namespace {
@@ -56,7 +61,11 @@ bool set_log_file(const std::string& path) {
     if (g_file) std::fclose(g_file);
     g_file = nullptr;
     if (path.empty()) return true;
-    g_file = std::fopen(path.c_str(), "a");
+    // Never a FIFO or device named debug.log: opening one for writing could block start-up.
+    const OpenedFile opened = open_regular_file(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (!opened.ok()) return false;
+    g_file = ::fdopen(opened.fd, "a");
+    if (!g_file) ::close(opened.fd);
     return g_file != nullptr;
 }
 

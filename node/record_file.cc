@@ -12,6 +12,7 @@
 
 #include "common/hash.h"
 #include "node/log.h"
+#include "node/regular_file.h"
 
 namespace step::node {
 
@@ -129,7 +130,9 @@ Result<std::vector<Bytes>> decode_record_file(ByteSpan file, const RecordFileFor
 Status write_file_atomically(const std::string& path, ByteSpan file,
                              const RecordFileFormat& format) {
     const std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A fresh file, never whatever bears the name: opening a FIFO left there would block.
+    ::unlink(tmp.c_str());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return io_error(format, "cannot create", tmp);
     // fsync before rename: otherwise a power cut can leave the new name on unwritten blocks.
     if (!write_all(fd, file.data(), file.size()) || ::fsync(fd) != 0) {
@@ -161,36 +164,21 @@ Status write_file_atomically(const std::string& path, ByteSpan file,
 
 Result<std::vector<Bytes>> read_record_file(const std::string& path,
                                             const RecordFileFormat& format) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return Status::error(format.codes.missing, "no " + path);
-        return io_error(format, "cannot open", path);
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        Status s = io_error(format, "cannot stat", path);
+    const OpenedFile opened = open_regular_file(path, O_RDONLY);
+    if (opened.missing()) return Status::error(format.codes.missing, "no " + path);
+    if (!opened.ok())
+        return Status::error(format.codes.io, "cannot open " + path + ": " + opened.why());
+    const int fd = opened.fd;
+    if (opened.size > format.max_file_bytes) {
         ::close(fd);
-        return s;
+        return too_large(format, opened.size);
     }
-    if (static_cast<uint64_t>(st.st_size) > format.max_file_bytes) {
-        ::close(fd);
-        return too_large(format, static_cast<uint64_t>(st.st_size));
-    }
-    Bytes file(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < file.size()) {
-        const ssize_t n = ::read(fd, file.data() + got, file.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            Status s = io_error(format, "cannot read", path);
-            ::close(fd);
-            return s;
-        }
-        if (n == 0) break;  // shrank since fstat: decode reports it as truncated
-        got += static_cast<size_t>(n);
-    }
+    Bytes file;
+    // A file that shrank since it was opened is read short: decode reports it as truncated.
+    const bool read = read_up_to(fd, static_cast<size_t>(opened.size), file);
+    Status failed = read ? Status() : io_error(format, "cannot read", path);
     ::close(fd);
-    file.resize(got);
+    STEP_TRY(failed);
     return decode_record_file(file, format);
 }
 

@@ -16,6 +16,7 @@
 #include "consensus/transaction.h"
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/transfers.h"
+#include "tests/support/fifo.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
@@ -91,5 +92,25 @@ TEST_CASE("a garbage mempool.dat is set aside and stepd starts with an empty poo
     REQUIRE(node.start());
     CHECK(node.result("gettransaction", {{"txid", txid}})["status"] == "mempool");
     stop_cleanly(node);
+    std::filesystem::remove_all(root);
+}
+
+// Issue 11, defect 7: a FIFO named mempool.dat (or peers.dat) used to block start-up forever.
+TEST_CASE("a FIFO named mempool.dat or peers.dat is set aside and stepd starts") {
+    const std::string root = step::test::make_temp_dir("mempool-fifo");
+    StepdProcess node(root);
+    std::filesystem::create_directories(node.datadir());
+    step::test::FifoTrap mempool(node.datadir() + "/mempool.dat");
+    step::test::FifoTrap peers(node.datadir() + "/peers.dat");
+    REQUIRE(mempool.made());
+    REQUIRE(peers.made());
+    REQUIRE(node.start());
+    INFO(node.log());
+    CHECK(node.result("getmempoolinfo")["size"] == 0);
+    CHECK(node.log().find("not a regular file (a FIFO)") != std::string::npos);
+    CHECK(step::test::is_fifo(node.datadir() + "/mempool.dat.bad"));
+    CHECK(step::test::is_fifo(node.datadir() + "/peers.dat.bad"));
+    stop_cleanly(node);
+    CHECK_FALSE(step::test::is_fifo(node.datadir() + "/mempool.dat"));
     std::filesystem::remove_all(root);
 }
