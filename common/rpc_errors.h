@@ -1,6 +1,7 @@
-// Codes of the blob API that both stepd and step-wallet emit: the node's blob store refuses or
-// lacks a blob, and the wallet checks the same limits before it uploads and acts on "not
-// stored". Beside the RPC method names because both sides of the RPC use them (one owner).
+// Codes (error.data.code) of the RPC that both stepd and step-wallet know: the blob API's (the
+// node's blob store refuses or lacks a blob, and the wallet checks the same limits before it
+// uploads and acts on "not stored"), and the server's limits. Beside the RPC method names because
+// both sides of the RPC use them (one owner).
 #pragma once
 
 #include "common/status.h"
@@ -16,5 +17,13 @@ inline constexpr ErrorCode kBlobIncomplete{"blob-incomplete", ErrorCategory::kNo
 // findblob: the node lacks the blob and no peer holds it (or P2P is off). The wallet waits and
 // asks again later, or uploads the blob itself.
 inline constexpr ErrorCode kBlobNotFound{"blob-not-found", ErrorCategory::kNotFound};
+
+
+// The RPC server's limits (node/rpc_limits.h), carried in error.data.code with kErrLimit: a body
+// nested deeper than the server parses; a batch longer than it runs; a batch call not run because
+// the batch's answer already reached the answer size limit (send it again on its own).
+inline constexpr ErrorCode kJsonTooDeep{"json-too-deep", ErrorCategory::kMalformed};
+inline constexpr ErrorCode kBatchTooLong{"batch-too-long", ErrorCategory::kMalformed};
+inline constexpr ErrorCode kAnswerTooLarge{"answer-too-large", ErrorCategory::kPolicy};
 
 }  // namespace step::rpc::codes

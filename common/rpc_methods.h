@@ -131,6 +131,9 @@ inline constexpr int kErrNotAvailable = -32012;
 inline constexpr int kErrBlockRejected = -32013;  // error.data = {"code": "<consensus reason>"}
 inline constexpr int kErrNotReady = -32014;       // the node is still loading its chain
 inline constexpr int kErrBlobRejected = -32015;   // a blob chunk refused; error.data = {"code": ...}
+// A request over the RPC server's limits (docs/node.md "RPC limits"); error.data.code names which
+// (common/rpc_errors.h: json-too-deep, batch-too-long, answer-too-large).
+inline constexpr int kErrLimit = -32016;
 
 // Default RPC ports per network.
 inline constexpr unsigned short kDevnetRpcPort = 18443;

@@ -13,21 +13,12 @@
 #include "node/rpc/chain_methods.h"
 #include "node/rpc/market_methods.h"
 #include "node/rpc/net_methods.h"
+#include "node/rpc_limits.h"
 
 extern char** environ;
 
 namespace step::node {
 namespace {
-
-// JSON-RPC bodies above this are refused with HTTP 413: the largest legitimate request is a
-// block for submitblock (MAX_BLOCK_BYTES of bytes, twice that as hex) plus framing.
-size_t max_rpc_body_bytes(const consensus::Params& p) {
-    return static_cast<size_t>(2 * p.max_block_bytes) + (1u << 20);
-}
-// Connections served at once; one more gets HTTP 503 and is closed.
-constexpr size_t kMaxRpcConnections = 64;
-// Worker threads for HTTP: a long `generate` occupies one while others keep serving.
-constexpr size_t kHttpThreads = 4;
 
 // The config file, refused unread unless it is a regular file (a FIFO would block start-up).
 std::optional<std::string> read_text_file(const std::string& path) {
@@ -82,9 +73,9 @@ bool start_http(NodeContext& ctx) {
     HttpServerOptions options;
     options.host = ctx.config.rpc_host;
     options.port = ctx.config.rpc_port;
-    options.threads = kHttpThreads;
-    options.max_body_bytes = max_rpc_body_bytes(*ctx.params);
-    options.max_connections = kMaxRpcConnections;
+    options.threads = rpc_limits::kHttpThreads;
+    options.max_body_bytes = rpc_limits::max_body_bytes(*ctx.params);
+    options.max_connections = rpc_limits::kMaxConnections;
     options.too_large_response = {413, "application/json", rpc_too_large_body(), false};
     auto server = HttpServer::start(options, std::ref(ctx.routes));
     if (!server.ok()) {

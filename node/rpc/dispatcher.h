@@ -9,6 +9,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "node/http_server.h"
@@ -46,9 +47,11 @@ public:
     void add(const std::string& method, bool needs_auth, RpcHandler handler);
     bool has(const std::string& method) const { return methods_.count(method) != 0; }
 
-    // Handles one HTTP body (a request object or a batch array). `authorized` says whether the
-    // HTTP request carried the right credential. Sets http_status (200, 400 parse error, 401).
-    // Returns the response body; empty for a lone notification.
+    // Handles one HTTP body (a request object or a batch array): the JSON-RPC request parser's
+    // one entry point, over untrusted bytes. `authorized` says whether the HTTP request carried
+    // the right credential. Sets http_status (200, 400 parse error or nesting too deep, 401).
+    // Returns the response body; empty for a lone notification. Bounded by node/rpc_limits.h:
+    // nesting depth, batch length, answer bytes.
     std::string handle(const std::string& body, bool authorized, int& http_status) const;
 
 private:
@@ -56,6 +59,10 @@ private:
         bool needs_auth;
         RpcHandler handler;
     };
+    // One call of a request or batch; null json for a notification (no answer). Sets
+    // `unauthorized` when the call needed the credential the request lacked.
+    nlohmann::json call(const nlohmann::json& request, bool authorized, bool& unauthorized) const;
+    std::string answer_batch(const nlohmann::json& batch, bool authorized, bool& unauthorized) const;
     Metrics* metrics_;
     std::map<std::string, Method> methods_;
 };
@@ -83,5 +90,9 @@ void add_methods(RpcDispatcher& dispatcher, std::span<const RpcMethod<Context>> 
 
 // The JSON-RPC error body used for a request over the size limit (served with HTTP 413).
 std::string rpc_too_large_body();
+
+// Whether `body`'s arrays and objects nest at most `max_depth` deep, by one linear pass that
+// parses nothing (so it cannot itself recurse): the guard run before a body is parsed.
+bool json_nesting_within(std::string_view body, size_t max_depth);
 
 }  // namespace step::node

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/rpc_errors.h"
 #include "common/rpc_methods.h"
 #include "node/metrics.h"
 #include "node/rpc/dispatcher.h"
+#include "node/rpc_limits.h"
 #include "consensus/errors.h"
 #include "tests/support/status_check.h"
 
@@ -132,4 +134,102 @@ TEST_CASE("metrics render gauges, counters and the latency histogram in Promethe
     CHECK(text.find("stepd_rpc_latency_seconds_bucket{method=\"getblock\",le=\"0.005\"} 1\n") != std::string::npos);
     CHECK(text.find("stepd_rpc_latency_seconds_bucket{method=\"getblock\",le=\"+Inf\"} 2\n") != std::string::npos);
     CHECK(text.find("stepd_rpc_latency_seconds_count{method=\"getblock\"} 2\n") != std::string::npos);
+}
+
+namespace {
+std::string nested(size_t depth, const std::string& leaf = "1") {
+    return std::string(depth, '[') + leaf + std::string(depth, ']');
+}
+}  // namespace
+
+TEST_CASE("dispatcher refuses JSON nested deeper than kMaxJsonDepth before parsing it") {
+    using step::node::rpc_limits::kMaxJsonDepth;
+    auto d = make_dispatcher();
+    int status = 0;
+    // Deep enough to overflow the stack of any recursive copy, print or destruction.
+    const std::string deep = nested(150000);
+    for (const std::string& body :
+         std::vector<std::string>{R"({"jsonrpc":"2.0","id":)" + deep + R"(,"method":"echo"})",
+          R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"p":)" + deep + "}}",
+          std::string("[") + R"({"jsonrpc":"2.0","id":1,"method":"echo","params":)" + deep + "}]"}) {
+        auto r = call(d, body, false, status);
+        CHECK(status == 400);
+        CHECK(r["error"]["code"] == step::rpc::kErrLimit);
+        CHECK(r["error"]["data"]["code"] == name_of(step::rpc::codes::kJsonTooDeep));
+    }
+    // The request object is one level, its params another: kMaxJsonDepth in all is accepted.
+    auto r = call(d, R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"p":)" + nested(kMaxJsonDepth - 2) + "}}",
+                  false, status);
+    CHECK(status == 200);
+    CHECK(r.contains("result"));
+    r = call(d, R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"p":)" + nested(kMaxJsonDepth - 1) + "}}", false,
+             status);
+    CHECK(status == 400);
+    CHECK(r["error"]["data"]["code"] == name_of(step::rpc::codes::kJsonTooDeep));
+    // Brackets inside strings, escaped quotes included, are not nesting.
+    r = call(d, R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"s":"\")" + std::string(1000, '[') + "\"}}",
+             false, status);
+    CHECK(status == 200);
+    CHECK(r["result"]["got"]["s"].get<std::string>().size() == 1001);
+}
+
+TEST_CASE("json_nesting_within counts arrays and objects outside strings") {
+    CHECK(json_nesting_within("", 0));
+    CHECK(json_nesting_within("1", 0));
+    CHECK_FALSE(json_nesting_within("[]", 0));
+    CHECK(json_nesting_within("[{}]", 2));
+    CHECK_FALSE(json_nesting_within("[{}]", 1));
+    CHECK(json_nesting_within(R"(["[[[", "\\", "\"{{"])", 1));
+    CHECK(json_nesting_within("]]]][]", 1));  // stray closers do not lend depth
+}
+
+TEST_CASE("dispatcher refuses a batch longer than kMaxBatchLength") {
+    using step::node::rpc_limits::kMaxBatchLength;
+    auto d = make_dispatcher();
+    int status = 0;
+    auto batch_of = [](size_t n) {
+        std::string body = "[";
+        for (size_t i = 0; i < n; ++i)
+            body += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + R"(,"method":"echo"})";
+        return body + "]";
+    };
+    auto r = call(d, batch_of(kMaxBatchLength), false, status);
+    REQUIRE(r.is_array());
+    CHECK(r.size() == kMaxBatchLength);
+    r = call(d, batch_of(kMaxBatchLength + 1), false, status);
+    REQUIRE(r.is_object());
+    CHECK(r["error"]["code"] == step::rpc::kErrLimit);
+    CHECK(r["error"]["data"]["code"] == name_of(step::rpc::codes::kBatchTooLong));
+}
+
+TEST_CASE("dispatcher stops running a batch once its answer reaches kMaxAnswerBytes") {
+    using step::node::rpc_limits::kMaxAnswerBytes;
+    RpcDispatcher d;
+    size_t runs = 0;
+    const std::string mib(1 << 20, 'x');
+    d.add("big", false, [&](const json&) {
+        ++runs;
+        return json(mib);
+    });
+    const size_t calls = kMaxAnswerBytes / mib.size() + 8;
+    std::string body = "[";
+    for (size_t i = 0; i < calls; ++i)
+        body += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + R"(,"method":"big"})";
+    body += "]";
+    int status = 0;
+    const std::string out = d.handle(body, false, status);
+    CHECK(out.size() < kMaxAnswerBytes + 2 * mib.size());
+    const json r = json::parse(out);
+    REQUIRE(r.size() == calls);
+    CHECK(runs < calls);
+    CHECK(runs * mib.size() >= kMaxAnswerBytes);
+    for (size_t i = 0; i < calls; ++i) {
+        CHECK(r[i]["id"] == i);
+        if (i < runs) {
+            CHECK(r[i]["result"].get<std::string>().size() == mib.size());
+        } else {
+            CHECK(r[i]["error"]["code"] == step::rpc::kErrLimit);
+            CHECK(r[i]["error"]["data"]["code"] == name_of(step::rpc::codes::kAnswerTooLarge));
+        }
+    }
 }
