@@ -16,6 +16,7 @@
 #include "consensus/task_spec.h"
 #include "kernels/simd.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_events.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
@@ -70,21 +71,21 @@ Status Agent::run(const std::atomic<bool>& stop) {
             return Status::error(codes::kFileNotFound, "--data " + *cfg.data_file + " does not exist");
     }
     const std::string role(role_name(cfg.role));
-    core_->log("started", nullptr, std::nullopt, {{"role", role}, {"address", core_->address()}},
+    core_->log(agent_events::kStarted, nullptr, std::nullopt, {{"role", role}, {"address", core_->address()}},
                role + " agent for " + core_->address());
     while (!stop.load()) {
         bool idle = false;
         Status s = role_->poll(&idle);
         if (!s.ok()) core_->log_error("poll", nullptr, std::nullopt, s);
         if (s.ok() && idle && cfg.exit_when_idle) {
-            core_->log("idle", nullptr, std::nullopt, json::object(), "no open task left: exiting");
+            core_->log(agent_events::kIdle, nullptr, std::nullopt, json::object(), "no open task left: exiting");
             return Status();
         }
         for (auto waited = std::chrono::milliseconds(0); waited < cfg.poll && !stop.load();
              waited += std::chrono::milliseconds(50))
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    core_->log("stopped", nullptr, std::nullopt, json::object(), "stopped");
+    core_->log(agent_events::kStopped, nullptr, std::nullopt, json::object(), "stopped");
     return Status();
 }
 
@@ -243,7 +244,7 @@ const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
     }
     if (*data_root_ != t.dataset_root) {
         if (data_reported_.insert("data-mismatch:" + t.id_hex).second)
-            log("skipped", &t, std::nullopt, {{"reason", std::string(codes::kDatasetMismatch.name)}},
+            log(agent_events::kSkipped, &t, std::nullopt, {{"reason", std::string(codes::kDatasetMismatch.name)}},
                 "skipping task: its dataset root is not that of --data");
         return nullptr;
     }
@@ -368,7 +369,7 @@ void AgentCore::log_error(const std::string& what, const TaskInfo* t, std::optio
     std::string key = what + ":" + s.code() + ":" + (t ? t->id_hex : "") + ":" +
                       (unit ? std::to_string(unit->first) + "/" + std::to_string(unit->second) : "");
     if (!errors_at_height_.insert(std::move(key)).second) return;
-    log("error", t, unit, {{"action", what}, {"code", s.code()}, {"message", s.message()}},
+    log(agent_events::kError, t, unit, {{"action", what}, {"code", s.code()}, {"message", s.message()}},
         what + " failed: " + s.code() + ": " + s.message());
 }
 

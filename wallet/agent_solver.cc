@@ -10,6 +10,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "verifier/proofs.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_events.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
 #include "verifier/errors.h"
@@ -123,7 +124,7 @@ void SolverRole::tend_own_units(const std::vector<WorkableTask>& tasks, uint64_t
             if (open_due(u, me, height) && done_.insert("opened:" + tag).second)
                 open_trace(t, u, tag);
             if (u.status == UnitStatus::kFinal && done_.insert("final:" + tag).second)
-                core_.log("final", &t, key, json::object(), kUnitFinalText);
+                core_.log(agent_events::kFinal, &t, key, json::object(), kUnitFinalText);
             if (commit_due(u, me)) *training = true;
         }
     }
@@ -146,7 +147,7 @@ void SolverRole::open_trace(const TaskInfo& t, const UnitView& u, const std::str
         core_.log_error("open", &t, key, txid.status());
         return;
     }
-    core_.log("opened", &t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
+    core_.log(agent_events::kOpened, &t, key, {{"txid", *txid}, {"leaves", leaves->size()}},
               "opened the trace (" + std::to_string(leaves->size()) + " leaves), tx " + *txid);
 }
 
@@ -193,7 +194,7 @@ void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t hei
             continue;
         }
         pending_claim_ = PendingClaim{t.id_hex, c->first, c->second, height};
-        core_.log("claimed", &t, *c, {{"txid", *txid}}, "claim sent, tx " + *txid);
+        core_.log(agent_events::kClaimed, &t, *c, {{"txid", *txid}}, "claim sent, tx " + *txid);
         return;
     }
 }
@@ -211,9 +212,9 @@ void SolverRole::report_closed_tasks(const std::vector<std::string>& open_ids) {
                 if (!u.ok() || u->solver != core_.address() || u->status != UnitStatus::kFinal)
                     continue;
                 if (done_.insert("final:" + unit_tag(t, r, k, u->commit_height)).second)
-                    core_.log("final", &t, std::make_pair(r, k), json::object(), kUnitFinalText);
+                    core_.log(agent_events::kFinal, &t, std::make_pair(r, k), json::object(), kUnitFinalText);
             }
-        core_.log("task-closed", &t, std::nullopt, json::object(), "task closed");
+        core_.log(agent_events::kTaskClosed, &t, std::nullopt, json::object(), "task closed");
         it = worked_on_.erase(it);
     }
 }
@@ -244,7 +245,7 @@ Status SolverRole::answer_challenge(const TaskInfo& t, const UnitView& u, const 
     auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     const std::string kind(data_kind_name(c.kind));
-    core_.log("answered", &t, key_of(u),
+    core_.log(agent_events::kAnswered, &t, key_of(u),
               {{"txid", *txid}, {"kind", kind}, {"leaf", c.leaf}, {"chunk", c.chunk}},
               "answered a " + kind + " challenge on leaf " + std::to_string(c.leaf) + " chunk " +
                   std::to_string(c.chunk) + ", tx " + *txid);
@@ -263,7 +264,7 @@ Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMa
     if (!trace.ok()) return trace.status();
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    core_.log("trained", &t, key,
+    core_.log(agent_events::kTrained, &t, key,
               {{"seconds", secs}, {"steps", t.spec.steps_per_unit}, {"loss", trace->last_loss}},
               "trained " + std::to_string(t.spec.steps_per_unit) + " steps in " +
                   std::to_string(secs) + " s, last loss " + std::to_string(trace->last_loss));
@@ -287,7 +288,7 @@ Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMa
         if (!up.ok()) return up.status();
         uploaded_chunks += up->uploaded;
     }
-    core_.log("uploaded", &t, key, {{"blobs", states.size()}, {"chunks", uploaded_chunks}},
+    core_.log(agent_events::kUploaded, &t, key, {{"blobs", states.size()}, {"chunks", uploaded_chunks}},
               "uploaded " + std::to_string(states.size()) + " state blobs (" +
                   std::to_string(uploaded_chunks) + " new chunks)");
 
@@ -304,7 +305,7 @@ Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMa
     auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     done_.insert(commit_tag(t, u));  // in the mempool: do not train it again
-    core_.log("committed", &t, key, {{"txid", *txid}, {"trace_root", to_hex(trace->root)}},
+    core_.log(agent_events::kCommitted, &t, key, {{"txid", *txid}, {"trace_root", to_hex(trace->root)}},
               "committed trace root " + to_hex(trace->root).substr(0, 16) + ", tx " + *txid);
     return Status();
 }

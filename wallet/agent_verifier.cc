@@ -11,6 +11,7 @@
 #include "verifier/audit.h"
 #include "verifier/whistle.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_events.h"
 #include "wallet/secure_file.h"
 #include "consensus/errors.h"
 #include "verifier/errors.h"
@@ -120,7 +121,7 @@ void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditV
     }
     if (a.verdict != Verdict::kNone && done_.insert("verdict:" + tag).second) {
         const std::string verdict(verdict_name(a.verdict));
-        core_.log("verdict", &t, key, {{"verdict", verdict}},
+        core_.log(agent_events::kVerdict, &t, key, {{"verdict", verdict}},
                   "audit verdict: " + verdict +
                       (a.verdict == Verdict::kAgreed ? " (audit fee paid)" : ""));
     }
@@ -156,7 +157,7 @@ Status VerifierRole::search_and_commit(const TaskInfo& t, const UnitView& u, con
     if (!wrong.ok()) return wrong.status();
     p.searched = true;
     if (!wrong->has_value()) {
-        core_.log("no-fraud", &t, key, json::object(),
+        core_.log(agent_events::kNoFraud, &t, key, json::object(),
                   "the opened trace replays right although our audit disagreed: nothing to prove");
         return Status();
     }
@@ -170,7 +171,7 @@ Status VerifierRole::search_and_commit(const TaskInfo& t, const UnitView& u, con
         return txid.status();
     }
     p.committed_at = core_.poll_height();
-    core_.log("proof-committed", &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
+    core_.log(agent_events::kProofCommitted, &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
               "found wrong leaf " + std::to_string(p.proof->leaf) +
                   ", committed to its proof, tx " + *txid);
     return Status();
@@ -191,7 +192,7 @@ Status VerifierRole::reveal_proof(const TaskInfo& t, const UnitView& u, PendingP
     auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     p.revealed = true;
-    core_.log("proved", &t, UnitKey{u.round, u.unit},
+    core_.log(agent_events::kProved, &t, UnitKey{u.round, u.unit},
               {{"txid", *txid}, {"leaf", p.proof->leaf}, {"bytes", encoded.size()}},
               "sent the fraud proof of leaf " + std::to_string(p.proof->leaf) + " (" +
                   std::to_string(encoded.size()) + " bytes), tx " + *txid);
@@ -213,7 +214,7 @@ Status VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep 
     for (const Hash256& d : saved->digests) r->add_digests(d.data(), d.size());
     auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
-    core_.log("revealed", &t, UnitKey{u.round, u.unit},
+    core_.log(agent_events::kRevealed, &t, UnitKey{u.round, u.unit},
               {{"txid", *txid}, {"digests", saved->digests.size()}},
               "revealed " + std::to_string(saved->digests.size()) + " digests, tx " + *txid);
     return Status();
@@ -285,7 +286,7 @@ Status VerifierRole::send_audit_commit(const TaskInfo& t, const UnitView& u, con
     auto txid = core_.send(tx);
     if (!txid.ok()) return txid.status();
     json sampled = a.leaves;
-    core_.log("audited", &t, UnitKey{u.round, u.unit},
+    core_.log(agent_events::kAudited, &t, UnitKey{u.round, u.unit},
               {{"txid", *txid}, {"leaves", sampled}, {"seconds", replay_seconds}},
               "replayed leaves " + sampled.dump() + " in " + std::to_string(replay_seconds) +
                   " s, committed, tx " + *txid);

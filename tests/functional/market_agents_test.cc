@@ -36,6 +36,7 @@
 #include "tests/functional/wallet_cli.h"
 #include "tests/unit/wallet/task_spec_file.h"
 #include "verifier/trace.h"
+#include "wallet/agent_events.h"
 #include "consensus/errors.h"
 #include "consensus/market_state.h"
 #include "tests/support/status_check.h"
@@ -48,6 +49,7 @@ using step::test::hash_of;
 using step::test::reap;
 using step::test::read_file;
 
+namespace ev = step::wallet::agent_events;
 namespace {
 
 // A devnet node with an owner, a bonded solver and a bonded verifier (keys in one HOME), and a
@@ -195,16 +197,16 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     // Every action left its JSON line: each of the 4 units was claimed, trained, uploaded,
     // committed, opened and reported final; the one bonded verifier audited and revealed each.
     const auto slog = events(solver_log), vlog = events(verifier_log);
-    for (const char* e : {"claimed", "trained", "uploaded", "committed", "opened", "final"}) {
+    for (const char* e : {ev::kClaimed, ev::kTrained, ev::kUploaded, ev::kCommitted, ev::kOpened, ev::kFinal}) {
         INFO(e);
         CHECK(slog.count(e) == 4);
     }
-    for (const char* e : {"audited", "revealed", "verdict"}) {
+    for (const char* e : {ev::kAudited, ev::kRevealed, ev::kVerdict}) {
         INFO(e);
         CHECK(vlog.count(e) == 4);
     }
-    CHECK(slog.count("error") == 0);
-    CHECK(vlog.count("error") == 0);
+    CHECK(slog.count(ev::kError) == 0);
+    CHECK(vlog.count(ev::kError) == 0);
 
     // The chain's final leaves are a local honest run's, bit for bit.
     const json task = node.result("gettask", {{"task_id", task_id}});
@@ -302,6 +304,9 @@ TEST_CASE("two solver agents share a task: the second round starts from states i
     const pid_t s1 = net.agent("solver", log1);
     const pid_t s2 = net.agent("solver", log2, "solver2");
     const pid_t v = net.agent("verifier", vlog);
+    // Both solvers must be polling before the first block: a solver still loading its key
+    // under load would otherwise find every unit claimed by the other, one after the next.
+    net.wait_until([&] { return events(log1).count(ev::kStarted) == 1 && events(log2).count(ev::kStarted) == 1; });
     int blocks = 0;
     const json progress = net.drive(150, &blocks);
     INFO("solver logs:\n" << read_file(log1) << "\n" << read_file(log2) << "\nverifier log:\n" << read_file(vlog));
@@ -365,11 +370,11 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     int blocks = 0;
     // Blocks stop while the verifier restarts: its saved salt, not the clock, is under test.
     const json progress = net.drive(100, &blocks, [&] {
-        if (restarted || events(verifier_log).count("audited") == 0) return;
+        if (restarted || events(verifier_log).count(ev::kAudited) == 0) return;
         ::kill(verifier, SIGTERM);
         CHECK(reap(verifier, std::chrono::seconds(10)) == 0);
         verifier = net.agent("verifier", second_log);
-        for (int i = 0; i < 200 && events(second_log).count("started") == 0; ++i)
+        for (int i = 0; i < 200 && events(second_log).count(ev::kStarted) == 0; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         restarted = true;
     });
@@ -380,8 +385,8 @@ TEST_CASE("a verifier agent restarted between its audit commit and reveal still 
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
     // The first run committed and stopped; the second revealed with the saved salt.
-    CHECK(events(verifier_log).count("stopped") == 1);
-    CHECK(events(second_log).count("revealed") >= 1);
+    CHECK(events(verifier_log).count(ev::kStopped) == 1);
+    CHECK(events(second_log).count(ev::kRevealed) >= 1);
     const json ledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
     CHECK(count_code(ledger, step::consensus::reasons::kAuditFee) == 2);
     CHECK(count_code(ledger, step::consensus::reasons::kAuditMissed) == 0);
@@ -435,7 +440,7 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
     CHECK(progress["units_final"] == 2);
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
-    CHECK(events(solver_log).count("answered") == 1);
+    CHECK(events(solver_log).count(ev::kAnswered) == 1);
     const json ledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
     CHECK(count_code(ledger, step::consensus::reasons::kChallengeAnswered) == 1);
     CHECK(count_code(ledger, step::consensus::reasons::kDataWithheld) == 0);
@@ -475,8 +480,8 @@ TEST_CASE("the verifier agent proves a forged trace it disagreed with, and the u
     CHECK(reap(solver, std::chrono::seconds(20)) == 0);
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
     const auto vlog = events(verifier_log);
-    CHECK(vlog.count("proof-committed") == 1);
-    CHECK(vlog.count("proved") == 1);
+    CHECK(vlog.count(ev::kProofCommitted) == 1);
+    CHECK(vlog.count(ev::kProved) == 1);
     const json vledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
     CHECK(count_code(vledger, step::consensus::reasons::kWhistleReward) == 1);
     CHECK(count_code(vledger, step::consensus::reasons::kAuditUnproven) == 0);

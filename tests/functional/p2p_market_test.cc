@@ -28,11 +28,13 @@
 #include "tests/functional/p2p_nodes.h"
 #include "tests/support/mini_http.h"
 #include "tests/unit/wallet/task_spec_file.h"
+#include "wallet/agent_events.h"
 
 using nlohmann::json;
 using step::test::StepdProcess;
 using step::test::WalletCli;
 
+namespace ev = step::wallet::agent_events;
 namespace {
 
 namespace rpc = step::rpc;
@@ -213,8 +215,8 @@ TEST_CASE("p2p market: owner, solver and verifier on three nodes run a task to t
         }
     }
     const auto slog = step::test::events(solver_log), vlog = step::test::events(verifier_log);
-    for (const char* e : {"claimed", "committed", "opened", "final"}) CHECK(slog.count(e) == 4);
-    for (const char* e : {"audited", "revealed", "verdict"}) CHECK(vlog.count(e) == 4);
+    for (const char* e : {ev::kClaimed, ev::kCommitted, ev::kOpened, ev::kFinal}) CHECK(slog.count(e) == 4);
+    for (const char* e : {ev::kAudited, ev::kRevealed, ev::kVerdict}) CHECK(vlog.count(e) == 4);
 
     // The blobs came over P2P: only the solver's node received chunks by RPC upload; the
     // verifier's fetched the checkpoints and round starts it replayed from its peers.
@@ -298,8 +300,8 @@ TEST_CASE("p2p market: a forged trace committed on one node is proven by a verif
     ::kill(verifier, SIGTERM);
     CHECK(step::test::reap(verifier, std::chrono::seconds(30)) == 0);
     const auto vlog = step::test::events(verifier_log);
-    CHECK(vlog.count("proof-committed") == 1);
-    CHECK(vlog.count("proved") == 1);
+    CHECK(vlog.count(ev::kProofCommitted) == 1);
+    CHECK(vlog.count(ev::kProved) == 1);
 
     // The verifier's node fetched the checkpoint it replayed from the solver's over P2P.
     CHECK(putblobchunk_calls(*net.solver.node) > 0);
