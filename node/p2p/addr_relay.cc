@@ -111,7 +111,6 @@ void AddrRelay::on_addr(Peer& peer, const wire::Addr& m) {
         auto e = endpoint_from_wire(m.addresses(static_cast<int>(i)));
         if (e) book_->add(*e, m.addresses(static_cast<int>(i)).last_seen(), source, now);
     }
-    peer.addr_accepted += allowed;
 }
 
 }  // namespace step::node::p2p

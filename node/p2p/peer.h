@@ -70,7 +70,6 @@ struct Peer {
     // Address gossip (addr_relay.cc)
     std::optional<AddrTokenBucket> addr_tokens;
     bool getaddr_answered = false;
-    uint64_t addr_accepted = 0;             // gossiped addresses within its tokens
     uint64_t addr_dropped = 0;              // gossiped addresses past its tokens
     std::deque<KnownAddress> addr_forward;  // addresses to forward to it, oldest first
     int64_t next_addr_forward_ms = 0;
