@@ -63,6 +63,7 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
     ctx.home = home_from_environment();
     ctx.terminal = &terminal;
     ctx.out = &out;
+    ctx.err = &err;
     ctx.params = consensus::params_by_name(network_name(opts.network));
     if (ctx.params == nullptr)  // parse_network and consensus list the same three networks
         return report_error(Status::error(codes::kUnknownNetwork, "no parameters for the network"),

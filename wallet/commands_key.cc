@@ -30,6 +30,7 @@ Result<CommandOutput> add_key(Context& ctx, const std::string& name, const Seed&
     // Refuse a taken name before asking for a passphrase twice.
     if (ks->get(name).ok())
         return Status::error(codes::kKeyExists, "a key named '" + name + "' already exists");
+    if (ctx.options.passphrase_file) ctx.warn_if_exposed(*ctx.options.passphrase_file, "passphrase file");
     auto passphrase = obtain_new_passphrase(*ctx.terminal, ctx.options.passphrase_file, name);
     if (!passphrase.ok()) return passphrase.status();
     auto rec = ks->add(name, seed, identity_from_seed(seed), *passphrase,

@@ -1,6 +1,8 @@
 #include "wallet/context.h"
 
+#include "consensus/keys.h"
 #include "wallet/paths.h"
+#include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
 #include "wallet/errors.h"
 
@@ -9,10 +11,31 @@ namespace step::wallet {
 Status usage(const std::string& message) { return Status::error(codes::kUsage, message); }
 
 Result<Keystore> Context::keystore() const {
-    if (options.wallet_dir) return Keystore(*options.wallet_dir);
-    auto dir = default_wallet_dir(home, options.network);
-    if (!dir.ok()) return dir.status();
-    return Keystore(*dir);
+    std::string dir;
+    if (options.wallet_dir) {
+        dir = *options.wallet_dir;
+    } else {
+        auto def = default_wallet_dir(home, options.network);
+        if (!def.ok()) return def.status();
+        dir = *def;
+    }
+    Keystore ks(dir);
+    if (!keystore_checked_) {
+        std::vector<std::string> warnings;
+        STEP_TRY(ks.check_permissions(warnings));
+        for (const std::string& w : warnings)
+            if (err) *err << "warning: " << w << "\n";
+        keystore_checked_ = true;
+    }
+    return ks;
+}
+
+void Context::warn_if_exposed(const std::string& path, const std::string& what) const {
+    auto exposure = exposure_of(path);
+    if (!exposure.ok() || *exposure == Exposure::kPrivate || err == nullptr) return;
+    *err << "warning: " << what << " '" << path << "' is "
+         << (*exposure == Exposure::kWritableByOthers ? "writable" : "readable") << " by group or others (mode "
+         << mode_text(path) << "); run chmod go-rwx on it\n";
 }
 
 std::string Context::rpc_url_text() const {
@@ -54,10 +77,11 @@ Result<std::string> Context::resolve_address(
         return key->identity.address;
     }
     const std::string& arg = *name_or_address;
-    // Key names cannot start with "step1" (validate_key_name), so this split is unambiguous.
-    if (arg.rfind("step1", 0) == 0) {
+    // Key names cannot start with "step1" in any case (validate_key_name), so this split is
+    // unambiguous. An all-uppercase address is valid bech32: the node indexes the lowercase form.
+    if (looks_like_address(arg)) {
         STEP_TRY(check_address(arg));
-        return arg;
+        return consensus::encode_address(*consensus::decode_address(arg));
     }
     auto ks = keystore();
     if (!ks.ok()) return ks.status();
@@ -74,6 +98,7 @@ Result<std::string> Context::resolve_address(
 Result<Seed> Context::unlock(const KeyRecord& key) const {
     auto ks = keystore();
     if (!ks.ok()) return ks.status();
+    if (options.passphrase_file) warn_if_exposed(*options.passphrase_file, "passphrase file");
     auto passphrase = obtain_passphrase(*terminal, options.passphrase_file, key.name);
     if (!passphrase.ok()) return passphrase.status();
     auto seed = ks->unlock(key.name, *passphrase);

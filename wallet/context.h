@@ -33,9 +33,14 @@ struct Context {
     std::optional<std::string> home;  // $HOME, the root of every default path
     Terminal* terminal = nullptr;
     std::ostream* out = nullptr;  // stdout, for commands that report as they go (agent)
+    std::ostream* err = nullptr;  // stderr, for warnings (a command's error is its Result)
     const consensus::Params* params = nullptr;  // the --network's chain parameters
 
+    // The keystore of --wallet-dir or the network's default; its permissions are checked on
+    // the first call (Keystore::check_permissions: warnings to `err`, keystore-insecure).
     Result<Keystore> keystore() const;
+    // A warning on `err` when group or others may read or write `path` (a passphrase file).
+    void warn_if_exposed(const std::string& path, const std::string& what) const;
     Result<RpcClient> rpc() const;
     CookieLocation cookie_location() const;
     std::string rpc_url_text() const;
@@ -47,6 +52,9 @@ struct Context {
     Result<std::string> resolve_address(const std::optional<std::string>& name_or_address) const;
     // Asks the passphrase and decrypts the key's seed, checking it matches the stored address.
     Result<Seed> unlock(const KeyRecord& key) const;
+
+private:
+    mutable bool keystore_checked_ = false;
 };
 
 using CommandArgs = std::vector<std::string>;  // positional words after the command name(s)

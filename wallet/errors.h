@@ -44,6 +44,8 @@ inline constexpr ErrorCode kSeedFormat{"seed-format", ErrorCategory::kMalformed}
 inline constexpr ErrorCode kBadKdfParams{"bad-kdf-params", ErrorCategory::kMalformed};
 inline constexpr ErrorCode kWrongPassphrase{"wrong-passphrase", ErrorCategory::kMalformed};
 inline constexpr ErrorCode kKeystoreCorrupt{"keystore-corrupt", ErrorCategory::kStorage};
+// The keystore's folder or a key file is writable by group or others (Keystore::check_permissions).
+inline constexpr ErrorCode kKeystoreInsecure{"keystore-insecure", ErrorCategory::kPolicy};
 inline constexpr ErrorCode kIoError{"io-error", ErrorCategory::kStorage};
 inline constexpr ErrorCode kFileExists{"file-exists", ErrorCategory::kPolicy};  // not overwritten
 inline constexpr ErrorCode kFileNotFound{"file-not-found", ErrorCategory::kNotFound};

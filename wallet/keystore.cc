@@ -143,8 +143,16 @@ Status validate_key_name(const std::string& name) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ||
             static_cast<unsigned char>(c) >= 0x80)
             return bad("use only letters, digits, '_' and '-'");
-    if (name.rfind("step1", 0) == 0) return bad("names starting with 'step1' look like addresses");
+    if (looks_like_address(name)) return bad("names starting with 'step1' look like addresses");
     return Status();
+}
+
+bool looks_like_address(std::string_view text) {
+    constexpr std::string_view kPrefix = "step1";
+    if (text.size() < kPrefix.size()) return false;
+    for (size_t i = 0; i < kPrefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[i])) != kPrefix[i]) return false;
+    return true;
 }
 
 std::string Keystore::key_path(const std::string& name) const {
@@ -208,6 +216,37 @@ Result<KeyRecord> Keystore::add(const std::string& name, const Seed& seed,
         rec.is_default = true;
     }
     return rec;
+}
+
+namespace {
+
+// Adds `path`'s verdict to `warnings`; keystore-insecure when others may write it.
+Status check_private(const std::string& path, const char* what, std::vector<std::string>& warnings) {
+    auto exposure = exposure_of(path);
+    if (!exposure.ok()) return exposure.status().is(codes::kFileNotFound) ? Status() : exposure.status();
+    if (*exposure == Exposure::kWritableByOthers)
+        return Status::error(codes::kKeystoreInsecure,
+                             std::string(what) + " '" + path + "' is writable by group or others (mode " +
+                                 mode_text(path) + "): refusing to use it; run chmod go-w on it");
+    if (*exposure == Exposure::kReadableByOthers)
+        warnings.push_back(std::string(what) + " '" + path + "' is readable by group or others (mode " +
+                           mode_text(path) + "); run chmod go-rwx on it");
+    return Status();
+}
+
+}  // namespace
+
+Status Keystore::check_permissions(std::vector<std::string>& warnings) const {
+    std::error_code ec;
+    if (!fs::exists(dir_, ec)) return Status();
+    STEP_TRY(check_private(dir_, "keystore folder", warnings));
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (file.empty() || file[0] == '.') continue;  // interrupted writes' temporaries
+        STEP_TRY(check_private(entry.path().string(), "keystore file", warnings));
+    }
+    if (ec) return Status::error(codes::kIoError, "cannot list '" + dir_ + "': " + ec.message());
+    return Status();
 }
 
 Result<std::vector<KeyRecord>> Keystore::list() const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.h"
@@ -62,9 +63,12 @@ struct KeyRecord {
     bool is_default = false;
 };
 
-// Key names: 1..64 of [A-Za-z0-9_-], first an ASCII letter or digit, not starting with "step1"
+// Key names: 1..64 of [A-Za-z0-9_-], first an ASCII letter or digit, not starting with "step1" in any case
 // (so a name can never be read as an address). bad-key-name otherwise.
 Status validate_key_name(const std::string& name);
+// True when `text` starts with "step1" in any case: bech32 allows an all-uppercase address
+// (QR codes use it), so no key name may take that shape either.
+bool looks_like_address(std::string_view text);
 
 class Keystore {
 public:
@@ -90,6 +94,13 @@ public:
     Status set_default(const std::string& name);
 
     std::string key_path(const std::string& name) const;
+
+    // The folder and its files must be private, as ssh wants of a private key:
+    // keystore-insecure when group or others may write the folder or a file in it (they could
+    // swap a key file for one of theirs, and the wallet would pay to their address); one line
+    // in `warnings` for each that they may only read (the seeds are encrypted, but then the
+    // passphrase is all that guards them). An absent folder passes.
+    Status check_permissions(std::vector<std::string>& warnings) const;
 
 private:
     std::string default_path() const;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -112,6 +113,25 @@ Status atomic_write_file(const std::string& path, const std::string& data, mode_
     auto temp = write_temp_file(path, data, mode);
     if (!temp.ok()) return temp.status();
     return commit_temp_file(*temp, path, write_mode);
+}
+
+Result<Exposure> exposure_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return Status::error(codes::kFileNotFound, "'" + path + "' not found");
+        return io_error("cannot stat", path, errno);
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) return Exposure::kWritableByOthers;
+    if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) return Exposure::kReadableByOthers;
+    return Exposure::kPrivate;
+}
+
+std::string mode_text(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "?";
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return text;
 }
 
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes) {

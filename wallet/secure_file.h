@@ -31,6 +31,14 @@ Status commit_temp_file(const std::string& temp_path, const std::string& path,
 // Temporaries are hidden files whose names start with '.' and contain ".tmp-".
 bool is_temp_file_name(const std::string& file_name);
 
+// Who besides the owner may use a file or folder, from its permission bits (as ssh judges a
+// private key): group or others may write it, or only read it, or neither.
+enum class Exposure { kPrivate, kReadableByOthers, kWritableByOthers };
+// The exposure of `path` (stat, following links); file-not-found when absent.
+Result<Exposure> exposure_of(const std::string& path);
+// "0644": the permission bits of `path` as chmod takes them, "?" when it cannot be read.
+std::string mode_text(const std::string& path);
+
 // Reads a whole file of at most max_bytes (file-too-large beyond), file-not-found if absent.
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes);
 

@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <cctype>
 #include <deque>
 #include <map>
+#include <filesystem>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -291,6 +293,15 @@ TEST_CASE("balance shows STEP amounts, nonce and bonds of a key or an address") 
     REQUIRE(run({"balance", alice, "--rpc", node.url()}).code == 0);
     CHECK(node.last_call("getaccount")["params"]["address"] == alice);
     CHECK(run({"balance", "step1junk", "--rpc", node.url()}).code == 1);
+    // bech32 allows the all-uppercase spelling; the node is asked for the lowercase one.
+    std::string upper_alice = alice;
+    for (char& c : upper_alice) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    Run upper = run({"balance", upper_alice, "--rpc", node.url()});
+    INFO(upper.err);
+    REQUIRE(upper.code == 0);
+    CHECK(node.last_call("getaccount")["params"]["address"] == alice);
+    // ... and no key may be named like one.
+    CHECK(run({"key", "new", "STEP1x", "--passphrase-file", w.pw_file}).code == 1);
 }
 
 TEST_CASE("send signs a transfer at next_nonce and submits it with the cookie") {
@@ -483,4 +494,51 @@ TEST_CASE("task submit validates the spec, then signs a SubmitTask escrowing the
     std::vector<std::string> after = node.methods();
     CHECK(std::count(after.begin() + static_cast<std::ptrdiff_t>(sends), after.end(),
                      std::string("sendtransaction")) == 0);
+}
+
+namespace {
+
+// The keystore folder of a Wallet: the folder that holds `name`'s key file.
+std::string keystore_dir_of(const Wallet& w, const std::string& name) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(w.tmp.path()))
+        if (e.path().filename() == name + ".json") return e.path().parent_path().string();
+    FAIL("no key file for " << name);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a keystore others may write is refused; one others may read is used with a warning") {
+    Wallet w;
+    w.new_key("alice");
+    const std::string dir = keystore_dir_of(w, "alice"), key_file = dir + "/alice.json";
+    namespace fs = std::filesystem;
+    REQUIRE(run({"key", "list"}).err.empty());  // as created: private, no warning
+
+    fs::permissions(dir, fs::perms::all);  // 0777: anyone may swap a key file
+    Run open_dir = run({"key", "show", "alice", "--output", "json"});
+    CHECK(open_dir.code == 1);
+    CHECK(json::parse(open_dir.err)["error"]["code"] == name_of(step::wallet::codes::kKeystoreInsecure));
+    CHECK(run({"key", "new", "bob", "--passphrase-file", w.pw_file}).code == 1);  // nothing written
+    CHECK_FALSE(fs::exists(dir + "/bob.json"));
+
+    fs::permissions(dir, fs::perms::owner_all);
+    fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_write);
+    CHECK(run({"key", "show", "alice"}).code == 1);
+
+    fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+    Run readable = run({"key", "show", "alice"});
+    CHECK(readable.code == 0);
+    CHECK(readable.err.find("warning: keystore file '" + key_file + "' is readable") != std::string::npos);
+}
+
+TEST_CASE("a passphrase file others may read is used with a warning") {
+    Wallet w;
+    namespace fs = std::filesystem;
+    fs::permissions(w.pw_file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    Run r = run({"key", "new", "alice", "--passphrase-file", w.pw_file});
+    CHECK(r.code == 0);
+    CHECK(r.err.find("warning: passphrase file '" + w.pw_file + "' is readable") != std::string::npos);
+    fs::permissions(w.pw_file, fs::perms::owner_read | fs::perms::owner_write);
+    CHECK(run({"key", "new", "bob", "--passphrase-file", w.pw_file}).err.empty());
 }
