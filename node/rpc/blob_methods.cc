@@ -101,9 +101,7 @@ json get_blob_info(const BlobContext& c, const json& params) {
 }
 
 json list_blobs(const BlobContext& c, const json& params) {
-    uint64_t limit = rpc::kMaxListBlobs;
-    if (params.contains("limit"))
-        limit = std::min(require_u64(params, "limit"), rpc::kMaxListBlobs);
+    const uint64_t limit = optional_limit(params, "limit", rpc::kMaxListBlobs, rpc::kMaxListBlobs);
     std::optional<Hash256> start_after;
     if (params.contains("start_after")) start_after = require_hash(params, "start_after");
     json blobs = json::array();

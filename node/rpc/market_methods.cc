@@ -277,7 +277,8 @@ struct ListTasksQuery {
 
 ListTasksQuery list_tasks_query(const json& p) {
     if (!p.is_null() && !p.is_object()) throw bad_params("params must be an object");
-    const json q = p.is_object() ? p : json::object();
+    static const json kNoParams = json::object();
+    const json& q = p.is_object() ? p : kNoParams;  // never a copy of what a client sent
     ListTasksQuery out;
     if (q.contains("status")) {
         if (!q["status"].is_string()) throw bad_params("param 'status' must be a string");
@@ -286,12 +287,7 @@ ListTasksQuery list_tasks_query(const json& p) {
     if (out.status != rpc::kListTasksOpen && out.status != rpc::kListTasksAll)
         throw bad_params(std::string("param 'status' must be \"") + rpc::kListTasksOpen +
                          "\" or \"" + rpc::kListTasksAll + "\"");
-    if (q.contains("limit")) {
-        if (!q["limit"].is_number_unsigned() || q["limit"].get<uint64_t>() == 0 ||
-            q["limit"].get<uint64_t>() > rpc::kMaxListTasks)
-            throw bad_params("param 'limit' must be 1.." + std::to_string(rpc::kMaxListTasks));
-        out.limit = q["limit"].get<uint64_t>();
-    }
+    out.limit = optional_limit(q, "limit", out.limit, rpc::kMaxListTasks);
     if (q.contains("start_after")) {
         if (!q["start_after"].is_string())
             throw bad_params("param 'start_after' must be a task id");

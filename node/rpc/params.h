@@ -41,6 +41,17 @@ inline uint64_t require_u64(const nlohmann::json& params, const char* name) {
     return params[name].get<uint64_t>();
 }
 
+// A page size: `fallback` when absent, else an unsigned integer in 1..max (0 would answer
+// nothing and look like the end of the list; more than max is refused, not silently cut).
+inline uint64_t optional_limit(const nlohmann::json& params, const char* name, uint64_t fallback,
+                               uint64_t max) {
+    if (!params.contains(name)) return fallback;
+    const nlohmann::json& v = params[name];
+    if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > max)
+        throw bad_params(std::string("param '") + name + "' must be 1.." + std::to_string(max));
+    return v.get<uint64_t>();
+}
+
 inline Hash256 require_hash(const nlohmann::json& params, const char* name) {
     auto h = hash_from_hex(require_string(params, name));
     if (!h) throw bad_params(std::string("param '") + name + "' must be 64 hex digits");

@@ -305,6 +305,10 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     REQUIRE(listed["blobs"].size() == 1);
     CHECK(listed["blobs"][0]["blob_root"] == to_hex(root));
     CHECK(listed["reserved_bytes"] == blob.size());
+    CHECK(call(rpc::kListBlobs, {{"limit", 1}}, false)["result"]["blobs"].size() == 1);
+    // A page size outside 1..max is refused, as listtasks refuses it.
+    for (const json& limit : {json(0), json(rpc::kMaxListBlobs + 1), json(-1), json("5")})
+        CHECK(call(rpc::kListBlobs, {{"limit", limit}}, false)["error"]["code"] == rpc::kErrInvalidParams);
 
     CHECK(call(rpc::kPruneBlob, {{"blob_root", to_hex(root)}}, false)["error"]["code"] == rpc::kErrUnauthorized);
     CHECK(call(rpc::kPruneBlob, {{"blob_root", to_hex(root)}})["result"]["freed_bytes"] == blob.size());
