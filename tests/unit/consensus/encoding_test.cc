@@ -120,6 +120,10 @@ TEST_CASE("Decoders reject bytes that do not parse", "[encoding]") {
     CHECK(decode_tx(Bytes{0x08}).status() == codes::kMalformed);              // truncated
     CHECK(decode_tx(Bytes{0x12, 0x05, 0x01}).status() == codes::kMalformed);  // short len
     CHECK(decode_header(Bytes{0x07}).status() == codes::kMalformed);          // wire type 7
+    // Zero bytes parse as a message with no field set, which none of them can be.
+    CHECK(decode_tx(Bytes{}).status() == codes::kMalformed);
+    CHECK(decode_header(Bytes{}).status() == codes::kMalformed);
+    CHECK(decode_block(Bytes{}).status() == codes::kMalformed);
     CHECK(decode_block(Bytes{0x0a, 0xff}).status() == codes::kMalformed);
 }
 
