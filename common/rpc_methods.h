@@ -19,7 +19,7 @@ inline constexpr char kGenerate[] = "generate";
 // Node extensions beyond RPC_CONTRACT.md (docs/rpc.md):
 // submitblock {block: hex of canonical block bytes} (auth) -> {hash, height, tip_changed}
 inline constexpr char kSubmitBlock[] = "submitblock";
-// getstatehash {} -> {height, best_hash, state_hash, entries}: digest of all stored state.
+// getstatehash {} (auth) -> {height, best_hash, state_hash, entries}: digest of all stored state.
 inline constexpr char kGetStateHash[] = "getstatehash";
 // Market, read-only (docs/rpc.md "Market"):
 // gettask {task_id} -> the task record, its spec and derived figures.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cryptopp/sha.h>
 #include <cstring>
 #include <thread>
 
@@ -486,15 +487,20 @@ std::optional<Hash256> ChainManager::tx_block(const Hash256& txid) const {
 
 ChainManager::StateDigest ChainManager::state_digest() const {
     std::lock_guard lock(mutex_);
-    Bytes all;
+    // Hashed as it is scanned: SHA-256 of every entry's length-prefixed key and value, without
+    // holding a copy of the whole state in memory.
+    CryptoPP::SHA256 hasher;
     StateDigest out;
+    Bytes entry;
     db_.scan(Bytes{keys::kState}, [&](ByteSpan key, ByteSpan value) {
-        append_bytes_u32(all, key.subspan(1));
-        append_bytes_u32(all, value);
+        entry.clear();
+        append_bytes_u32(entry, key.subspan(1));
+        append_bytes_u32(entry, value);
+        hasher.Update(entry.data(), entry.size());
         ++out.entries;
         return true;
     });
-    out.digest = sha256(all);
+    hasher.Final(out.digest.data());
     out.tip = active_.back();
     out.height = active_.size() - 1;
     return out;

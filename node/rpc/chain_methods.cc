@@ -252,7 +252,7 @@ constexpr RpcMethod<ChainContext> kChainMethods[] = {
     {rpc::kSendTransaction, true, send_transaction}, {rpc::kGetTransaction, false, get_transaction},
     {rpc::kGetAccount, false, get_account},          {rpc::kGetStateProof, false, get_state_proof},
     {rpc::kGetMempoolInfo, false, get_mempool_info}, {rpc::kGenerate, true, generate},
-    {rpc::kSubmitBlock, true, submit_block},         {rpc::kGetStateHash, false, get_state_hash},
+    {rpc::kSubmitBlock, true, submit_block},         {rpc::kGetStateHash, true, get_state_hash},
 };
 
 }  // namespace

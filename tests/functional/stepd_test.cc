@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "common/bytes.h"
+#include "common/rpc_errors.h"
+#include "common/rpc_methods.h"
 #include "consensus/encoding.h"
 #include "consensus/keys.h"
 #include "consensus/params.h"
@@ -167,11 +169,13 @@ TEST_CASE("stepd killed during block import restarts consistent with a clean rep
     StepdProcess b(root_b);
     REQUIRE(b.start());
     replay(a, b, 1, height);
-    const auto hash_a = a.result("getstatehash");
-    const auto hash_b = b.result("getstatehash");
+    const auto hash_a = a.result(step::rpc::kGetStateHash);
+    const auto hash_b = b.result(step::rpc::kGetStateHash);
     CHECK(hash_a["best_hash"] == hash_b["best_hash"]);
     CHECK(hash_a["state_hash"] == hash_b["state_hash"]);
     CHECK(hash_a["entries"] == hash_b["entries"]);
+    // Reading all state under the chain lock is the operator's call alone.
+    CHECK(a.call(step::rpc::kGetStateHash, json::object(), false)["error"]["code"] == step::rpc::kErrUnauthorized);
     CHECK(b.result("getchaininfo")["state_root"] == info["state_root"]);
     a.stop(SIGTERM);
     b.stop(SIGTERM);
@@ -199,7 +203,7 @@ TEST_CASE("stepd reorganises to a heavier branch submitted over RPC") {
     CHECK(a.result("getchaininfo")["best_hash"] == b.result("getchaininfo")["best_hash"]);
     CHECK(balance(a, 2) == 0);
     CHECK(a.result("gettransaction", {{"txid", txid}})["status"] == "mempool");
-    CHECK(a.result("getstatehash")["state_hash"] == b.result("getstatehash")["state_hash"]);
+    CHECK(a.result(step::rpc::kGetStateHash)["state_hash"] == b.result(step::rpc::kGetStateHash)["state_hash"]);
 
     // A mines the returned transaction on top of the new chain.
     a.result("generate", {{"count", 1}, {"address", address(5)}});
