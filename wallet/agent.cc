@@ -71,8 +71,12 @@ Status Agent::run(const std::atomic<bool>& stop) {
             return Status::error(codes::kFileNotFound, "--data " + *cfg.data_file + " does not exist");
     }
     const std::string role(role_name(cfg.role));
-    core_->log(agent_events::kStarted, nullptr, std::nullopt, {{"role", role}, {"address", core_->address()}},
-               role + " agent for " + core_->address());
+    auto backend = core_->start_backend();
+    if (!backend.ok()) return backend.status();
+    core_->log(agent_events::kStarted, nullptr, std::nullopt,
+               {{"role", role}, {"address", core_->address()}, {"backend", core_->backend().name()},
+                {"device", *backend}},
+               role + " agent for " + core_->address() + " (" + *backend + ")");
     while (!stop.load()) {
         bool idle = false;
         Status s = role_->poll(&idle);
@@ -99,7 +103,13 @@ AgentCore::AgentCore(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::st
       out_(out) {
     // Every SIMD level computes the same bits (docs/kernels.md), so the fastest one is used.
     exec_.simd = kernels::detect_simd();
-    backend_ = kernels::make_cpu_backend(exec_);
+}
+
+Result<std::string> AgentCore::start_backend() {
+    auto choice = kernels::choose_backend(cfg_.backend, exec_);
+    if (!choice.ok()) return choice.status();
+    backend_ = std::move(choice->backend);
+    return choice->note;
 }
 
 Result<uint64_t> AgentCore::height() {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "kernels/backend_select.h"
 #include "kernels/spec.h"
 #include "verifier/trace.h"
 #include "wallet/agent_logic.h"
@@ -37,6 +38,7 @@ struct AgentConfig {
     std::string state_dir;                 // trained states, leaves, audit salts
     bool exit_when_idle = false;
     std::chrono::milliseconds poll{500};
+    std::string backend = kernels::kBackendAuto;  // kernels/backend_select.h
 };
 
 // A task as the agent works with it: the exact spec the chain holds and its progress.

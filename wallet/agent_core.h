@@ -39,6 +39,9 @@ public:
     const std::string& address() const { return address_; }
     const RpcClient& rpc() const { return rpc_; }
     kernels::Backend& backend() { return *backend_; }
+    // Makes the --backend the config names (auto: CUDA when a device is usable, else the CPU);
+    // called once before the first poll. Returns the line that says which, for the first log.
+    Result<std::string> start_backend();
     const kernels::Exec& exec() const { return exec_; }
     // The tip height the current pass started at (set by height()).
     uint64_t poll_height() const { return poll_height_; }

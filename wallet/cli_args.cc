@@ -47,6 +47,8 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
         o.state_dir = value;
     } else if (name == "--poll-ms") {
         o.poll_ms = value;
+    } else if (name == "--backend") {
+        o.backend = value;
     } else {
         return usage_error("unknown option '" + std::string(name) + "'");
     }
@@ -57,7 +59,7 @@ bool takes_value(std::string_view name) {
     return name == "--rpc" || name == "--network" || name == "--output" ||
            name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
            name == "--from" || name == "--fee" || name == "--role" || name == "--data" ||
-           name == "--state-dir" || name == "--poll-ms";
+           name == "--state-dir" || name == "--poll-ms" || name == "--backend";
 }
 
 }  // namespace
@@ -158,6 +160,8 @@ Options (before or after the command):
   --state-dir DIR              agent: trained states, leaves, audit salts (default
                                <wallet dir>/agent-<role>)
   --poll-ms N                  agent: milliseconds between polls (default 500)
+  --backend auto|cpu|cuda      agent: where to train and replay (default auto: CUDA when
+                               a device is usable, else the CPU; the same bits either way)
   --exit-when-idle             agent: exit once no open task over --data is left
   -y, --yes                    do not ask for confirmation
   -h, --help                   this text

@@ -27,6 +27,7 @@ struct Options {
     std::optional<std::string> data_file;        // --data FILE: the task records
     std::optional<std::string> state_dir;        // --state-dir DIR
     std::optional<std::string> poll_ms;          // --poll-ms N, parsed by the agent
+    std::optional<std::string> backend;          // --backend auto|cpu|cuda (agent)
     bool exit_when_idle = false;                 // --exit-when-idle
     bool yes = false;                            // -y / --yes: no confirmation prompt
     bool help = false;                           // -h / --help

@@ -50,6 +50,12 @@ Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
     cfg.role = *role;
     cfg.data_file = o.data_file;
     cfg.exit_when_idle = o.exit_when_idle;
+    if (o.backend) {
+        if (*o.backend != kernels::kBackendAuto && *o.backend != kernels::kBackendCpu &&
+            *o.backend != kernels::kBackendCuda)
+            return usage("--backend must be auto, cpu or cuda, not '" + *o.backend + "'");
+        cfg.backend = *o.backend;
+    }
     if (o.poll_ms) {
         auto ms = parse_base_units(*o.poll_ms);
         if (!ms.ok() || ms->units() == 0 || ms->units() > 600'000)

@@ -1,5 +1,6 @@
 // step-train SPEC [options]: trains a task spec with the deterministic kernels, writes its trace
 // leaves and final checkpoint, and evaluates on the held-out set. See docs/kernels.md.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/backend.h"
+#include "kernels/backend_select.h"
 #include "kernels/model.h"
 #include "kernels/run.h"
 #include "kernels/tools/check_runs.h"
@@ -25,7 +27,7 @@ using namespace step::kernels;
 namespace {
 
 struct Args {
-    std::string spec, backend = "cpu", digests, checkpoint, resume, export_dir;
+    std::string spec, backend = kBackendAuto, digests, checkpoint, resume, export_dir;
     std::string golden = std::string(STEP_SOURCE_DIR) + "/tests/golden";
     unsigned threads = 1;
     uint64_t steps = 0, leaf_interval = 0;
@@ -44,7 +46,8 @@ int usage() {
                  "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
                  "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
                  "       step-train --check [--golden DIR] [--threads N] [--backend NAME]\n"
-                 "backends in this build: %s (default cpu)\n"
+                 "backends in this build: %s; auto (the default) takes cuda when a device is\n"
+                 "usable, else cpu; --check with auto checks every backend this machine has\n"
                  "model architectures (a spec's model): %s\n",
                  joined(backend_names()).c_str(), joined(model_names()).c_str());
     return 2;
@@ -93,6 +96,23 @@ Status export_peer(const std::string& dir, Backend& be, const TaskSpec& spec,
     return Status();
 }
 
+// --check: the golden runs on the named backend, or with auto on each this machine has (the
+// solver's self-test: does this machine, on each device, reproduce the reference bits?).
+int check_backends(const Args& a, const Exec& ex) {
+    const std::vector<std::string> names =
+        a.backend == kBackendAuto ? usable_backends() : std::vector<std::string>{a.backend};
+    if (a.backend == kBackendAuto && !cuda_unusable_reason().empty())
+        std::fprintf(stderr, "step-train --check: cuda not checked: %s\n", cuda_unusable_reason().c_str());
+    int worst = 0;
+    for (const std::string& name : names) {
+        auto backend = choose_backend(name, ex);
+        if (!backend.ok()) return fail(backend.status().to_string());
+        std::fprintf(stderr, "step-train --check: %s\n", backend->note.c_str());
+        worst = std::max(worst, check_golden_runs(a.golden, *backend->backend, ex, a.json));
+    }
+    return worst;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,10 +152,11 @@ int main(int argc, char** argv) {
 
     ThreadPool pool(a.threads);
     Exec ex{&pool, detect_simd()};
-    auto backend = make_backend(a.backend, ex);
+    if (a.check) return check_backends(a, ex);
+    auto backend = choose_backend(a.backend, ex);
     if (!backend.ok()) return fail(backend.status().to_string());
-    Backend& be = **backend;
-    if (a.check) return check_golden_runs(a.golden, be, ex, a.json);
+    if (!a.quiet) std::fprintf(stderr, "step-train: %s\n", backend->note.c_str());
+    Backend& be = *backend->backend;
     if (a.spec.empty()) return usage();
 
     std::string spec_text;

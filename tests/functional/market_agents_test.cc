@@ -29,6 +29,7 @@
 #include "consensus/task_spec.h"
 #include "consensus/transaction.h"
 #include "kernels/backend.h"
+#include "kernels/backend_select.h"
 #include "kernels/data.h"
 #include "kernels/state.h"
 #include "tests/functional/market_helpers.h"
@@ -197,6 +198,11 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     // Every action left its JSON line: each of the 4 units was claimed, trained, uploaded,
     // committed, opened and reported final; the one bonded verifier audited and revealed each.
     const auto slog = events(solver_log), vlog = events(verifier_log);
+    // The first line says which backend trains (--backend auto: CUDA exactly when usable).
+    const json started = json::parse(read_file(solver_log).substr(0, read_file(solver_log).find('\n')));
+    CHECK(started["event"] == ev::kStarted);
+    CHECK(started["backend"] == step::kernels::usable_backends().back());
+    CHECK_FALSE(started["device"].get<std::string>().empty());
     for (const char* e : {ev::kClaimed, ev::kTrained, ev::kUploaded, ev::kCommitted, ev::kOpened, ev::kFinal}) {
         INFO(e);
         CHECK(slog.count(e) == 4);

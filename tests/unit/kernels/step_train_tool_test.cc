@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "kernels/backend_select.h"
+
 namespace {
 
 struct Ran {
@@ -84,4 +86,10 @@ TEST_CASE("step-train --check passes on the committed golden runs") {
     CHECK(r.code == 0);
     CHECK(r.out.find("mnist-mlp-sgd") != std::string::npos);
     CHECK(r.out.find("FAIL") == std::string::npos);
+    // With the default --backend auto, every backend this machine has is checked, and one it
+    // lacks is named with the reason.
+    for (const std::string& name : step::kernels::usable_backends())
+        CHECK(r.out.find("reproduced on " + name + ")") != std::string::npos);
+    const std::string why_not = step::kernels::cuda_unusable_reason();
+    if (!why_not.empty()) CHECK(r.out.find("cuda not checked: " + why_not) != std::string::npos);
 }

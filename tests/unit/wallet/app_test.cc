@@ -243,6 +243,13 @@ TEST_CASE("key new asks the passphrase twice on a terminal and refuses a mismatc
     CHECK(no_tty.err.find("--passphrase-file") != std::string::npos);
 }
 
+TEST_CASE("the agent refuses a --backend it does not know as a usage error") {
+    Wallet w;
+    Run r = run({"agent", "--role", "solver", "--data", w.pw_file, "--backend", "gpu", "--output", "json"});
+    CHECK(r.code == 2);
+    CHECK(json::parse(r.err)["error"]["code"] == name_of(step::wallet::codes::kUsage));
+}
+
 TEST_CASE("exit codes: 0 on success, 2 on usage errors, 1 on failures") {
     Wallet w;
     CHECK(run({"--help"}).code == 0);

@@ -42,13 +42,14 @@ TEST_CASE("every value option is stored") {
 
 TEST_CASE("the agent's options are stored, before or after the command") {
     Invocation inv = parse_ok({"--role", "solver", "agent", "--data=/d.rec", "--state-dir", "/s",
-                               "--poll-ms", "100", "--exit-when-idle"});
+                               "--poll-ms", "100", "--exit-when-idle", "--backend", "cpu"});
     CHECK(inv.words == std::vector<std::string>{"agent"});
     CHECK(*inv.options.role == "solver");
     CHECK(*inv.options.data_file == "/d.rec");
     CHECK(*inv.options.state_dir == "/s");
     CHECK(*inv.options.poll_ms == "100");
     CHECK(inv.options.exit_when_idle);
+    CHECK(*inv.options.backend == "cpu");
     CHECK_FALSE(parse_ok({"agent"}).options.exit_when_idle);
     CHECK(parse_command_line({"agent", "--role"}).status() == step::wallet::codes::kUsage);
 }
