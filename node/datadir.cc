@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -116,9 +117,13 @@ std::string base64_encode(std::string_view data) {
 }
 
 bool basic_auth_matches(std::string_view header, std::string_view credential) {
-    constexpr std::string_view kPrefix = "Basic ";
-    if (header.size() < kPrefix.size() || header.substr(0, kPrefix.size()) != kPrefix) return false;
-    std::string_view given = header.substr(kPrefix.size());
+    // The scheme name is case-insensitive (RFC 9110 section 11.1), then one or more spaces.
+    constexpr std::string_view kScheme = "basic";
+    if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return false;
+    for (size_t i = 0; i < kScheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+    std::string_view given = header.substr(kScheme.size());
+    while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
     while (!given.empty() && given.back() == ' ') given.remove_suffix(1);
     const std::string expected = base64_encode(credential);
     if (given.size() != expected.size()) return false;

@@ -1,5 +1,7 @@
 #include "node/http_server.h"
+
 #include "node/errors.h"
+#include "node/http_same_origin.h"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,8 +10,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace step::node {
@@ -21,10 +25,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// An idle or slow client loses its connection after this long, so it cannot pin a session.
-constexpr std::chrono::seconds kIdleTimeout{60};
-
-http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
+http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version,
+                                           bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "stepd");
     res.set(http::field::content_type, r.content_type);
@@ -35,139 +37,244 @@ http::response<http::string_body> to_beast(const HttpResponse& r, unsigned versi
     return res;
 }
 
+// A parser error that the client's bytes caused (conflicting Content-Length, Content-Length with
+// chunked, a header over the cap, ...), as opposed to the client going away or timing out: the
+// client is told with a 400 before the connection closes.
+bool is_framing_error(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_version).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message &&
+           ec != http::error::body_limit;
+}
+
+class Session;
+
+// The connection slots and who holds them. A session "waits" from the moment it starts reading a
+// request until the request has arrived complete; only waiting sessions may be evicted, the one
+// waiting longest first (see HttpServerOptions::max_connections). Thread-safe: the acceptor
+// admits while sessions, each on its own strand, report their state.
+class SlotTable {
+public:
+    explicit SlotTable(size_t max) : max_(max) {}
+
+    // Gives `session` a slot (it starts waiting). When none is free, the longest-waiting session
+    // loses its slot and is returned, for the caller to close; returns false when every slot is
+    // held by a session being served (then `session` is refused).
+    bool admit(const std::shared_ptr<Session>& session, std::shared_ptr<Session>& evicted) {
+        std::lock_guard lock(mutex_);
+        if (slots_.size() >= max_) {
+            auto oldest = slots_.end();
+            for (auto it = slots_.begin(); it != slots_.end(); ++it)
+                if (it->second.waiting_since &&
+                    (oldest == slots_.end() ||
+                     *it->second.waiting_since < *oldest->second.waiting_since))
+                    oldest = it;
+            if (oldest == slots_.end()) return false;
+            evicted = oldest->second.session.lock();  // destroyed by the caller, outside the lock
+            slots_.erase(oldest);
+        }
+        slots_[session.get()] = Slot{session, Clock::now()};
+        return true;
+    }
+    void waiting(const Session* s) { set(s, Clock::now()); }
+    void served(const Session* s) { set(s, std::nullopt); }
+    void release(const Session* s) {
+        std::lock_guard lock(mutex_);
+        slots_.erase(s);
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Slot {
+        std::weak_ptr<Session> session;
+        std::optional<Clock::time_point> waiting_since;  // nullopt: being served
+    };
+    void set(const Session* s, std::optional<Clock::time_point> since) {
+        std::lock_guard lock(mutex_);
+        if (auto it = slots_.find(s); it != slots_.end()) it->second.waiting_since = since;
+    }
+    const size_t max_;
+    std::mutex mutex_;
+    std::unordered_map<const Session*, Slot> slots_;
+};
+
+// What every session of one server shares.
+struct SessionContext {
+    const HttpHandler& handler;
+    const HttpServerOptions& options;
+    asio::thread_pool& workers;
+    SlotTable& slots;
+    const net::Endpoint& bound;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    // `open` counts live sessions: taken by the acceptor, given back when the session ends.
-    Session(tcp::socket socket, const HttpHandler& handler, const HttpServerOptions& options,
-            asio::thread_pool& workers, std::atomic<size_t>& open)
-        : stream_(std::move(socket)), handler_(handler), options_(options), workers_(workers), open_(open) {}
-    ~Session() { open_.fetch_sub(1); }
+    Session(tcp::socket socket, const SessionContext& context)
+        : stream_(std::move(socket)), ctx_(context) {}
+    ~Session() { ctx_.slots.release(this); }
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
     }
+    // Answers a connection over the limit before the session starts (so nothing else uses the
+    // socket): the reply is a few dozen bytes, which the send buffer takes at once.
+    void refuse(const HttpResponse& busy) {
+        auto res = to_beast(busy, 11, false);
+        beast::error_code ec;
+        http::write(stream_.socket(), res, ec);
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+    }
+    // Closes the connection (its slot was given to a newcomer); on the session's own strand.
+    void evict() {
+        asio::dispatch(stream_.get_executor(),
+                       [self = shared_from_this()] { self->stream_.close(); });
+    }
 
 private:
+    // Bytes of a pipelined next request may already be in buffer_: the parser reads them first.
     void read() {
+        ctx_.slots.waiting(this);
         parser_.emplace();
-        parser_->body_limit(options_.max_body_bytes);
-        stream_.expires_after(kIdleTimeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+        parser_->header_limit(static_cast<uint32_t>(ctx_.options.max_header_bytes));
+        parser_->body_limit(ctx_.options.max_body_bytes);
+        stream_.expires_after(ctx_.options.header_timeout);
+        http::async_read_header(
+            stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+                if (ec) return self->on_error(ec);
+                self->stream_.expires_after(self->ctx_.options.idle_timeout);
+                http::async_read(self->stream_, self->buffer_, *self->parser_,
+                                 [self](beast::error_code ec, size_t) { self->on_read(ec); });
+            });
+    }
+
+    void on_error(beast::error_code ec) {
+        const unsigned version = parser_->is_header_done() ? parser_->get().version() : 11;
+        if (ec == http::error::body_limit) {
+            // The client still sends; answer and close rather than draining megabytes.
+            write(to_beast(ctx_.options.too_large_response, version, false));
+        } else if (is_framing_error(ec)) {
+            write(to_beast(
+                HttpResponse{400, "text/plain", "bad request: " + ec.message() + "\n", false},
+                version, false));
+        } else {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        }
     }
 
     void on_read(beast::error_code ec) {
-        if (ec == http::error::body_limit) {
-            // The client still sends; answer and close rather than draining megabytes.
-            write(to_beast(options_.too_large_response, parser_->get().version(), false));
-            return;
-        }
-        if (ec) {
-            beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return;
-        }
+        if (ec) return on_error(ec);
+        ctx_.slots.served(this);
         auto& req = parser_->get();
         HttpRequest request;
         request.method = std::string(req.method_string());
         request.target = std::string(req.target());
         request.body = std::move(req.body());
         request.authorization = std::string(req[http::field::authorization]);
+        request.host = std::string(req[http::field::host]);
+        request.origin = std::string(req[http::field::origin]);
+        request.content_type = std::string(req[http::field::content_type]);
         const unsigned version = req.version();
         const bool keep_alive = req.keep_alive();
+        if (ctx_.options.same_origin_only) {
+            if (auto refused = refuse_cross_site(request, ctx_.bound)) {
+                write(to_beast(*refused, version, false));
+                return;
+            }
+        }
         // GETs (health, metrics) are quick and answered on the I/O thread, so they stay
         // responsive while long POSTs (a big `generate`) occupy the worker pool.
         if (request.method != "POST") {
             write(to_beast(call_handler(request), version, keep_alive));
             return;
         }
-        asio::post(workers_, [self = shared_from_this(), request = std::move(request), version, keep_alive] {
-            auto res = std::make_shared<HttpResponse>(self->call_handler(request));
-            asio::post(self->stream_.get_executor(),
-                       [self, res, version, keep_alive] { self->write(to_beast(*res, version, keep_alive)); });
-        });
+        asio::post(ctx_.workers,
+                   [self = shared_from_this(), request = std::move(request), version, keep_alive] {
+                       auto res = std::make_shared<HttpResponse>(self->call_handler(request));
+                       asio::post(self->stream_.get_executor(), [self, res, version, keep_alive] {
+                           self->write(to_beast(*res, version, keep_alive));
+                       });
+                   });
     }
 
     HttpResponse call_handler(const HttpRequest& request) {
         try {
-            return handler_(request);
+            return ctx_.handler(request);
         } catch (const std::exception& e) {
-            return HttpResponse{500, "text/plain", std::string("internal error: ") + e.what(), false};
+            return HttpResponse{500, "text/plain", std::string("internal error: ") + e.what(),
+                                false};
         }
     }
 
     void write(http::response<http::string_body> res) {
         auto sp = std::make_shared<http::response<http::string_body>>(std::move(res));
-        stream_.expires_after(kIdleTimeout);
-        http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, size_t) {
-            if (ec) return;
-            if (!sp->keep_alive()) {
-                beast::error_code ignored;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                return;
-            }
-            self->buffer_.consume(self->buffer_.size());
-            self->read();
-        });
+        stream_.expires_after(ctx_.options.idle_timeout);
+        http::async_write(
+            stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, size_t) {
+                if (ec) return;
+                if (!sp->keep_alive()) {
+                    beast::error_code ignored;
+                    self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    return;
+                }
+                self->read();
+            });
     }
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
-    const HttpHandler& handler_;
-    const HttpServerOptions& options_;
-    asio::thread_pool& workers_;
-    std::atomic<size_t>& open_;
+    const SessionContext& ctx_;
 };
-
-// Answers a connection over the limit without a session: the reply is a few dozen bytes, which
-// the socket's send buffer takes at once, then the socket closes.
-void refuse(tcp::socket socket, const HttpResponse& busy) {
-    auto res = to_beast(busy, 11, false);
-    beast::error_code ec;
-    http::write(socket, res, ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    socket.close(ec);
-}
 
 }  // namespace
 
 // Members are destroyed bottom-up, and the order matters: destroying `workers`, then `ioc`,
 // destroys the handlers still queued on them, and with those the last references to their
-// Sessions, whose destructors decrement `open_sessions` and whose sockets belong to `ioc`. So
-// what a Session refers to (options, handler, open_sessions) is declared above `ioc`, and
+// Sessions, whose destructors release their slots and whose sockets belong to `ioc`. So what a
+// Session refers to (options, handler, slots, bound, context) is declared above `ioc`, and
 // `workers` below it (its Sessions close their sockets while `ioc` still exists).
 struct HttpServer::Impl {
     HttpServerOptions options;
     HttpHandler handler;
-    std::atomic<size_t> open_sessions{0};
+    std::unique_ptr<SlotTable> slots;
+    net::Endpoint bound;  // the listening address and port, for the same-origin rule
+    std::unique_ptr<SessionContext> context;
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
-    std::vector<std::thread> threads;  // run ioc: network I/O and quick GETs
+    std::vector<std::thread> threads;            // run ioc: network I/O and quick GETs
     std::unique_ptr<asio::thread_pool> workers;  // run POST handlers
     std::atomic<bool> stopped{false};
-    uint16_t bound_port = 0;
 
     void accept() {
-        acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-            if (!ec) {
-                if (open_sessions.fetch_add(1) >= options.max_connections) {
-                    open_sessions.fetch_sub(1);
-                    refuse(std::move(socket), options.busy_response);
-                } else {
-                    std::make_shared<Session>(std::move(socket), handler, options, *workers, open_sessions)->run();
-                }
-            }
-            accept();
-        });
+        acceptor.async_accept(asio::make_strand(ioc),
+                              [this](beast::error_code ec, tcp::socket socket) {
+                                  if (ec == asio::error::operation_aborted || !acceptor.is_open())
+                                      return;
+                                  if (!ec) admit(std::move(socket));
+                                  accept();
+                              });
+    }
+
+    void admit(tcp::socket socket) {
+        auto session = std::make_shared<Session>(std::move(socket), *context);
+        std::shared_ptr<Session> evicted;
+        if (!slots->admit(session, evicted)) {
+            session->refuse(options.busy_response);
+            return;
+        }
+        if (evicted) evicted->evict();
+        session->run();
     }
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, HttpHandler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->handler = std::move(handler);
@@ -188,17 +295,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& o
     if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
         return Status::error(codes::kRpcBind, "cannot listen on " + options.host + ":" +
-                                             std::to_string(options.port) + ": " + ec.message());
-    impl->bound_port = impl->acceptor.local_endpoint().port();
+                                                  std::to_string(options.port) + ": " +
+                                                  ec.message());
+    const tcp::endpoint local = impl->acceptor.local_endpoint();
+    impl->bound = net::Endpoint{local.address().to_string(), local.port()};
     const size_t n = options.threads == 0 ? 1 : options.threads;
     impl->workers = std::make_unique<asio::thread_pool>(n);
+    impl->slots = std::make_unique<SlotTable>(options.max_connections);
+    impl->context = std::make_unique<SessionContext>(
+        SessionContext{impl->handler, impl->options, *impl->workers, *impl->slots, impl->bound});
     impl->accept();
     // Two I/O threads suffice for loopback RPC; handlers run on the worker pool.
     for (size_t i = 0; i < 2; ++i) impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
     return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-uint16_t HttpServer::port() const { return impl_->bound_port; }
+uint16_t HttpServer::port() const {
+    return impl_->bound.port;
+}
 
 void HttpServer::stop() {
     if (!impl_ || impl_->stopped.exchange(true)) return;

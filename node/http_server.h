@@ -2,6 +2,7 @@
 // Requests are handed to one handler function on the server's worker threads.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -9,14 +10,18 @@
 #include <string>
 
 #include "common/status.h"
+#include "node/rpc_limits.h"
 
 namespace step::node {
 
 struct HttpRequest {
-    std::string method;         // "GET", "POST", ...
-    std::string target;         // path and query, e.g. "/health/live"
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // path and query, e.g. "/health/live"
     std::string body;
     std::string authorization;  // the Authorization header, empty when absent
+    std::string host;           // the Host header, empty when absent
+    std::string origin;         // the Origin header, empty when absent
+    std::string content_type;   // the Content-Type header, empty when absent
 };
 
 struct HttpResponse {
@@ -28,17 +33,32 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// The defaults are the RPC server's limits (node/rpc_limits.h); tests shrink them.
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
-    uint16_t port = 0;  // 0 picks a free port (see HttpServer::port)
-    size_t threads = 4;  // workers for POST handlers; GETs are answered on the I/O threads
+    uint16_t port = 0;                          // 0 picks a free port (see HttpServer::port)
+    size_t threads = rpc_limits::kHttpThreads;  // workers for POST handlers; GETs are answered on
+                                                // the I/O threads
     // Bodies above this are refused before they are read in full, with this response (413).
     size_t max_body_bytes = 4 * 1024 * 1024;
     HttpResponse too_large_response;
-    // Connections open at once; one more is answered with this response (503) and closed, so a
-    // client that opens sockets without end cannot exhaust the node's descriptors or memory.
-    size_t max_connections = 64;
+    // Bytes of a request's header; more is answered 400 and the connection closed.
+    size_t max_header_bytes = rpc_limits::kMaxHeaderBytes;
+    // Connections open at once, so a client that opens sockets without end cannot exhaust the
+    // node's descriptors or memory. When all are taken, a newcomer takes the slot of the
+    // connection that has waited longest for its request to arrive complete (as nginx reuses
+    // its idle connections): a flood of slow or silent connections only evicts its own kind,
+    // while a client that sends its request at once gets in. Connections whose request is being
+    // served are never evicted; when every one is, the newcomer gets this response (503).
+    size_t max_connections = rpc_limits::kMaxConnections;
     HttpResponse busy_response{503, "text/plain", "too many connections\n", false};
+    // A request's header must arrive complete within header_timeout of the connection opening
+    // or of the previous answer; a body or an answer that stops moving for idle_timeout ends the
+    // connection.
+    std::chrono::milliseconds header_timeout = rpc_limits::kHeaderTimeout;
+    std::chrono::milliseconds idle_timeout = rpc_limits::kIdleTimeout;
+    // Refuse cross-site browser requests (node/http_same_origin.h) before the handler runs.
+    bool same_origin_only = true;
 };
 
 class HttpServer {

@@ -8,6 +8,7 @@
 
 #include "common/rpc_methods.h"
 #include "node/log.h"
+#include "node/net/endpoint.h"
 #include "node/regular_file.h"
 #include "node/rpc/blob_methods.h"
 #include "node/rpc/chain_methods.h"
@@ -86,7 +87,8 @@ bool start_http(NodeContext& ctx) {
     const std::string& host = ctx.config.rpc_host;
     if (host != "127.0.0.1" && host != "localhost" && host != "::1")
         log_warn("RPC is bound to ", host, ": reachable from other machines, over plain HTTP");
-    log_info("RPC listening on ", host, ":", ctx.http->port(), " (cookie ", ctx.config.datadir, "/",
+    log_info("RPC listening on ", net::Endpoint{host, ctx.http->port()}.to_string(), " (cookie ",
+             ctx.config.datadir, "/",
              rpc::kCookieFileName, ")");
     return true;
 }

@@ -165,7 +165,9 @@ Result<json> RpcClient::call(const std::string& method, const json& params, RpcA
     json request = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
 
     http::request<http::string_body> req{http::verb::post, url_.target, 11};
-    req.set(http::field::host, url_.host + ":" + url_.port);
+    // An IPv6 host goes in brackets ("[::1]:18443"), as in the URL (the node checks Host).
+    const bool v6 = url_.host.find(':') != std::string::npos;
+    req.set(http::field::host, (v6 ? "[" + url_.host + "]" : url_.host) + ":" + url_.port);
     req.set(http::field::user_agent, "step-wallet");
     req.set(http::field::content_type, "application/json");
     if (credentials) req.set(http::field::authorization, "Basic " + base64(*credentials));

@@ -20,14 +20,11 @@ struct MiniResponse {
     std::string headers;
 };
 
-// Sends one request to 127.0.0.1:port and reads until the server closes. `auth` is a full
-// Authorization header value ("Basic ..."), empty for none.
-inline MiniResponse http_request(uint16_t port, const std::string& method, const std::string& target,
-                                 const std::string& body = "", const std::string& auth = "",
-                                 int timeout_seconds = 120) {
-    MiniResponse out;
+// A socket connected to 127.0.0.1:port (-1 on failure) whose reads give up after
+// timeout_seconds: for tests that write raw HTTP (pipelined, malformed, slow).
+inline int connect_loopback(uint16_t port, int timeout_seconds = 30) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return out;
+    if (fd < 0) return -1;
     timeval tv{timeout_seconds, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -37,9 +34,35 @@ inline MiniResponse http_request(uint16_t port, const std::string& method, const
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         ::close(fd);
-        return out;
+        return -1;
     }
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    return fd;
+}
+
+// Everything the peer sends until it closes, or until a read times out (then `timed_out`).
+inline std::string read_until_close(int fd, bool* timed_out = nullptr) {
+    std::string raw;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n < 0 && timed_out) *timed_out = true;
+        if (n <= 0) break;
+        raw.append(buf, static_cast<size_t>(n));
+    }
+    return raw;
+}
+
+// Sends one request to 127.0.0.1:port and reads until the server closes. `auth` is a full
+// Authorization header value ("Basic ..."), empty for none.
+inline MiniResponse http_request(uint16_t port, const std::string& method,
+                                 const std::string& target, const std::string& body = "",
+                                 const std::string& auth = "", int timeout_seconds = 120) {
+    MiniResponse out;
+    const int fd = connect_loopback(port, timeout_seconds);
+    if (fd < 0) return out;
+    std::string req = method + " " + target +
+                      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                      "\r\nConnection: close\r\n";
     if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
     if (method == "POST") req += "Content-Type: application/json\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -49,13 +72,7 @@ inline MiniResponse http_request(uint16_t port, const std::string& method, const
         if (n <= 0) break;  // the server may answer (413) before reading everything
         sent += static_cast<size_t>(n);
     }
-    std::string raw;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        raw.append(buf, static_cast<size_t>(n));
-    }
+    const std::string raw = read_until_close(fd);
     ::close(fd);
     auto header_end = raw.find("\r\n\r\n");
     if (raw.rfind("HTTP/1.", 0) != 0 || header_end == std::string::npos) return out;
@@ -63,6 +80,18 @@ inline MiniResponse http_request(uint16_t port, const std::string& method, const
     out.headers = raw.substr(0, header_end);
     out.body = raw.substr(header_end + 4);
     return out;
+}
+
+// Writes `bytes` to 127.0.0.1:port in one write and returns all the server answers before it
+// closes the connection ("" when it cannot connect).
+inline std::string raw_exchange(uint16_t port, const std::string& bytes, int timeout_seconds = 30,
+                                bool* timed_out = nullptr) {
+    const int fd = connect_loopback(port, timeout_seconds);
+    if (fd < 0) return "";
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    std::string raw = read_until_close(fd, timed_out);
+    ::close(fd);
+    return raw;
 }
 
 }  // namespace step::test

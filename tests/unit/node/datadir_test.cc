@@ -87,5 +87,10 @@ TEST_CASE("basic auth matches only the exact credential") {
     CHECK(basic_auth_matches("Basic " + base64_encode(cred), cred));
     CHECK_FALSE(basic_auth_matches("Basic " + base64_encode("__cookie__:00fe"), cred));
     CHECK_FALSE(basic_auth_matches("Bearer " + base64_encode(cred), cred));
+    // The scheme name is case-insensitive.
+    CHECK(basic_auth_matches("basic " + base64_encode(cred), cred));
+    CHECK(basic_auth_matches("BASIC  " + base64_encode(cred), cred));
+    CHECK_FALSE(basic_auth_matches("Basic" + base64_encode(cred), cred));
+    CHECK_FALSE(basic_auth_matches("Basic ", cred));
     CHECK_FALSE(basic_auth_matches("", cred));
 }
