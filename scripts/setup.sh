@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  clang                     # second compiler for the determinism tests
+  clang                     # second compiler for the determinism tests and the sanitizer build
+  libclang-rt-14-dev        # clang's sanitizer and libFuzzer runtimes (not a --no-install-recommends dependency)
   libcrypto++-dev           # SHA-256, Ed25519, scrypt, AES-GCM
   libleveldb-dev libsnappy-dev
   libboost-dev libboost-program-options-dev   # Asio/Beast (header-only), option parsing
