@@ -32,6 +32,7 @@ namespace {
 constexpr std::pair<Role, const char*> kRoleNames[] = {
     {Role::kSolver, "solver"},
     {Role::kVerifier, "verifier"},
+    {Role::kOwner, "owner"},
 };
 
 // A state the node is fetching from peers is polled this often, for at most this long per
@@ -54,11 +55,24 @@ std::optional<Role> parse_role(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+std::unique_ptr<AgentRole> make_role(AgentCore& core) {
+    switch (core.config().role) {
+        case Role::kSolver: return make_solver(core);
+        case Role::kVerifier: return make_verifier(core);
+        case Role::kOwner: return make_owner(core);
+    }
+    return make_solver(core);  // unreachable: parse_role makes only the three
+}
+
+}  // namespace
+
 Agent::Agent(const Context& ctx, AgentConfig cfg, RpcClient rpc, std::string address, Seed seed,
              std::ostream& out)
     : core_(std::make_unique<AgentCore>(ctx, std::move(cfg), std::move(rpc), std::move(address),
                                         seed, out)),
-      role_(core_->config().role == Role::kSolver ? make_solver(*core_) : make_verifier(*core_)) {}
+      role_(make_role(*core_)) {}
 
 Agent::~Agent() = default;
 

@@ -14,6 +14,7 @@
 
 #include "kernels/backend_select.h"
 #include "kernels/spec.h"
+#include "kernels/state.h"
 #include "verifier/trace.h"
 #include "wallet/agent_logic.h"
 #include "wallet/context.h"
@@ -27,8 +28,8 @@ namespace step::wallet::agent {
 
 // The agent's job. Each role keeps its own state (agent_solver.cc, agent_verifier.cc); what
 // they share (the node, the key, the kernels, the log) is AgentCore's (agent_core.h).
-enum class Role { kSolver, kVerifier };
-// "solver", "verifier": the --role names.
+enum class Role { kSolver, kVerifier, kOwner };
+// "solver", "verifier", "owner": the --role names.
 std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);
 
@@ -68,6 +69,17 @@ Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& param
 // or the fetch is still under way (ask again later).
 Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
                               uint32_t leaf, const Hash256& committed_leaf);
+
+// The model a task's owner receives after its last final round R: G_R, the exact mean of round
+// R-1's final states, each fetched with find_state_blob. no-final-round before the first.
+struct TaskModel {
+    kernels::TrainState state;
+    uint32_t rounds = 0;       // R
+    uint32_t of_rounds = 0;    // the task's rounds
+    uint32_t mean_of = 0;      // final states averaged
+    Hash256 state_root{};
+};
+Result<TaskModel> fetch_model(const RpcClient& rpc, const TaskInfo& t);
 
 class AgentCore;
 class AgentRole;

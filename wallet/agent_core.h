@@ -36,6 +36,7 @@ public:
               std::ostream& out);
 
     const AgentConfig& config() const { return cfg_; }
+    const consensus::Params& params() const { return *ctx_.params; }
     const std::string& address() const { return address_; }
     const RpcClient& rpc() const { return rpc_; }
     kernels::Backend& backend() { return *backend_; }
@@ -106,5 +107,6 @@ public:
 
 std::unique_ptr<AgentRole> make_solver(AgentCore& core);    // agent_solver.cc
 std::unique_ptr<AgentRole> make_verifier(AgentCore& core);  // agent_verifier.cc
+std::unique_ptr<AgentRole> make_owner(AgentCore& core);     // agent_owner.cc
 
 }  // namespace step::wallet::agent

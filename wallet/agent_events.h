@@ -21,6 +21,11 @@ inline constexpr char kOpened[] = "opened";
 inline constexpr char kFinal[] = "final";
 inline constexpr char kAnswered[] = "answered";  // a data challenge answered
 
+// A task owner's: rounds as they finalise, the model when the task is done (kAnswered for a
+// dataset challenge it answered).
+inline constexpr char kRoundFinal[] = "round-final";
+inline constexpr char kModel[] = "model";
+
 // A verifier's audit, in order; a fraud proof when the replay disagrees.
 inline constexpr char kAudited[] = "audited";
 inline constexpr char kRevealed[] = "revealed";

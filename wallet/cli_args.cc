@@ -154,7 +154,7 @@ Options (before or after the command):
   --from NAME                  signing key for send/bond/unbond/task submit (default: the default key)
   --fee AMOUNT                 fee in STEP for send/bond/unbond/task submit
   --output text|json           output format (default text)
-  --role solver|verifier       agent: what to do
+  --role solver|verifier|owner agent: what to do
   --data FILE                  agent: the records file; only tasks whose dataset root it
                                matches are worked on (required)
   --state-dir DIR              agent: trained states, leaves, audit salts (default

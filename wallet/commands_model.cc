@@ -29,33 +29,18 @@ Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
     if (!rpc.ok()) return rpc.status();
     auto t = agent::fetch_task(*rpc, *ctx.params, id_hex);
     if (!t.ok()) return t.status();
-    const uint32_t rounds = t->rounds.finalised_rounds;
-    if (rounds == 0)
-        return Status::error(codes::kNoFinalRound, "no round of the task is final yet: there is no model to fetch");
-    std::vector<kernels::TrainState> finals;
-    for (uint32_t k = 0; k < t->rounds.units_per_round; ++k) {
-        auto u = rpc->call(rpc::kGetUnit, {{"task_id", id_hex}, {"round", rounds - 1}, {"unit", k}},
-                           RpcAuth::kNone);
-        if (!u.ok()) return u.status();
-        auto unit = agent::parse_unit(*u);
-        if (!unit.ok()) return unit.status();
-        auto bytes = agent::find_state_blob(*rpc, t->id, rounds - 1, k, t->shape.last_leaf, unit->final_leaf);
-        if (!bytes.ok()) return bytes.status();
-        auto state = kernels::state_from_bytes(*bytes);
-        if (!state.ok()) return state.status();
-        finals.push_back(std::move(*state));
-    }
-    auto model = kernels::mean_states(finals, kernels::Exec{});
+    auto model = agent::fetch_model(*rpc, *t);
     if (!model.ok()) return model.status();
-    const Bytes canonical = kernels::state_to_bytes(*model);
+    const Bytes canonical = kernels::state_to_bytes(model->state);
     STEP_TRY(atomic_write_file(out_path, std::string(canonical.begin(), canonical.end()), 0644,
                                WriteMode::kReplace));
     CommandOutput out;
-    const std::string root = to_hex(kernels::state_root(*model, kernels::Exec{}));
+    const std::string root = to_hex(model->state_root);
+    const uint32_t rounds = model->rounds;
     out.json = {{"task_id", id_hex}, {"rounds", rounds}, {"of_rounds", t->rounds.rounds},
                 {"path", out_path}, {"bytes", canonical.size()}, {"state_root", root}};
     out.text = "model after round " + std::to_string(rounds) + " of " + std::to_string(t->rounds.rounds) +
-               " (mean of " + std::to_string(finals.size()) + " final states): " + out_path + ", " +
+               " (mean of " + std::to_string(model->mean_of) + " final states): " + out_path + ", " +
                std::to_string(canonical.size()) + " bytes, state root " + root + "\n";
     if (args.size() == 3) {
         auto fmt = kernels::record_format(t->data_format);
@@ -66,7 +51,7 @@ Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
         if (!backend.ok()) return backend.status();
         auto trainer = kernels::Trainer::create(**backend, t->spec);
         if (!trainer.ok()) return trainer.status();
-        STEP_TRY((*trainer)->load(*model));
+        STEP_TRY((*trainer)->load(model->state));
         const kernels::EvalResult e = (*trainer)->evaluate(*test);
         out.json["test"] = {{"records", e.count}, {"accuracy", e.accuracy}, {"loss", e.loss}};
         char line[160];
