@@ -5,17 +5,35 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 
 #include "common/bytes.h"
+#include "common/status.h"
 
 namespace step::consensus {
 
-// Read access to a state snapshot. Contract for implementers: get() must return the exact
-// stored bytes or nullopt when the key is absent. An I/O failure must NOT look like absence
-// (that would fork the node): abort or throw instead. get() is called from one thread.
+// Thrown by a KvRead whose store cannot answer (an I/O error, a corrupt record). A failing disk
+// must never look like an absent key: consensus would compute another state and fork the node
+// off the network. Consensus lets it pass untouched; the node catches it at its boundaries (an
+// RPC call answers an error, a block connect or the miner stops the node, start-up exits with
+// a code; docs/storage.md "When storage fails"), as Bitcoin Core does with dbwrapper_error.
+class KvReadError : public std::runtime_error {
+public:
+    explicit KvReadError(Status status)
+        : std::runtime_error(status.to_string()), status_(std::move(status)) {}
+    const Status& status() const { return status_; }
+
+private:
+    Status status_;
+};
+
 // Visits one entry of a prefix scan; returns false to stop the scan.
 using KvVisitor = std::function<bool(ByteSpan key, ByteSpan value)>;
 
+// Read access to a state snapshot. Contract for implementers: get() returns the exact stored
+// bytes, or nullopt when the key is absent; when the store cannot tell (I/O error, corruption)
+// it throws KvReadError, never returns nullopt. scan() reports failures the same way. Both are
+// called from one thread.
 class KvRead {
 public:
     virtual ~KvRead() = default;

@@ -50,7 +50,13 @@ inline constexpr ErrorCode kCannotDisconnectGenesis{"cannot-disconnect-genesis",
 
 // Storage
 inline constexpr ErrorCode kDbOpen{"db-open", ErrorCategory::kStorage};
+// LevelDB refused a write (disk full, I/O error), or the database refuses every write after
+// such a failure (node/storage/database.h): the node stops.
 inline constexpr ErrorCode kDbWrite{"db-write", ErrorCategory::kStorage};
+// A read LevelDB could not answer (thrown as consensus::KvReadError, never taken for absence):
+// its files are damaged (a checksum or format failure), or the file system failed otherwise.
+inline constexpr ErrorCode kDbCorruption{"db-corruption", ErrorCategory::kStorage};
+inline constexpr ErrorCode kDbRead{"db-read", ErrorCategory::kStorage};
 inline constexpr ErrorCode kCorruptBlobRecord{"corrupt-blob-record", ErrorCategory::kStorage};
 inline constexpr ErrorCode kBlobStoreFull{"blob-store-full", ErrorCategory::kPolicy};
 inline constexpr ErrorCode kDatadirIo{"datadir-io", ErrorCategory::kStorage};

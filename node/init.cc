@@ -93,30 +93,31 @@ bool start_http(NodeContext& ctx) {
     return true;
 }
 
-// Opens the database, the chain and the blob store, and refills the mempool from mempool.dat.
-bool load_chain(NodeContext& ctx) {
-    auto db = Database::open(ctx.config.datadir + "/chain");
-    if (!db.ok()) {
-        log_error(db.status().to_string());
-        return false;
-    }
+// Opens the database, the chain and the blob store; a storage failure from now on stops the node.
+Status open_stores(NodeContext& ctx) {
+    DatabaseOptions options;
+    options.on_write_failure = [&ctx](const Status& why) { storage_failed(ctx, why); };
+    auto db = Database::open(ctx.config.datadir + "/chain", std::move(options));
+    if (!db.ok()) return db.status();
     ctx.db = std::move(*db);
     auto chain = ChainManager::open(*ctx.db, *ctx.params);
-    if (!chain.ok()) {
-        log_error("cannot load the chain: ", chain.status().to_string());
-        return false;
-    }
+    if (!chain.ok()) return chain.status().with_message("cannot load the chain: " + chain.status().message());
     ctx.chain = std::move(*chain);
     BlobLimits blob_limits;
     if (ctx.config.blob_store_mib) blob_limits.max_total_bytes = *ctx.config.blob_store_mib << 20;
     auto blobs = BlobStore::open(*ctx.db, blob_limits);
-    if (!blobs.ok()) {
-        log_error("cannot load the blob store: ", blobs.status().to_string());
-        return false;
-    }
+    if (!blobs.ok())
+        return blobs.status().with_message("cannot load the blob store: " + blobs.status().message());
     ctx.blobs = std::move(*blobs);
+    return Status::ok_status();
+}
+
+// The stores, then the mempool refilled from mempool.dat.
+Status load_chain(NodeContext& ctx) {
+    STEP_TRY(open_stores(ctx));
     ctx.mempool = std::make_unique<Mempool>(*ctx.params);
     ctx.node = std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics);
+    ctx.node->set_storage_failure_hook([&ctx](const Status& why) { storage_failed(ctx, why); });
     // Before ready: the first RPC call already sees the restored pool. Never fatal.
     Node& node = *ctx.node;
     load_mempool(ctx.config.datadir,
@@ -125,7 +126,24 @@ bool load_chain(NodeContext& ctx) {
     node.refresh_metrics();
     ctx.mempool_saver = std::make_unique<PeriodicMempoolSaver>(node, ctx.config.datadir);
     ctx.mempool_saver->start();
-    return true;
+    return Status::ok_status();
+}
+
+// load_chain at start-up: a damaged or unreadable database is a clear line and kExitStorage,
+// never an abort (a read LevelDB cannot answer throws consensus::KvReadError).
+int load_chain_or_exit_code(NodeContext& ctx) {
+    Status loaded;
+    try {
+        loaded = load_chain(ctx);
+    } catch (const consensus::KvReadError& e) {
+        loaded = e.status().with_message("cannot load the chain: " + e.status().message());
+    }
+    if (loaded.ok()) return kExitOk;
+    const bool storage = loaded.category() == ErrorCategory::kStorage;
+    log_error(loaded.to_string(), storage ? "; the database in " + ctx.config.datadir +
+                                                "/chain is damaged or unreadable (docs/storage.md)"
+                                          : "");
+    return storage ? kExitStorage : kExitFailure;
 }
 
 // Starts the peer-to-peer network: the transport binds --p2p-bind (unless --no-listen), the
@@ -218,17 +236,30 @@ bool apply_config(NodeContext& ctx, const NodeConfig& config) {
     return true;
 }
 
-bool start_node(NodeContext& ctx) {
+int start_node(NodeContext& ctx) {
+    if (!open_datadir(ctx) || !start_http(ctx)) return kExitFailure;
+    if (const int failed = load_chain_or_exit_code(ctx); failed != kExitOk) return failed;
     // P2P starts once the chain is loaded (the handshake announces our tip), before RPC is ready.
-    if (!open_datadir(ctx) || !start_http(ctx) || !load_chain(ctx) || !start_p2p(ctx))
-        return false;
+    if (!start_p2p(ctx)) return kExitFailure;
     start_rpc(ctx);
     if (ctx.config.mine) {
         ctx.miner.emplace(*ctx.node, *ctx.miner_address);
         ctx.miner->start();
     }
-    return true;
+    return kExitOk;
 }
+
+void storage_failed(NodeContext& ctx, const Status& why) {
+    if (ctx.storage_failure.exchange(true)) return;
+    ctx.routes.ready = false;
+    ctx.stopping = true;
+    log_error("storage failure: ", why.to_string(), "; stopping (exit ", kExitStorage,
+              "): nothing acknowledged is lost, and the data directory opens again once the "
+              "cause is fixed (free disk space, replace the disk)");
+    if (ctx.request_stop) ctx.request_stop();
+}
+
+int exit_code(const NodeContext& ctx) { return ctx.storage_failure ? kExitStorage : kExitOk; }
 
 void stop_node(NodeContext& ctx) {
     ctx.routes.ready = false;

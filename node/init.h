@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,11 @@ namespace step::node {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // a part failed to start (datadir, RPC port, chain, ...)
 inline constexpr int kExitUsage = 2;    // the configuration is wrong: nothing was started
+// The database failed: damaged or unreadable at start-up, or, while running, a write it refused
+// (a full disk) or a read that met corruption under a block connect, the miner or the mempool.
+// Nothing acknowledged was lost; the data directory opens again once the cause is fixed
+// (docs/storage.md "When storage fails").
+inline constexpr int kExitStorage = 3;
 
 // What the HTTP server answers: health, metrics and JSON-RPC. It is up before the chain loads, so
 // the RPC dispatcher is set only once the node is ready (until then JSON-RPC answers "not ready").
@@ -51,6 +57,12 @@ struct HttpRoutes {
 // order on every way out, and only the orderly extras (stop flags, the final mempool save) are
 // stop_node's.
 struct NodeContext {
+    // Set by the first storage failure met while running (storage_failed): stepd stops and
+    // exits kExitStorage. request_stop wakes stepd's main thread (unset in tests). First, so
+    // they outlive every part that may report a failure.
+    std::atomic<bool> storage_failure{false};
+    std::function<void()> request_stop;
+
     // From the configuration, checked by apply_config before anything starts.
     NodeConfig config;
     const consensus::Params* params = nullptr;
@@ -87,9 +99,18 @@ Result<NodeConfig> read_config(int argc, char** argv);
 // logging why, when they are wrong (exit with kExitUsage).
 bool apply_config(NodeContext& ctx, const NodeConfig& config);
 
-// Starts every part in order. False, after logging why, when one fails: what did start is
-// stopped by ctx's destructor (exit with kExitFailure).
-bool start_node(NodeContext& ctx);
+// Starts every part in order. Returns kExitOk, or the exit code after logging why a part
+// failed (kExitStorage when the database is damaged or unreadable, kExitFailure otherwise):
+// what did start is stopped by ctx's destructor.
+int start_node(NodeContext& ctx);
+
+// The node cannot go on with its storage (node/storage/database.h): logs the cause once, stops
+// reporting ready and calls ctx.request_stop; stepd then stops as after a signal and exits
+// kExitStorage. Safe from any thread, any number of times.
+void storage_failed(NodeContext& ctx, const Status& why);
+
+// stepd's exit code after stop_node: kExitStorage after a storage failure, kExitOk otherwise.
+int exit_code(const NodeContext& ctx);
 
 // The orderly stop after a signal: refuses new work, stops the miner, HTTP and P2P, and saves
 // the mempool once nothing can change it. The parts are closed when ctx is destroyed.

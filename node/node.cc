@@ -16,11 +16,30 @@ constexpr uint64_t kNoncesPerCheck = 4096;
 // A template older than this is rebuilt to pick up new transactions and a fresh timestamp.
 constexpr std::chrono::seconds kTemplateMaxAge{10};
 
+bool is_storage_failure(const Status& s) { return s.category() == ErrorCategory::kStorage; }
+
 }  // namespace
+
+void Node::storage_failed(const Status& why) const {
+    if (storage_failure_hook_) storage_failure_hook_(why);
+}
+
+template <class T, class F>
+Result<T> Node::storage_guarded(F&& fn) const {
+    try {
+        Result<T> result = fn();
+        if (!result.ok() && is_storage_failure(result.status())) storage_failed(result.status());
+        return result;
+    } catch (const consensus::KvReadError& e) {
+        storage_failed(e.status());
+        return e.status();
+    }
+}
 
 Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource source) {
     std::vector<Hash256> returned;
-    auto result = submit_block_locked(block, source, returned);
+    auto result = storage_guarded<SubmitResult>(
+        [&] { return submit_block_locked(block, source, returned); });
     // Announced as if new, with no Node lock held: the peers on the winning side of a
     // reorganisation never saw them, and nothing else would ever send them there.
     if (tx_accepted_hook_)
@@ -33,7 +52,8 @@ Result<SubmitResult> Node::submit_block_locked(const pb::Block& block, BlockSour
     std::lock_guard submit_lock(submit_mutex_);
     auto result = chain_.submit_block(block, source);
     if (!result.ok()) {
-        metrics_.add_counter("stepd_blocks_rejected_total", "Blocks rejected as invalid");
+        if (!is_storage_failure(result.status()))
+            metrics_.add_counter("stepd_blocks_rejected_total", "Blocks rejected as invalid");
         return result;
     }
     if (result->tip_changed) {
@@ -57,10 +77,13 @@ Result<SubmitResult> Node::submit_block_locked(const pb::Block& block, BlockSour
 }
 
 Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
-    Result<Hash256> out = Status::error(codes::kInternal, "not run");
-    chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
-        std::lock_guard lock(mempool_mutex_);
-        out = mempool_.add(tx, state, tip.height + 1);
+    Result<Hash256> out = storage_guarded<Hash256>([&] {
+        Result<Hash256> added = Status::error(codes::kInternal, "not run");
+        chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
+            std::lock_guard lock(mempool_mutex_);
+            added = mempool_.add(tx, state, tip.height + 1);
+        });
+        return added;
     });
     if (out.ok()) {
         ++mempool_generation_;
@@ -72,19 +95,21 @@ Result<Hash256> Node::submit_transaction(const pb::Transaction& tx) {
 }
 
 Result<consensus::AssembledBlock> Node::block_template(const consensus::Address& miner) {
-    Result<consensus::AssembledBlock> out = Status::error(codes::kInternal, "not run");
-    chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
-        std::vector<pb::Transaction> candidates;
-        {
-            std::lock_guard lock(mempool_mutex_);
-            candidates = mempool_.select(state, params().max_block_txs);
-        }
-        // Timestamps must exceed the median of recent blocks; the clock may lag it briefly.
-        const uint64_t timestamp =
-            std::max(clock_(), consensus::median_time_past(tip.recent_timestamps) + 1);
-        out = consensus::assemble_block(state, tip, candidates, miner, timestamp, params());
+    return storage_guarded<consensus::AssembledBlock>([&] {
+        Result<consensus::AssembledBlock> out = Status::error(codes::kInternal, "not run");
+        chain_.with_tip_state([&](const consensus::KvRead& state, const consensus::ChainTip& tip) {
+            std::vector<pb::Transaction> candidates;
+            {
+                std::lock_guard lock(mempool_mutex_);
+                candidates = mempool_.select(state, params().max_block_txs);
+            }
+            // Timestamps must exceed the median of recent blocks; the clock may lag it briefly.
+            const uint64_t timestamp =
+                std::max(clock_(), consensus::median_time_past(tip.recent_timestamps) + 1);
+            out = consensus::assemble_block(state, tip, candidates, miner, timestamp, params());
+        });
+        return out;
     });
-    return out;
 }
 
 Result<std::optional<Hash256>> Node::mine_block(const consensus::Address& miner,

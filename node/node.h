@@ -50,6 +50,17 @@ public:
         tx_accepted_hook_ = std::move(hook);
     }
 
+    // Called with every storage failure (a read or write the database could not do, or data on
+    // disk that does not parse) met by the block-connect path, the miner or the mempool, with no
+    // Node lock held: stepd stops on it (node/init.cc). Such a failure says nothing about the
+    // block or transaction, so it is returned as it is and never counted as a rejection. Set
+    // once at start-up, before anything is submitted.
+    void set_storage_failure_hook(std::function<void(const Status&)> hook) {
+        storage_failure_hook_ = std::move(hook);
+    }
+    // Reports a storage failure met elsewhere (the P2P worker) to the same hook.
+    void storage_failed(const Status& why) const;
+
     // Mempool reads, under the mempool lock.
     MempoolInfo mempool_info() const;
     std::optional<pb::Transaction> mempool_tx(const Hash256& txid) const;
@@ -70,6 +81,10 @@ private:
     // blocks that are back in the mempool.
     Result<SubmitResult> submit_block_locked(const pb::Block& block, BlockSource source,
                                              std::vector<Hash256>& returned);
+    // Runs fn; a storage failure it meets (a thrown consensus::KvReadError, or a returned error
+    // of category kStorage) goes to the storage failure hook and comes back as fn's error.
+    template <class T, class F>
+    Result<T> storage_guarded(F&& fn) const;
 
     ChainManager& chain_;
     Mempool& mempool_;
@@ -79,6 +94,7 @@ private:
     mutable std::mutex mempool_mutex_;
     std::atomic<uint64_t> mempool_generation_{0};
     std::function<void(const Hash256&)> tx_accepted_hook_;
+    std::function<void(const Status&)> storage_failure_hook_;
 };
 
 }  // namespace step::node

@@ -2,6 +2,7 @@
 // node/init.h's; this file reads the configuration, starts the node, waits for SIGINT/SIGTERM
 // and stops it.
 #include <signal.h>
+#include <unistd.h>
 
 #include <iostream>
 
@@ -38,18 +39,25 @@ int run(int argc, char** argv) {
         return kExitOk;
     }
     set_log_level(config->log_level);
+    int code = kExitOk;
     {
         NodeContext ctx;
+        // A storage failure stops the node as a signal does: the main thread wakes from sigwait.
+        ctx.request_stop = [] { ::kill(::getpid(), SIGTERM); };
         if (!apply_config(ctx, *config)) return kExitUsage;
-        if (!start_node(ctx)) return kExitFailure;
+        if (const int failed = start_node(ctx); failed != kExitOk) return failed;
         int sig = 0;
         sigwait(&signals, &sig);
-        log_info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+        if (ctx.storage_failure)
+            log_info("shutting down after the storage failure");
+        else
+            log_info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
         stop_node(ctx);
+        code = exit_code(ctx);
     }  // every part closes here, in reverse order (NodeContext)
-    log_info("shutdown complete");
+    log_info("shutdown complete", code == kExitOk ? "" : ", exit " + std::to_string(code));
     set_log_file("");
-    return kExitOk;
+    return code;
 }
 
 }  // namespace

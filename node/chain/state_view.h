@@ -10,7 +10,8 @@ namespace step::node {
 class DbStateView final : public consensus::KvRead {
 public:
     explicit DbStateView(const Database& db) : db_(db) {}
-    // Read errors abort inside Database::get: absence is never a disguised I/O failure.
+    // Read errors throw consensus::KvReadError from Database::get: absence is never a
+    // disguised I/O failure.
     std::optional<Bytes> get(ByteSpan key) const override { return db_.get(keys::state(key)); }
     bool scan(ByteSpan prefix, const consensus::KvVisitor& fn) const override {
         const Bytes stored = keys::state(prefix);

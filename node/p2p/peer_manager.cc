@@ -1,4 +1,5 @@
 #include "node/p2p/peer_manager.h"
+#include "consensus/kv.h"
 
 #include "node/log.h"
 #include "node/p2p/errors.h"
@@ -70,7 +71,7 @@ void PeerManager::stop() {
 
 void PeerManager::worker() {
     while (!stop_) {
-        if (run_once()) continue;
+        if (run_once_guarded()) continue;
         std::unique_lock lock(inbox_mutex_);
         inbox_cv_.wait_for(lock, kIdleWait,
                            [this] { return stop_ || !events_.empty() || new_messages_; });
@@ -150,6 +151,18 @@ void PeerManager::take_work(std::deque<Event>& events, std::vector<Message>& mes
 }
 
 // --- Worker --------------------------------------------------------------------------------
+
+bool PeerManager::run_once_guarded() {
+    try {
+        return run_once();
+    } catch (const consensus::KvReadError& e) {
+        // The database failed under a message (a block or header read for a peer): the rest of
+        // this pass is dropped and the node stops (Node::storage_failed).
+        log_error("P2P: ", e.status().to_string());
+        ctx_.node.storage_failed(e.status());
+        return false;
+    }
+}
 
 bool PeerManager::run_once() {
     std::deque<Event> events;

@@ -149,6 +149,9 @@ private:
     void tick();
     void publish(bool force);
     void worker();
+    // run_once, with a database failure under it (consensus::KvReadError) reported to
+    // Node::storage_failed instead of ending the thread.
+    bool run_once_guarded();
 
     PeerContext ctx_;
     Handshake handshake_;

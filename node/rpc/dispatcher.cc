@@ -6,6 +6,7 @@
 
 #include "common/rpc_errors.h"
 #include "common/rpc_methods.h"
+#include "consensus/kv.h"
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/rpc_limits.h"
@@ -111,6 +112,12 @@ json RpcDispatcher::call(const json& req, bool authorized, bool& unauthorized) c
             // Type errors while reading params are the caller's mistake.
             response = error_response(*id, rpc::kErrInvalidParams,
                                       std::string("invalid params: ") + e.what());
+        } catch (const consensus::KvReadError& e) {
+            // The database failed under the call (damaged table, I/O error): an error with its
+            // code (db-corruption, db-read), logged; the node goes on serving.
+            log_error("rpc ", method, ": ", e.status().to_string());
+            response = error_response(*id, rpc::kErrInternal, e.status().message(),
+                                      e.status().code(), std::string(e.status().category_name()));
         } catch (const std::exception& e) {
             log_error("rpc ", method, " failed: ", e.what());
             response =

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "consensus/kv.h"
+#include "node/log.h"
+
 #include "common/coding.h"
 #include "common/merkle.h"
 #include "node/storage/block_store.h"
@@ -121,7 +124,22 @@ uint64_t BlobStore::reserved_bytes() const {
     return reserved_bytes_;
 }
 
+template <class T, class F>
+Result<T> BlobStore::guard_reads(const Hash256& root, F&& fn) const {
+    try {
+        return fn();
+    } catch (const consensus::KvReadError& e) {
+        log_error("blob ", to_hex(root), ": ", e.status().to_string());
+        return e.status();
+    }
+}
+
 Result<PutChunkResult> BlobStore::put_chunk(const Hash256& root, const verifier::ChunkProof& p) {
+    return guard_reads<PutChunkResult>(root, [&] { return put_chunk_unguarded(root, p); });
+}
+
+Result<PutChunkResult> BlobStore::put_chunk_unguarded(const Hash256& root,
+                                                      const verifier::ChunkProof& p) {
     if (p.blob_size == 0) return Status::error(rpc::codes::kEmptyBlob, "a blob of 0 bytes has no chunks to store");
     if (p.blob_size > limits_.max_blob_bytes)
         return Status::error(rpc::codes::kBlobTooLarge, "blob of " + std::to_string(p.blob_size) + " bytes; at most " +
@@ -188,6 +206,11 @@ std::vector<uint64_t> BlobStore::missing(const Hash256& root, size_t max) const 
 }
 
 Result<verifier::ChunkProof> BlobStore::get_chunk(const Hash256& root, uint64_t index) const {
+    return guard_reads<verifier::ChunkProof>(root, [&] { return get_chunk_unguarded(root, index); });
+}
+
+Result<verifier::ChunkProof> BlobStore::get_chunk_unguarded(const Hash256& root,
+                                                            uint64_t index) const {
     std::lock_guard lock(mutex_);
     auto info = read_info(root);
     if (!info) return Status::error(rpc::codes::kUnknownBlob, "no blob " + to_hex(root) + " is stored");
@@ -241,6 +264,10 @@ std::vector<BlobInfo> BlobStore::list(size_t limit, const std::optional<Hash256>
 }
 
 Result<uint64_t> BlobStore::prune(const Hash256& root) {
+    return guard_reads<uint64_t>(root, [&] { return prune_unguarded(root); });
+}
+
+Result<uint64_t> BlobStore::prune_unguarded(const Hash256& root) {
     std::lock_guard lock(mutex_);
     auto info = read_info(root);
     if (!info) return Status::error(rpc::codes::kUnknownBlob, "no blob " + to_hex(root) + " is stored");

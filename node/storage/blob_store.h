@@ -66,19 +66,22 @@ public:
     //   bad-chunk-proof  verify_chunk_proof(root, p) fails (wrong bytes, length, path or root)
     //   blob-store-full  a new blob whose size does not fit in what is left of max_total_bytes
     //   db-write         LevelDB refused the batch
+    //   db-corruption, db-read  a read the database could not answer (logged)
     Result<PutChunkResult> put_chunk(const Hash256& root, const verifier::ChunkProof& p);
 
+    // info, missing and list throw consensus::KvReadError when the database cannot answer.
     std::optional<BlobInfo> info(const Hash256& root) const;
     // The indices of chunks not yet stored, ascending, at most `max`.
     std::vector<uint64_t> missing(const Hash256& root, size_t max) const;
     // Chunk `index` of a complete blob with its path rebuilt from the stored chunk hashes:
     // verify_chunk_proof(root, result) holds. Errors: unknown-blob, bad-chunk-index,
-    // blob-incomplete (the path needs every chunk's hash), corrupt-blob-record.
+    // blob-incomplete (the path needs every chunk's hash), corrupt-blob-record, and
+    // db-corruption or db-read when the database cannot answer (logged: a damaged table file).
     Result<verifier::ChunkProof> get_chunk(const Hash256& root, uint64_t index) const;
     // Blobs in root order, starting after `start_after` when given, at most `limit`.
     std::vector<BlobInfo> list(size_t limit, const std::optional<Hash256>& start_after) const;
     // Removes the blob's record, chunks and hashes in one batch and frees its reservation.
-    // Returns the bytes freed. Errors: unknown-blob, db-write.
+    // Returns the bytes freed. Errors: unknown-blob, db-write, db-corruption, db-read.
     Result<uint64_t> prune(const Hash256& root);
 
     uint64_t reserved_bytes() const;
@@ -87,6 +90,12 @@ public:
 private:
     BlobStore(Database& db, BlobLimits limits) : db_(db), limits_(limits) {}
     std::optional<BlobInfo> read_info(const Hash256& root) const;  // mutex held
+    // fn(), with a consensus::KvReadError it throws logged and returned as its Status.
+    template <class T, class F>
+    Result<T> guard_reads(const Hash256& root, F&& fn) const;
+    Result<PutChunkResult> put_chunk_unguarded(const Hash256& root, const verifier::ChunkProof& p);
+    Result<verifier::ChunkProof> get_chunk_unguarded(const Hash256& root, uint64_t index) const;
+    Result<uint64_t> prune_unguarded(const Hash256& root);
 
     Database& db_;
     BlobLimits limits_;

@@ -52,8 +52,8 @@ inline pb::BlockHeader header_with_pow(const consensus::ChainTip& parent, uint64
 }
 
 struct TestNode {
-    TestNode(const std::string& db_dir, uint64_t* clock) {
-        auto d = Database::open(db_dir);
+    TestNode(const std::string& db_dir, uint64_t* clock, DatabaseOptions options = {}) {
+        auto d = Database::open(db_dir, std::move(options));
         REQUIRE(d.ok());
         db = std::move(*d);
         const auto& p = consensus::devnet_params();
