@@ -119,6 +119,7 @@ bool StepdProcess::start() {
             int status = 0;
             if (::waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
+                start_exit_status_ = status;
                 break;
             }
             if (http_request(port_, "GET", "/health/ready", "", "", 5).status == 200) return true;
@@ -136,6 +137,19 @@ int StepdProcess::stop(int sig) {
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
     return status;
+}
+
+int StepdProcess::wait_exit(int timeout_s) {
+    if (pid_ <= 0) return -1;
+    for (int i = 0; i < timeout_s * 20; ++i) {  // polls of 50 ms
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return status;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
 }
 
 std::string StepdProcess::log() const {

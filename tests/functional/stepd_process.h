@@ -25,6 +25,10 @@ public:
     bool start();
     // Sends sig and waits for exit; returns the raw wait status.
     int stop(int sig);
+    // Waits (bounded) for a process that stops by itself; its raw wait status, -1 on timeout.
+    int wait_exit(int timeout_s);
+    // The raw wait status of the last process that exited during start() (-1: none did).
+    int start_exit_status() const { return start_exit_status_; }
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
 
@@ -48,6 +52,7 @@ private:
     uint16_t port_ = 0;
     uint16_t p2p_port_ = 0;
     pid_t pid_ = -1;
+    int start_exit_status_ = -1;
 };
 
 // Stops `node` with SIGTERM and checks that it exited 0 (a clean shutdown saves its files).
