@@ -5,12 +5,16 @@
 // abort and never absence.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/merkle.h"
+#include "common/rpc_methods.h"
 #include "consensus/keys.h"
 #include "consensus/kv.h"
 #include "node/errors.h"
+#include "node/rpc/blob_methods.h"
+#include "node/rpc/dispatcher.h"
 #include "node/storage/blob_store.h"
 #include "node/storage/database.h"
 #include "tests/support/leveldb_faults.h"
@@ -20,6 +24,7 @@
 
 using namespace step;
 using namespace step::node;
+using nlohmann::json;
 using step::test::FaultEnv;
 
 namespace {
@@ -303,6 +308,43 @@ TEST_CASE("a blob chunk in a damaged table file is served as db-corruption, not 
         ++corrupt;
     }
     CHECK(corrupt == 1);
+
+    // getblobchunk answers the same chunk with an error that names the code.
+    RpcDispatcher d;
+    register_blob_methods(d, **store);
+    int rpc_corrupt = 0;
+    for (uint64_t i = 0; i < 8; ++i) {
+        const json req = {{"jsonrpc", "2.0"},
+                          {"id", 1},
+                          {"method", rpc::kGetBlobChunk},
+                          {"params", {{"blob_root", to_hex(root)}, {"index", i}}}};
+        int status = 0;
+        const json answer = json::parse(d.handle(req.dump(), false, status));
+        if (answer.contains("result")) continue;
+        CHECK(answer["error"]["code"] == rpc::kErrInternal);
+        CHECK(answer["error"]["data"]["code"] == std::string(codes::kDbCorruption.name));
+        ++rpc_corrupt;
+    }
+    CHECK(rpc_corrupt == 1);
     db.value().reset();
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an RPC method that meets a failed read answers its code and the node serves on") {
+    RpcDispatcher d;
+    d.add("broken", false, [](const json&) -> json {
+        throw consensus::KvReadError(Status::error(codes::kDbRead, "database read: IO error"));
+    });
+    d.add("fine", false, [](const json&) -> json { return 1; });
+    const auto call = [&](const std::string& method) {
+        const json req = {
+            {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", json::object()}};
+        int status = 0;
+        return json::parse(d.handle(req.dump(), false, status));
+    };
+    const json broken = call("broken");
+    CHECK(broken["error"]["code"] == rpc::kErrInternal);
+    CHECK(broken["error"]["data"]["code"] == std::string(codes::kDbRead.name));
+    CHECK(broken["error"]["data"]["category"] == "storage");
+    CHECK(call("fine")["result"] == 1);
 }
