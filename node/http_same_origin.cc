@@ -36,10 +36,12 @@ bool authority_allowed(std::string_view authority, const net::Endpoint& bound) {
 
 std::optional<HttpResponse> refuse_cross_site(const HttpRequest& request,
                                               const net::Endpoint& bound) {
+    // GET and HEAD only read health, metrics and static pages: a scraper may name the node as it
+    // likes, and what a rebinding page could read there is no secret.
+    if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
     if (!request.host.empty() && !authority_allowed(request.host, bound))
         return HttpResponse{403, "text/plain", "host not allowed (docs/node.md \"Browsers\")\n",
                             false};
-    if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
     if (!request.origin.empty()) {
         constexpr std::string_view kScheme = "http://";
         const std::string origin = lower(request.origin);

@@ -287,13 +287,17 @@ TEST_CASE("http server refuses cross-site browser requests and serves same-origi
     CHECK(status("POST", "") == 415);
     // DNS rebinding: the browser names the attacker's host.
     auto with_host = [&](const std::string& host) {
-        return status_of(raw_exchange(
-            port, "GET /health/live HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n"));
+        return status_of(
+            raw_exchange(port, "POST / HTTP/1.1\r\nHost: " + host + "\r\n" + json_type +
+                                   "Content-Length: 2\r\nConnection: close\r\n\r\n{}"));
     };
     CHECK(with_host("evil.example:" + p) == 403);
     CHECK(with_host("127.0.0.1") == 403);  // port 80
     CHECK(with_host("localhost:" + p) == 200);
     CHECK(with_host("[::1]:" + p) == 200);
+    // Health and metrics (GET) answer whatever name a scraper uses.
+    CHECK(status_of(raw_exchange(port, "GET /health/live HTTP/1.1\r\nHost: stepd.internal:" + p +
+                                           "\r\nConnection: close\r\n\r\n")) == 200);
 }
 
 TEST_CASE("authority_allowed takes loopback and the bound address, with the server's port") {
