@@ -11,6 +11,7 @@ namespace step::bench {
 // Benchmarks register here, one line each (declare the function in its own file's part).
 #define STEP_BENCH_LIST(X) /* X(name, "what it measures", function) */ \
     X("node_connect", "block template, apply_block and synced connect, blocks/s and txs/s", node_connect) \
+    X("rpc_slow_flood", "JSON-RPC call latency while slow clients flood the connection slots", node_rpc_slow_flood) \
     X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
     X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step) \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \

@@ -25,14 +25,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version,
-                                           bool keep_alive) {
+// Takes the response by value: a handler's answer (up to rpc_limits::kMaxAnswerBytes) is moved,
+// not copied, into the message.
+http::response<http::string_body> to_beast(HttpResponse r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "stepd");
     res.set(http::field::content_type, r.content_type);
     if (r.www_authenticate) res.set(http::field::www_authenticate, "Basic realm=\"stepd\"");
     res.keep_alive(keep_alive);
-    res.body() = r.body;
+    res.body() = std::move(r.body);
     res.prepare_payload();
     return res;
 }
@@ -192,7 +193,7 @@ private:
                    [self = shared_from_this(), request = std::move(request), version, keep_alive] {
                        auto res = std::make_shared<HttpResponse>(self->call_handler(request));
                        asio::post(self->stream_.get_executor(), [self, res, version, keep_alive] {
-                           self->write(to_beast(*res, version, keep_alive));
+                           self->write(to_beast(std::move(*res), version, keep_alive));
                        });
                    });
     }

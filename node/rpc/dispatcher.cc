@@ -151,7 +151,9 @@ std::string RpcDispatcher::answer_batch(const json& batch, bool authorized,
         out += dump(one);
         any = true;
     }
-    return any ? out + "]" : std::string();
+    if (!any) return std::string();
+    out += ']';
+    return out;
 }
 
 std::string RpcDispatcher::handle(const std::string& body, bool authorized,
