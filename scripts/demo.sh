@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real training task through the whole market on a private three-node devnet, with no person in
 # the loop. Each party runs its own stepd and talks only to it: the owner's node mines; the owner
-# submits examples/demo-mlp.toml; a solver agent on the solver's node claims, trains, uploads,
+# submits examples/demo-mlp.toml (its records go up as a blob); a solver agent on the solver's node claims, trains, uploads,
 # commits and opens its units; a verifier agent on the verifier's node audits them. The task, the
-# transactions, the blocks and every blob (checkpoints, final states) reach the other nodes over
+# transactions, the blocks and every blob (the dataset, checkpoints, final states) reach the other nodes over
 # P2P. Progress (each node's height and peer count) every few seconds until the task is done,
 # then everyone's ledger and the model's accuracy. Ctrl-C stops everything.
 #   scripts/demo.sh
@@ -130,10 +130,12 @@ until rpc gettask "{\"task_id\":\"$task\"}" solver >/dev/null 2>&1 &&
   rpc gettask "{\"task_id\":\"$task\"}" verifier >/dev/null 2>&1; do sleep 1; done
 echo "demo: $(nodes_line)"
 
-wallet solver agent --role solver --from solver --data "$data" --state-dir "$tmp/solver" \
+# No --data: `task submit` uploaded the records to the owner's node, and each agent fetches them
+# by the task's dataset root through its own node, over P2P, checking every record.
+wallet solver agent --role solver --from solver --state-dir "$tmp/solver" \
   --exit-when-idle > >(sed -u 's/^/[solver]   /') 2>&1 &
 pids+=($!)
-wallet verifier agent --role verifier --from verifier --data "$data" --state-dir "$tmp/verifier" \
+wallet verifier agent --role verifier --from verifier --state-dir "$tmp/verifier" \
   --exit-when-idle > >(sed -u 's/^/[verifier] /') 2>&1 &
 pids+=($!)
 

@@ -251,37 +251,6 @@ Result<std::string> AgentCore::send(pb::Transaction& tx) const {
     return signed_tx->txid;
 }
 
-const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
-    if (!cfg_.data_file) return nullptr;
-    if (!data_) {
-        auto format = kernels::record_format(t.data_format);
-        if (!format.ok()) return nullptr;
-        auto ds = kernels::load_records(*cfg_.data_file, *format);
-        if (!ds.ok()) {
-            const std::string key = "data-load:" + t.data_format;
-            if (data_reported_.insert(key).second)
-                log_error("load --data", &t, std::nullopt, ds.status());
-            return nullptr;
-        }
-        data_root_ = kernels::dataset_root(*ds);
-        data_ = std::move(*ds);
-    }
-    if (*data_root_ != t.dataset_root) {
-        if (data_reported_.insert("data-mismatch:" + t.id_hex).second)
-            log(agent_events::kSkipped, &t, std::nullopt, {{"reason", std::string(codes::kDatasetMismatch.name)}},
-                "skipping task: its dataset root is not that of --data");
-        return nullptr;
-    }
-    return &*data_;
-}
-
-Result<const kernels::Dataset*> AgentCore::require_dataset(const TaskInfo& t) {
-    const kernels::Dataset* ds = dataset_for(t);
-    if (ds == nullptr)
-        return Status::error(codes::kDatasetMismatch, "--data does not hold the task's dataset");
-    return ds;
-}
-
 std::string unit_tag(const TaskInfo& t, uint32_t round, uint32_t k, uint64_t height) {
     return t.id_hex + "-" + std::to_string(round) + "-" + std::to_string(k) + "@" +
            std::to_string(height);

@@ -4,6 +4,7 @@
 // whistleblower, the owner) is a new AgentRole next to agent_solver.cc and agent_verifier.cc.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -57,9 +58,12 @@ public:
     // Signs and sends `tx` (payload set) at the account's next nonce; returns the txid.
     Result<std::string> send(pb::Transaction& tx) const;
 
-    // The --data records when their root is the task's dataset root, else nullptr.
+    // The task's records (agent_dataset.cc): --data when its root is the task's dataset root,
+    // else the copy cached in the state dir, else the blob the node finds by the dataset root
+    // (from its store or its peers), checked record by record against the root and cached.
+    // nullptr while it is unavailable (logged; a later pass asks again).
     const kernels::Dataset* dataset_for(const TaskInfo& t);
-    // The same, or the error "dataset-mismatch" for a role that must train or replay.
+    // The same, or the error "dataset-unavailable" for a role that must train or replay.
     Result<const kernels::Dataset*> require_dataset(const TaskInfo& t);
     // A state whose leaf digest at (round, k, leaf) is `committed_leaf`: from the state dir, else
     // found in the blob store (listblobs, matched by leaf digest, downloaded with proofs).
@@ -90,9 +94,14 @@ private:
     std::ostream& out_;
     kernels::Exec exec_;
     std::unique_ptr<kernels::Backend> backend_;
-    std::optional<kernels::Dataset> data_;
-    std::optional<Hash256> data_root_;
-    std::set<std::string> data_reported_;     // --data problems already logged (once each)
+    // agent_dataset.cc
+    void load_data_file(const TaskInfo& t);
+    Result<kernels::Dataset> fetch_dataset(const TaskInfo& t);
+    std::string dataset_path(const Hash256& dataset_root) const;
+
+    std::map<Hash256, kernels::Dataset> datasets_;  // by dataset root: --data, cached, fetched
+    std::set<std::string> data_formats_read_;      // formats --data was read as (once each)
+    std::set<std::string> data_reported_;     // dataset problems already logged (once each)
     uint64_t poll_height_ = 0;                // the tip height the current pass started at
     std::set<std::string> errors_at_height_;  // failures logged at poll_height_ (once each)
 };

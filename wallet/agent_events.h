@@ -11,6 +11,7 @@ inline constexpr char kStopped[] = "stopped";
 inline constexpr char kError[] = "error";  // a failed action: fields `action`, `code`, `message`
 inline constexpr char kSkipped[] = "skipped";
 inline constexpr char kTaskClosed[] = "task-closed";
+inline constexpr char kDatasetFetched[] = "dataset-fetched";  // a task's records, from the node
 
 // A solver's unit, in order.
 inline constexpr char kClaimed[] = "claimed";

@@ -155,8 +155,8 @@ Options (before or after the command):
   --fee AMOUNT                 fee in STEP for send/bond/unbond/task submit
   --output text|json           output format (default text)
   --role solver|verifier|owner agent: what to do
-  --data FILE                  agent: the records file; only tasks whose dataset root it
-                               matches are worked on (required)
+  --data FILE                  agent: a local copy of a task's records (optional: a task's
+                               dataset is otherwise fetched through the node and cached)
   --state-dir DIR              agent: trained states, leaves, audit salts (default
                                <wallet dir>/agent-<role>)
   --poll-ms N                  agent: milliseconds between polls (default 500)

@@ -41,11 +41,10 @@ private:
 }  // namespace
 
 Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
-    if (!args.empty()) return usage("expected: agent --role solver|verifier|owner --data FILE");
+    if (!args.empty()) return usage("expected: agent --role solver|verifier|owner [--data FILE]");
     const Options& o = ctx.options;
     const std::optional<agent::Role> role = o.role ? agent::parse_role(*o.role) : std::nullopt;
     if (!role) return usage("agent needs --role solver, verifier or owner");
-    if (!o.data_file) return usage("agent needs --data FILE: the records of the tasks it works on");
     agent::AgentConfig cfg;
     cfg.role = *role;
     cfg.data_file = o.data_file;

@@ -5,6 +5,8 @@
 #include "common/rpc_methods.h"
 #include "consensus/market_state.h"
 #include "consensus/params.h"
+#include "kernels/data.h"
+#include "wallet/blob_transfer.h"
 #include "wallet/commands.h"
 #include "wallet/task_spec_check.h"
 #include "wallet/tx_builder.h"
@@ -196,6 +198,19 @@ Result<CommandOutput> cmd_bond(Context& ctx, const CommandArgs& args, bool unbon
                          *txid + "\n"};
 }
 
+namespace {
+
+// The spec's training records, as the blob a node finds by the dataset root (records only).
+Result<UploadResult> upload_dataset(const RpcClient& rpc, const kernels::TaskSpec& spec) {
+    auto format = kernels::record_format(spec.data_format);
+    if (!format.ok()) return format.status();
+    auto ds = kernels::load_records(spec.train_path, *format);
+    if (!ds.ok()) return ds.status();
+    return upload_blob(rpc, ds->bytes);
+}
+
+}  // namespace
+
 Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path) {
     // The same checks as `task validate`: nothing leaves the machine that a block would refuse.
     auto s = load_spec_for_chain(path);
@@ -218,6 +233,10 @@ Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path) {
                                      step_text(p->tx.fee) + "\nProceed?"));
     auto seed = ctx.unlock(p->key);
     if (!seed.ok()) return seed.status();
+    // The dataset travels with the task: solvers and verifiers fetch it by its root through
+    // their nodes. Sent before the task, so it is there when the task is; only missing chunks.
+    auto dataset = upload_dataset(p->rpc, s->spec);
+    if (!dataset.ok()) return dataset.status();
     auto tx = build_submit_task(p->tx, *seed, s->onchain, s->spec.budget, s->spec.unit_bond);
     if (!tx.ok()) return tx.status();
     auto txid = submit(*p, *tx);
@@ -234,8 +253,12 @@ Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path) {
                           {"rounds", costs->rounds},
                           {"units", costs->units},
                           {"fee", format_step_amount(p->tx.fee)},
-                          {"nonce", p->tx.nonce}},
-                         "txid " + *txid + "\ntask " + task_id + "\n"};
+                          {"nonce", p->tx.nonce},
+                          {"dataset_blob", to_hex(dataset->root)},
+                          {"dataset_chunks_uploaded", dataset->uploaded}},
+                         "txid " + *txid + "\ntask " + task_id + "\ndataset blob " + to_hex(dataset->root) + " (" +
+                             std::to_string(dataset->uploaded) + " of " + std::to_string(dataset->chunks) +
+                             " chunks uploaded)\n"};
 }
 
 Result<CommandOutput> cmd_generate(Context& ctx, const CommandArgs& args) {

@@ -65,6 +65,9 @@ inline constexpr ErrorCode kRpcError{"rpc-error", ErrorCategory::kInternal};
 
 // Agents and models
 inline constexpr ErrorCode kDatasetMismatch{"dataset-mismatch", ErrorCategory::kMalformed};
+// Neither --data, the state dir's cache nor the node (its store or its peers) holds a task's
+// dataset yet; a later poll asks again.
+inline constexpr ErrorCode kDatasetUnavailable{"dataset-unavailable", ErrorCategory::kNotFound};
 inline constexpr ErrorCode kStateUnavailable{"state-unavailable", ErrorCategory::kNotFound};
 inline constexpr ErrorCode kStateCorrupt{"state-corrupt", ErrorCategory::kStorage};  // saved files
 inline constexpr ErrorCode kMissingDigest{"missing-digest", ErrorCategory::kInternal};

@@ -65,6 +65,7 @@ struct MarketDevnet {
     const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
     bool mining = false;
     std::vector<pid_t> agents;  // spawned, reaped by the test or by the destructor
+    std::vector<std::string> agent_logs;  // their logs, in spawn order
 
     StepdProcess& node() const { return *node_ptr; }
     step::test::WalletRun wallet(std::vector<std::string> a) const { return cli->run(std::move(a)); }
@@ -125,11 +126,15 @@ struct MarketDevnet {
         }
     }
 
-    pid_t agent(const std::string& role, const std::string& log, const std::string& key = "") {
+    // `with_data`: pass --data; without it the agent fetches the dataset through the node.
+    pid_t agent(const std::string& role, const std::string& log, const std::string& key = "",
+                bool with_data = true) {
         const std::string from = key.empty() ? role : key;
-        const pid_t pid = cli->spawn({"agent", "--role", role, "--from", from, "--data", data, "--state-dir",
-                                      root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"},
-                                     log);
+        std::vector<std::string> args = {"agent", "--role", role, "--from", from, "--state-dir",
+                                         root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"};
+        if (with_data) args.insert(args.end(), {"--data", data});
+        const pid_t pid = cli->spawn(args, log);
+        agent_logs.push_back(log);
         agents.push_back(pid);
         return pid;
     }
@@ -138,6 +143,10 @@ struct MarketDevnet {
     // mines one block every 400 ms, or with a mining node waits for the next block.
     // `before_block` may pause the pace. Returns the last progress.
     json drive(int limit, int* blocks, const std::function<void()>& before_block = {}) const {
+        // Every agent polls before the first block: one still loading its key on a loaded machine
+        // would miss 2-block windows, or find every unit claimed by another.
+        for (const std::string& log : agent_logs)
+            wait_until([&] { return events(log).count(ev::kStarted) >= 1; });
         json progress;
         for (*blocks = 0; *blocks < limit; ++*blocks) {
             progress = node().result("gettaskprogress", {{"task_id", task_id}});
@@ -310,9 +319,6 @@ TEST_CASE("two solver agents share a task: the second round starts from states i
     const pid_t s1 = net.agent("solver", log1);
     const pid_t s2 = net.agent("solver", log2, "solver2");
     const pid_t v = net.agent("verifier", vlog);
-    // Both solvers must be polling before the first block: a solver still loading its key
-    // under load would otherwise find every unit claimed by the other, one after the next.
-    net.wait_until([&] { return events(log1).count(ev::kStarted) == 1 && events(log2).count(ev::kStarted) == 1; });
     int blocks = 0;
     const json progress = net.drive(150, &blocks);
     INFO("solver logs:\n" << read_file(log1) << "\n" << read_file(log2) << "\nverifier log:\n" << read_file(vlog));
@@ -542,8 +548,8 @@ TEST_CASE("an agent stops cleanly on SIGTERM and refuses a bad role") {
     const step::test::WalletCli cli(node, root);
     REQUIRE(cli.run({"key", "new", "v"}).exit_code == 0);
     const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
-    CHECK(cli.run({"agent", "--role", "owner", "--data", data}).exit_code == 2);
-    CHECK(cli.run({"agent", "--role", "solver"}).exit_code == 2);
+    CHECK(cli.run({"agent", "--role", "miner", "--data", data}).exit_code == 2);
+    CHECK(cli.run({"agent", "--role", "solver", "--backend", "gpu"}).exit_code == 2);
     const std::string log = root + "/agent.log";
     const pid_t pid = cli.spawn({"agent", "--role", "verifier", "--data", data, "--poll-ms", "50"}, log);
     // Wait for its first line, so the signal meets the running loop, not the start-up.
@@ -606,4 +612,31 @@ TEST_CASE("the owner agent answers a dataset challenge and writes the model when
     const std::string fetched = net.root + "/fetched.state";
     REQUIRE(net.wallet({"task", "model", net.task_id, fetched}).exit_code == 0);
     CHECK(read_file(net.root + "/owner-state/" + net.task_id + ".model.state") == read_file(fetched));
+}
+
+TEST_CASE("agents started without --data fetch the task's dataset through their node") {
+    MarketDevnet net;
+    net.set_up({{"steps", "8"}, {"budget", "2000000000"}});  // one round of 2 units
+    // `task submit` uploaded the records as a blob; the agents find it by the dataset root.
+    const std::string slog = net.root + "/solver.log", vlog = net.root + "/verifier.log";
+    const pid_t solver = net.agent("solver", slog, "", /*with_data=*/false);
+    const pid_t verifier = net.agent("verifier", vlog, "", /*with_data=*/false);
+    int blocks = 0;
+    const json progress = net.drive(150, &blocks);
+    INFO("solver log:\n" << read_file(slog) << "\nverifier log:\n" << read_file(vlog));
+    REQUIRE(progress["done"] == true);
+    for (pid_t p : {solver, verifier}) CHECK(reap(p, std::chrono::seconds(20)) == 0);
+    CHECK(events(slog).count(ev::kDatasetFetched) == 1);
+    CHECK(events(vlog).count(ev::kDatasetFetched) == 1);
+    CHECK(events(slog).count(ev::kError) == 0);
+    // Each keeps a checked copy, named by the dataset root, equal to the records themselves.
+    const json task = net.node().result("gettask", {{"task_id", net.task_id}});
+    const std::string root = task["spec"]["dataset_root"];
+    const auto records = step::kernels::load_records(
+        net.data, *step::kernels::record_format(task["spec"]["data_format"].get<std::string>()));
+    REQUIRE(records.ok());
+    CHECK(read_file(net.root + "/solver-state/" + root + ".dataset") ==
+          std::string(records->bytes.begin(), records->bytes.end()));
+    CHECK(count_code(net.node().result("getledger", {{"address", net.addr["solver"]}}),
+                     step::consensus::reasons::kUnitPay) == 2);
 }

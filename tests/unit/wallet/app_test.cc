@@ -24,7 +24,9 @@
 #include "wallet/secure_file.h"
 #include "wallet/task_spec_check.h"
 #include "wallet/errors.h"
+#include "common/merkle.h"
 #include "consensus/errors.h"
+#include "kernels/data.h"
 #include "tests/support/status_check.h"
 
 using namespace step;
@@ -134,6 +136,7 @@ public:
                                  {"immature", json::array({{{"amount", "25000000000"},
                                                             {"release_height", 112}}})}};
         results["generate"] = {{"hashes", json::array({std::string(64, 'e')})}, {"height", 13}};
+        results["getblobinfo"] = {{"complete", true}, {"missing", json::array()}};  // held already
     }
     std::string url() const { return server_.url(); }
     std::vector<std::string> methods() {
@@ -489,6 +492,14 @@ TEST_CASE("task submit validates the spec, then signs a SubmitTask escrowing the
     CHECK(r.out_json()["task_id"] ==
           to_hex(consensus::task_id_for(*consensus::decode_address(alice), 5)));
     CHECK(r.out_json()["units"] == 4);
+    // The dataset travelled first: the node was asked for the blob of the spec's records.
+    const auto records = kernels::load_records(checked->spec.train_path, *kernels::record_format(checked->spec.data_format));
+    REQUIRE(records.ok());
+    const std::string dataset_blob = to_hex(blob_root(records->bytes));
+    CHECK(r.out_json()["dataset_blob"] == dataset_blob);
+    CHECK(node.last_call("getblobinfo")["params"]["blob_root"] == dataset_blob);
+    const std::vector<std::string> order = node.methods();
+    CHECK(std::find(order.begin(), order.end(), "getblobinfo") < std::find(order.begin(), order.end(), "sendtransaction"));
 
     // A spec consensus would refuse never reaches the node; nor does a budget over the balance.
     const size_t sends = node.methods().size();
