@@ -46,7 +46,8 @@ port, cookie, method, params = sys.argv[1:]
 if params.startswith("@"):
     params = open(params[1:]).read()
 req = urllib.request.Request("http://127.0.0.1:%s/" % port, json.dumps(
-    {"jsonrpc": "2.0", "id": 1, "method": method, "params": json.loads(params)}).encode())
+    {"jsonrpc": "2.0", "id": 1, "method": method, "params": json.loads(params)}).encode(),
+    {"Content-Type": "application/json"})
 try:
     req.add_header("Authorization", "Basic " + base64.b64encode(open(cookie, "rb").read().strip()).decode())
 except OSError:

@@ -55,7 +55,8 @@ rpc() {  # read-only JSON-RPC call to the owner's node: rpc METHOD JSON_PARAMS [
 import json, sys, urllib.request
 bind, method, params = sys.argv[1:]
 body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": json.loads(params)}).encode()
-print(json.dumps(json.load(urllib.request.urlopen("http://" + bind + "/", body))["result"]))
+req = urllib.request.Request("http://" + bind + "/", body, {"Content-Type": "application/json"})
+print(json.dumps(json.load(urllib.request.urlopen(req))["result"]))
 PY
 }
 

@@ -95,7 +95,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
         bool idle = false;
         Status s = role_->poll(&idle);
         if (!s.ok()) core_->log_error("poll", nullptr, std::nullopt, s);
-        if (s.ok() && idle && cfg.exit_when_idle) {
+        if (s.ok() && idle && cfg.exit_when_idle && !core_->awaiting_data()) {
             core_->log(agent_events::kIdle, nullptr, std::nullopt, json::object(), "no open task left: exiting");
             return Status();
         }
@@ -209,6 +209,7 @@ void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k) {
 
 Result<std::vector<WorkableTask>> AgentCore::workable_tasks(const std::vector<std::string>& ids) {
     std::vector<WorkableTask> out;
+    awaiting_data_ = false;
     for (const std::string& id : ids) {
         auto t = fetch_task(rpc_, *ctx_.params, id);
         if (!t.ok()) {

@@ -65,6 +65,9 @@ public:
     const kernels::Dataset* dataset_for(const TaskInfo& t);
     // The same, or the error "dataset-unavailable" for a role that must train or replay.
     Result<const kernels::Dataset*> require_dataset(const TaskInfo& t);
+    // The last workable_tasks() left out an open task only because its dataset is not here yet
+    // (the node may still be fetching it): an agent is not idle while it waits for one.
+    bool awaiting_data() const { return awaiting_data_; }
     // A state whose leaf digest at (round, k, leaf) is `committed_leaf`: from the state dir, else
     // found in the blob store (listblobs, matched by leaf digest, downloaded with proofs).
     Result<Bytes> fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
@@ -102,6 +105,7 @@ private:
     std::map<Hash256, kernels::Dataset> datasets_;  // by dataset root: --data, cached, fetched
     std::set<std::string> data_formats_read_;      // formats --data was read as (once each)
     std::set<std::string> data_reported_;     // dataset problems already logged (once each)
+    bool awaiting_data_ = false;              // see awaiting_data()
     uint64_t poll_height_ = 0;                // the tip height the current pass started at
     std::set<std::string> errors_at_height_;  // failures logged at poll_height_ (once each)
 };

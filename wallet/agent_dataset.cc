@@ -86,9 +86,10 @@ const kernels::Dataset* AgentCore::dataset_for(const TaskInfo& t) {
     auto ds = fetch_dataset(t);
     if (!ds.ok()) {
         if (ds.status().category() == ErrorCategory::kNotFound) {
+            awaiting_data_ = true;
             if (data_reported_.insert("data-unavailable:" + t.id_hex).second)
                 log(agent_events::kSkipped, &t, std::nullopt, {{"reason", std::string(codes::kDatasetUnavailable.name)}},
-                    "skipping task for now: neither --data nor the node holds its dataset (" + ds.status().message() + ")");
+                    "waiting for the task's dataset: neither --data nor the node holds it yet (" + ds.status().message() + ")");
         } else {
             log_error("fetch dataset", &t, std::nullopt, ds.status());
         }

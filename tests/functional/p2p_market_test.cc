@@ -151,11 +151,12 @@ struct MarketNet {
         });
     }
 
-    pid_t agent(const Role& r, const std::string& role, const std::string& log) {
-        const pid_t pid =
-            r.cli->spawn({"agent", "--role", role, "--from", role, "--data", kData, "--state-dir",
-                          r.home + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"},
-                         log);
+    // `with_data`: pass --data; without it the agent fetches the dataset through its node.
+    pid_t agent(const Role& r, const std::string& role, const std::string& log, bool with_data = true) {
+        std::vector<std::string> args = {"agent", "--role", role, "--from", role, "--state-dir",
+                                         r.home + "/" + role + "-state", "--poll-ms", "100", "--exit-when-idle"};
+        if (with_data) args.insert(args.end(), {"--data", kData});
+        const pid_t pid = r.cli->spawn(args, log);
         agents.push_back(pid);
         return pid;
     }
@@ -175,8 +176,10 @@ TEST_CASE("p2p market: owner, solver and verifier on three nodes run a task to t
     net.set_up({});  // 2 rounds x 2 units of 8 steps
     const std::string solver_log = net.root + "/solver.log";
     const std::string verifier_log = net.root + "/verifier.log";
-    const pid_t solver = net.agent(net.solver, "solver", solver_log);
-    const pid_t verifier = net.agent(net.verifier, "verifier", verifier_log);
+    // Without --data: the records `task submit` uploaded to the owner's node reach the solver's
+    // and the verifier's nodes over P2P, found by the task's dataset root.
+    const pid_t solver = net.agent(net.solver, "solver", solver_log, /*with_data=*/false);
+    const pid_t verifier = net.agent(net.verifier, "verifier", verifier_log, /*with_data=*/false);
 
     const auto t0 = std::chrono::steady_clock::now();
     // The task ends within a bounded number of blocks (each a bounded wait) on every node.
@@ -218,11 +221,14 @@ TEST_CASE("p2p market: owner, solver and verifier on three nodes run a task to t
     for (const char* e : {ev::kClaimed, ev::kCommitted, ev::kOpened, ev::kFinal}) CHECK(slog.count(e) == 4);
     for (const char* e : {ev::kAudited, ev::kRevealed, ev::kVerdict}) CHECK(vlog.count(e) == 4);
 
-    // The blobs came over P2P: only the solver's node received chunks by RPC upload; the
-    // verifier's fetched the checkpoints and round starts it replayed from its peers.
+    // The blobs came over P2P: only the owner's node (the dataset) and the solver's (its states)
+    // received chunks by RPC upload; the verifier's fetched the dataset, the checkpoints and the
+    // round starts it replayed from its peers, and each agent checked the dataset it was given.
+    CHECK(putblobchunk_calls(*net.owner.node) > 0);
     CHECK(putblobchunk_calls(*net.solver.node) > 0);
     CHECK(putblobchunk_calls(*net.verifier.node) == 0);
-    CHECK(putblobchunk_calls(*net.owner.node) == 0);
+    CHECK(slog.count(ev::kDatasetFetched) == 1);
+    CHECK(vlog.count(ev::kDatasetFetched) == 1);
     CHECK(net_counter(*net.verifier.node, "blob_chunks_received") > 0);
     CHECK(net_counter(*net.verifier.node, "blobs_fetched") > 0);
     CHECK(!net.verifier.call(rpc::kListBlobs)["blobs"].empty());
@@ -230,6 +236,7 @@ TEST_CASE("p2p market: owner, solver and verifier on three nodes run a task to t
     // The owner gets the model from its own node, which fetches round 1's final states from the
     // solver's: the same bytes as the model read from the node the states were uploaded to.
     const uint64_t fetched_before = net_counter(*net.owner.node, "blobs_fetched");
+    const uint64_t owner_uploads = putblobchunk_calls(*net.owner.node);  // the dataset's
     const std::string here = net.root + "/model-owner.state";
     const auto model = net.owner.wallet({"task", "model", net.task_id, here, kTestData});
     INFO(model.out);
@@ -239,7 +246,7 @@ TEST_CASE("p2p market: owner, solver and verifier on three nodes run a task to t
     const std::string there = net.root + "/model-solver.state";
     REQUIRE(net.solver.wallet({"task", "model", net.task_id, there}).exit_code == 0);
     CHECK(step::test::read_file(here) == step::test::read_file(there));
-    CHECK(putblobchunk_calls(*net.owner.node) == 0);
+    CHECK(putblobchunk_calls(*net.owner.node) == owner_uploads);
     net.wait([&] { return net_counter(*net.owner.node, "blobs_fetched") >= fetched_before + 2; });
 }
 
