@@ -64,6 +64,13 @@ float* pack_buffer(size_t floats) {
 
 void run(const Exec& ex, const GemmView& g, int M, int N) {
     if (M <= 0 || N <= 0) return;
+    if (g.K <= 0) {
+        // An empty sum is +0, as the definition's loop gives; no operand is read (an empty
+        // operand may be a null pointer, and the vector levels would offset it).
+        for (int i = 0; i < M; ++i)
+            for (int j = 0; j < N; ++j) g.C[i * g.c_row + j * g.c_col] = 0.0f;
+        return;
+    }
     Level lv = level_for(ex.simd);
     unsigned threads = ex.threads();
     double fmas = static_cast<double>(M) * N * (g.K > 0 ? g.K : 1);

@@ -17,10 +17,7 @@ jobs=${STEP_JOBS:-$(nproc)}
 # less the kernels' script tests: they compare digests between compilers, with PyTorch and
 # against full MNIST (determinism, not memory safety; the normal suite runs them).
 unit_labels='^(common|kernels|verifier|consensus|market|node|net|p2p|wallet|fuzz)$'
-# Known findings, excluded until fixed (docs/reliability.md, "Defects found"):
-#   gemm fast paths ... random shapes: UBSan, null pointer plus offset in kernels/gemm_avx2.cc:83
-#   when a shape has an empty operand (reported; kernels are consensus code, not fixed here).
-not_unit='compilers agree|PyTorch peer check|full MNIST accuracy|gemm fast paths equal the reference on random shapes'
+not_unit='compilers agree|PyTorch peer check|full MNIST accuracy'
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

@@ -78,8 +78,10 @@ Result<json> load_key_json(const std::string& path, const std::string& name) {
     }
     json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return corrupt(path, "not a JSON object");
-    if (j.value("version", 0) != kFormatVersion) return corrupt(path, "unknown version");
-    if (j.value("name", "") != name) return corrupt(path, "name does not match file name");
+    // Compared as JSON values, never read with value(), which throws when a field holds another
+    // type than its default's (a damaged file must be keystore-corrupt, not an abort).
+    if (!j.contains("version") || j["version"] != kFormatVersion) return corrupt(path, "unknown version");
+    if (!j.contains("name") || j["name"] != name) return corrupt(path, "name does not match file name");
     if (!j.contains("address") || !j["address"].is_string())
         return corrupt(path, "missing address");
     if (!j.contains("crypto") || !j["crypto"].is_object()) return corrupt(path, "missing crypto");
@@ -291,7 +293,7 @@ Result<Seed> Keystore::unlock(const std::string& name, const std::string& passph
     auto loaded = load_key_json(path, name);
     if (!loaded.ok()) return loaded.status();
     const json& c = (*loaded)["crypto"];
-    if (c.value("kdf", "") != "scrypt" || c.value("cipher", "") != "aes-256-gcm" ||
+    if (!c.contains("kdf") || c["kdf"] != "scrypt" || !c.contains("cipher") || c["cipher"] != "aes-256-gcm" ||
         !c.contains("kdf_params") || !c["kdf_params"].is_object())
         return corrupt(path, "unsupported kdf or cipher");
     const json& kp = c["kdf_params"];

@@ -187,3 +187,24 @@ TEST_CASE("corrupt key files are reported, not skipped") {
     CHECK(ks.get("bob").status() == step::wallet::codes::kKeystoreCorrupt);
     CHECK(ks.list().status() == step::wallet::codes::kKeystoreCorrupt);
 }
+
+TEST_CASE("key file fields of the wrong JSON type are corrupt, not an abort") {
+    TempDir tmp;
+    Keystore ks(tmp.sub("w"));
+    REQUIRE(ks.add("alice", seed_of(1), identity_of(1), "pw", kTestKdf).ok());
+    // Found by the keystore fuzzer: a version or name of another type threw out of get().
+    const std::string address = identity_of(1).address;
+    for (const std::string& text :
+         {std::string(R"({"version":"x","name":"bob","address":"a","crypto":{}})"),
+          std::string(R"({"version":1,"name":7,"address":"a","crypto":{}})")}) {
+        std::filesystem::remove(ks.key_path("bob"));
+        REQUIRE(atomic_write_file(ks.key_path("bob"), text, 0600, WriteMode::kCreateNew).ok());
+        CHECK(ks.get("bob").status() == step::wallet::codes::kKeystoreCorrupt);
+    }
+    // ... and a kdf or cipher of another type, met while unlocking.
+    std::filesystem::remove(ks.key_path("bob"));
+    const std::string kdf = R"({"version":1,"name":"bob","address":")" + address +
+                            R"(","public_key":"00","crypto":{"kdf":7,"cipher":["x"],"kdf_params":{}}})";
+    REQUIRE(atomic_write_file(ks.key_path("bob"), kdf, 0600, WriteMode::kCreateNew).ok());
+    CHECK(ks.unlock("bob", "pw").status() == step::wallet::codes::kKeystoreCorrupt);
+}
