@@ -161,19 +161,24 @@ Result<std::vector<std::string>> AgentCore::open_task_ids() const {
 Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& params, const std::string& id_hex) {
     auto r = rpc.call(rpc::kGetTask, {{"task_id", id_hex}}, RpcAuth::kNone);
     if (!r.ok()) return r.status();
+    return task_from_gettask(params, id_hex, *r);
+}
+
+Result<TaskInfo> task_from_gettask(const consensus::Params& params, const std::string& id_hex,
+                                   const json& gettask) {
     TaskInfo t;
     auto id = hash_from_hex(id_hex);
-    auto spec_hex = json_string(*r, "spec_hex");
+    auto spec_hex = json_string(gettask, "spec_hex");
     if (!id || !spec_hex.ok())
         return Status::error(codes::kRpcBadResponse, "gettask reply lacks 'spec_hex' (a node older than the agents?)");
     auto spec_bytes = from_hex(*spec_hex);
     if (!spec_bytes) return Status::error(codes::kRpcBadResponse, "gettask 'spec_hex' is not hex");
     auto proto = consensus::decode_task_spec(*spec_bytes);
     if (!proto.ok()) return proto.status();
-    auto budget = json_u64(*r, "budget");
-    auto bond = json_u64(*r, "unit_bond");
-    auto rounds = json_u64(*r, "rounds");
-    auto finalised = json_u64(*r, "finalised_rounds");
+    auto budget = json_u64(gettask, "budget");
+    auto bond = json_u64(gettask, "unit_bond");
+    auto rounds = json_u64(gettask, "rounds");
+    auto finalised = json_u64(gettask, "finalised_rounds");
     for (const Status& s : {budget.status(), bond.status(), rounds.status(), finalised.status()})
         if (!s.ok()) return s;
     auto spec = consensus::spec_from_proto(*proto, *budget, *bond);
@@ -190,7 +195,7 @@ Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& param
     t.rounds = {static_cast<uint32_t>(*rounds), proto->units_per_round(),
                 static_cast<uint32_t>(*finalised), static_cast<uint32_t>(params.pipeline_depth)};
     t.shape = *shape;
-    t.closed = r->value("done", false) || r->value("cancelled", false);
+    t.closed = gettask.value("done", false) || gettask.value("cancelled", false);
     return t;
 }
 

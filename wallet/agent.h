@@ -62,6 +62,9 @@ void set_ref(pb::UnitRef* ref, const TaskInfo& t, uint32_t round, uint32_t k);
 
 // The task as the chain holds it (gettask's canonical spec bytes, progress).
 Result<TaskInfo> fetch_task(const RpcClient& rpc, const consensus::Params& params, const std::string& id_hex);
+// The same from a gettask answer the caller already holds.
+Result<TaskInfo> task_from_gettask(const consensus::Params& params, const std::string& id_hex,
+                                   const nlohmann::json& gettask);
 // The state whose leaf digest at (task, round, k, leaf) is `committed_leaf`, looked up by that
 // name (findblob): the node finds it in its store, or fetches it from its peers while this polls
 // (at most a few seconds), and it is downloaded with every chunk checked against a root that must

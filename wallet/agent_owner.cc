@@ -54,7 +54,7 @@ Status OwnerRole::poll(bool* idle) {
             not_mine_.insert(id);
             continue;
         }
-        auto t = fetch_task(core_.rpc(), core_.params(), id);
+        auto t = task_from_gettask(core_.params(), id, *task);
         if (!t.ok()) {
             core_.log_error("gettask", nullptr, std::nullopt, t.status());
             continue;

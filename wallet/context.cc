@@ -33,9 +33,7 @@ Result<Keystore> Context::keystore() const {
 void Context::warn_if_exposed(const std::string& path, const std::string& what) const {
     auto exposure = exposure_of(path);
     if (!exposure.ok() || *exposure == Exposure::kPrivate || err == nullptr) return;
-    *err << "warning: " << what << " '" << path << "' is "
-         << (*exposure == Exposure::kWritableByOthers ? "writable" : "readable") << " by group or others (mode "
-         << mode_text(path) << "); run chmod go-rwx on it\n";
+    *err << "warning: " << exposure_text(what, path, *exposure) << "; run chmod go-rwx on it\n";
 }
 
 std::string Context::rpc_url_text() const {

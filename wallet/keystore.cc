@@ -227,12 +227,10 @@ Status check_private(const std::string& path, const char* what, std::vector<std:
     auto exposure = exposure_of(path);
     if (!exposure.ok()) return exposure.status().is(codes::kFileNotFound) ? Status() : exposure.status();
     if (*exposure == Exposure::kWritableByOthers)
-        return Status::error(codes::kKeystoreInsecure,
-                             std::string(what) + " '" + path + "' is writable by group or others (mode " +
-                                 mode_text(path) + "): refusing to use it; run chmod go-w on it");
+        return Status::error(codes::kKeystoreInsecure, exposure_text(what, path, *exposure) +
+                                                           ": refusing to use it; run chmod go-w on it");
     if (*exposure == Exposure::kReadableByOthers)
-        warnings.push_back(std::string(what) + " '" + path + "' is readable by group or others (mode " +
-                           mode_text(path) + "); run chmod go-rwx on it");
+        warnings.push_back(exposure_text(what, path, *exposure) + "; run chmod go-rwx on it");
     return Status();
 }
 

@@ -126,12 +126,13 @@ Result<Exposure> exposure_of(const std::string& path) {
     return Exposure::kPrivate;
 }
 
-std::string mode_text(const std::string& path) {
+std::string exposure_text(const std::string& what, const std::string& path, Exposure exposure) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return "?";
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return text;
+    char mode[8] = "?";
+    if (::stat(path.c_str(), &st) == 0)
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return what + " '" + path + "' is " + (exposure == Exposure::kWritableByOthers ? "writable" : "readable") +
+           " by group or others (mode " + mode + ")";
 }
 
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes) {

@@ -36,8 +36,9 @@ bool is_temp_file_name(const std::string& file_name);
 enum class Exposure { kPrivate, kReadableByOthers, kWritableByOthers };
 // The exposure of `path` (stat, following links); file-not-found when absent.
 Result<Exposure> exposure_of(const std::string& path);
-// "0644": the permission bits of `path` as chmod takes them, "?" when it cannot be read.
-std::string mode_text(const std::string& path);
+// "keystore file '/x' is readable by group or others (mode 0644)": the line a warning or an
+// error says about an exposed `path` (`what` names it).
+std::string exposure_text(const std::string& what, const std::string& path, Exposure exposure);
 
 // Reads a whole file of at most max_bytes (file-too-large beyond), file-not-found if absent.
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes);
