@@ -26,6 +26,12 @@ Result<Activation> parse_activation(std::string_view name) {
 
 const char* activation_name(Activation a) { return a == Activation::kGelu ? "gelu" : "relu"; }
 
+uint64_t NamedTensor::count() const {
+    uint64_t n = 1;
+    for (uint64_t d : shape) n *= d;
+    return n;
+}
+
 std::string ModelSpec::text() const {
     std::string s = arch + "{";
     for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);

@@ -42,6 +42,15 @@ public:
                           float* grads) = 0;
 };
 
+// One parameter tensor inside the flat parameter vector, named as PyTorch names the same layer
+// (an MLP's layers as nn.Sequential(Linear, act, Linear, ...): "0.weight", "0.bias", "2.weight").
+struct NamedTensor {
+    std::string name;
+    std::vector<uint64_t> shape;  // row-major
+    uint64_t offset = 0;          // first float in the parameter vector
+    uint64_t count() const;
+};
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -55,6 +64,8 @@ public:
     // optimiser), counted as consensus prices them (see docs/kernels.md). Integer, exact.
     virtual uint64_t flops_per_step(uint64_t batch, uint64_t optimizer_flops_per_param) const = 0;
     virtual std::unique_ptr<ModelRun> bind(Backend& backend, int batch) const = 0;
+    // The parameter vector as named tensors, in order, covering it exactly (safetensors export).
+    virtual std::vector<NamedTensor> named_tensors() const = 0;
 };
 
 // The registry: error "unknown-model" for an architecture it does not hold, "bad-model" for

@@ -138,6 +138,22 @@ public:
         return std::make_unique<MlpRun>(be, spec_.dims, spec_.activation, batch);
     }
 
+    // nn.Sequential(Linear, act, Linear, act, ..., Linear): the Linear layers sit at the even
+    // indices, each weight [out][in] (PyTorch's layout, as ours) then its bias [out].
+    std::vector<NamedTensor> named_tensors() const override {
+        std::vector<NamedTensor> out;
+        uint64_t offset = 0;
+        for (size_t l = 0; l + 1 < spec_.dims.size(); ++l) {
+            const uint64_t fin = static_cast<uint64_t>(spec_.dims[l]), fout = spec_.dims[l + 1];
+            const std::string layer = std::to_string(2 * l);
+            out.push_back({layer + ".weight", {fout, fin}, offset});
+            offset += fin * fout;
+            out.push_back({layer + ".bias", {fout}, offset});
+            offset += fout;
+        }
+        return out;
+    }
+
 private:
     ModelSpec spec_;
 };

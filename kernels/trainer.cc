@@ -119,12 +119,9 @@ std::vector<float> Trainer::last_gradients() {
     return g;
 }
 
-EvalResult Trainer::evaluate(const Dataset& ds) {
+void Trainer::forward_all(const Dataset& ds, const BatchOutputs& each) {
     const int features = model_->input_features(), classes = model_->classes();
     const int rb = features + 1;
-    EvalResult r;
-    double loss_sum = 0;
-    uint64_t correct = 0;
     const uint64_t n = ds.count();
     std::unique_ptr<ModelRun> tail_run;
     for (uint64_t at = 0; at < n;) {
@@ -141,21 +138,41 @@ EvalResult Trainer::evaluate(const Dataset& ds) {
         std::vector<float> host_logits(static_cast<size_t>(b) * classes), rl(b);
         be_.download(host_logits.data(), logits, sizeof(float) * host_logits.size());
         be_.download(rl.data(), row_loss_.f(), sizeof(float) * b);
-        for (int i = 0; i < b; ++i) {
-            loss_sum += static_cast<double>(rl[i]);
-            int best = 0;
-            for (int j = 1; j < classes; ++j)
-                if (host_logits[static_cast<size_t>(i) * classes + j] >
-                    host_logits[static_cast<size_t>(i) * classes + best])
-                    best = j;
-            if (best == ds.record(at + i)[features]) ++correct;
-        }
+        each(at, b, host_logits, rl);
         at += b;
     }
+}
+
+EvalResult Trainer::evaluate(const Dataset& ds) {
+    const int features = model_->input_features(), classes = model_->classes();
+    double loss_sum = 0;
+    uint64_t correct = 0;
+    forward_all(ds, [&](uint64_t at, int b, const std::vector<float>& logits,
+                        const std::vector<float>& row_loss) {
+        for (int i = 0; i < b; ++i) {
+            loss_sum += static_cast<double>(row_loss[i]);
+            const float* row = logits.data() + static_cast<size_t>(i) * classes;
+            int best = 0;
+            for (int j = 1; j < classes; ++j)
+                if (row[j] > row[best]) best = j;
+            if (best == ds.record(at + i)[features]) ++correct;
+        }
+    });
+    EvalResult r;
+    const uint64_t n = ds.count();
     r.count = n;
     r.loss = n ? loss_sum / static_cast<double>(n) : 0;
     r.accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
     return r;
+}
+
+std::vector<float> Trainer::logits(const Dataset& ds) {
+    std::vector<float> all;
+    all.reserve(ds.count() * static_cast<uint64_t>(model_->classes()));
+    forward_all(ds, [&](uint64_t, int, const std::vector<float>& logits, const std::vector<float>&) {
+        all.insert(all.end(), logits.begin(), logits.end());
+    });
+    return all;
 }
 
 Result<TrainState> train_step(Backend& backend, const TaskSpec& spec, const TrainState& state,

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "common/bytes.h"
@@ -47,12 +48,19 @@ public:
     Result<float> train_step(ByteSpan batch);
     // Loss and accuracy over all of `ds` in batches of B (a last partial batch included).
     EvalResult evaluate(const Dataset& ds);
+    // The logits of every record of `ds` ([records][classes], host), batched as evaluate().
+    std::vector<float> logits(const Dataset& ds);
 
     const Model& model() const { return *model_; }
     // Gradients of the last step (host copy), for the PyTorch peer check.
     std::vector<float> last_gradients();
 
 private:
+    // Runs the model over `ds` in batches of B (a last partial batch included), handing each
+    // batch's first record index, size, host logits and row losses to the callback.
+    using BatchOutputs = std::function<void(uint64_t at, int b, const std::vector<float>& logits,
+                                            const std::vector<float>& row_loss)>;
+    void forward_all(const Dataset& ds, const BatchOutputs& each);
     Trainer(Backend& backend, const TaskSpec& spec, std::unique_ptr<Model> model);
     Backend& be_;
     TaskSpec spec_;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/hash.h"
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
 #include "consensus/params.h"
@@ -188,6 +189,7 @@ Result<TaskInfo> task_from_gettask(const consensus::Params& params, const std::s
     t.id = *id;
     t.id_hex = id_hex;
     t.spec = *spec;
+    t.spec_hash = sha256(*spec_bytes);
     if (proto->dataset_root().size() != 32)
         return Status::error(codes::kRpcBadResponse, "task spec's dataset root is not 32 bytes");
     std::copy(proto->dataset_root().begin(), proto->dataset_root().end(), t.dataset_root.begin());

@@ -47,6 +47,7 @@ struct TaskInfo {
     Hash256 id{};
     std::string id_hex;
     kernels::TaskSpec spec;
+    Hash256 spec_hash{};  // SHA-256 of the canonical spec bytes (gettask's spec_hex)
     Hash256 dataset_root{};
     std::string data_format;
     RoundsView rounds;

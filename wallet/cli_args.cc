@@ -49,6 +49,8 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
         o.poll_ms = value;
     } else if (name == "--backend") {
         o.backend = value;
+    } else if (name == "--format") {
+        o.model_format = value;
     } else {
         return usage_error("unknown option '" + std::string(name) + "'");
     }
@@ -59,7 +61,8 @@ bool takes_value(std::string_view name) {
     return name == "--rpc" || name == "--network" || name == "--output" ||
            name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
            name == "--from" || name == "--fee" || name == "--role" || name == "--data" ||
-           name == "--state-dir" || name == "--poll-ms" || name == "--backend";
+           name == "--state-dir" || name == "--poll-ms" || name == "--backend" ||
+           name == "--format";
 }
 
 }  // namespace
@@ -132,7 +135,8 @@ Commands:
   task show TASK_ID            one task: escrow, pay, bond, units by status, reported losses
   task model TASK_ID OUT [TEST]  the trained model (mean of the last final round's states, from
                                the node's blob store, each checked against the chain) to OUT;
-                               with TEST records, its test accuracy
+                               with TEST records, its test accuracy; --format safetensors
+                               writes it as PyTorch loads it
   blob put FILE                upload FILE (at most 64 MiB) to the node as a blob, chunk by
                                chunk with proofs; sends only the chunks the node lacks, so a
                                repeated put resumes an interrupted one; prints the blob root
@@ -163,6 +167,9 @@ Options (before or after the command):
   --backend auto|cpu|cuda      agent: where to train and replay (default auto: CUDA when
                                a device is usable, else the CPU; the same bits either way)
   --exit-when-idle             agent: exit once no open task over --data is left
+  --format state|safetensors   task model: canonical state bytes (default, what the chain
+                               hashes) or safetensors (the parameters, named as PyTorch's
+                               nn.Sequential of the same layers names them)
   -y, --yes                    do not ask for confirmation
   -h, --help                   this text
 

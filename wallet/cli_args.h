@@ -29,6 +29,7 @@ struct Options {
     std::optional<std::string> poll_ms;          // --poll-ms N, parsed by the agent
     std::optional<std::string> backend;          // --backend auto|cpu|cuda (agent)
     bool exit_when_idle = false;                 // --exit-when-idle
+    std::optional<std::string> model_format;     // --format state|safetensors (task model)
     bool yes = false;                            // -y / --yes: no confirmation prompt
     bool help = false;                           // -h / --help
 };

@@ -2,12 +2,16 @@
 // model after round R is G_R = the exact mean of round R-1's final states (PROTOCOL.md section
 // 3); each final state is fetched from the node's blob store, checked against the final leaf the
 // chain holds, and the mean is written as canonical state bytes. With TEST_RECORDS, the model is
-// evaluated on them with the reference kernels.
+// evaluated on them with the reference kernels. With --format safetensors the file holds the
+// model's parameters as PyTorch loads them (kernels/safetensors.h), with the task id, spec hash
+// and state root in its metadata.
 #include <cstdio>
 
 #include "common/rpc_methods.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"
+#include "kernels/model.h"
+#include "kernels/safetensors.h"
 #include "kernels/state.h"
 #include "kernels/trainer.h"
 #include "wallet/agent.h"
@@ -18,6 +22,26 @@
 namespace step::wallet {
 
 using nlohmann::json;
+
+namespace {
+
+// The model's file in `format`: the canonical state bytes, or safetensors (parameters only).
+Result<Bytes> model_file(const agent::TaskInfo& t, const agent::TaskModel& model, const std::string& format) {
+    if (format == kernels::kModelFormatState) return kernels::state_to_bytes(model.state);
+    if (format != kernels::kModelFormatSafetensors)
+        return usage("--format must be 'state' or 'safetensors', not '" + format + "'");
+    auto m = kernels::make_model(t.spec.model);
+    if (!m.ok()) return m.status();
+    return kernels::encode_safetensors(**m, model.state,
+                                       {{"task_id", t.id_hex},
+                                        {"spec_hash", to_hex(t.spec_hash)},
+                                        {"state_root", to_hex(model.state_root)},
+                                        {"model", (*m)->spec().text()},
+                                        {"rounds", std::to_string(model.rounds)},
+                                        {"format", "pt"}});
+}
+
+}  // namespace
 
 Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
     if (args.size() != 2 && args.size() != 3) return usage("expected: task model TASK_ID OUT [TEST_RECORDS]");
@@ -31,17 +55,18 @@ Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
     if (!t.ok()) return t.status();
     auto model = agent::fetch_model(*rpc, *t);
     if (!model.ok()) return model.status();
-    const Bytes canonical = kernels::state_to_bytes(model->state);
-    STEP_TRY(atomic_write_file(out_path, std::string(canonical.begin(), canonical.end()), 0644,
-                               WriteMode::kReplace));
-    CommandOutput out;
     const std::string root = to_hex(model->state_root);
+    auto file = model_file(*t, *model, ctx.options.model_format.value_or(std::string(kernels::kModelFormatState)));
+    if (!file.ok()) return file.status();
+    STEP_TRY(atomic_write_file(out_path, std::string(file->begin(), file->end()), 0644, WriteMode::kReplace));
+    CommandOutput out;
     const uint32_t rounds = model->rounds;
-    out.json = {{"task_id", id_hex}, {"rounds", rounds}, {"of_rounds", t->rounds.rounds},
-                {"path", out_path}, {"bytes", canonical.size()}, {"state_root", root}};
+    out.json = {{"task_id", id_hex},  {"rounds", rounds},       {"of_rounds", t->rounds.rounds},
+                {"path", out_path},   {"bytes", file->size()},  {"state_root", root},
+                {"format", ctx.options.model_format.value_or(std::string(kernels::kModelFormatState))}};
     out.text = "model after round " + std::to_string(rounds) + " of " + std::to_string(t->rounds.rounds) +
                " (mean of " + std::to_string(model->mean_of) + " final states): " + out_path + ", " +
-               std::to_string(canonical.size()) + " bytes, state root " + root + "\n";
+               std::to_string(file->size()) + " bytes, state root " + root + "\n";
     if (args.size() == 3) {
         auto fmt = kernels::record_format(t->data_format);
         if (!fmt.ok()) return fmt.status();

@@ -14,6 +14,7 @@
 #include "kernels/backend_select.h"
 #include "kernels/model.h"
 #include "kernels/run.h"
+#include "kernels/safetensors.h"
 #include "kernels/tools/check_runs.h"
 #include "kernels/errors.h"
 
@@ -28,6 +29,7 @@ namespace {
 
 struct Args {
     std::string spec, backend = kBackendAuto, digests, checkpoint, resume, export_dir;
+    std::string export_model, test_logits;  // --export (safetensors), --test-logits
     std::string golden = std::string(STEP_SOURCE_DIR) + "/tests/golden";
     unsigned threads = 1;
     uint64_t steps = 0, leaf_interval = 0;
@@ -45,6 +47,7 @@ int usage() {
                  "usage: step-train SPEC [--threads N] [--backend NAME] [--steps N]\n"
                  "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
                  "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
+                 "                  [--export MODEL.safetensors] [--test-logits FILE]\n"
                  "       step-train --check [--golden DIR] [--threads N] [--backend NAME]\n"
                  "backends in this build: %s; auto (the default) takes cuda when a device is\n"
                  "usable, else cpu; --check with auto checks every backend this machine has\n"
@@ -96,6 +99,44 @@ Status export_peer(const std::string& dir, Backend& be, const TaskSpec& spec,
     return Status();
 }
 
+Status write_floats(const std::string& path, const std::vector<float>& values) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(values.data()),
+            static_cast<std::streamsize>(values.size() * sizeof(float)));
+    if (!f) return Status::error(codes::kFileWrite, "cannot write " + path);
+    return Status();
+}
+
+// --export: the final model's parameters as safetensors (named as PyTorch names the layers).
+Status export_model(const std::string& path, const TaskSpec& spec, const TrainState& state,
+                    const Exec& ex) {
+    auto model = make_model(spec.model);
+    if (!model.ok()) return model.status();
+    auto bytes = encode_safetensors(**model, state,
+                                    {{"model", (*model)->spec().text()},
+                                     {"state_root", to_hex(state_root(state, ex))},
+                                     {"step", std::to_string(state.step)},
+                                     {"format", "pt"}});
+    if (!bytes.ok()) return bytes.status();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    if (!f) return Status::error(codes::kFileWrite, "cannot write " + path);
+    return Status();
+}
+
+// The held-out evaluation, and with --test-logits every test record's logits (binary32
+// little-endian, [records][classes]) for the PyTorch peer check of the exported model.
+Result<EvalResult> evaluate_test(const Args& a, Backend& be, const TaskSpec& spec,
+                                 const RecordFormat& fmt, const TrainState& final_state) {
+    auto test = load_records(spec.test_path, fmt);
+    if (!test.ok()) return test.status();
+    auto t = Trainer::create(be, spec);
+    if (!t.ok()) return t.status();
+    STEP_TRY((*t)->load(final_state));
+    if (!a.test_logits.empty()) STEP_TRY(write_floats(a.test_logits, (*t)->logits(*test)));
+    return (*t)->evaluate(*test);
+}
+
 // --check: the golden runs on the named backend, or with auto on each this machine has (the
 // solver's self-test: does this machine, on each device, reproduce the reference bits?).
 int check_backends(const Args& a, const Exec& ex) {
@@ -141,6 +182,8 @@ int main(int argc, char** argv) {
             else if (k == "--resume") a.resume = v;
             else if (k == "--golden") a.golden = v;
             else if (k == "--export-peer") a.export_dir = v;
+            else if (k == "--export") a.export_model = v;
+            else if (k == "--test-logits") a.test_logits = v;
             else if (k == "--output") {
                 if (std::string(v) != "json" && std::string(v) != "text")
                     return fail("--output: json or text");
@@ -222,16 +265,16 @@ int main(int argc, char** argv) {
         Status s = save_checkpoint(a.checkpoint, run->final_state);
         if (!s.ok()) return fail(s.to_string());
     }
+    if (!a.export_model.empty()) {
+        Status s = export_model(a.export_model, *spec, run->final_state, ex);
+        if (!s.ok()) return fail(s.to_string());
+    }
     EvalResult ev;
     bool have_test = !spec->test_path.empty();
     if (have_test) {
-        auto test = load_records(spec->test_path, *fmt);
-        if (!test.ok()) return fail(test.status().to_string());
-        auto t = Trainer::create(be, *spec);
-        if (!t.ok()) return fail(t.status().to_string());
-        Status s = (*t)->load(run->final_state);
-        if (!s.ok()) return fail(s.to_string());
-        ev = (*t)->evaluate(*test);
+        auto e = evaluate_test(a, be, *spec, *fmt, run->final_state);
+        if (!e.ok()) return fail(e.status().to_string());
+        ev = *e;
     }
     uint64_t ran = run->losses.size();
     double sps = run->train_seconds > 0 ? static_cast<double>(ran) / run->train_seconds : 0;

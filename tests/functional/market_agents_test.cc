@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "kernels/backend.h"
 #include "kernels/backend_select.h"
 #include "kernels/data.h"
+#include "kernels/safetensors.h"
 #include "kernels/state.h"
 #include "tests/functional/market_devnet.h"
 #include "tests/functional/market_helpers.h"
@@ -150,6 +152,29 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     CHECK(step::Bytes(written.begin(), written.end()) == step::kernels::state_to_bytes(*model));
     // An unknown task is the node's error (no file is written for it).
     CHECK(net.wallet({"task", "model", std::string(64, '0'), model_path}).exit_code != 0);
+
+    // The same model as safetensors: a little-endian header length, the JSON header naming each
+    // layer's tensors as PyTorch does, then exactly the model's parameters.
+    const std::string st_path = root + "/model.safetensors";
+    const auto st = net.wallet({"task", "model", task_id, st_path, "--format",
+                                std::string(step::kernels::kModelFormatSafetensors)});
+    INFO(st.out);
+    REQUIRE(st.exit_code == 0);
+    const std::string file = read_file(st_path);
+    REQUIRE(file.size() > 8);
+    uint64_t header_len = 0;
+    for (int i = 7; i >= 0; --i) header_len = header_len << 8 | static_cast<uint8_t>(file[i]);
+    REQUIRE(8 + header_len <= file.size());
+    const json header = json::parse(file.substr(8, header_len));
+    CHECK(header["__metadata__"]["task_id"] == task_id);
+    CHECK(header["__metadata__"]["state_root"] == m["state_root"]);
+    CHECK(header["0.weight"]["dtype"] == "F32");
+    CHECK(header["0.weight"]["shape"] == json::array({16, 784}));
+    CHECK(header["2.bias"]["shape"] == json::array({10}));
+    const std::string tensors = file.substr(8 + header_len);
+    REQUIRE(tensors.size() == model->param_count * sizeof(float));
+    CHECK(std::memcmp(tensors.data(), model->values.data(), tensors.size()) == 0);
+    CHECK(net.wallet({"task", "model", task_id, st_path, "--format", "onnx"}).exit_code == 2);
 }
 
 TEST_CASE("a node that joins after the task gets its final states over P2P for the model",
