@@ -26,8 +26,8 @@ Result<Bytes> encode_safetensors(const Model& model, const TrainState& state,
                                  const std::map<std::string, std::string>& metadata) {
     if (state.model != model.spec().text() || state.param_count != model.param_count() ||
         state.values.size() < state.param_count)
-        return Status::error(codes::kStateMismatch,
-                             "the state is of model " + state.model + ", not " + model.spec().text());
+        return Status::error(codes::kStateMismatch, "the state is of model " + state.model +
+                                                        ", not " + model.spec().text());
     const std::vector<NamedTensor> tensors = model.named_tensors();
     nlohmann::json header = nlohmann::json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -37,9 +37,8 @@ Result<Bytes> encode_safetensors(const Model& model, const TrainState& state,
         if (t.offset != covered)
             return Status::error(codes::kBadModel, "tensor " + t.name + " leaves a gap");
         covered += t.count();
-        header[t.name] = {{"dtype", "F32"},
-                          {"shape", t.shape},
-                          {"data_offsets", {4 * t.offset, 4 * covered}}};
+        header[t.name] = {
+            {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {4 * t.offset, 4 * covered}}};
     }
     if (covered != model.param_count())
         return Status::error(codes::kBadModel, "named tensors do not cover the parameters");

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/errors.h"
-#include "tests/support/status_check.h"
 #include "kernels/model.h"
 #include "kernels/safetensors.h"
 #include "kernels/state.h"
+#include "tests/support/status_check.h"
 
 using namespace step;
 using namespace step::kernels;
@@ -35,16 +35,18 @@ TrainState state_of(const Model& m) {
 
 }  // namespace
 
-TEST_CASE("the safetensors export names each layer as nn.Sequential does and holds the parameters") {
+TEST_CASE(
+    "the safetensors export names each layer as nn.Sequential does and holds the parameters") {
     const auto m = mlp("mlp{5,4,3}");
     const TrainState s = state_of(*m);
     auto bytes = encode_safetensors(*m, s, {{"task_id", "abc"}});
     REQUIRE(bytes.ok());
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = n << 8 | (*bytes)[i];
-    CHECK(n % 8 == 0);  // padded so the data is aligned
+    CHECK(n % 8 == 0);                                       // padded so the data is aligned
     REQUIRE(8 + n + 4 * m->param_count() == bytes->size());  // parameters only: no optimiser state
-    const auto header = nlohmann::json::parse(bytes->begin() + 8, bytes->begin() + 8 + static_cast<long>(n));
+    const auto header =
+        nlohmann::json::parse(bytes->begin() + 8, bytes->begin() + 8 + static_cast<long>(n));
     CHECK(header["__metadata__"]["task_id"] == "abc");
     CHECK(header.size() == 5);  // 0.weight 0.bias 2.weight 2.bias + metadata
     CHECK(header["0.weight"]["shape"] == nlohmann::json::array({4, 5}));
