@@ -3,9 +3,12 @@
 // beside OpenBLAS sgemm on the same shape and thread count (peer). OpenBLAS runs with openblas_set_num_threads(threads);
 // its kernel choice follows the environment (OPENBLAS_CORETYPE), so the peers script runs this
 // with and without it. Args: "quick" shortens every measurement (for smoke tests).
+#ifdef STEP_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
+#include <utility>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -68,11 +71,27 @@ void ours(const Exec& ex, const Case& c, const float* A, const float* B, float* 
     if (c.layout == Layout::kTN) gemm_tn(ex, A, B, C, c.M, c.N, c.K);
 }
 
+#ifdef STEP_HAVE_OPENBLAS
 void openblas(const Case& c, const float* A, const float* B, float* C) {
     bool ta = c.layout == Layout::kTN, tb = c.layout == Layout::kNT;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 c.M, c.N, c.K, 1.0f, A, ta ? c.M : c.K, B, tb ? c.K : c.N, 0.0f, C, c.N);
 }
+
+// The peer's time per call, and its note (which OpenBLAS core ran).
+std::pair<double, std::string> time_peer(const Case& c, const float* A, const float* B, float* D,
+                                         unsigned threads, double round_s, int rounds) {
+    openblas_set_num_threads(static_cast<int>(threads));
+    const double t = seconds_per_call([&] { openblas(c, A, B, D); }, round_s, rounds);
+    return {t, std::string(" openblas_core=") + openblas_get_corename()};
+}
+#else
+// Built without OpenBLAS (scripts/bench-peers.sh installs libopenblas-dev): no peer figure.
+std::pair<double, std::string> time_peer(const Case&, const float*, const float*, float*, unsigned,
+                                         double, int) {
+    return {0, " openblas: not built (install libopenblas-dev and reconfigure)"};
+}
+#endif
 }  // namespace
 
 int kernels_gemm(const std::vector<std::string>& args) {
@@ -85,7 +104,6 @@ int kernels_gemm(const std::vector<std::string>& args) {
     for (unsigned threads : {1u, 2u}) {
         ThreadPool pool(threads);
         Exec ex{threads > 1 ? &pool : nullptr, simd};
-        openblas_set_num_threads(static_cast<int>(threads));
         for (const Case& c : kCases) {
             std::vector<float> A(static_cast<size_t>(c.M) * c.K), B(static_cast<size_t>(c.K) * c.N);
             std::vector<float> C(static_cast<size_t>(c.M) * c.N), D(C.size());
@@ -94,18 +112,20 @@ int kernels_gemm(const std::vector<std::string>& args) {
             double flop = 2.0 * c.M * c.N * c.K;
             double t_ours = seconds_per_call([&] { ours(ex, c, A.data(), B.data(), C.data()); },
                                              round_s, rounds);
-            double t_peer = seconds_per_call([&] { openblas(c, A.data(), B.data(), D.data()); },
-                                             round_s, rounds);
+            const auto [t_peer, peer_note] =
+                time_peer(c, A.data(), B.data(), D.data(), threads, round_s, rounds);
             Figure f;
             f.name = std::string("gemm_") + layout_name(c.layout) + "_" + c.what + "_" +
                      std::to_string(c.M) + "x" + std::to_string(c.N) + "x" + std::to_string(c.K) +
                      "_t" + std::to_string(threads);
             f.value = flop / t_ours * 1e-9;
             f.unit = "GFLOP/s";
-            f.peer = "openblas";
-            f.peer_value = flop / t_peer * 1e-9;
+            if (t_peer > 0) {
+                f.peer = "openblas";
+                f.peer_value = flop / t_peer * 1e-9;
+            }
             f.note = std::string("simd=") + simd_name(simd) + " threads=" + std::to_string(threads) +
-                     " openblas_core=" + openblas_get_corename();
+                     peer_note;
             emit(f);
         }
     }

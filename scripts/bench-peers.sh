@@ -11,7 +11,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 bench="$build/bin/step-bench"
-[[ -x "$bench" ]] || cmake --build "$build" --target step-bench -j2
+"$root/scripts/setup.sh" --tests  # PyTorch and OpenBLAS, the peers
+# Configure again so a build made before OpenBLAS was installed links it (step-bench gemm's peer).
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target step-bench -j2
 
 torch_sps() {  # threads -> steps/s
   OPENBLAS_NUM_THREADS="$1" OMP_NUM_THREADS="$1" MKL_NUM_THREADS="$1" /usr/bin/python3 - "$1" <<'PY'

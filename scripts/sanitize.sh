@@ -26,7 +26,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 configure() {  # configure DIR FLAGS EXTRA_CMAKE_ARGS...
-    "$root/scripts/setup.sh"
+    "$root/scripts/setup.sh" --tests  # clang and its sanitizer runtimes
     local dir=$1 flags=$2
     shift 2
     cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
