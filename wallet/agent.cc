@@ -324,11 +324,11 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
     }
 }
 
-Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t round,
-                                                   const UnitMap& units) {
-    if (round == 0) return kernels::init_state(t.spec);
+Result<std::vector<kernels::TrainState>> AgentCore::previous_finals(const TaskInfo& t,
+                                                                    uint32_t round,
+                                                                    const UnitMap& units) {
     std::vector<kernels::TrainState> finals;
-    for (uint32_t k = 0; k < t.rounds.units_per_round; ++k) {
+    for (uint32_t k = 0; round > 0 && k < t.rounds.units_per_round; ++k) {
         auto it = units.find({round - 1, k});
         if (it == units.end() || !has_commit(it->second))
             return Status::error(consensus::codes::kRoundNotReady, "unit " + std::to_string(round - 1) + "/" + std::to_string(k) +
@@ -339,7 +339,15 @@ Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t r
         if (!s.ok()) return s.status();
         finals.push_back(std::move(*s));
     }
-    return verifier::round_start_state(t.spec, round, finals, exec_);
+    return finals;
+}
+
+Result<kernels::TrainState> AgentCore::start_state(const TaskInfo& t, uint32_t round,
+                                                   const UnitMap& units) {
+    if (round == 0) return kernels::init_state(t.spec);
+    auto finals = previous_finals(t, round, units);
+    if (!finals.ok()) return finals.status();
+    return verifier::round_start_state(t.spec, round, *finals, exec_);
 }
 
 void AgentCore::log(const std::string& event, const TaskInfo* t, std::optional<UnitKey> unit,

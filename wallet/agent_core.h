@@ -72,6 +72,9 @@ public:
     // found in the blob store (listblobs, matched by leaf digest, downloaded with proofs).
     Result<Bytes> fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
                               const Hash256& committed_leaf);
+    // Round r-1's final states (none for round 0), each fetched with fetch_state.
+    Result<std::vector<kernels::TrainState>> previous_finals(const TaskInfo& t, uint32_t round,
+                                                             const UnitMap& units);
     // G_r: init for round 0, else the mean of round r-1's final states.
     Result<kernels::TrainState> start_state(const TaskInfo& t, uint32_t round,
                                             const UnitMap& units);

@@ -12,6 +12,7 @@
 #include "verifier/whistle.h"
 #include "wallet/agent_core.h"
 #include "wallet/agent_events.h"
+#include "wallet/agent_proof.h"
 #include "wallet/secure_file.h"
 #include "consensus/errors.h"
 #include "verifier/errors.h"
@@ -52,7 +53,7 @@ Result<SavedAudit> read_audit(const std::string& path) {
 
 class VerifierRole final : public AgentRole {
 public:
-    explicit VerifierRole(AgentCore& core) : core_(core) {}
+    explicit VerifierRole(AgentCore& core) : core_(core), prover_(core) {}
     Status poll(bool* idle) override;
 
 private:
@@ -67,23 +68,13 @@ private:
                              const Hash256& salt, const std::vector<Hash256>& digests,
                              double replay_seconds);
     // ProofCommit, then (once it is in a block) FraudProof for the first wrong leaf of an opened
-    // trace our audit disagreed with.
+    // trace our audit disagreed with (the Prover keeps it across restarts).
     Status prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units);
 
     AgentCore& core_;
-    std::set<std::string> done_;  // audit steps taken and verdicts logged, by tag (once each)
-    // Fraud proofs in progress, by unit and commit height.
-    struct PendingProof {
-        bool searched = false;
-        std::optional<verifier::FraudProof> proof;
-        Hash256 commitment{};
-        uint64_t committed_at = 0;  // tip height when the ProofCommit was sent
-        bool revealed = false;
-    };
-    Status search_and_commit(const TaskInfo& t, const UnitView& u, const UnitMap& units,
-                             PendingProof& p, const consensus::Address& me);
-    Status reveal_proof(const TaskInfo& t, const UnitView& u, PendingProof& p);
-    std::map<std::string, PendingProof> proofs_;
+    Prover prover_;
+    std::set<std::string> done_;      // audit steps taken and verdicts logged, by tag (once each)
+    std::set<std::string> searched_;  // units replayed whole for a proof, by tag (once each)
 };
 
 Status VerifierRole::poll(bool* idle) {
@@ -128,75 +119,24 @@ void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditV
 }
 
 Status VerifierRole::prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
-    PendingProof& p = proofs_[audit_tag(t, u)];
-    if (p.revealed) return Status();
-    auto me = consensus::decode_address(core_.address());
-    if (!me.ok()) return me.status();
-    if (!p.searched) return search_and_commit(t, u, units, p, *me);
-    return reveal_proof(t, u, p);
-}
-
-Status VerifierRole::search_and_commit(const TaskInfo& t, const UnitView& u, const UnitMap& units,
-                                       PendingProof& p, const consensus::Address& me) {
-    const UnitKey key{u.round, u.unit};
+    if (prover_.stage(t, u) != Prover::Stage::kNone) return prover_.advance(t, u);
+    const std::string tag = audit_tag(t, u);
+    if (searched_.count(tag)) return Status();
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
-    std::vector<kernels::TrainState> previous_finals;
-    for (uint32_t k = 0; u.round > 0 && k < t.rounds.units_per_round; ++k) {
-        auto it = units.find({u.round - 1, k});
-        if (it == units.end()) return Status::error(consensus::codes::kRoundNotReady, "previous round not read");
-        auto bytes = core_.fetch_state(t, u.round - 1, k, t.shape.last_leaf, it->second.final_leaf);
-        if (!bytes.ok()) return bytes.status();
-        auto s = kernels::state_from_bytes(*bytes);
-        if (!s.ok()) return s.status();
-        previous_finals.push_back(std::move(*s));
-    }
+    auto previous_finals = core_.previous_finals(t, u.round, units);
+    if (!previous_finals.ok()) return previous_finals.status();
     auto wrong = verifier::find_first_wrong_leaf(core_.backend(), core_.exec(), t.spec, **ds,
                                                  verifier::UnitRef{t.id, u.round, u.unit}, u.leaves,
-                                                 previous_finals);
+                                                 *previous_finals);
     if (!wrong.ok()) return wrong.status();
-    p.searched = true;
+    searched_.insert(tag);
     if (!wrong->has_value()) {
-        core_.log(agent_events::kNoFraud, &t, key, json::object(),
+        core_.log(agent_events::kNoFraud, &t, UnitKey{u.round, u.unit}, json::object(),
                   "the opened trace replays right although our audit disagreed: nothing to prove");
         return Status();
     }
-    p.proof = (*wrong)->proof;
-    p.commitment = verifier::fraud_proof_commitment(*p.proof, ByteSpan(me.data(), me.size()));
-    pb::Transaction tx;
-    tx.mutable_proof_commit()->set_commitment(p.commitment.data(), p.commitment.size());
-    auto txid = core_.send(tx);
-    if (!txid.ok()) {
-        p.searched = false;  // try again next pass
-        return txid.status();
-    }
-    p.committed_at = core_.poll_height();
-    core_.log(agent_events::kProofCommitted, &t, key, {{"txid", *txid}, {"leaf", p.proof->leaf}},
-              "found wrong leaf " + std::to_string(p.proof->leaf) +
-                  ", committed to its proof, tx " + *txid);
-    return Status();
-}
-
-Status VerifierRole::reveal_proof(const TaskInfo& t, const UnitView& u, PendingProof& p) {
-    if (!p.proof || core_.poll_height() <= p.committed_at) return Status();
-    // The proof is revealed only once its commitment is in a block: the earliest commitment wins.
-    auto pending = core_.rpc().call(rpc::kGetProofCommitment,
-                                    {{"commitment", to_hex(p.commitment)}}, RpcAuth::kNone);
-    if (!pending.ok()) return Status();  // not in a block yet
-    const Bytes encoded = verifier::encode_fraud_proof(*p.proof);
-    pb::Transaction tx;
-    auto* f = tx.mutable_fraud_proof();
-    set_ref(f->mutable_unit(), t, u.round, u.unit);
-    f->set_leaf_index(p.proof->leaf);
-    f->set_proof(encoded.data(), encoded.size());
-    auto txid = core_.send(tx);
-    if (!txid.ok()) return txid.status();
-    p.revealed = true;
-    core_.log(agent_events::kProved, &t, UnitKey{u.round, u.unit},
-              {{"txid", *txid}, {"leaf", p.proof->leaf}, {"bytes", encoded.size()}},
-              "sent the fraud proof of leaf " + std::to_string(p.proof->leaf) + " (" +
-                  std::to_string(encoded.size()) + " bytes), tx " + *txid);
-    return Status();
+    return prover_.commit(t, u, (*wrong)->proof);
 }
 
 Status VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
