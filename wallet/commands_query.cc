@@ -1,5 +1,6 @@
 // Read-only commands: balance, tx show, chain info, task list, task show. None asks for a passphrase or a cookie.
 #include <algorithm>
+#include <optional>
 
 #include "common/rpc_methods.h"
 #include "wallet/commands.h"
@@ -182,6 +183,28 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args) {
     return out;
 }
 
+namespace {
+
+// How many more units the escrow pays (each unit's pay includes its audits' fees) against the
+// units not yet final; nullopt when the answers lack the numbers (a node older than this wallet).
+struct EscrowRunway {
+    uint64_t units_paid = 0;
+    uint64_t units_left = 0;
+};
+std::optional<EscrowRunway> escrow_runway(const json& task, const json& progress) {
+    auto escrow = json_u64(task, "escrow");
+    auto unit_pay = json_u64(task, "unit_pay");
+    auto total = json_u64(progress, "units_total");
+    auto final_units = json_u64(progress, "units_final");
+    if (!escrow.ok() || !unit_pay.ok() || !total.ok() || !final_units.ok() || *unit_pay == 0 ||
+        *final_units > *total)
+        return std::nullopt;
+    const bool closed = task.value("done", false) || task.value("cancelled", false);
+    return EscrowRunway{*escrow / *unit_pay, closed ? 0 : *total - *final_units};
+}
+
+}  // namespace
+
 Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
     if (!hash_from_hex(task_id))
         return Status::error(codes::kBadTaskId, "'" + task_id + "' is not a task id (64 hex digits)");
@@ -193,6 +216,11 @@ Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
     if (!progress.ok()) return progress.status();
     CommandOutput out;
     out.json = *task;
+    const std::optional<EscrowRunway> runway = escrow_runway(*task, *progress);
+    if (runway)
+        out.json["runway"] = {{"units_paid_by_escrow", runway->units_paid},
+                              {"units_left", runway->units_left},
+                              {"short", runway->units_paid < runway->units_left}};
     amounts_to_step(out.json, {"budget", "escrow", "unit_pay", "unit_bond", "audit_fee"});
     out.json["progress"] = *progress;
     amounts_to_step(out.json["progress"], {"escrow"});
@@ -214,6 +242,12 @@ Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id) {
                 t.value("budget", std::string("?")) + " STEP\nunit pay:  " +
                 t.value("unit_pay", std::string("?")) + " STEP (bond " +
                 t.value("unit_bond", std::string("?")) + " STEP)\n";
+    if (runway) {
+        out.text += "runway:    the escrow pays " + std::to_string(runway->units_paid) +
+                    " more unit(s); " + std::to_string(runway->units_left) + " not final\n";
+        if (runway->units_paid < runway->units_left)
+            out.text += "warning:   the escrow cannot pay for the remaining units and their audits\n";
+    }
     if (p.contains("committed_units"))
         for (const json& u : p["committed_units"]) {
             out.text += "  round " + std::to_string(u.value("round", 0)) + " unit " +

@@ -58,6 +58,10 @@ TEST_CASE("a task submitted with step-wallet reads back through stepd's market R
     const json ws = json::parse(show.out);
     CHECK(ws["escrow"] == "4");
     CHECK(ws["progress"]["units_total"] == 4);
+    // The escrow's runway: it pays every unit not yet final (each unit's pay holds its audit fees).
+    CHECK(ws["runway"]["units_paid_by_escrow"] == 4);
+    CHECK(ws["runway"]["units_left"] == 4);
+    CHECK(ws["runway"]["short"] == false);
     CHECK(wallet({"task", "show", std::string(64, '0')}).exit_code != 0);
     // No round is final yet: there is no model to fetch.
     const auto no_model = wallet({"task", "model", task_id, root + "/model.state"});
