@@ -141,13 +141,15 @@ wallet verifier agent --role verifier --from verifier --state-dir "$tmp/verifier
 pids+=($!)
 
 start=$SECONDS
-while true; do
-  sleep 10 & wait $!  # a Ctrl-C is handled at once, not after the sleep
-  progress=$(rpc gettaskprogress "{\"task_id\":\"$task\"}")
-  echo "---- $((SECONDS - start)) s: $(echo "$progress" | field '["units_final"]')/$(echo "$progress" |
-    field '["units_total"]') units final; $(nodes_line)"
-  [[ $(echo "$progress" | field '["done"]') == True ]] && break
-done
+# The owner follows the task live (`task watch`: units final, round, reported losses, the next
+# deadline, time left); it exits when the task is done. Through a pipe it prints one line per
+# change, between the agents' lines (on a terminal of its own it redraws in place).
+w task watch "$task" | sed -u 's/^/[watch]    /' &
+watch_pid=$!
+pids+=($watch_pid)
+wait $watch_pid
+done_after=$((SECONDS - start))
+echo "demo: $(nodes_line)"
 
 echo
 w task show "$task"
@@ -160,7 +162,7 @@ import json, sys
 for e in json.load(sys.stdin)["entries"]:
     print("  height %5d  %-22s %16s STEP  %s" % (e["height"], e["code"], "%.9f" % (int(e["amount"]) / 1e9), e["reason"]))'
 done
-echo "demo: task done in $((SECONDS - start)) s"
+echo "demo: task done in $done_after s"
 # What the owner gets: the trained model from its own node's blob store (the final states came
 # over P2P from the solver's node), checked against the chain, and its accuracy on digits it
 # never trained on.

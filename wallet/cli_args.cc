@@ -133,6 +133,9 @@ Commands:
   task submit SPEC             validate, then sign and send a SubmitTask escrowing the budget
   task list [all]              the node's open tasks (all: done and cancelled too)
   task show TASK_ID            one task: escrow, pay, bond, units by status, reported losses
+  task watch TASK_ID           a live view until the task is done or cancelled: units final,
+                               round, reported losses, next deadline, time left (--output
+                               json: one line per change)
   task model TASK_ID OUT [TEST]  the trained model (mean of the last final round's states, from
                                the node's blob store, each checked against the chain) to OUT;
                                with TEST records, its test accuracy; --format safetensors

@@ -25,6 +25,8 @@ Result<CommandOutput> cmd_task_list(Context& ctx, const CommandArgs& args);
 Result<CommandOutput> cmd_task_show(Context& ctx, const std::string& task_id);
 // task model TASK_ID OUT [TEST_RECORDS]: the trained model from the blob store (commands_model.cc)
 Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args);
+// task watch TASK_ID (commands_watch.cc)
+Result<CommandOutput> cmd_task_watch(Context& ctx, const std::string& task_id);
 // task submit SPEC: signs and sends a SubmitTask (commands_tx.cc)
 Result<CommandOutput> cmd_task_submit(Context& ctx, const std::string& path);
 // blob put FILE | blob get ROOT OUTFILE | blob info ROOT (commands_blob.cc)

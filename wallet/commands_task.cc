@@ -119,9 +119,10 @@ Result<CommandOutput> cmd_task(Context& ctx, const CommandArgs& args) {
     if (!args.empty() && args[0] == "list")
         return cmd_task_list(ctx, CommandArgs(args.begin() + 1, args.end()));
     if (args.size() == 2 && args[0] == "show") return cmd_task_show(ctx, args[1]);
+    if (args.size() == 2 && args[0] == "watch") return cmd_task_watch(ctx, args[1]);
     if (!args.empty() && args[0] == "model")
         return cmd_task_model(ctx, CommandArgs(args.begin() + 1, args.end()));
-    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC | task list [all] | task show TASK_ID | task model TASK_ID OUT [TEST_RECORDS]");
+    return usage("expected: task validate SPEC | task estimate SPEC | task submit SPEC | task list [all] | task show TASK_ID | task watch TASK_ID | task model TASK_ID OUT [TEST_RECORDS]");
 }
 
 }  // namespace step::wallet

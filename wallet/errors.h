@@ -72,5 +72,7 @@ inline constexpr ErrorCode kStateUnavailable{"state-unavailable", ErrorCategory:
 inline constexpr ErrorCode kStateCorrupt{"state-corrupt", ErrorCategory::kStorage};  // saved files
 inline constexpr ErrorCode kMissingDigest{"missing-digest", ErrorCategory::kInternal};
 inline constexpr ErrorCode kNoFinalRound{"no-final-round", ErrorCategory::kNotFound};
+// task watch: the watched task ended cancelled, not done (exit 1 after the last view).
+inline constexpr ErrorCode kTaskCancelled{"task-cancelled", ErrorCategory::kNotFound};
 
 }  // namespace step::wallet::codes
