@@ -3,13 +3,17 @@
 #include "node/errors.h"
 #include "node/http_same_origin.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -32,6 +36,7 @@ http::response<http::string_body> to_beast(HttpResponse r, unsigned version, boo
     res.set(http::field::server, "stepd");
     res.set(http::field::content_type, r.content_type);
     if (r.www_authenticate) res.set(http::field::www_authenticate, "Basic realm=\"stepd\"");
+    for (const auto& [name, value] : r.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
@@ -98,20 +103,65 @@ private:
     std::unordered_map<const Session*, Slot> slots_;
 };
 
+// The sessions that became event streams, apart from the connection slots (their own cap).
+// Thread-safe: sessions join and leave on their strands, publish() reads from any thread.
+class EventHub {
+public:
+    explicit EventHub(size_t max) : max_(max) {}
+    bool join(const std::shared_ptr<Session>& session) {
+        std::lock_guard lock(mutex_);
+        if (streams_.size() >= max_) return false;
+        streams_[session.get()] = session;
+        return true;
+    }
+    void leave(const Session* s) {
+        std::lock_guard lock(mutex_);
+        streams_.erase(s);
+    }
+    std::vector<std::shared_ptr<Session>> live() {
+        std::lock_guard lock(mutex_);
+        std::vector<std::shared_ptr<Session>> out;
+        for (const auto& [key, weak] : streams_)
+            if (auto s = weak.lock()) out.push_back(std::move(s));
+        return out;
+    }
+    size_t size() {
+        std::lock_guard lock(mutex_);
+        return streams_.size();
+    }
+
+private:
+    const size_t max_;
+    std::mutex mutex_;
+    std::unordered_map<const Session*, std::weak_ptr<Session>> streams_;
+};
+
 // What every session of one server shares.
 struct SessionContext {
     const HttpHandler& handler;
     const HttpServerOptions& options;
     asio::thread_pool& workers;
     SlotTable& slots;
+    EventHub& events;
     const net::Endpoint& bound;
 };
+
+// The head of an event stream's answer. Its body ends when the connection closes (no
+// Content-Length, no chunking), which EventSource reads as it comes.
+constexpr char kEventStreamHead[] =
+    "HTTP/1.1 200 OK\r\nServer: stepd\r\nContent-Type: text/event-stream\r\n"
+    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+    "retry: 3000\n\n";
+constexpr char kEventKeepAliveComment[] = ": keep-alive\n\n";
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, const SessionContext& context)
         : stream_(std::move(socket)), ctx_(context) {}
-    ~Session() { ctx_.slots.release(this); }
+    ~Session() {
+        ctx_.slots.release(this);
+        ctx_.events.leave(this);
+    }
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -129,6 +179,18 @@ public:
     void evict() {
         asio::dispatch(stream_.get_executor(),
                        [self = shared_from_this()] { self->stream_.close(); });
+    }
+
+    // Queues one event's bytes on this stream, from any thread.
+    void post_event(std::shared_ptr<const std::string> text) {
+        asio::post(stream_.get_executor(),
+                   [self = shared_from_this(), text = std::move(text)] { self->send(*text); });
+    }
+    // Closes an event stream at stop, when no thread runs the I/O context any more.
+    void close_stopped() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
     }
 
 private:
@@ -175,6 +237,7 @@ private:
         request.host = std::string(req[http::field::host]);
         request.origin = std::string(req[http::field::origin]);
         request.content_type = std::string(req[http::field::content_type]);
+        request.if_none_match = std::string(req[http::field::if_none_match]);
         const unsigned version = req.version();
         const bool keep_alive = req.keep_alive();
         if (ctx_.options.same_origin_only) {
@@ -183,6 +246,7 @@ private:
                 return;
             }
         }
+        if (is_events_request(request)) return start_events(version);
         // GETs (health, metrics) are quick and answered on the I/O thread, so they stay
         // responsive while long POSTs (a big `generate`) occupy the worker pool.
         if (request.method != "POST") {
@@ -222,10 +286,80 @@ private:
             });
     }
 
+    bool is_events_request(const HttpRequest& r) const {
+        return !ctx_.options.events_path.empty() && r.method == "GET" &&
+               r.target.substr(0, r.target.find('?')) == ctx_.options.events_path;
+    }
+
+    // Gives the connection slot back and serves the rest of the connection as an event stream.
+    void start_events(unsigned version) {
+        ctx_.slots.release(this);
+        if (!ctx_.events.join(shared_from_this())) {
+            write(to_beast(ctx_.options.busy_events_response, version, false));
+            return;
+        }
+        streaming_ = true;
+        stream_.expires_never();
+        send(kEventStreamHead);
+        watch_close();
+        keep_alive();
+    }
+
+    // Reads until the client closes: nothing is expected from it, and the read's end is how a
+    // closed tab is noticed between events.
+    void watch_close() {
+        stream_.async_read_some(asio::buffer(probe_),
+                                [self = shared_from_this()](beast::error_code ec, size_t) {
+                                    if (ec) return self->end_stream();
+                                    self->watch_close();
+                                });
+    }
+
+    void keep_alive() {
+        keepalive_.expires_after(ctx_.options.event_keepalive);
+        keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || !self->streaming_) return;
+            self->send(kEventKeepAliveComment);
+            self->keep_alive();
+        });
+    }
+
+    // On the strand. A stream whose client has let kMaxQueuedEvents pile up is closed.
+    void send(std::string text) {
+        if (!streaming_) return;
+        if (pending_.size() >= rpc_limits::kMaxQueuedEvents) return end_stream();
+        pending_.push_back(std::move(text));
+        if (pending_.size() == 1) flush();
+    }
+
+    void flush() {
+        asio::async_write(stream_, asio::buffer(pending_.front()),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                              // After end_stream the queue is left as it was: this write's
+                              // buffer is its front until the aborted write returns here.
+                              if (ec || !self->streaming_) return self->end_stream();
+                              self->pending_.pop_front();
+                              if (!self->pending_.empty()) self->flush();
+                          });
+    }
+
+    void end_stream() {
+        if (!streaming_) return;
+        streaming_ = false;
+        keepalive_.cancel();
+        ctx_.events.leave(this);
+        stream_.close();
+    }
+
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     const SessionContext& ctx_;
+    // Event stream state (start_events), used on the session's strand only.
+    bool streaming_ = false;
+    std::deque<std::string> pending_;  // front: being written
+    asio::steady_timer keepalive_{stream_.get_executor()};
+    std::array<char, 256> probe_{};
 };
 
 }  // namespace
@@ -239,6 +373,7 @@ struct HttpServer::Impl {
     HttpServerOptions options;
     HttpHandler handler;
     std::unique_ptr<SlotTable> slots;
+    std::unique_ptr<EventHub> events;
     net::Endpoint bound;  // the listening address and port, for the same-origin rule
     std::unique_ptr<SessionContext> context;
     asio::io_context ioc;
@@ -303,8 +438,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& o
     const size_t n = options.threads == 0 ? 1 : options.threads;
     impl->workers = std::make_unique<asio::thread_pool>(n);
     impl->slots = std::make_unique<SlotTable>(options.max_connections);
-    impl->context = std::make_unique<SessionContext>(
-        SessionContext{impl->handler, impl->options, *impl->workers, *impl->slots, impl->bound});
+    impl->events = std::make_unique<EventHub>(options.max_event_streams);
+    impl->context = std::make_unique<SessionContext>(SessionContext{
+        impl->handler, impl->options, *impl->workers, *impl->slots, *impl->events, impl->bound});
     impl->accept();
     // Two I/O threads suffice for loopback RPC; handlers run on the worker pool.
     for (size_t i = 0; i < 2; ++i) impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
@@ -315,6 +451,16 @@ uint16_t HttpServer::port() const {
     return impl_->bound.port;
 }
 
+void HttpServer::publish(const std::string& name, const std::string& data) {
+    if (impl_->stopped) return;
+    auto text = std::make_shared<const std::string>("event: " + name + "\ndata: " + data + "\n\n");
+    for (const auto& session : impl_->events->live()) session->post_event(text);
+}
+
+size_t HttpServer::event_streams() const {
+    return impl_->events->size();
+}
+
 void HttpServer::stop() {
     if (!impl_ || impl_->stopped.exchange(true)) return;
     impl_->ioc.stop();
@@ -323,6 +469,8 @@ void HttpServer::stop() {
     // Running handlers finish (long ones watch the caller's stop flag); queued ones are dropped.
     impl_->workers->stop();
     impl_->workers->join();
+    // Browsers see their event streams end now (and retry), not when the server is destroyed.
+    for (const auto& session : impl_->events->live()) session->close_stopped();
     // No thread runs the io_context any more: closing here is race-free, and the port stops
     // accepting at once (pending handlers, and their sockets, go with the io_context).
     beast::error_code ignored;

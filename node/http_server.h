@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "node/rpc_limits.h"
@@ -22,13 +24,24 @@ struct HttpRequest {
     std::string host;           // the Host header, empty when absent
     std::string origin;         // the Origin header, empty when absent
     std::string content_type;   // the Content-Type header, empty when absent
+    std::string if_none_match;  // the If-None-Match header, empty when absent
 };
 
 struct HttpResponse {
+    HttpResponse() = default;
+    HttpResponse(int status_code, std::string type, std::string text, bool authenticate = false)
+        : status(status_code),
+          content_type(std::move(type)),
+          body(std::move(text)),
+          www_authenticate(authenticate) {}
+
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
     bool www_authenticate = false;  // add 'WWW-Authenticate: Basic realm="stepd"' (for 401)
+    // More header fields (name, value), e.g. the dashboard's Cache-Control and
+    // Content-Security-Policy.
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -59,6 +72,16 @@ struct HttpServerOptions {
     std::chrono::milliseconds idle_timeout = rpc_limits::kIdleTimeout;
     // Refuse cross-site browser requests (node/http_same_origin.h) before the handler runs.
     bool same_origin_only = true;
+    // A GET of this path (empty: none) opens a Server-Sent Events stream (text/event-stream) that
+    // carries what publish() sends. Such a stream gives up its connection slot once its request
+    // is read, so streams never take the slots of the requests above; they have their own cap
+    // (beyond it: busy_events_response, 503), a comment every event_keepalive so proxies and
+    // browsers keep it open, and a bounded queue: a client that reads slower than events come
+    // is closed rather than buffered without end (its browser reconnects).
+    std::string events_path;
+    size_t max_event_streams = rpc_limits::kMaxEventStreams;
+    std::chrono::milliseconds event_keepalive = rpc_limits::kEventKeepAlive;
+    HttpResponse busy_events_response{503, "text/plain", "too many event streams\n", false};
 };
 
 class HttpServer {
@@ -71,7 +94,14 @@ public:
     static Result<std::unique_ptr<HttpServer>> start(const HttpServerOptions& options,
                                                      HttpHandler handler);
     uint16_t port() const;
-    // Stops accepting, closes connections, joins the worker threads. Idempotent.
+    // Sends one event (`event: NAME`, `data: DATA`; DATA one line, e.g. JSON) to every open event
+    // stream. Never blocks: each stream's write is queued on its own connection. Thread-safe;
+    // does nothing once stopped.
+    void publish(const std::string& name, const std::string& data);
+    // Event streams open now.
+    size_t event_streams() const;
+    // Stops accepting, closes connections (event streams included), joins the worker threads.
+    // Idempotent.
     void stop();
 
 private:

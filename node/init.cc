@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/rpc_methods.h"
+#include "node/dashboard.h"
 #include "node/log.h"
 #include "node/net/endpoint.h"
 #include "node/regular_file.h"
@@ -77,6 +78,8 @@ bool start_http(NodeContext& ctx) {
     options.threads = rpc_limits::kHttpThreads;
     options.max_body_bytes = rpc_limits::max_body_bytes(*ctx.params);
     options.max_connections = rpc_limits::kMaxConnections;
+    options.events_path = kEventsPath;
+    options.max_event_streams = rpc_limits::kMaxEventStreams;
     options.too_large_response = {413, "application/json", rpc_too_large_body(), false};
     auto server = HttpServer::start(options, std::ref(ctx.routes));
     if (!server.ok()) {
@@ -118,6 +121,13 @@ Status load_chain(NodeContext& ctx) {
     ctx.mempool = std::make_unique<Mempool>(*ctx.params);
     ctx.node = std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics);
     ctx.node->set_storage_failure_hook([&ctx](const Status& why) { storage_failed(ctx, why); });
+    // The dashboard's live updates. Blocks come from the miner, RPC and P2P, all started later and
+    // stopped by stop_node before ctx.http (started earlier) is destroyed, so the hook never
+    // outlives the server.
+    ctx.node->set_tip_changed_hook([&ctx](const consensus::ChainTip& tip) {
+        ctx.http->publish(kBlockEvent, R"({"height":)" + std::to_string(tip.height) +
+                                           R"(,"hash":")" + to_hex(tip.hash) + R"("})");
+    });
     // Before ready: the first RPC call already sees the restored pool. Never fatal.
     Node& node = *ctx.node;
     load_mempool(ctx.config.datadir,
@@ -190,6 +200,8 @@ HttpResponse HttpRoutes::operator()(const HttpRequest& req) const {
                      : HttpResponse{503, "text/plain", "loading\n", false};
     if (req.method == "GET" && path == "/metrics")
         return {200, "text/plain; version=0.0.4", metrics->render(), false};
+    if (req.method != "POST")
+        if (auto page = serve_dashboard(req)) return std::move(*page);
     if (path != "/") return {404, "text/plain", "not found\n", false};
     if (req.method != "POST") return {405, "text/plain", "JSON-RPC needs POST\n", false};
     RpcDispatcher* d = dispatcher.load();

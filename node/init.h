@@ -41,8 +41,9 @@ inline constexpr int kExitUsage = 2;    // the configuration is wrong: nothing w
 // (docs/storage.md "When storage fails").
 inline constexpr int kExitStorage = 3;
 
-// What the HTTP server answers: health, metrics and JSON-RPC. It is up before the chain loads, so
-// the RPC dispatcher is set only once the node is ready (until then JSON-RPC answers "not ready").
+// What the HTTP server answers: health, metrics, the dashboard (node/dashboard.h) and JSON-RPC. It
+// is up before the chain loads, so the RPC dispatcher is set only once the node is ready (until
+// then JSON-RPC answers "not ready").
 struct HttpRoutes {
     std::atomic<bool> ready{false};
     std::atomic<RpcDispatcher*> dispatcher{nullptr};

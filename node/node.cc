@@ -44,6 +44,7 @@ Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource sour
     // reorganisation never saw them, and nothing else would ever send them there.
     if (tx_accepted_hook_)
         for (const Hash256& txid : returned) tx_accepted_hook_(txid);
+    if (tip_changed_hook_ && result.ok() && result->tip_changed) tip_changed_hook_(chain_.tip());
     return result;
 }
 

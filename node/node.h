@@ -50,6 +50,13 @@ public:
         tx_accepted_hook_ = std::move(hook);
     }
 
+    // Called after a block moved the active tip (from the miner, RPC or a peer; once per
+    // submit_block, with the new tip, after a reorganisation too), with no Node lock held: the
+    // dashboard's event stream tells its browsers. Set once at start-up, before blocks arrive.
+    void set_tip_changed_hook(std::function<void(const consensus::ChainTip&)> hook) {
+        tip_changed_hook_ = std::move(hook);
+    }
+
     // Called with every storage failure (a read or write the database could not do, or data on
     // disk that does not parse) met by the block-connect path, the miner or the mempool, with no
     // Node lock held: stepd stops on it (node/init.cc). Such a failure says nothing about the
@@ -95,6 +102,7 @@ private:
     std::atomic<uint64_t> mempool_generation_{0};
     std::function<void(const Hash256&)> tx_accepted_hook_;
     std::function<void(const Status&)> storage_failure_hook_;
+    std::function<void(const consensus::ChainTip&)> tip_changed_hook_;
 };
 
 }  // namespace step::node

@@ -38,6 +38,20 @@ inline constexpr std::chrono::seconds kIdleTimeout{60};
 // Bytes of a request's header (request line and fields): the project's clients send ~200.
 inline constexpr size_t kMaxHeaderBytes = 8 * 1024;
 
+// Server-Sent Events streams (GET /events, the dashboard's live updates) open at once. Each is a
+// browser tab left open for hours: they get their own cap, apart from kMaxConnections, so open
+// dashboards never take the slots JSON-RPC clients need, and a client opening streams without end
+// is refused (503) at this many, each costing one socket and a small queue.
+inline constexpr size_t kMaxEventStreams = 32;
+
+// An event stream with nothing to say sends a comment this often: browsers and proxies that drop
+// silent connections keep it, and a client that went away is noticed by the failed write.
+inline constexpr std::chrono::seconds kEventKeepAlive{15};
+
+// Events queued for one stream; a client that lets more pile up (it stopped reading) is closed
+// rather than buffered without end (a browser's EventSource reconnects by itself).
+inline constexpr size_t kMaxQueuedEvents = 64;
+
 // Worker threads for POST handlers: a long `generate` occupies one while others keep serving.
 inline constexpr size_t kHttpThreads = 4;
 

@@ -347,3 +347,102 @@ TEST_CASE("http server listens on IPv6 loopback and serves Host [::1]:PORT") {
     CHECK(status_of(raw) == 200);
     CHECK(raw.ends_with("v6"));
 }
+
+namespace {
+
+// Opens an event stream: sends the GET and reads until the head and the first blank line (the
+// `retry:` field) have arrived. Returns the socket, or -1.
+int open_event_stream(uint16_t port, std::string& head) {
+    const int fd = connect_loopback(port, 10);
+    if (fd < 0) return -1;
+    const std::string req = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    while (
+        head.find("\r\n\r\n") == std::string::npos ||
+        (head.find("200 OK") != std::string::npos && head.find("retry: ") == std::string::npos) ||
+        (head.find("200 OK") != std::string::npos && !head.ends_with("\n\n"))) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<size_t>(n));
+    }
+    return fd;
+}
+
+// Reads from an event stream until `want` has arrived (or the stream ends or times out).
+std::string read_until(int fd, const std::string& want) {
+    std::string got;
+    char buf[4096];
+    while (got.find(want) == std::string::npos) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("http server event streams have their own cap, carry published events and keep-alives") {
+    HttpServerOptions options;
+    options.max_connections = 1;  // streams must not need these: one RPC slot suffices below
+    options.events_path = "/events";
+    options.max_event_streams = 2;
+    options.event_keepalive = std::chrono::milliseconds(50);
+    auto server = HttpServer::start(options, [](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", "live", false};
+    });
+    REQUIRE(server.ok());
+    const uint16_t port = (*server)->port();
+
+    std::vector<int> streams;
+    for (int i = 0; i < 2; ++i) {
+        std::string head;
+        const int fd = open_event_stream(port, head);
+        REQUIRE(fd >= 0);
+        CHECK(head.find("200 OK") != std::string::npos);
+        CHECK(head.find("Content-Type: text/event-stream") != std::string::npos);
+        CHECK(head.find("X-Content-Type-Options: nosniff") != std::string::npos);
+        streams.push_back(fd);
+    }
+    // Past the cap: refused, while a plain request still gets the one connection slot.
+    std::string refused;
+    const int third = open_event_stream(port, refused);
+    CHECK(refused.find("503") != std::string::npos);
+    CHECK(refused.find("too many event streams") != std::string::npos);
+    if (third >= 0) ::close(third);
+    CHECK(http_request(port, "GET", "/health/live", "", "", 10).body == "live");
+    for (int i = 0; i < 200 && (*server)->event_streams() != 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK((*server)->event_streams() == 2);
+
+    (*server)->publish("block", R"({"height":7})");
+    for (int fd : streams) {
+        const std::string got = read_until(fd, "\n\n");
+        CHECK(got.find("event: block\ndata: {\"height\":7}\n\n") != std::string::npos);
+        CHECK(read_until(fd, ": keep-alive\n\n").find(": keep-alive") != std::string::npos);
+    }
+
+    // A stream whose client left frees its place for a newcomer.
+    ::close(streams.back());
+    streams.pop_back();
+    std::string head;
+    int again = -1;
+    for (int i = 0; i < 200 && head.find("200 OK") == std::string::npos; ++i) {
+        if (again >= 0) ::close(again);
+        head.clear();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        again = open_event_stream(port, head);
+    }
+    CHECK(head.find("200 OK") != std::string::npos);
+    streams.push_back(again);
+
+    // stop() ends every stream: the client reads to the end instead of timing out.
+    (*server)->stop();
+    for (int fd : streams) {
+        bool timed_out = false;
+        read_until_close(fd, &timed_out);
+        CHECK_FALSE(timed_out);
+        ::close(fd);
+    }
+}
