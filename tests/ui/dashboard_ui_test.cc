@@ -1,0 +1,72 @@
+// The dashboard in a real browser (labels ui and functional; binary test-ui): a devnet stepd with a task in flight (the solver
+// and verifier agents running), then tests/ui/dashboard_ui.py drives headless Chromium over
+// WebDriver through every page. Skips (ctest SKIP, via the "SKIP:" line) when chromium or
+// chromedriver is missing; scripts/ui-deps.sh installs them.
+#ifdef STEP_HAVE_WALLET
+
+#include <sys/wait.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
+
+#include "tests/functional/market_devnet.h"
+
+using nlohmann::json;
+using step::test::MarketDevnet;
+
+namespace {
+
+constexpr int kSkipped = 77;  // dashboard_ui.py's exit status when the browser is missing
+
+// Runs `command`, returning its exit status and, in `out`, what it printed.
+int run_captured(const std::string& command, std::string& out) {
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (!pipe) return -1;
+    std::array<char, 4096> buf{};
+    while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+    const int status = ::pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("the dashboard shows a task in flight, updates live and renders data as text", "[ui]") {
+    MarketDevnet net;
+    net.set_up();
+    net.agent("solver", net.root + "/solver.log");
+    net.agent("verifier", net.root + "/verifier.log");
+    // Blocks until the first round is final: committed losses, audits and settlements to show.
+    for (const std::string& log : net.agent_logs)
+        net.wait_until([&] {
+            return step::test::events(log).count(step::wallet::agent_events::kStarted) >= 1;
+        });
+    json progress;
+    for (int blocks = 0; blocks < 80; ++blocks) {
+        progress = net.node().result("gettaskprogress", {{"task_id", net.task_id}});
+        if (progress["units_final"].get<int>() >= 2) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        net.node().result("generate", {{"count", 1}, {"address", net.addr.at("owner")}});
+    }
+    REQUIRE(progress["units_final"].get<int>() >= 2);
+
+    const std::string shots = std::string(STEP_BINARY_DIR) + "/ui-screenshots";
+    const std::string command =
+        "/usr/bin/python3 " + std::string(STEP_SOURCE_DIR) +
+        "/tests/ui/dashboard_ui.py --url http://127.0.0.1:" + std::to_string(net.node().port()) +
+        " --cookie " + net.node().datadir() + "/.cookie --task " + net.task_id + " --account " +
+        net.addr.at("solver") + " --miner " + net.addr.at("owner") + " --shots " + shots;
+    std::string out;
+    const int status = run_captured(command, out);
+    if (status == kSkipped) {
+        WARN(out);
+        return;
+    }
+    INFO(out);
+    CHECK(status == 0);
+    CHECK(out.find("PASS") != std::string::npos);
+    WARN(out);
+}
+
+#endif
