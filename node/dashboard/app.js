@@ -443,7 +443,10 @@
     }
     if (content === null) return;  // redirected (search)
     main.replaceChildren(content);
-    document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+    const body = document.body.dataset;
+    body.rendered = String(Number(body.rendered || 0) + 1);
+    // For docs/benchmarks.md: milliseconds from navigation start to the first page drawn.
+    if (!body.firstRenderMs) body.firstRenderMs = String(Math.round(performance.now()));
   }
 
   function render() {

@@ -141,8 +141,21 @@ def open_page(b, url, route):
            before if b.js("return location.pathname") == "/" else -1)
 
 
+# A fresh load of the task page: the time to its first render and the bytes it downloaded
+# (docs/benchmarks.md "Dashboard"). Reported, never asserted.
+def first_load(b, url, route):
+    b.go("about:blank")
+    b.go(url + "/" + route)
+    b.wait("return document.body && document.body.dataset.firstRenderMs", "the first render")
+    return b.js("const r = performance.getEntriesByType('resource').concat("
+                "performance.getEntriesByType('navigation'));"
+                "return {first_render_ms: Number(document.body.dataset.firstRenderMs),"
+                "bytes: r.reduce((n, e) => n + (e.encodedBodySize || 0), 0),"
+                "requests: r.length}")
+
+
 def task_page(b, node, url, task_id):
-    open_page(b, url, f"#/task/{task_id}")
+    summary = first_load(b, url, f"#/task/{task_id}")
     b.wait("return document.getElementById('task-id') !== null", "the task page")
     check(b.js("return document.getElementById('task-id').textContent") == task_id, "task id shown")
     task = node.call("gettask", {"task_id": task_id})
@@ -161,7 +174,8 @@ def task_page(b, node, url, task_id):
     check(ledger, "the task has settlements")
     for e in ledger:
         check(e["reason"] in b.text(), f"ledger reason {e['reason']!r} shown")
-    return {"units": len(statuses), "loss_points": points, "settlements": len(ledger)}
+    summary.update({"units": len(statuses), "loss_points": points, "settlements": len(ledger)})
+    return summary
 
 
 def account_page(b, node, url, address):
@@ -251,6 +265,8 @@ def main():
     p.add_argument("--account", required=True, help="an account with market ledger entries")
     p.add_argument("--miner", required=True, help="address for the block the test mines")
     p.add_argument("--shots", required=True, help="folder for the screenshots")
+    p.add_argument("--measure", action="store_true",
+                   help="only load the task page afresh and print its first render and bytes")
     args = p.parse_args()
     chromium = next((c for c in CHROMIUM if os.path.exists(c)), None)
     chromedriver = shutil.which("chromedriver")
@@ -263,7 +279,12 @@ def main():
     with tempfile.TemporaryDirectory(prefix="step-ui-") as profile:
         b = Browser(chromium, chromedriver, profile)
         try:
-            summary = run(args, b, node)
+            if args.measure:
+                summary = first_load(b, args.url.rstrip("/"), f"#/task/{args.task}")
+                b.wait("return document.getElementById('task-id') !== null", "the task page")
+                b.screenshot(os.path.join(args.shots, "task-measured.png"))
+            else:
+                summary = run(args, b, node)
         except Failure as e:
             print(f"FAIL: {e}")
             return 1

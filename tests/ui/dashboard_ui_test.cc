@@ -1,7 +1,7 @@
-// The dashboard in a real browser (labels ui and functional; binary test-ui): a devnet stepd with a task in flight (the solver
-// and verifier agents running), then tests/ui/dashboard_ui.py drives headless Chromium over
-// WebDriver through every page. Skips (ctest SKIP, via the "SKIP:" line) when chromium or
-// chromedriver is missing; scripts/ui-deps.sh installs them.
+// The dashboard in a real browser (labels ui and functional; binary test-ui): a devnet stepd with a
+// task in flight (the solver and verifier agents running), then tests/ui/dashboard_ui.py drives
+// headless Chromium over WebDriver through every page. Skips (ctest SKIP, via the "SKIP:" line)
+// when chromium or chromedriver is missing; scripts/ui-deps.sh installs them.
 #ifdef STEP_HAVE_WALLET
 
 #include <sys/wait.h>
@@ -31,6 +31,17 @@ int run_captured(const std::string& command, std::string& out) {
 }
 
 }  // namespace
+
+// dashboard_ui.py against `net`'s node; its exit status and output.
+int run_driver(const MarketDevnet& net, const std::string& extra, std::string& out) {
+    const std::string shots = std::string(STEP_BINARY_DIR) + "/ui-screenshots";
+    const std::string command =
+        "/usr/bin/python3 " + std::string(STEP_SOURCE_DIR) +
+        "/tests/ui/dashboard_ui.py --url http://127.0.0.1:" + std::to_string(net.node().port()) +
+        " --cookie " + net.node().datadir() + "/.cookie --task " + net.task_id + " --account " +
+        net.addr.at("solver") + " --miner " + net.addr.at("owner") + " --shots " + shots + extra;
+    return run_captured(command, out);
+}
 
 TEST_CASE("the dashboard shows a task in flight, updates live and renders data as text", "[ui]") {
     MarketDevnet net;
@@ -66,6 +77,19 @@ TEST_CASE("the dashboard shows a task in flight, updates live and renders data a
     INFO(out);
     CHECK(status == 0);
     CHECK(out.find("PASS") != std::string::npos);
+    WARN(out);
+}
+
+// docs/benchmarks.md "Dashboard": the task page of a 64-unit task (32 rounds of 2 units, nothing
+// claimed) loaded afresh: time to first render and bytes downloaded. Hidden (not run by ctest):
+// build/bin/test-ui "[.bench]".
+TEST_CASE("the dashboard's task page for 64 units: first render and bytes", "[.bench]") {
+    MarketDevnet net;
+    net.set_up({{"steps", "256"}, {"budget", "32000000000"}});
+    std::string out;
+    const int status = run_driver(net, " --measure", out);
+    INFO(out);
+    CHECK(status != 1);
     WARN(out);
 }
 
