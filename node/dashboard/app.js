@@ -241,8 +241,12 @@
         calls.push(['getunit', {task_id: id, round: r, unit: u}]);
     }
     const units = (await batch(calls)).filter(ok);
-    const unitsLeft = ok(progress) ? total - progress.units_final : total;
-    const pays = BigInt(task.unit_pay) > 0n ? (BigInt(task.escrow) / BigInt(task.unit_pay)).toString() : '—';
+    // The escrow's runway as `step-wallet task show` gives it: each unit's pay holds its audit fees.
+    const closed = task.done || task.cancelled;
+    const unitsLeft = closed ? 0 : ok(progress) ? total - progress.units_final : total;
+    const paid = BigInt(task.unit_pay) > 0n ? BigInt(task.escrow) / BigInt(task.unit_pay) : null;
+    const runway = paid === null ? '—' : paid.toString() + ' more units, ' + unitsLeft + ' not final' +
+      (paid < BigInt(unitsLeft) ? ' (short)' : '');
     return el('div', {},
       el('h1', {}, 'Task ', el('span', {class: 'mono', id: 'task-id'}, task.task_id)),
       el('div', {class: 'cards'},
@@ -250,10 +254,10 @@
         card('Rounds final', task.finalised_rounds + ' / ' + task.rounds),
         card('Units final', ok(progress) ? progress.units_final + ' / ' + total : '—', 'units-final'),
         card('Escrow left', coins(task.escrow), 'escrow'),
-        card('Escrow pays', pays + ' units at ' + coins(task.unit_pay) + ' (' + unitsLeft + ' left)'),
+        card('Escrow pays', runway, 'runway'),
         card('Model', task.spec.model_arch + '{' + task.spec.model_dims.join(',') + '}')),
       kv([['Owner', accountLink(task.owner)], ['Budget', coins(task.budget)], ['Unit bond', coins(task.unit_bond)],
-          ['Audit fee', coins(task.audit_fee)], ['Steps', task.spec.steps + ' (' + task.spec.steps_per_unit + ' per unit)'],
+          ['Unit pay', coins(task.unit_pay) + ' (audit fees included)'], ['Audit fee', coins(task.audit_fee)], ['Steps', task.spec.steps + ' (' + task.spec.steps_per_unit + ' per unit)'],
           ['Submitted at', blockLink(task.submit_height, String(task.submit_height))],
           ['Dataset', el('span', {class: 'mono'}, task.spec.dataset_root)]]),
       el('h2', {}, 'Units by round'), unitGrid(task, units),
@@ -305,7 +309,8 @@
     const colors = ['#2457a6', '#c0392b', '#1b7f3b', '#8e44ad', '#d68910', '#17a589'];
     const opts = {
       width: Math.min(900, Math.max(320, main.clientWidth - 40)), height: 260,
-      scales: {x: {time: false}},
+      // Half a unit's steps of room on each side, so the first and last rounds' points show whole.
+      scales: {x: {time: false, range: (u, min, max) => [min - perUnit / 2, max + perUnit / 2]}},
       axes: [{label: 'training step'}, {label: 'reported loss (self-reported)'}],
       series: [{label: 'step'}].concat(series.map((_, u) => ({
         label: 'unit ' + u, stroke: colors[u % colors.length], width: 0,
