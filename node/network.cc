@@ -1,5 +1,7 @@
 #include "node/network.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "node/log.h"
@@ -134,6 +136,7 @@ void Network::ticker() {
         lock.unlock();
         parts_->connections.tick();
         publish_metrics();
+        log_sync_progress();
         if (std::chrono::steady_clock::now() >= next_save) {
             if (Status s = save_peers(); !s.ok())
                 log_warn("p2p: cannot save peers.dat: ", s.to_string());
@@ -146,6 +149,34 @@ void Network::ticker() {
 
 Status Network::save_peers() const {
     return p2p::save_peers_file(p2p::peers_file_path(parts_->options.datadir), parts_->book);
+}
+
+void Network::log_sync_progress() {
+    const auto now = std::chrono::steady_clock::now();
+    const uint64_t tip = parts_->node.chain().tip().height;
+    const uint64_t best = parts_->node.chain().best_header().height;
+    if (best <= tip) {
+        if (syncing_) log_info(kSyncCaughtUpLog, tip);
+        syncing_ = false;
+        return;
+    }
+    if (!syncing_) {
+        syncing_ = true;
+        sync_logged_at_ = now;
+        sync_logged_height_ = tip;
+        log_info(kSyncProgressLog, tip, " of ", best, " headers; downloading blocks");
+        return;
+    }
+    const double seconds = std::chrono::duration<double>(now - sync_logged_at_).count();
+    if (seconds < static_cast<double>(kSyncLogIntervalS)) return;
+    char line[160];
+    std::snprintf(line, sizeof line, "%s%llu of %llu (%.1f%%), %.1f blocks/s", kSyncProgressLog,
+                  static_cast<unsigned long long>(tip), static_cast<unsigned long long>(best),
+                  100.0 * static_cast<double>(tip) / static_cast<double>(best),
+                  static_cast<double>(tip - std::min(tip, sync_logged_height_)) / seconds);
+    log_info(line);
+    sync_logged_at_ = now;
+    sync_logged_height_ = tip;
 }
 
 void Network::publish_metrics() const {

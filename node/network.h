@@ -32,6 +32,12 @@ namespace step::node {
 // peers.dat is saved this often while running (and at stop): a crash loses at most this much
 // of what the node learned about addresses, which gossip restores anyway.
 inline constexpr uint64_t kPeersFileSaveIntervalS = 15 * 60;
+// While the node syncs (its best header is ahead of its tip) it logs one progress line this
+// often: the height, the headers' height, the share done and the rate; then one line when it
+// has caught up. Often enough to see it move, rare enough that a long sync's log stays short.
+inline constexpr uint64_t kSyncLogIntervalS = 10;
+inline constexpr char kSyncProgressLog[] = "sync: height ";        // each progress line's start
+inline constexpr char kSyncCaughtUpLog[] = "sync: caught up at height ";  // the last line's start
 
 // The user agent stepd sends in its version message.
 inline constexpr char kStepdUserAgent[] = "stepd/0.1";
@@ -110,12 +116,18 @@ private:
     void ticker();
     Status save_peers() const;
     void publish_metrics() const;
+    // The initial-sync progress line (kSyncLogIntervalS), from the ticker thread only.
+    void log_sync_progress();
 
     std::unique_ptr<Parts> parts_;
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
     bool stopping_ = false;
     std::thread ticker_;
+    // log_sync_progress's last line: when, at which tip height, and whether it was syncing.
+    std::chrono::steady_clock::time_point sync_logged_at_{};
+    uint64_t sync_logged_height_ = 0;
+    bool syncing_ = false;
 };
 
 }  // namespace step::node

@@ -60,7 +60,7 @@ Result<verifier::ChunkProof> chunk_from_json(const json& j) {
 
 }  // namespace
 
-Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
+Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data, const ChunkProgress& progress) {
     if (data.empty()) return Status::error(rpc::codes::kEmptyBlob, "a blob has at least one byte");
     if (data.size() > rpc::kMaxBlobBytes)
         return Status::error(rpc::codes::kBlobTooLarge, "larger than the " + std::to_string(rpc::kMaxBlobBytes) +
@@ -84,7 +84,8 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
         } else {
             return info.status();
         }
-        for (uint64_t i : missing) {
+        for (size_t n = 0; n < missing.size(); ++n) {
+            const uint64_t i = missing[n];
             if (i >= hashes.size()) return Status::error(codes::kRpcBadResponse, "node asks for a chunk past the end");
             const size_t at = i * kChunkBytes;
             const size_t len = std::min(kChunkBytes, data.size() - at);
@@ -96,6 +97,7 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
             auto r = rpc.call(rpc::kPutBlobChunk, params, RpcAuth::kRequired);
             if (!r.ok()) return r.status();
             if (r->value("stored", false)) ++out.uploaded;
+            if (progress) progress(n + 1, missing.size());
         }
     }
     auto final_info = blob_info(rpc, out.root);
@@ -106,7 +108,7 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data) {
     return out;
 }
 
-Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root) {
+Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root, const ChunkProgress& progress) {
     const std::string root_hex = to_hex(root);
     auto info = blob_info(rpc, root);
     if (!info.ok()) return info.status();
@@ -131,6 +133,7 @@ Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root) {
             return Status::error(consensus::codes::kBadChunkProof, "chunk " + std::to_string(i) + " from the node does not prove into " +
                                                         root_hex);
         data.insert(data.end(), p->chunk.begin(), p->chunk.end());
+        if (progress) progress(i + 1, *chunks);
     }
     return data;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -16,13 +17,19 @@ struct UploadResult {
     uint64_t uploaded = 0;  // chunks the node did not hold yet
 };
 
+// Told after each chunk moved: chunks done of the chunks this transfer moves (blob put | get
+// draw a progress line with it on a terminal).
+using ChunkProgress = std::function<void(uint64_t done, uint64_t total)>;
+
 // Uploads `data` (1..MAX_BLOB_BYTES bytes), sending only the chunks the node lacks, so a repeat
 // resumes an interrupted upload. Errors: empty-blob, blob-too-large, blob-incomplete (the node
 // still lacks chunks after a few rounds), and the node's (bad-chunk-proof, blob-store-full...).
-Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data);
+Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data,
+                                 const ChunkProgress& progress = {});
 
 // Downloads blob `root`, checking every chunk against `root` itself (not against anything the
 // node says). Errors: unknown-blob, blob-incomplete, bad-chunk-proof, rpc-bad-response.
-Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root);
+Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root,
+                            const ChunkProgress& progress = {});
 
 }  // namespace step::wallet

@@ -2,6 +2,10 @@
 // uploads a file chunk by chunk with proofs computed here, sending only what the node lacks, so
 // an interrupted upload resumes; `blob get ROOT OUTFILE` downloads and verifies every chunk
 // against ROOT before the file appears; `blob info ROOT` reports what the node holds.
+#include <unistd.h>
+
+#include <cstdio>
+
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
 #include "wallet/blob_transfer.h"
@@ -15,6 +19,19 @@ namespace step::wallet {
 namespace {
 
 using nlohmann::json;
+
+// A progress line on stderr while chunks move, redrawn in place; none in --output json or when
+// stderr is not a terminal (scripts and logs stay quiet).
+ChunkProgress terminal_progress(const Context& ctx, const std::string& verb) {
+    if (ctx.options.output != OutputFormat::kText || ::isatty(STDERR_FILENO) != 1) return {};
+    return [verb](uint64_t done, uint64_t total) {
+        std::fprintf(stderr, "\r%s: %llu/%llu chunks (%llu%%)", verb.c_str(),
+                     static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                     static_cast<unsigned long long>(total ? 100 * done / total : 100));
+        if (done == total) std::fputc('\n', stderr);
+        std::fflush(stderr);
+    };
+}
 
 Result<CommandOutput> put(Context& ctx, const std::string& path) {
     auto file = read_small_file(path, rpc::kMaxBlobBytes);
@@ -30,7 +47,7 @@ Result<CommandOutput> put(Context& ctx, const std::string& path) {
     if (!rpc.ok()) return rpc.status();
     if (auto cred = rpc->credentials(); !cred.ok()) return cred.status();
     const ByteSpan data(reinterpret_cast<const uint8_t*>(file->data()), file->size());
-    auto up = upload_blob(*rpc, data);
+    auto up = upload_blob(*rpc, data, terminal_progress(ctx, "uploading"));
     if (!up.ok()) return up.status();
     CommandOutput out;
     const std::string root = to_hex(up->root);
@@ -47,7 +64,7 @@ Result<CommandOutput> get(Context& ctx, const std::string& root_hex, const std::
     if (!root) return usage("ROOT must be 64 hex digits");
     auto rpc = ctx.rpc();
     if (!rpc.ok()) return rpc.status();
-    auto data = download_blob(*rpc, *root);
+    auto data = download_blob(*rpc, *root, terminal_progress(ctx, "downloading"));
     if (!data.ok()) {
         if (data.status().is(consensus::codes::kBadChunkProof))
             return Status::error(consensus::codes::kBadChunkProof, data.status().message() + "; nothing written");

@@ -1,5 +1,7 @@
 // step-train SPEC [options]: trains a task spec with the deterministic kernels, writes its trace
 // leaves and final checkpoint, and evaluates on the held-out set. See docs/kernels.md.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -227,21 +229,18 @@ int main(int argc, char** argv) {
     auto last = t0;
     uint64_t last_step = start->step;
     const uint64_t every = 100;
+    // Progress goes to a terminal only: --output json and redirected output stay quiet (the
+    // summary says how fast it ran).
+    const bool show_progress = !a.quiet && !a.json && ::isatty(STDOUT_FILENO) == 1;
     opt.on_step = [&](uint64_t step, float loss) {
-        if (a.quiet || (step % every != 0 && step != opt.until_step)) return;
+        if (!show_progress || (step % every != 0 && step != opt.until_step)) return;
         auto now = std::chrono::steady_clock::now();
         double dt = std::chrono::duration<double>(now - last).count();
         double sps = dt > 0 ? static_cast<double>(step - last_step) / dt : 0;
         last = now;
         last_step = step;
-        if (a.json)
-            std::printf("%s\n", nlohmann::json{{"event", "progress"}, {"step", step},
-                                               {"loss", loss}, {"steps_per_s", sps}}
-                                    .dump()
-                                    .c_str());
-        else
-            std::printf("step %7llu  loss %.5f  %.1f steps/s\n",
-                        static_cast<unsigned long long>(step), static_cast<double>(loss), sps);
+        std::printf("step %7llu  loss %.5f  %.1f steps/s\n", static_cast<unsigned long long>(step),
+                    static_cast<double>(loss), sps);
         std::fflush(stdout);
     };
     // K = 1: one unit straight through when the run fits in it, or when --steps / --resume do

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/rpc_methods.h"
+#include "node/network.h"
 #include "tests/functional/p2p_nodes.h"
 #include "tests/functional/stepd_process.h"
 
@@ -59,6 +60,7 @@ TEST_CASE("a fresh node syncs 2000 blocks headers first from two peers and a thi
     StepdProcess c(root + "/c",
                    {"--connect", p2p_address(a), "--connect", p2p_address(b), "--no-listen"});
     REQUIRE(c.start());
+    const auto c_started = std::chrono::steady_clock::now();
     StepdProcess d(root + "/d", {"--connect", p2p_address(b), "--no-listen"});
     REQUIRE(d.start());
 
@@ -74,6 +76,15 @@ TEST_CASE("a fresh node syncs 2000 blocks headers first from two peers and a thi
         return info["best_hash"] == tip;
     }));
     CHECK(saw_headers_ahead);
+    // The log shows the sync's progress (checked once a second): a sync that outlasted a few
+    // checks has progress lines and ends with the caught-up line.
+    if (std::chrono::steady_clock::now() - c_started > std::chrono::seconds(3)) {
+        REQUIRE(wait_until([&] {
+            return c.log().find(step::node::kSyncCaughtUpLog + std::to_string(kSyncBlocks)) !=
+                   std::string::npos;
+        }));
+        CHECK(c.log().find(step::node::kSyncProgressLog) != std::string::npos);
+    }
     REQUIRE(step::test::wait_for_tip({&d}, tip));
 
     // Parallel download: each of C's peers delivered some of the blocks. (The counters are a
