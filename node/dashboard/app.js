@@ -471,7 +471,15 @@
 
   function listen() {
     const events = new EventSource('/events');
-    events.addEventListener('open', () => { live.textContent = 'live'; live.className = 'on'; });
+    let opened = false;
+    events.addEventListener('open', () => {
+      live.textContent = 'live';
+      live.className = 'on';
+      // Back after a drop (stepd restarted, or closed a stream that fell behind): blocks may
+      // have come meanwhile.
+      if (opened) render();
+      opened = true;
+    });
     events.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = ''; });
     events.addEventListener('block', (e) => {
       let tip;

@@ -52,6 +52,19 @@ inline std::string read_until_close(int fd, bool* timed_out = nullptr) {
     return raw;
 }
 
+// What the peer sends until `want` has arrived (or it closes, or a read times out): for streams
+// that stay open, such as Server-Sent Events.
+inline std::string read_until(int fd, const std::string& want) {
+    std::string got;
+    char buf[4096];
+    while (got.find(want) == std::string::npos) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+}
+
 // Sends one request to 127.0.0.1:port and reads until the server closes. `auth` is a full
 // Authorization header value ("Basic ..."), empty for none.
 inline MiniResponse http_request(uint16_t port, const std::string& method,

@@ -11,7 +11,10 @@
 #include <cstdio>
 #include <string>
 
+#include "node/dashboard.h"
+#include "node/rpc_limits.h"
 #include "tests/functional/market_devnet.h"
+#include "tests/support/mini_http.h"
 
 using nlohmann::json;
 using step::test::MarketDevnet;
@@ -78,6 +81,55 @@ TEST_CASE("the dashboard shows a task in flight, updates live and renders data a
     CHECK(status == 0);
     CHECK(out.find("PASS") != std::string::npos);
     WARN(out);
+}
+
+// Without a browser, so it runs wherever stepd does: the page and its policy at GET /, an event on
+// GET /events for each block `generate` mines, and streams past kMaxEventStreams refused while
+// JSON-RPC still answers.
+TEST_CASE("stepd serves the dashboard and sends an event per new block on /events", "[ui]") {
+    const std::string root = step::test::make_temp_dir("dash");
+    step::test::StepdProcess node(root);
+    REQUIRE(node.start());
+    const auto page = step::test::http_request(node.port(), "GET", "/");
+    CHECK(page.status == 200);
+    CHECK(page.headers.find(step::node::kDashboardCsp) != std::string::npos);
+    CHECK(page.body.find("/static/app.js") != std::string::npos);
+
+    std::vector<int> streams;
+    for (size_t i = 0; i < step::node::rpc_limits::kMaxEventStreams + 1; ++i) {
+        const int fd = step::test::connect_loopback(node.port(), 30);
+        REQUIRE(fd >= 0);
+        const std::string req = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+        const std::string head = step::test::read_until(fd, "\r\n\r\n");
+        INFO(head);
+        if (i < step::node::rpc_limits::kMaxEventStreams) {
+            CHECK(head.find("text/event-stream") != std::string::npos);
+            streams.push_back(fd);
+        } else {
+            CHECK(head.find(" 503 ") != std::string::npos);  // over the cap
+            ::close(fd);
+        }
+    }
+    // The streams hold no connection slot: calls are answered while all of them are open.
+    const json mined = node.result(
+        "generate",
+        {{"count", 1}, {"address", node.result("getblock", {{"height", 0}})["header"]["miner"]}});
+    const std::string want = "event: block\ndata: {\"height\":1,\"hash\":\"" +
+                             mined["hashes"][0].get<std::string>() + "\"}\n\n";
+    for (int fd : streams) {
+        const std::string got = step::test::read_until(fd, want);
+        CHECK(got.find(want) != std::string::npos);
+    }
+    // Stopping the node ends every stream (the browser then reconnects).
+    step::test::stop_cleanly(node);
+    for (int fd : streams) {
+        bool timed_out = false;
+        step::test::read_until_close(fd, &timed_out);
+        CHECK_FALSE(timed_out);
+        ::close(fd);
+    }
+    std::filesystem::remove_all(root);
 }
 
 // docs/benchmarks.md "Dashboard": the task page of a 64-unit task (32 rounds of 2 units, nothing

@@ -17,6 +17,7 @@
 using namespace step::node;
 using nlohmann::json;
 using step::test::http_request;
+using step::test::read_until;
 
 TEST_CASE("http server routes requests to the handler and enforces the body limit") {
     RpcDispatcher dispatcher;
@@ -367,18 +368,6 @@ int open_event_stream(uint16_t port, std::string& head) {
         head.append(buf, static_cast<size_t>(n));
     }
     return fd;
-}
-
-// Reads from an event stream until `want` has arrived (or the stream ends or times out).
-std::string read_until(int fd, const std::string& want) {
-    std::string got;
-    char buf[4096];
-    while (got.find(want) == std::string::npos) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        got.append(buf, static_cast<size_t>(n));
-    }
-    return got;
 }
 
 }  // namespace
