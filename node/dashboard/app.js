@@ -380,7 +380,8 @@
       peers.length === 0 ? empty('peers connected') :
         table(['Id', 'Address', 'Direction', 'User agent', 'Best height', 'Ping', 'Connected'],
           peers.map((p) => [p.id, p.address, p.inbound ? 'in' : 'out', p.user_agent, p.best_known_height,
-                            p.ping_ms + ' ms', p.connected_s + ' s']), {id: 'peers'}));
+                            p.ping_ms === null || p.ping_ms === undefined ? '—' : p.ping_ms + ' ms',
+                            p.connected_s + ' s']), {id: 'peers'}));
   }
 
   async function blobsPage() {

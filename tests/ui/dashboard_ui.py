@@ -250,6 +250,11 @@ def run(args, b, node):
         check(b.js("return document.querySelector('main h1').textContent") == title, f"{page} page")
         check(b.js("return document.querySelector('main .error')") is None, f"{page} page has no error")
         b.screenshot(os.path.join(args.shots, f"{page}.png"))
+        if page == "peers" and args.peer_agent:
+            b.wait("return document.getElementById('main').textContent.includes(arguments[0])",
+                   "the peer's user agent as text", args.peer_agent)
+            check(b.js("return document.querySelectorAll('main img').length") == 0,
+                  "a peer's user agent became elements")
     markup_stays_text(b, url)
     b.screenshot(os.path.join(args.shots, "markup.png"))
     errors = [e for e in b.logs() if e.get("level") == "SEVERE"]
@@ -268,6 +273,7 @@ def main():
     p.add_argument("--account", required=True, help="an account with market ledger entries")
     p.add_argument("--miner", required=True, help="address for the block the test mines")
     p.add_argument("--shots", required=True, help="folder for the screenshots")
+    p.add_argument("--peer-agent", help="a connected peer's user agent the peers page must show as text")
     p.add_argument("--measure", action="store_true",
                    help="only load the task page afresh and print its first render and bytes")
     args = p.parse_args()

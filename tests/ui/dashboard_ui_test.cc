@@ -14,6 +14,8 @@
 #include "node/dashboard.h"
 #include "node/rpc_limits.h"
 #include "tests/functional/market_devnet.h"
+#include "tests/functional/p2p_messages.h"
+#include "tests/functional/p2p_test_peer.h"
 #include "tests/support/mini_http.h"
 
 using nlohmann::json;
@@ -22,6 +24,8 @@ using step::test::MarketDevnet;
 namespace {
 
 constexpr int kSkipped = 77;  // dashboard_ui.py's exit status when the browser is missing
+// A peer's user agent is its own text (getpeerinfo): the peers page must show it, not run it.
+constexpr char kMarkupAgent[] = "<img src=x onerror=window.__xss=3>";
 
 // Runs `command`, returning its exit status and, in `out`, what it printed.
 int run_captured(const std::string& command, std::string& out) {
@@ -73,14 +77,16 @@ TEST_CASE("the dashboard shows a task in flight, updates live and renders data a
     }
     REQUIRE(progress["units_final"].get<int>() >= 2);
 
-    const std::string shots = std::string(STEP_BINARY_DIR) + "/ui-screenshots";
-    const std::string command =
-        "/usr/bin/python3 " + std::string(STEP_SOURCE_DIR) +
-        "/tests/ui/dashboard_ui.py --url http://127.0.0.1:" + std::to_string(net.node().port()) +
-        " --cookie " + net.node().datadir() + "/.cookie --task " + net.task_id + " --account " +
-        net.addr.at("solver") + " --miner " + net.addr.at("owner") + " --shots " + shots;
+    // A peer whose user agent carries markup, connected while the browser looks.
+    step::test::P2pTestPeer peer = step::test::devnet_peer(net.node().p2p_port());
+    auto version = step::test::devnet_version();
+    version.set_user_agent(kMarkupAgent);
+    REQUIRE(step::test::send(peer, version));
+    REQUIRE(step::test::send(peer, step::node::p2p::wire::Verack()));
+    REQUIRE(step::test::await_message(peer, step::node::p2p::MessageType::kVerack));
+
     std::string out;
-    const int status = run_captured(command, out);
+    const int status = run_driver(net, std::string(" --peer-agent '") + kMarkupAgent + "'", out);
     if (status == kSkipped) {
         WARN(out);
         return;
