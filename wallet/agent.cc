@@ -34,6 +34,7 @@ constexpr std::pair<Role, const char*> kRoleNames[] = {
     {Role::kSolver, "solver"},
     {Role::kVerifier, "verifier"},
     {Role::kOwner, "owner"},
+    {Role::kWhistleblower, "whistleblower"},
 };
 
 // A state the node is fetching from peers is polled this often, for at most this long per
@@ -63,8 +64,9 @@ std::unique_ptr<AgentRole> make_role(AgentCore& core) {
         case Role::kSolver: return make_solver(core);
         case Role::kVerifier: return make_verifier(core);
         case Role::kOwner: return make_owner(core);
+        case Role::kWhistleblower: return make_whistleblower(core);
     }
-    return make_solver(core);  // unreachable: parse_role makes only the three
+    return make_solver(core);  // unreachable: parse_role makes only these
 }
 
 }  // namespace
@@ -96,6 +98,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
         bool idle = false;
         Status s = role_->poll(&idle);
         if (!s.ok()) core_->log_error("poll", nullptr, std::nullopt, s);
+        core_->challenge_missing_data();
         if (s.ok() && idle && cfg.exit_when_idle && !core_->awaiting_data()) {
             core_->log(agent_events::kIdle, nullptr, std::nullopt, json::object(), "no open task left: exiting");
             return Status();
@@ -238,6 +241,14 @@ Result<std::vector<WorkableTask>> AgentCore::workable_tasks(const std::vector<st
     return out;
 }
 
+Result<std::vector<WorkableTask>> AgentCore::begin_pass() {
+    auto h = height();
+    if (!h.ok()) return h.status();
+    auto ids = open_task_ids();
+    if (!ids.ok()) return ids.status();
+    return workable_tasks(*ids);
+}
+
 Result<std::string> AgentCore::send(pb::Transaction& tx) const {
     auto acc = rpc_.call(rpc::kGetAccount, {{"address", address_}}, RpcAuth::kNone);
     if (!acc.ok()) return acc.status();
@@ -282,6 +293,8 @@ Result<Bytes> AgentCore::fetch_state(const TaskInfo& t, uint32_t round, uint32_t
         if (kernels::leaf_digest(t.id, round, k, leaf, blob_root(b)) == committed_leaf) return b;
     }
     auto data = find_state_blob(rpc_, t.id, round, k, leaf, committed_leaf);
+    if (data.ok() || data.status().is(codes::kStateUnavailable))
+        note_missing(t, round, k, leaf, committed_leaf, !data.ok());
     if (!data.ok()) return data.status();
     // Cache it: a verifier may need the same checkpoint again after a restart.
     (void)atomic_write_file(local, std::string(data->begin(), data->end()), 0600, WriteMode::kReplace);
@@ -316,7 +329,7 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
         }
         // The node is fetching it from peers: poll a while, then let the next pass ask again.
         if (std::chrono::steady_clock::now() >= deadline)
-            return Status::error(codes::kStateUnavailable,
+            return Status::error(codes::kStateFetching,
                                  "the node is still fetching " + what + " from peers (" +
                                      std::to_string(r->value("have", 0)) + " of " +
                                      std::to_string(r->value("chunks", 0)) + " chunks)");

@@ -28,10 +28,14 @@ namespace step::wallet::agent {
 
 // The agent's job. Each role keeps its own state (agent_solver.cc, agent_verifier.cc); what
 // they share (the node, the key, the kernels, the log) is AgentCore's (agent_core.h).
-enum class Role { kSolver, kVerifier, kOwner };
-// "solver", "verifier", "owner": the --role names.
+enum class Role { kSolver, kVerifier, kOwner, kWhistleblower };
+// "solver", "verifier", "owner", "whistleblower": the --role names.
 std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);
+
+// A whistleblower replays a quarter of a core by default: a background duty beside a node or a
+// solver, not the machine's main work.
+inline constexpr double kDefaultCpuShare = 0.25;
 
 struct AgentConfig {
     Role role = Role::kSolver;
@@ -40,6 +44,8 @@ struct AgentConfig {
     bool exit_when_idle = false;
     std::chrono::milliseconds poll{500};
     std::string backend = kernels::kBackendAuto;  // kernels/backend_select.h
+    // The whistleblower's replay budget: this share of one core (ReplayBudget, agent_logic.h).
+    double cpu_share = kDefaultCpuShare;
 };
 
 // A task as the agent works with it: the exact spec the chain holds and its progress.
@@ -70,7 +76,7 @@ Result<TaskInfo> task_from_gettask(const consensus::Params& params, const std::s
 // name (findblob): the node finds it in its store, or fetches it from its peers while this polls
 // (at most a few seconds), and it is downloaded with every chunk checked against a root that must
 // give `committed_leaf`. Error "state-unavailable" when neither the node nor its peers hold it,
-// or the fetch is still under way (ask again later).
+// "state-fetching" while the node's fetch from its peers is still under way (ask again later).
 Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_t round, uint32_t k,
                               uint32_t leaf, const Hash256& committed_leaf);
 

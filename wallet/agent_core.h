@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -55,6 +56,8 @@ public:
     // The open tasks among `ids` whose dataset this agent holds, each with its live units and the
     // round before them (a task the node cannot describe is logged and skipped).
     Result<std::vector<WorkableTask>> workable_tasks(const std::vector<std::string>& ids);
+    // A new pass over the open tasks: height(), then workable_tasks() of every open task.
+    Result<std::vector<WorkableTask>> begin_pass();
     // Signs and sends `tx` (payload set) at the account's next nonce; returns the txid.
     Result<std::string> send(pb::Transaction& tx) const;
 
@@ -84,6 +87,13 @@ public:
     // <state dir>/<leaf digest>.state: a trained or fetched state, named by the leaf committing it.
     std::string state_path(const Hash256& committed_leaf) const;
 
+    // Missing data (agent_challenge.cc). fetch_state notes each state it could not find (and
+    // forgets it once found); after each pass the agent raises a DataChallenge on a noted state
+    // when challenge_due says so, at most once per committed blob (saved in the state dir before
+    // it is sent), and logs how it ended. Unanswered, consensus resets or slashes the solver and
+    // excuses the audits that needed the data.
+    void challenge_missing_data();
+
     // One event line (JSON with --output json, else text).
     void log(const std::string& event, const TaskInfo* t, std::optional<UnitKey> unit,
              nlohmann::json fields, const std::string& text);
@@ -100,6 +110,21 @@ private:
     std::ostream& out_;
     kernels::Exec exec_;
     std::unique_ptr<kernels::Backend> backend_;
+    // agent_challenge.cc
+    struct MissingData {
+        TaskInfo task;
+        uint32_t round = 0, unit = 0, leaf = 0;
+        Hash256 committed_leaf{};
+        uint64_t first_failed = 0;  // tip height of the first failed fetch
+    };
+    void note_missing(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
+                      const Hash256& committed_leaf, bool missing);
+    // The challenge step due on one missing state; true once it needs no more attention.
+    Result<bool> tend_missing(const MissingData& m);
+    Status send_challenge(const MissingData& m, DataKind kind, const std::string& path);
+    std::mutex missing_mu_;  // fetch_state may run off the poll thread
+    std::map<std::string, MissingData> missing_;  // by committed leaf (hex)
+
     // agent_dataset.cc
     void load_data_file(const TaskInfo& t);
     Result<kernels::Dataset> fetch_dataset(const TaskInfo& t);
@@ -124,5 +149,6 @@ public:
 std::unique_ptr<AgentRole> make_solver(AgentCore& core);    // agent_solver.cc
 std::unique_ptr<AgentRole> make_verifier(AgentCore& core);  // agent_verifier.cc
 std::unique_ptr<AgentRole> make_owner(AgentCore& core);     // agent_owner.cc
+std::unique_ptr<AgentRole> make_whistleblower(AgentCore& core);  // agent_whistle.cc
 
 }  // namespace step::wallet::agent

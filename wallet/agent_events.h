@@ -35,4 +35,22 @@ inline constexpr char kNoFraud[] = "no-fraud";
 inline constexpr char kProofCommitted[] = "proof-committed";
 inline constexpr char kProved[] = "proved";
 
+// A whistleblower's (then kProofCommitted and kProved, as a verifier's).
+// One checkpoint segment replayed: `first_leaf`, `last_leaf`, `seconds`, `wrong_leaf` (null
+// when every leaf matched the opened trace).
+inline constexpr char kReplayed[] = "replayed";
+// A wrong leaf found and its proof built: `leaf`, `bytes`.
+inline constexpr char kFraudFound[] = "fraud-found";
+// A proof not committed because it would lose (`why`: another prover's commitment to it is
+// pending, or too few blocks are left before the unit is final).
+inline constexpr char kProofLeft[] = "proof-left";
+
+// Missing data (every role that fetches states): a DataChallenge raised on a checkpoint or final
+// state that could not be fetched (`kind`, `leaf`, `chunk`, `txid`), and how it ended (`outcome`:
+// kOutcomeAnswered, or kOutcomeWithheld when the unit was reset or slashed for it).
+inline constexpr char kDataChallenged[] = "data-challenged";
+inline constexpr char kChallengeSettled[] = "challenge-settled";
+inline constexpr char kOutcomeAnswered[] = "answered";
+inline constexpr char kOutcomeWithheld[] = "withheld";
+
 }  // namespace step::wallet::agent_events

@@ -1,5 +1,7 @@
 #include "wallet/agent_logic.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/rpc_methods.h"
@@ -176,6 +178,10 @@ Result<UnitView> parse_unit(const json& j) {
             u.challenges.push_back(std::move(*v));
         }
     }
+    if (j.contains("settlements") && j["settlements"].is_array())
+        for (const json& e : j["settlements"])
+            if (e.is_object() && e.contains("code") && e["code"].is_string())
+                u.settlement_codes.push_back(e["code"].get<std::string>());
     return u;
 }
 
@@ -265,6 +271,60 @@ Result<std::vector<Hash256>> audit_digests(const std::vector<uint32_t>& sampled,
         out.push_back(it->second);
     }
     return out;
+}
+
+std::vector<uint32_t> segments_of(const std::vector<uint32_t>& sampled, uint32_t per_checkpoint) {
+    std::set<uint32_t> out;
+    for (uint32_t s : sampled)
+        if (s >= 1 && per_checkpoint > 0) out.insert((s - 1) / per_checkpoint);
+    return {out.begin(), out.end()};
+}
+
+std::optional<ReplayPick> next_replay(const std::vector<WatchedUnit>& units, uint64_t draw) {
+    auto open = [&](size_t i, uint32_t seg) {
+        return seg < units[i].segments && !units[i].replayed.count(seg);
+    };
+    for (size_t i = 0; i < units.size(); ++i)
+        for (uint32_t seg : units[i].hot_segments)
+            if (units[i].disagreed && open(i, seg)) return ReplayPick{i, seg};
+    for (size_t i = 0; i < units.size(); ++i)
+        for (uint32_t seg = 0; units[i].disagreed && seg < units[i].segments; ++seg)
+            if (open(i, seg)) return ReplayPick{i, seg};
+    uint64_t left = 0;
+    for (const WatchedUnit& w : units)
+        if (!w.disagreed) left += w.segments - std::min<uint64_t>(w.segments, w.replayed.size());
+    if (left == 0) return std::nullopt;
+    uint64_t n = draw % left;  // the n-th unreplayed segment, counted across the units
+    for (size_t i = 0; i < units.size(); ++i)
+        for (uint32_t seg = 0; !units[i].disagreed && seg < units[i].segments; ++seg)
+            if (open(i, seg) && n-- == 0) return ReplayPick{i, seg};
+    return std::nullopt;  // unreachable: `left` counted them
+}
+
+void ReplayBudget::elapse(double wall_seconds) {
+    credit_ = std::min(max_credit_, credit_ + share_ * std::max(0.0, wall_seconds));
+}
+
+WhistleStep whistle_due(const UnitView& u, uint64_t height, uint64_t verifier_grace) {
+    if (u.status != UnitStatus::kOpened || !u.windows) return WhistleStep::kTooLate;
+    // ProofCommit lands at height + 1, the FraudProof at height + 2 at the earliest.
+    if (height + 2 > u.windows->final_at) return WhistleStep::kTooLate;
+    bool disagreed = false;
+    for (const AuditView& a : u.audits) disagreed = disagreed || a.verdict == Verdict::kDisagreed;
+    if (disagreed && height < u.windows->open_end + verifier_grace) return WhistleStep::kWait;
+    return WhistleStep::kCommit;
+}
+
+bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chunk,
+                   uint64_t first_failed, uint64_t height, uint64_t da_window, uint64_t grace) {
+    if (!u.windows || height < first_failed + grace) return false;
+    for (const ChallengeView& c : u.challenges)
+        if (c.leaf == leaf && c.chunk == chunk) return false;  // pending: one per blob part
+    const bool in_flight = u.status == UnitStatus::kCommitted || u.status == UnitStatus::kOpened;
+    // The challenge lands at height + 1 at the earliest and expires DA_WINDOW blocks later.
+    if (kind == DataKind::kCheckpoint) return in_flight && height + 1 + da_window <= u.windows->final_at;
+    if (kind == DataKind::kFinalState) return in_flight || u.status == UnitStatus::kFinal;
+    return false;
 }
 
 }  // namespace step::wallet::agent

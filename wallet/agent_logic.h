@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,7 @@ struct UnitView {
     std::vector<Hash256> leaves;             // every leaf, once opened
     std::vector<AuditView> audits;
     std::vector<ChallengeView> challenges;
+    std::vector<std::string> settlement_codes;  // getunit `settlements`' codes, in order
 
     const AuditView* audit_of(const std::string& address) const;
 };
@@ -119,5 +121,63 @@ std::optional<Hash256> checkpoint_leaf(const UnitView& u, uint32_t c, uint32_t p
 Result<std::vector<Hash256>> audit_digests(const std::vector<uint32_t>& sampled,
                                            uint32_t per_checkpoint,
                                            const std::map<uint32_t, Hash256>& replayed);
+
+// The whistleblower's choices (docs/market.md "Whistleblowers"). It replays an opened trace one
+// checkpoint segment at a time: segment i covers leaves (i*C/L, min((i+1)*C/L, U/L)], replayed
+// from the checkpoint at i*C/L (segment 0 also checks leaf 0, the round's start state).
+struct WatchedUnit {
+    uint32_t segments = 0;               // ceil((U/L) / (C/L))
+    bool disagreed = false;              // a revealed audit disagreed with the opened trace
+    std::vector<uint32_t> hot_segments;  // the segments holding a disagreeing audit's leaves
+    std::set<uint32_t> replayed;         // segments replayed already (or failed this pass)
+};
+// The segments that hold `sampled` leaves (each leaf s >= 1 in segment (s-1) / (C/L)).
+std::vector<uint32_t> segments_of(const std::vector<uint32_t>& sampled, uint32_t per_checkpoint);
+
+struct ReplayPick {
+    size_t unit = 0;  // index into the watched units
+    uint32_t segment = 0;
+};
+// The next segment to replay, or nullopt when every segment is replayed: first the hot
+// segments of disagreed units (in the units' order), then the other segments of disagreed
+// units, then one drawn uniformly (by `draw`, any 64-bit value) among every unreplayed segment
+// of the other units. A fraud a verifier's reveal exposed is proven first; elsewhere a forged
+// leaf is found with probability (segments replayed) / (segments) per unit.
+std::optional<ReplayPick> next_replay(const std::vector<WatchedUnit>& units, uint64_t draw);
+
+// The whistleblower's compute budget, as a share of one core: replay time is paid for by wall
+// time, `share` seconds of replay for each second that passes, saved up to `max_credit` seconds
+// (an agent idle for a day does not then replay for hours at full speed). A replay may start
+// while the credit is positive; its cost is charged after it (so one replay may overdraw).
+class ReplayBudget {
+public:
+    ReplayBudget(double share, double max_credit) : share_(share), max_credit_(max_credit) {}
+    void elapse(double wall_seconds);
+    void spend(double replay_seconds) { credit_ -= replay_seconds; }
+    bool allows() const { return credit_ > 0; }
+    double credit() const { return credit_; }
+
+private:
+    double share_;
+    double max_credit_;
+    double credit_ = 0;
+};
+
+enum class WhistleStep { kWait, kCommit, kTooLate };
+// Whether a whistleblower's ProofCommit for opened unit u is due at tip `height`: its commit lands
+// at height + 1 at the earliest and the FraudProof a block later, which must still find the unit
+// opened (no later than final_at). For a unit a drawn verifier disagreed with, it waits until
+// `verifier_grace` blocks after open_end: that verifier must prove it or lose its bond, and of two
+// proofs of one unit the later loses its proof bond (the unit has reset, or the copy contest
+// keeps the earlier).
+WhistleStep whistle_due(const UnitView& u, uint64_t height, uint64_t verifier_grace);
+
+// Whether an agent that has failed to fetch blob (kind, leaf) of unit u since tip height
+// `first_failed` should raise a DataChallenge at tip `height`: after `grace` blocks (the node
+// may still be fetching it from peers), while consensus accepts one (a checkpoint: u committed
+// or opened and the challenge expiring by final_at; a final state: u committed, opened or
+// final), and while no challenge of chunk `chunk` of that blob is pending.
+bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chunk,
+                   uint64_t first_failed, uint64_t height, uint64_t da_window, uint64_t grace);
 
 }  // namespace step::wallet::agent

@@ -78,15 +78,12 @@ private:
 };
 
 Status VerifierRole::poll(bool* idle) {
-    auto h = core_.height();
-    if (!h.ok()) return h.status();
-    auto ids = core_.open_task_ids();
-    if (!ids.ok()) return ids.status();
-    auto tasks = core_.workable_tasks(*ids);
+    auto tasks = core_.begin_pass();
     if (!tasks.ok()) return tasks.status();
     for (const auto& [t, units] : *tasks)
         for (const auto& [key, u] : units)
-            if (const AuditView* a = u.audit_of(core_.address())) tend_audit(t, u, *a, units, *h);
+            if (const AuditView* a = u.audit_of(core_.address()))
+                tend_audit(t, u, *a, units, core_.poll_height());
     *idle = tasks->empty();
     return Status();
 }

@@ -49,6 +49,8 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
         o.poll_ms = value;
     } else if (name == "--backend") {
         o.backend = value;
+    } else if (name == "--cpu-share") {
+        o.cpu_share = value;
     } else if (name == "--format") {
         o.model_format = value;
     } else {
@@ -62,7 +64,7 @@ bool takes_value(std::string_view name) {
            name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
            name == "--from" || name == "--fee" || name == "--role" || name == "--data" ||
            name == "--state-dir" || name == "--poll-ms" || name == "--backend" ||
-           name == "--format";
+           name == "--cpu-share" || name == "--format";
 }
 
 }  // namespace
@@ -146,11 +148,13 @@ Commands:
   blob get ROOT OUTFILE        download blob ROOT, verify every chunk against ROOT, then
                                write OUTFILE (atomically: nothing appears on a failure)
   blob info ROOT               size and chunks of blob ROOT the node holds
-  agent --role solver|verifier run a market agent until SIGINT/SIGTERM: a solver claims,
+  agent --role ROLE            run a market agent until SIGINT/SIGTERM: a solver claims,
                                trains, uploads, commits and opens units of open tasks over
                                --data and answers their data challenges; a verifier audits
                                the units it is drawn for (bond first) and proves the fraud it
-                               finds; one line per action (--output json: JSON lines)
+                               finds; a whistleblower replays opened traces it was not drawn
+                               for and proves the fraud it finds; an owner looks after its
+                               tasks; one line per action (--output json: JSON lines)
 
 Options (before or after the command):
   --network devnet|testnet|mainnet   network (default devnet)
@@ -161,7 +165,8 @@ Options (before or after the command):
   --from NAME                  signing key for send/bond/unbond/task submit (default: the default key)
   --fee AMOUNT                 fee in STEP for send/bond/unbond/task submit
   --output text|json           output format (default text)
-  --role solver|verifier|owner agent: what to do
+  --role solver|verifier|owner|whistleblower
+                               agent: what to do
   --data FILE                  agent: a local copy of a task's records (optional: a task's
                                dataset is otherwise fetched through the node and cached)
   --state-dir DIR              agent: trained states, leaves, audit salts (default
@@ -169,6 +174,8 @@ Options (before or after the command):
   --poll-ms N                  agent: milliseconds between polls (default 500)
   --backend auto|cpu|cuda      agent: where to train and replay (default auto: CUDA when
                                a device is usable, else the CPU; the same bits either way)
+  --cpu-share FRACTION         whistleblower: replay with at most this share of one core
+                               (default 0.25; 1 = a whole core)
   --exit-when-idle             agent: exit once no open task over --data is left
   --format state|safetensors   task model: canonical state bytes (default, what the chain
                                hashes) or safetensors (the parameters, named as PyTorch's

@@ -23,11 +23,12 @@ struct Options {
     std::optional<std::string> from;             // --from NAME (send, bond, unbond)
     std::optional<std::string> fee;              // --fee STEP (send, bond, unbond), parsed later
     // agent (docs/wallet.md "Market agents")
-    std::optional<std::string> role;             // --role solver|verifier
+    std::optional<std::string> role;             // --role solver|verifier|owner|whistleblower
     std::optional<std::string> data_file;        // --data FILE: the task records
     std::optional<std::string> state_dir;        // --state-dir DIR
     std::optional<std::string> poll_ms;          // --poll-ms N, parsed by the agent
     std::optional<std::string> backend;          // --backend auto|cpu|cuda (agent)
+    std::optional<std::string> cpu_share;        // --cpu-share FRACTION (whistleblower)
     bool exit_when_idle = false;                 // --exit-when-idle
     std::optional<std::string> model_format;     // --format state|safetensors (task model)
     bool yes = false;                            // -y / --yes: no confirmation prompt

@@ -2,6 +2,7 @@
 // (wallet/agent.h) until SIGINT or SIGTERM, or until idle with --exit-when-idle.
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 
 #include "common/rpc_methods.h"
 #include "consensus/params.h"
@@ -41,10 +42,11 @@ private:
 }  // namespace
 
 Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
-    if (!args.empty()) return usage("expected: agent --role solver|verifier|owner [--data FILE]");
+    if (!args.empty())
+        return usage("expected: agent --role solver|verifier|owner|whistleblower [--data FILE]");
     const Options& o = ctx.options;
     const std::optional<agent::Role> role = o.role ? agent::parse_role(*o.role) : std::nullopt;
-    if (!role) return usage("agent needs --role solver, verifier or owner");
+    if (!role) return usage("agent needs --role solver, verifier, owner or whistleblower");
     agent::AgentConfig cfg;
     cfg.role = *role;
     cfg.data_file = o.data_file;
@@ -54,6 +56,14 @@ Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
             *o.backend != kernels::kBackendCuda)
             return usage("--backend must be auto, cpu or cuda, not '" + *o.backend + "'");
         cfg.backend = *o.backend;
+    }
+    if (o.cpu_share) {
+        // A plain decimal in (0, 1]: more than one core is more agents.
+        char* end = nullptr;
+        const double share = std::strtod(o.cpu_share->c_str(), &end);
+        if (o.cpu_share->empty() || *end != '\0' || !(share > 0 && share <= 1))
+            return usage("--cpu-share must be a fraction in (0, 1], not '" + *o.cpu_share + "'");
+        cfg.cpu_share = share;
     }
     if (o.poll_ms) {
         auto ms = parse_base_units(*o.poll_ms);

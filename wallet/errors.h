@@ -68,7 +68,10 @@ inline constexpr ErrorCode kDatasetMismatch{"dataset-mismatch", ErrorCategory::k
 // Neither --data, the state dir's cache nor the node (its store or its peers) holds a task's
 // dataset yet; a later poll asks again.
 inline constexpr ErrorCode kDatasetUnavailable{"dataset-unavailable", ErrorCategory::kNotFound};
+// Neither the node nor its peers hold a committed state (an agent then challenges it).
 inline constexpr ErrorCode kStateUnavailable{"state-unavailable", ErrorCategory::kNotFound};
+// The node is still fetching a state from its peers; a later poll asks again.
+inline constexpr ErrorCode kStateFetching{"state-fetching", ErrorCategory::kNotFound};
 inline constexpr ErrorCode kStateCorrupt{"state-corrupt", ErrorCategory::kStorage};  // saved files
 inline constexpr ErrorCode kMissingDigest{"missing-digest", ErrorCategory::kInternal};
 inline constexpr ErrorCode kNoFinalRound{"no-final-round", ErrorCategory::kNotFound};

@@ -100,7 +100,7 @@ void Forger::claim(const std::string& task_id) {
     send([&](pb::Transaction& tx) { set_unit(tx.mutable_claim_unit()->mutable_unit()); });
 }
 
-verifier::UnitTrace Forger::commit(const std::string& data_file) {
+verifier::UnitTrace Forger::commit(const std::string& data_file, bool forge, bool upload) {
     const json task = node_.result("gettask", {{"task_id", to_hex(task_)}});
     auto proto = consensus::decode_task_spec(*from_hex(task["spec_hex"].get<std::string>()));
     REQUIRE(proto.ok());
@@ -114,14 +114,17 @@ verifier::UnitTrace Forger::commit(const std::string& data_file) {
                                     *kernels::init_state(*spec));
     REQUIRE(tr.ok());
     for (const auto& c : tr->checkpoints) {
+        if (!upload) break;
         const std::string file = dir_ + "/cp" + std::to_string(c.leaf);
         std::ofstream(file, std::ios::binary)
             .write(reinterpret_cast<const char*>(c.bytes.data()), c.bytes.size());
         REQUIRE(cli_.run({"blob", "put", file}).exit_code == 0);
     }
     forged_ = tr->leaves;
-    forged_[1][0] ^= 1;
-    forged_[3][0] ^= 1;
+    if (forge) {
+        forged_[1][0] ^= 1;
+        forged_[3][0] ^= 1;
+    }
     send([&](pb::Transaction& tx) {
         auto* c = tx.mutable_commit_unit();
         set_unit(c->mutable_unit());

@@ -49,7 +49,8 @@ public:
     void claim(const std::string& task_id);
     // Uploads the honest checkpoints (with `step-wallet blob put`) and commits the forged trace
     // of the claimed unit, trained on the records of `data_file`. Returns the honest trace.
-    verifier::UnitTrace commit(const std::string& data_file);
+    // `forge` false commits the honest trace; `upload` false withholds every checkpoint.
+    verifier::UnitTrace commit(const std::string& data_file, bool forge = true, bool upload = true);
     // Opens the forged trace.
     void open() const;
 

@@ -1,4 +1,6 @@
 // The market agents' decisions (wallet/agent_logic.h) on hand-made unit records: no node.
+#include <set>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -282,4 +284,96 @@ TEST_CASE("parse_unit reads every status the node names and no others; names rea
     CHECK(unit_status_name(UnitStatus::kUnknown) == step::rpc::kUnknownName);
     CHECK(verdict_name(Verdict::kDisagreed) == step::rpc::kVerdictDisagreed);
     CHECK(data_kind_name(DataKind::kFinalState) == step::rpc::kDataFinalState);
+}
+
+TEST_CASE("segments_of names the checkpoint segments that hold sampled leaves") {
+    CHECK(segments_of({1, 2, 3, 8}, 2) == std::vector<uint32_t>{0, 1, 3});
+    CHECK(segments_of({0, 4}, 4) == std::vector<uint32_t>{0});  // leaf 0 is no segment's
+    CHECK(segments_of({5}, 0).empty());
+}
+
+TEST_CASE("next_replay takes a disagreed unit's audited segments first, then its others, then random ones") {
+    WatchedUnit plain{4, false, {}, {}};
+    WatchedUnit disputed{3, true, {2}, {}};
+    std::vector<WatchedUnit> units = {plain, disputed};
+    auto pick = next_replay(units, 0);
+    REQUIRE(pick);
+    CHECK(pick->unit == 1);
+    CHECK(pick->segment == 2);
+    units[1].replayed.insert(2);
+    pick = next_replay(units, 0);
+    REQUIRE(pick);
+    CHECK(pick->unit == 1);
+    CHECK(pick->segment == 0);
+    units[1].replayed = {0, 1, 2};
+    // Every draw lands on one of the plain unit's 4 segments, and each draw value maps to one.
+    std::set<uint32_t> seen;
+    for (uint64_t draw = 0; draw < 8; ++draw) {
+        pick = next_replay(units, draw);
+        REQUIRE(pick);
+        CHECK(pick->unit == 0);
+        seen.insert(pick->segment);
+    }
+    CHECK(seen == std::set<uint32_t>{0, 1, 2, 3});
+    units[0].replayed = {0, 2, 3};
+    pick = next_replay(units, 12345);
+    REQUIRE(pick);
+    CHECK(pick->segment == 1);
+    units[0].replayed.insert(1);
+    CHECK_FALSE(next_replay(units, 7));
+    CHECK_FALSE(next_replay({}, 7));
+}
+
+TEST_CASE("ReplayBudget pays replay time with a share of wall time, saved up to a cap") {
+    ReplayBudget b(0.25, 10.0);
+    CHECK_FALSE(b.allows());  // nothing earned yet
+    b.elapse(2.0);
+    CHECK(b.allows());
+    CHECK(b.credit() == Approx(0.5));
+    b.spend(1.5);  // a replay may overdraw; the debt is paid before the next
+    CHECK_FALSE(b.allows());
+    b.elapse(4.0);
+    CHECK_FALSE(b.allows());  // credit back to 0 exactly
+    b.elapse(1.0);
+    CHECK(b.allows());
+    b.elapse(1000.0);
+    CHECK(b.credit() == Approx(10.0));
+    b.elapse(-5.0);  // a clock that steps back earns nothing
+    CHECK(b.credit() == Approx(10.0));
+}
+
+TEST_CASE("whistle_due: commit while the reveal still fits; after the disagreeing verifier's turn") {
+    UnitView u = committed_unit(kOther);  // windows {21, 23, 25, 27, 32}
+    CHECK(whistle_due(u, 26, 2) == WhistleStep::kTooLate);  // not opened
+    u.status = UnitStatus::kOpened;
+    CHECK(whistle_due(u, 26, 2) == WhistleStep::kCommit);
+    CHECK(whistle_due(u, 30, 2) == WhistleStep::kCommit);  // commit at 31, reveal at 32 = final_at
+    CHECK(whistle_due(u, 31, 2) == WhistleStep::kTooLate);
+    u.audits.push_back(AuditView{kMe, {3}, true, true, Verdict::kAgreed});
+    CHECK(whistle_due(u, 26, 2) == WhistleStep::kCommit);
+    u.audits.push_back(AuditView{kOther, {1}, true, true, Verdict::kDisagreed});
+    CHECK(whistle_due(u, 26, 2) == WhistleStep::kWait);
+    CHECK(whistle_due(u, 28, 2) == WhistleStep::kWait);
+    CHECK(whistle_due(u, 29, 2) == WhistleStep::kCommit);  // open_end 27 + 2
+    u.windows.reset();
+    CHECK(whistle_due(u, 29, 2) == WhistleStep::kTooLate);
+}
+
+TEST_CASE("challenge_due: after the grace, while consensus takes it, never over a pending one") {
+    UnitView u = committed_unit(kOther);  // final_at 32
+    // Failed first at 22: not before 23 with one block of grace.
+    CHECK_FALSE(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 22, 2, 1));
+    CHECK(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 23, 2, 1));
+    CHECK(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 29, 2, 1));  // lands 30, expires 32
+    CHECK_FALSE(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 30, 2, 1));
+    u.challenges.push_back(ChallengeView{DataKind::kCheckpoint, 2, 0, 23, 25});
+    CHECK_FALSE(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 24, 2, 1));
+    CHECK(challenge_due(u, DataKind::kCheckpoint, 2, 1, 22, 24, 2, 1));  // another chunk
+    u.challenges.clear();
+    u.status = UnitStatus::kFinal;
+    CHECK_FALSE(challenge_due(u, DataKind::kCheckpoint, 2, 0, 22, 24, 2, 1));
+    CHECK(challenge_due(u, DataKind::kFinalState, 4, 0, 40, 41, 2, 1));  // owed to the next round
+    u.status = UnitStatus::kOpen;
+    CHECK_FALSE(challenge_due(u, DataKind::kFinalState, 4, 0, 40, 41, 2, 1));
+    CHECK_FALSE(challenge_due(u, DataKind::kDataset, 0, 0, 40, 41, 2, 1));
 }
