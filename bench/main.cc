@@ -20,7 +20,8 @@ namespace step::bench {
     X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
     X("stateroot", "state tree update cost per changed key at 1e4 and 1e6 accounts", consensus_stateroot) \
     X("fraudproof", "ms to check one fraud proof of the example task, 1 thread", verifier_fraudproof) \
-    X("audit", "audit replay share of training and audit catch probabilities", verifier_audit)
+    X("audit", "audit replay share of training and audit catch probabilities", verifier_audit) \
+    X("whistle_catch_rate", "whistleblower segment replays and forged units caught per core-hour", wallet_whistle)
 
 #define STEP_BENCH_DECLARE(name, what, fn) int fn(const std::vector<std::string>& args);
 STEP_BENCH_LIST(STEP_BENCH_DECLARE)
