@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Stepchain builds and runs with; `--tests` adds what only the
-# tests, peer checks and benchmarks need (scripts/test.sh, sanitize.sh and bench-peers.sh pass
+# tests, peer checks and benchmarks need (clang, OpenBLAS, PyTorch, Chromium) (scripts/test.sh, sanitize.sh and bench-peers.sh pass
 # it), so scripts/demo.sh on a fresh machine does not pull PyTorch or a second compiler.
 # Idempotent, never prompts, and quiet when everything is already there. Run as root or with
 # passwordless sudo.
@@ -23,6 +23,7 @@ test_packages=(
   libclang-rt-14-dev        # clang's sanitizer and libFuzzer runtimes (not a --no-install-recommends dependency)
   libopenblas-dev           # peer benchmark for GEMM (step-bench gemm)
   python3-torch             # peer checks against PyTorch (Debian's own python3)
+  chromium chromium-driver  # the dashboard's browser tests (CTest label ui, tests/ui/)
 )
 case "${1:-}" in
   --tests) packages+=("${test_packages[@]}") ;;

@@ -6,7 +6,6 @@ build=${STEP_BUILD_DIR:-$root/build}
 jobs=${STEP_JOBS:-$(nproc)}
 
 "$root/scripts/setup.sh" --tests
-"$root/scripts/ui-deps.sh"   # chromium for the dashboard's browser tests (label ui)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j "$jobs"
 cd "$build"

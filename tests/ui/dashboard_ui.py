@@ -7,7 +7,7 @@ updates after a new block without reloading, and that markup in the URL or in a 
 run. Writes a screenshot of each page to --shots. Only the Python standard library is used.
 
 Exit status: 0 passed, 1 failed, 77 skipped (chromium or chromedriver not installed; see
-scripts/ui-deps.sh).
+scripts/setup.sh --tests).
 """
 import argparse
 import base64
@@ -280,7 +280,7 @@ def main():
     chromium = next((c for c in CHROMIUM if os.path.exists(c)), None)
     chromedriver = shutil.which("chromedriver")
     if not chromium or not chromedriver:
-        print("SKIP: chromium or chromedriver not installed (scripts/ui-deps.sh)")
+        print("SKIP: chromium or chromedriver not installed (scripts/setup.sh --tests)")
         return SKIP
     os.makedirs(args.shots, exist_ok=True)
     node = Node(args.url.rstrip("/"), args.cookie)

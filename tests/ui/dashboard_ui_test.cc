@@ -1,7 +1,7 @@
 // The dashboard in a real browser (labels ui and functional; binary test-ui): a devnet stepd with a
 // task in flight (the solver and verifier agents running), then tests/ui/dashboard_ui.py drives
 // headless Chromium over WebDriver through every page. Skips (ctest SKIP, via the "SKIP:" line)
-// when chromium or chromedriver is missing; scripts/ui-deps.sh installs them.
+// when chromium or chromedriver is missing; scripts/setup.sh --tests installs them.
 #ifdef STEP_HAVE_WALLET
 
 #include <sys/wait.h>
@@ -56,7 +56,7 @@ TEST_CASE("the dashboard shows a task in flight, updates live and renders data a
     if (run_captured("/usr/bin/python3 " + std::string(STEP_SOURCE_DIR) +
                          "/tests/ui/dashboard_ui.py --browser-present",
                      probe) == kSkipped) {
-        WARN("SKIP: chromium or chromedriver not installed (scripts/ui-deps.sh)");
+        WARN("SKIP: chromium or chromedriver not installed (scripts/setup.sh --tests)");
         return;
     }
     MarketDevnet net;
