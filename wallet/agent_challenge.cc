@@ -32,6 +32,34 @@ pb::DataKind to_proto(DataKind k) {
     return k == DataKind::kFinalState ? pb::DATA_FINAL_STATE : pb::DATA_CHECKPOINT;
 }
 
+// A challenge this agent saved (before sending it).
+struct SavedChallenge {
+    bool confirmed = false;  // seen pending on chain
+    uint64_t sent_at = 0;    // tip height when it was (last) sent
+};
+
+// The challenge saved at `path`, nullopt when there is none. A file that does not read as one
+// counts as confirmed: an agent never challenges the same blob twice.
+std::optional<SavedChallenge> read_challenge(const std::string& path) {
+    auto text = read_small_file(path, 4096);
+    if (!text.ok()) return std::nullopt;
+    const json j = json::parse(*text, nullptr, false);
+    if (!j.is_object() || !j.contains("confirmed") || !j["confirmed"].is_boolean() ||
+        !j.contains("sent_at") || !j["sent_at"].is_number_unsigned())
+        return SavedChallenge{true, 0};
+    return SavedChallenge{j["confirmed"].get<bool>(), j["sent_at"].get<uint64_t>()};
+}
+
+Status write_challenge(const std::string& path, DataKind kind, uint32_t leaf,
+                       const SavedChallenge& c) {
+    const json j = {{"kind", data_kind_name(kind)},
+                    {"leaf", leaf},
+                    {"chunk", kChallengedChunk},
+                    {"sent_at", c.sent_at},
+                    {"confirmed", c.confirmed}};
+    return atomic_write_file(path, j.dump(), 0600, WriteMode::kReplace);
+}
+
 }  // namespace
 
 void AgentCore::note_missing(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,
@@ -73,14 +101,12 @@ Result<bool> AgentCore::tend_missing(const MissingData& m) {
     // Named by the committed leaf: one challenge per commitment, across restarts.
     const std::string path = unit_path(m.task, m.round, m.unit,
                                        "-" + to_hex(m.committed_leaf).substr(0, 16) + ".challenge");
-    auto text = read_small_file(path, 4096);
-    const json saved = text.ok() ? json::parse(*text, nullptr, false) : json();
-    const bool sent = saved.is_object();
+    const std::optional<SavedChallenge> saved = read_challenge(path);
     const bool still_committed = has_commit(*u) && committed && *committed == m.committed_leaf;
     bool pending = false;
     for (const ChallengeView& c : u->challenges)
         pending = pending || (c.leaf == m.leaf && c.chunk == kChallengedChunk);
-    if (sent && saved.value("confirmed", false) && !pending) {
+    if (saved && saved->confirmed && !pending) {
         // Settled: a unit that no longer commits to the blob was reset for it; a final unit's
         // solver was slashed for it; otherwise the solver answered.
         bool withheld = !still_committed;
@@ -96,18 +122,14 @@ Result<bool> AgentCore::tend_missing(const MissingData& m) {
         return true;
     }
     if (!still_committed) return true;  // reset or finalised meanwhile: nothing owed to us
-    if (sent && pending) {
-        if (!saved.value("confirmed", false)) {
-            json c = saved;
-            c["confirmed"] = true;
-            STEP_TRY(atomic_write_file(path, c.dump(), 0600, WriteMode::kReplace));
-        }
+    if (saved && pending) {
+        if (!saved->confirmed)
+            STEP_TRY(write_challenge(path, kind, m.leaf, SavedChallenge{true, saved->sent_at}));
         return false;
     }
-    if (sent && poll_height_ < saved.value("sent_at", uint64_t{0}) + kChallengeResendBlocks)
-        return false;
-    if (!sent && !challenge_due(*u, kind, m.leaf, kChallengedChunk, m.first_failed, poll_height_,
-                                params().da_window, kChallengeGraceBlocks))
+    if (saved && poll_height_ < saved->sent_at + kChallengeResendBlocks) return false;
+    if (!saved && !challenge_due(*u, kind, m.leaf, kChallengedChunk, m.first_failed, poll_height_,
+                                 params().da_window, kChallengeGraceBlocks))
         return false;
     STEP_TRY(send_challenge(m, kind, path));
     return false;

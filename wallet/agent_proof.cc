@@ -62,6 +62,23 @@ Status Prover::save(const std::string& file, const Pending& p) const {
     return atomic_write_file(file, j.dump(), 0600, WriteMode::kReplace);
 }
 
+std::optional<Prover::Pending> Prover::parse(const std::string& text) {
+    const json j = json::parse(text, nullptr, false);
+    auto field = [&](const char* key) {
+        return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                      : std::string();
+    };
+    auto stage = parse_stage(field("stage"));
+    auto commitment = hash_from_hex(field("commitment"));
+    auto bytes = from_hex(field("proof"));
+    if (!stage || !commitment || !bytes || !j.contains("sent_at") ||
+        !j["sent_at"].is_number_unsigned())
+        return std::nullopt;
+    auto proof = verifier::decode_fraud_proof(*bytes);
+    if (!proof.ok()) return std::nullopt;
+    return Pending{std::move(*proof), *commitment, *stage, j["sent_at"].get<uint64_t>()};
+}
+
 Prover::Stage Prover::stage(const TaskInfo& t, const UnitView& u) {
     const std::string tag = unit_tag(t, u.round, u.unit, u.commit_height);
     auto it = proofs_.find(tag);
@@ -69,22 +86,11 @@ Prover::Stage Prover::stage(const TaskInfo& t, const UnitView& u) {
         std::optional<Pending> loaded;
         const std::string file = path(t, u);
         if (auto text = read_small_file(file, kMaxProofFileBytes); text.ok()) {
-            const json j = json::parse(*text, nullptr, false);
-            auto stage = parse_stage(j.is_object() ? j.value("stage", "") : "");
-            auto commitment = hash_from_hex(j.is_object() ? j.value("commitment", "") : "");
-            auto bytes = from_hex(j.is_object() ? j.value("proof", "") : "");
-            auto proof =
-                bytes
-                    ? verifier::decode_fraud_proof(*bytes)
-                    : Result<verifier::FraudProof>(Status::error(codes::kStateCorrupt, "no proof"));
-            if (stage && commitment && proof.ok()) {
-                loaded = Pending{std::move(*proof), *commitment, *stage,
-                                 j.value("sent_at", uint64_t{0})};
-            } else {
+            loaded = parse(*text);
+            if (!loaded)
                 core_.log_error(
                     "fraud proof", &t, UnitKey{u.round, u.unit},
                     Status::error(codes::kStateCorrupt, file + " is not a saved proof"));
-            }
         }
         it = proofs_.emplace(tag, std::move(loaded)).first;
     }

@@ -47,6 +47,8 @@ private:
         Stage stage = Stage::kCommitted;
         uint64_t sent_at = 0;  // tip height when this stage's transaction was sent
     };
+    // A saved proof file's contents; nullopt when they are not one.
+    static std::optional<Pending> parse(const std::string& text);
     std::string path(const TaskInfo& t, const UnitView& u) const;
     Status save(const std::string& path, const Pending& p) const;
     Status send_commit(const TaskInfo& t, const UnitView& u, const Pending& p);
