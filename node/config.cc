@@ -15,7 +15,7 @@ namespace step::node {
 const std::vector<std::string> kConfigKeys = {
     "network",   "datadir",   "rpc-bind",        "mine",           "miner-address",
     "log-level", "debug-log", "config",          "blob-store-mib", "p2p-bind",
-    "connect",   "addnode",   "max-connections", "no-listen"};
+    "connect",   "addnode",   "max-connections", "no-listen",      "mock-time"};
 const std::vector<std::string> kRepeatableConfigKeys = {"connect", "addnode"};
 
 namespace {
@@ -296,6 +296,16 @@ Status resolve_misc(const Sources& src, NodeConfig& cfg) {
                                  "blob-store-mib must be a whole number of MiB in 64..2^40, got '" + *v + "'");
         cfg.blob_store_mib = mib;
     }
+    if (auto v = src.pick("mock-time")) {
+        uint64_t t = 0;
+        auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), t);
+        if (ec != std::errc() || ptr != v->data() + v->size() || v->empty())
+            return Status::error(codes::kBadMockTime,
+                                 "mock-time must be seconds since the epoch, got '" + *v + "'");
+        if (cfg.network != consensus::devnet_params().network)
+            return Status::error(codes::kBadMockTime, "mock-time is for devnet only");
+        cfg.mock_time = t;
+    }
     if (auto v = src.pick("log-level")) {
         auto level = parse_log_level(*v);
         if (!level) return Status::error(codes::kBadLogLevel, "unknown log level '" + *v + "'");
@@ -337,6 +347,7 @@ std::string config_usage() {
            "  --log-level LEVEL     trace, debug, info (default), warn, error\n"
            "  --debug-log BOOL      also log to <datadir>/debug.log (default true)\n"
            "  --blob-store-mib N    cap on stored blobs (checkpoints, datasets) in MiB (default 4096)\n"
+           "  --mock-time SECONDS   devnet only: the chain's clock reads this (reproducible)\n"
            "Peer-to-peer (HOST is numeric, IPv6 as [::1]:PORT; a bare HOST takes the network's P2P\n"
            "port: 18444 devnet, 28444 testnet, 8444 mainnet):\n"
            "  --p2p-bind HOST:PORT  where to accept peers (default 127.0.0.1 on devnet,\n"

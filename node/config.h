@@ -26,6 +26,10 @@ struct NodeConfig {
     LogLevel log_level = LogLevel::kInfo;
     bool debug_log = true;                   // also write <datadir>/debug.log
     std::optional<uint64_t> blob_store_mib;  // cap on the blob store; nullopt: the default
+    // Devnet only: the chain's clock reads this (seconds since the epoch) instead of the system
+    // clock, so blocks made with `generate` carry timestamps (and hashes) that depend on the
+    // chain alone: a seeded devnet whose assignments tests can reproduce (docs/node.md).
+    std::optional<uint64_t> mock_time;
     // Peer-to-peer (docs/node.md, "Peer-to-peer"); every address read by net::parse_endpoint.
     std::optional<net::Endpoint> p2p_bind;  // where to accept peers; nullopt with --no-listen
     std::vector<net::Endpoint>
@@ -52,7 +56,7 @@ struct ConfigInputs {
 };
 
 // Errors (node/errors.h): kUnknownOption, kMissingValue, kBadConfigFile, kBadNetwork, kBadRpcBind,
-// kBadLogLevel, kBadBool, kNoDatadir, kBadMaxConnections; for the P2P addresses
+// kBadLogLevel, kBadBool, kNoDatadir, kBadMaxConnections, kBadMockTime; for the P2P addresses
 // net::codes::kBadEndpoint and (a devnet --connect/--addnode outside 127.0.0.0/8)
 // net::codes::kDialRefused.
 Result<NodeConfig> resolve_config(const ConfigInputs& in);

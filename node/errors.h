@@ -74,6 +74,8 @@ inline constexpr ErrorCode kBadBlobStoreMib{"bad-blob-store-mib", ErrorCategory:
 inline constexpr ErrorCode kBadLogLevel{"bad-log-level", ErrorCategory::kMalformed};
 // --max-connections is not a whole number in 0..kMaxConnectionsLimit.
 inline constexpr ErrorCode kBadMaxConnections{"bad-max-connections", ErrorCategory::kMalformed};
+// --mock-time is not a whole number of seconds, or is given on a network other than devnet.
+inline constexpr ErrorCode kBadMockTime{"bad-mock-time", ErrorCategory::kMalformed};
 
 // Servers and RPC
 inline constexpr ErrorCode kRpcBind{"rpc-bind", ErrorCategory::kInternal};  // cannot listen

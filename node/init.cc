@@ -96,6 +96,12 @@ bool start_http(NodeContext& ctx) {
     return true;
 }
 
+// What block timestamps and the chain's time checks read: --mock-time when given (devnet).
+Clock chain_clock(const NodeConfig& config) {
+    if (!config.mock_time) return system_clock_seconds;
+    return [t = *config.mock_time] { return t; };
+}
+
 // Opens the database, the chain and the blob store; a storage failure from now on stops the node.
 Status open_stores(NodeContext& ctx) {
     DatabaseOptions options;
@@ -103,7 +109,7 @@ Status open_stores(NodeContext& ctx) {
     auto db = Database::open(ctx.config.datadir + "/chain", std::move(options));
     if (!db.ok()) return db.status();
     ctx.db = std::move(*db);
-    auto chain = ChainManager::open(*ctx.db, *ctx.params);
+    auto chain = ChainManager::open(*ctx.db, *ctx.params, chain_clock(ctx.config));
     if (!chain.ok()) return chain.status().with_message("cannot load the chain: " + chain.status().message());
     ctx.chain = std::move(*chain);
     BlobLimits blob_limits;
@@ -119,7 +125,8 @@ Status open_stores(NodeContext& ctx) {
 Status load_chain(NodeContext& ctx) {
     STEP_TRY(open_stores(ctx));
     ctx.mempool = std::make_unique<Mempool>(*ctx.params);
-    ctx.node = std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics);
+    ctx.node =
+        std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics, chain_clock(ctx.config));
     ctx.node->set_storage_failure_hook([&ctx](const Status& why) { storage_failed(ctx, why); });
     // The dashboard's live updates. Blocks come from the miner, RPC and P2P, all started later and
     // stopped by stop_node before ctx.http (started earlier) is destroyed, so the hook never

@@ -146,6 +146,20 @@ TEST_CASE("blob-store-mib caps the blob store and rejects what is not a size in 
               step::node::codes::kBadBlobStoreMib);
 }
 
+TEST_CASE("mock-time fixes the chain's clock on devnet only") {
+    auto dflt = resolve_config(inputs({}));
+    REQUIRE(dflt.ok());
+    CHECK_FALSE(dflt->mock_time.has_value());
+    auto flag = resolve_config(inputs({"--mock-time", "1767225700"}));
+    REQUIRE(flag.ok());
+    CHECK(flag->mock_time == 1767225700u);
+    for (const char* bad : {"", "-1", "12x", "18446744073709551616"})
+        CHECK(resolve_config(inputs({std::string("--mock-time=") + bad})).status() ==
+              step::node::codes::kBadMockTime);
+    CHECK(resolve_config(inputs({"--network", "testnet", "--mock-time", "1767225700"})).status() ==
+          step::node::codes::kBadMockTime);
+}
+
 // --- Peer-to-peer options ---
 
 TEST_CASE(
