@@ -17,6 +17,7 @@
 #include "consensus/task_spec.h"
 #include "kernels/simd.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
@@ -99,6 +100,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
         Status s = role_->poll(&idle);
         if (!s.ok()) core_->log_error("poll", nullptr, std::nullopt, s);
         core_->challenge_missing_data();
+        if (cfg.deviation && cfg.deviation->after_pass) cfg.deviation->after_pass(*core_);
         if (s.ok() && idle && cfg.exit_when_idle && !core_->awaiting_data()) {
             core_->log(agent_events::kIdle, nullptr, std::nullopt, json::object(), "no open task left: exiting");
             return Status();

@@ -26,6 +26,8 @@ class UnitRef;
 
 namespace step::wallet::agent {
 
+struct Deviation;  // agent_deviation.h: the adversary suite's seams
+
 // The agent's job. Each role keeps its own state (agent_solver.cc, agent_verifier.cc); what
 // they share (the node, the key, the kernels, the log) is AgentCore's (agent_core.h).
 enum class Role { kSolver, kVerifier, kOwner, kWhistleblower };
@@ -46,6 +48,8 @@ struct AgentConfig {
     std::string backend = kernels::kBackendAuto;  // kernels/backend_select.h
     // The whistleblower's replay budget: this share of one core (ReplayBudget, agent_logic.h).
     double cpu_share = kDefaultCpuShare;
+    // Null in step-wallet: only the adversary suite's test program sets one (agent_deviation.h).
+    std::shared_ptr<const Deviation> deviation;
 };
 
 // A task as the agent works with it: the exact spec the chain holds and its progress.

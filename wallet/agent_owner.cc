@@ -10,6 +10,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "kernels/data.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
 #include "wallet/errors.h"
 #include "wallet/secure_file.h"
@@ -108,6 +109,9 @@ const std::vector<Hash256>& OwnerRole::record_hashes(const kernels::Dataset& ds)
 
 // The record's bytes and its path to the dataset root: what consensus checks against the root.
 Status OwnerRole::answer(const TaskInfo& t, uint64_t record) {
+    if (const Deviation* dev = core_.config().deviation.get();
+        dev && dev->withhold_record && dev->withhold_record(t, record))
+        return Status();
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
     if (record >= (*ds)->count())

@@ -10,6 +10,7 @@
 #include "consensus/proto/chain.pb.h"
 #include "verifier/proofs.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
 #include "wallet/blob_transfer.h"
 #include "wallet/secure_file.h"
@@ -79,6 +80,7 @@ private:
     std::optional<PendingClaim> pending_claim_;
     uint64_t claim_refused_at_ = UINT64_MAX;  // height of the last refused claim: retry next block
     std::map<std::string, TaskInfo> worked_on_;  // open tasks we acted in, by id
+    std::set<Hash256> withheld_;  // states a deviation keeps back, by committed leaf
 };
 
 Status SolverRole::poll(bool* idle) {
@@ -181,8 +183,10 @@ void SolverRole::drop_lost_claim(const std::vector<WorkableTask>& tasks, uint64_
 }
 
 void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t height) {
+    const Deviation* dev = core_.config().deviation.get();
     for (const auto& [t, units] : tasks) {
-        auto c = first_claimable(t.rounds, units);
+        auto c = dev && dev->claim_target ? dev->claim_target(t, units)
+                                          : first_claimable(t.rounds, units);
         if (!c) continue;
         pb::Transaction tx;
         set_ref(tx.mutable_claim_unit()->mutable_unit(), t, c->first, c->second);
@@ -225,6 +229,7 @@ Status SolverRole::answer_challenge(const TaskInfo& t, const UnitView& u, const 
     if (c.leaf >= leaves->size())
         return Status::error(verifier::codes::kBadLeafIndex, "challenge names leaf " + std::to_string(c.leaf));
     const Hash256& committed = (*leaves)[c.leaf];
+    if (withheld_.count(committed)) return Status();  // a deviation (agent_deviation.h)
     auto file = read_small_file(core_.state_path(committed), rpc::kMaxBlobBytes);
     if (!file.ok()) return file.status();
     const Bytes bytes(file->begin(), file->end());
@@ -259,8 +264,12 @@ Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMa
     auto start = core_.start_state(t, u.round, units);
     if (!start.ok()) return start.status();
     const auto t0 = std::chrono::steady_clock::now();
-    auto trace = verifier::build_trace(core_.backend(), core_.exec(), t.spec, **ds,
-                                       verifier::UnitRef{t.id, u.round, u.unit}, *start);
+    const Deviation* dev = core_.config().deviation.get();
+    auto trace =
+        dev && dev->build_trace
+            ? dev->build_trace(TraceJob{core_.backend(), core_.exec(), t, **ds, key, *start})
+            : verifier::build_trace(core_.backend(), core_.exec(), t.spec, **ds,
+                                    verifier::UnitRef{t.id, u.round, u.unit}, *start);
     if (!trace.ok()) return trace.status();
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -284,6 +293,11 @@ Status SolverRole::solve_unit(const TaskInfo& t, const UnitView& u, const UnitMa
         STEP_TRY(atomic_write_file(core_.state_path(committed),
                                    std::string(bytes.begin(), bytes.end()), 0600,
                                    WriteMode::kReplace));
+        withheld_.erase(committed);
+        if (dev && dev->withhold_state && dev->withhold_state(t, key, leaf)) {
+            withheld_.insert(committed);
+            continue;
+        }
         auto up = upload_blob(core_.rpc(), bytes);
         if (!up.ok()) return up.status();
         uploaded_chunks += up->uploaded;

@@ -43,6 +43,11 @@ int report_error(const Status& s, OutputFormat format, std::ostream& err) {
 
 int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::ostream& out,
                std::ostream& err) {
+    return run_wallet(args, terminal, out, err, nullptr);
+}
+
+int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::ostream& out,
+               std::ostream& err, std::shared_ptr<const agent::Deviation> deviation) {
     auto inv = parse_command_line(args);
     if (!inv.ok()) return report_error(inv.status(), OutputFormat::kText, err);
     const Options& opts = inv->options;
@@ -64,6 +69,7 @@ int run_wallet(const std::vector<std::string>& args, Terminal& terminal, std::os
     ctx.terminal = &terminal;
     ctx.out = &out;
     ctx.err = &err;
+    ctx.agent_deviation = std::move(deviation);
     ctx.params = consensus::params_by_name(network_name(opts.network));
     if (ctx.params == nullptr)  // parse_network and consensus list the same three networks
         return report_error(Status::error(codes::kUnknownNetwork, "no parameters for the network"),

@@ -51,6 +51,7 @@ Result<CommandOutput> cmd_agent(Context& ctx, const CommandArgs& args) {
     cfg.role = *role;
     cfg.data_file = o.data_file;
     cfg.exit_when_idle = o.exit_when_idle;
+    cfg.deviation = ctx.agent_deviation;
     if (o.backend) {
         if (*o.backend != kernels::kBackendAuto && *o.backend != kernels::kBackendCpu &&
             *o.backend != kernels::kBackendCuda)

@@ -2,6 +2,7 @@
 // Commands are functions (Context&, args) -> Result<CommandOutput>; app.cc dispatches to them.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -22,6 +23,10 @@ struct Params;
 
 namespace step::wallet {
 
+namespace agent {
+struct Deviation;
+}
+
 // A command's answer in both forms; app.cc prints the one --output asks for.
 struct CommandOutput {
     nlohmann::json json;
@@ -35,6 +40,8 @@ struct Context {
     std::ostream* out = nullptr;  // stdout, for commands that report as they go (agent)
     std::ostream* err = nullptr;  // stderr, for warnings (a command's error is its Result)
     const consensus::Params* params = nullptr;  // the --network's chain parameters
+    // Null but in the adversary suite's test program (wallet/agent_deviation.h).
+    std::shared_ptr<const agent::Deviation> agent_deviation;
 
     // The keystore of --wallet-dir or the network's default; its permissions are checked on
     // the first call (Keystore::check_permissions: warnings to `err`, keystore-insecure).
