@@ -5,12 +5,15 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +21,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/hash.h"
+#include "consensus/keys.h"
 #include "tests/functional/market_helpers.h"
 #include "tests/functional/stepd_process.h"
 #include "tests/functional/wallet_cli.h"
@@ -40,6 +45,12 @@ struct MarketDevnet {
     std::string task_id;
     const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
     bool mining = false;
+    // Set before set_up for a seeded bed (the adversary suite): keys from fixed seeds and a node
+    // on --mock-time, so the chain up to the agents' first action is the same on every run.
+    std::optional<uint64_t> mock_time;
+    std::vector<std::string> extra_verifiers;  // bonded like "verifier"
+    std::vector<std::string> extra_keys;       // funded, no bond (a challenger, a miner)
+    std::string miner = "owner";               // the key drive() mines to
     std::vector<pid_t> agents;  // spawned, reaped by the test or by the destructor
     std::vector<std::string> agent_logs;  // their logs, in spawn order
 
@@ -66,13 +77,16 @@ struct MarketDevnet {
             const step::test::WalletCli keys(unstarted, root);
             std::vector<std::string> names = {"owner", "solver", "verifier"};
             names.insert(names.end(), extra_solvers.begin(), extra_solvers.end());
+            names.insert(names.end(), extra_verifiers.begin(), extra_verifiers.end());
+            names.insert(names.end(), extra_keys.begin(), extra_keys.end());
             for (const std::string& name : names) {
-                REQUIRE(keys.run({"key", "new", name}).exit_code == 0);
+                REQUIRE(new_key(keys, name));
                 addr[name] = json::parse(keys.run({"key", "show", name}).out)["address"];
             }
         }
         std::vector<std::string> args;
         if (mine) args = {"--mine", "--miner-address", addr["owner"]};
+        if (mock_time) args.insert(args.end(), {"--mock-time", std::to_string(*mock_time)});
         node_ptr = std::make_unique<StepdProcess>(root, args);
         REQUIRE(node().start());
         cli = std::make_unique<step::test::WalletCli>(node(), root);
@@ -89,6 +103,8 @@ struct MarketDevnet {
         for (const std::string& name : extra_solvers)
             REQUIRE(wallet({"bond", "solver", "20", "--from", name, "-y"}).exit_code == 0);
         REQUIRE(wallet({"bond", "verifier", "20", "--from", "verifier", "-y"}).exit_code == 0);
+        for (const std::string& name : extra_verifiers)
+            REQUIRE(wallet({"bond", "verifier", "20", "--from", name, "-y"}).exit_code == 0);
         step::wallet::testing::TempDir specs;
         const auto submitted =
             wallet({"task", "submit", step::wallet::testing::write_spec(specs, spec_edits), "-y", "--from", "owner"});
@@ -103,13 +119,18 @@ struct MarketDevnet {
     }
 
     // `with_data`: pass --data; without it the agent fetches the dataset through the node.
+    // `deviation`: step-deviant's options (tests/adversary): the agent runs with that deviation.
+    // `extra`: more options (e.g. --fee).
     pid_t agent(const std::string& role, const std::string& log, const std::string& key = "",
-                bool with_data = true) {
+                bool with_data = true, const std::vector<std::string>& deviation = {},
+                const std::vector<std::string>& extra = {}) {
         const std::string from = key.empty() ? role : key;
-        std::vector<std::string> args = {"agent", "--role", role, "--from", from, "--state-dir",
-                                         root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"};
+        std::vector<std::string> args = deviation;
+        args.insert(args.end(), {"agent", "--role", role, "--from", from, "--state-dir",
+                                 root + "/" + from + "-state", "--poll-ms", "100", "--exit-when-idle"});
         if (with_data) args.insert(args.end(), {"--data", data});
-        const pid_t pid = cli->spawn(args, log);
+        args.insert(args.end(), extra.begin(), extra.end());
+        const pid_t pid = cli->spawn(args, log, deviation.empty() ? "step-wallet" : "step-deviant");
         agent_logs.push_back(log);
         agents.push_back(pid);
         return pid;
@@ -134,9 +155,27 @@ struct MarketDevnet {
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(400));
             if (before_block) before_block();
-            node().result("generate", {{"count", 1}, {"address", addr.at("owner")}});
+            node().result("generate", {{"count", 1}, {"address", addr.at(miner)}});
         }
         return progress;
+    }
+
+    // The seed a seeded bed derives a key from (so a test can sign as any party).
+    static step::consensus::SecretSeed key_seed(const std::string& name) {
+        const std::string tagged = "stepchain seeded devnet key " + name;
+        const step::Hash256 h = step::sha256(
+            step::ByteSpan(reinterpret_cast<const uint8_t*>(tagged.data()), tagged.size()));
+        step::consensus::SecretSeed seed{};
+        std::copy(h.begin(), h.end(), seed.begin());
+        return seed;
+    }
+
+    // A seeded bed imports each key from key_seed(name); otherwise a fresh key.
+    bool new_key(const step::test::WalletCli& keys, const std::string& name) const {
+        if (!mock_time) return keys.run({"key", "new", name}).exit_code == 0;
+        const std::string file = root + "/" + name + ".seed";
+        std::ofstream(file) << step::to_hex(key_seed(name)) << "\n";
+        return keys.run({"key", "import", name, file}).exit_code == 0;
     }
 
     ~MarketDevnet() {

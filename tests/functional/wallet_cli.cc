@@ -18,9 +18,11 @@ WalletCli::WalletCli(const StepdProcess& node, std::string home)
                                                        std::filesystem::perms::owner_write);
 }
 
-pid_t WalletCli::spawn(std::vector<std::string> args, const std::string& out_path) const {
+pid_t WalletCli::spawn(std::vector<std::string> args, const std::string& out_path,
+                       const std::string& program) const {
     const char* bin_dir = std::getenv("STEP_BIN_DIR");
-    args.insert(args.begin(), std::string(bin_dir ? bin_dir : STEP_BINARY_DIR "/bin") + "/step-wallet");
+    args.insert(args.begin(),
+                std::string(bin_dir ? bin_dir : STEP_BINARY_DIR "/bin") + "/" + program);
     args.insert(args.end(), {"--network", "devnet", "--rpc",
                              "http://127.0.0.1:" + std::to_string(node_.port()), "--cookie",
                              node_.datadir() + "/.cookie", "--passphrase-file", passphrase_file_,

@@ -22,8 +22,11 @@ public:
 
     // step-wallet ARGS --network devnet --rpc URL --cookie FILE --passphrase-file F --output json
     WalletRun run(std::vector<std::string> args) const;
-    // The same command started in the background with stdout to `out_path`: its pid.
-    pid_t spawn(std::vector<std::string> args, const std::string& out_path) const;
+    // The same command started in the background with stdout to `out_path`: its pid. `program`
+    // is a binary of the build's bin folder that takes step-wallet's command line (step-deviant,
+    // the adversary suite's deviating agents, tests/adversary).
+    pid_t spawn(std::vector<std::string> args, const std::string& out_path,
+                const std::string& program = "step-wallet") const;
 
 private:
     const StepdProcess& node_;
