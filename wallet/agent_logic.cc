@@ -6,6 +6,8 @@
 
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
+#include "kernels/errors.h"
+#include "verifier/errors.h"
 #include "wallet/context.h"
 #include "wallet/errors.h"
 
@@ -250,6 +252,12 @@ AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height) {
     if (a->committed && !a->revealed && height >= w.commit_end && height < w.reveal_end)
         return AuditStep::kReveal;
     return AuditStep::kNothing;
+}
+
+bool checkpoint_disproves_trace(const Status& audit_error) {
+    return audit_error.is(kernels::codes::kBadState) ||
+           audit_error.is(kernels::codes::kStateMismatch) ||
+           audit_error.is(verifier::codes::kStartStep);
 }
 
 std::optional<Hash256> checkpoint_leaf(const UnitView& u, uint32_t c, uint32_t per_checkpoint) {

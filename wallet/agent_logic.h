@@ -115,6 +115,13 @@ AuditStep audit_due(const UnitView& u, const std::string& me, uint64_t height);
 // leaf 0 for c = 0, else checkpoint_leaves[c / per_checkpoint - 1]; nullopt when out of range.
 std::optional<Hash256> checkpoint_leaf(const UnitView& u, uint32_t c, uint32_t per_checkpoint);
 
+// Whether run_audit's error on a checkpoint the verifier fetched by its committed leaf (so the
+// bytes are the ones the solver committed to) shows that the solver committed to no honest state
+// of that leaf: bytes that are no state of the task's model (kernels bad-state, state-mismatch)
+// or a state at another step (start-step). Such a trace is wrong whatever the replay would
+// give, so the audit must disagree (and the fraud be proven), not miss its window.
+bool checkpoint_disproves_trace(const Status& audit_error);
+
 // The digests an audit reveals, in the order consensus expects (consensus audit_digest_leaves),
 // looked up in `replayed` (leaf -> digest of the verifier's own replay). missing-digest when the
 // replay did not cover a needed leaf.

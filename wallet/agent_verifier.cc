@@ -201,6 +201,12 @@ Status VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const Au
         }
         auto work = verifier::run_audit(core_.backend(), core_.exec(), t.spec, **ds, ref, s, bytes,
                                         *committed);
+        if (!work.ok() && checkpoint_disproves_trace(work.status())) {
+            // No state reaches the committed checkpoint honestly: digests no state has make the
+            // reveal disagree, and the fraud is proven once the trace is opened.
+            for (uint32_t leaf = c + 1; leaf <= s; ++leaf) replayed[leaf] = Hash256{};
+            continue;
+        }
         if (!work.ok()) return work.status();
         for (size_t i = 0; i < work->digests.size(); ++i)
             replayed[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];

@@ -6,6 +6,8 @@
 
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
+#include "kernels/errors.h"
+#include "verifier/errors.h"
 #include "wallet/agent_logic.h"
 #include "wallet/errors.h"
 #include "tests/support/status_check.h"
@@ -191,6 +193,18 @@ TEST_CASE("checkpoint_leaf and audit_digests pick the committed and replayed lea
     CHECK(d->size() == 3);  // leaves 3, 4 for sample 4 and leaf 1 for sample 1
     replayed.erase(3);
     CHECK(audit_digests(sampled, 2, replayed).status() == step::wallet::codes::kMissingDigest);
+}
+
+TEST_CASE("checkpoint_disproves_trace: a committed checkpoint that is no state of its leaf") {
+    using step::Status;
+    CHECK(checkpoint_disproves_trace(Status::error(step::verifier::codes::kStartStep, "step 2")));
+    CHECK(checkpoint_disproves_trace(Status::error(step::kernels::codes::kBadState, "bytes")));
+    CHECK(checkpoint_disproves_trace(Status::error(step::kernels::codes::kStateMismatch, "model")));
+    // Served bytes that are not the committed ones: challenge the data, do not disagree.
+    CHECK_FALSE(checkpoint_disproves_trace(
+        Status::error(step::verifier::codes::kCheckpointMismatch, "not leaf 2")));
+    CHECK_FALSE(checkpoint_disproves_trace(
+        Status::error(step::verifier::codes::kBadLeafIndex, "sampled leaf 9")));
 }
 
 TEST_CASE("responses_due lists the solver's unit blobs challenged and still answerable") {
