@@ -12,9 +12,9 @@ status=0
 STEP_ADVERSARY_TABLE="$rows" ctest --test-dir "$build" -L adversary -j2 --output-on-failure >&2 ||
   status=$?
 python3 - "$rows" <<'PY'
-import json, sys
+import json, re, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-rows.sort(key=lambda r: int(r["case"]))
+rows.sort(key=lambda r: (int(re.match(r"\d+", r["case"]).group()), r["case"]))
 step = lambda units: f"{units / 1e9:+.6f}"
 print("| case | party | deviation | payoff honest | payoff deviating | difference | caught with | expected payoff |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")

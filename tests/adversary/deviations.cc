@@ -72,13 +72,14 @@ std::shared_ptr<Deviation> forge_leaf(uint32_t leaf) {
 }
 
 // Trains up to leaf `upto` only; every later leaf, checkpoint and the final state repeat the
-// parameters reached there, so most of the unit's compute is saved. Each copy carries the step
-// counter its leaf should have, so it looks like a state of that leaf (an auditor can replay
-// from it, and finds the next leaf wrong).
-std::shared_ptr<Deviation> skip_work(uint32_t upto) {
+// parameters reached there, so most of the unit's compute is saved. With `restamp` each copy
+// carries the step counter its leaf should have, so it looks like a state of that leaf (an
+// auditor replays from it and finds the next leaf wrong); without, a checkpoint is a state of
+// another step, from which no audit can replay.
+std::shared_ptr<Deviation> skip_work(uint32_t upto, bool restamp) {
     auto once = std::make_shared<Once>();
     auto d = std::make_shared<Deviation>();
-    d->build_trace = [once, upto](const TraceJob& j) -> Result<verifier::UnitTrace> {
+    d->build_trace = [once, upto, restamp](const TraceJob& j) -> Result<verifier::UnitTrace> {
         if (!once->take()) return honest_trace(j);
         const verifier::TraceShape& shape = j.task.shape;
         const verifier::UnitRef ref = ref_of(j);
@@ -99,7 +100,7 @@ std::shared_ptr<Deviation> skip_work(uint32_t upto) {
             at = std::move(*s);
         }
         for (uint32_t leaf = trained + 1; leaf <= shape.last_leaf; ++leaf) {
-            at.step = verifier::leaf_step(shape, j.unit.first, leaf);
+            if (restamp) at.step = verifier::leaf_step(shape, j.unit.first, leaf);
             keep(leaf, at, verifier::trace_leaf(ref, leaf, at, j.exec));
         }
         tr.final_state = at;
@@ -305,6 +306,8 @@ const std::vector<DeviationInfo>& deviation_list() {
     static const std::vector<DeviationInfo> list = {
         {"forge-leaf", "solver", "forges hidden leaf --leaf of its first unit"},
         {"skip-work", "solver", "trains its first unit up to leaf --leaf only"},
+        {"skip-work-stale", "solver",
+         "the same, its copied states keeping the step they were trained to"},
         {"withhold-checkpoint", "solver", "keeps back its first unit's middle checkpoint"},
         {"withhold-final", "solver", "keeps back its first final state a later round needs"},
         {"lazy-audit", "verifier", "reveals the solver's committed leaves without replaying"},
@@ -319,7 +322,8 @@ const std::vector<DeviationInfo>& deviation_list() {
 
 std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t leaf) {
     if (name == "forge-leaf") return forge_leaf(leaf);
-    if (name == "skip-work") return skip_work(leaf);
+    if (name == "skip-work") return skip_work(leaf, true);
+    if (name == "skip-work-stale") return skip_work(leaf, false);
     if (name == "withhold-checkpoint") return withhold(middle_checkpoint);
     if (name == "withhold-final") return withhold(final_state_owed);
     if (name == "lazy-audit") return lazy_audit();

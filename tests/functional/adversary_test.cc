@@ -290,6 +290,26 @@ void check_verifier_deviation(const PayoffRow& row, const std::string& deviation
 
 }  // namespace
 
+TEST_CASE(
+    "adversary 2b: a solver whose copied checkpoints no audit can replay is caught all the same",
+    "[adversary]") {
+    // Its checkpoint at leaf 2 is the state of leaf 1: an auditor sampling leaf 3 or 4 cannot
+    // replay from it, and must disagree (then prove) rather than miss its window.
+    Bed bed(0);
+    bed.start("verifier", "verifier");
+    bed.start("solver", "solver", {"--deviation", "skip-work-stale", "--leaf", "1"});
+    bed.finish();
+    INFO(bed.all_logs());
+    CHECK(count_code(ledger_of(bed.net, "verifier"), reasons::kAuditMissed) == 0);
+    int64_t honest = 0;
+    const int64_t deviating = bed.check_caught_solver(&honest);
+    step::test::record_row({"2b", "solver", "trains 1 of 4 leaves, copies its state unchanged",
+                            honest, deviating, 1.0, deviating,
+                            "a checkpoint that is no state of its leaf makes every audit from it "
+                            "disagree"});
+    step::test::check_supply_after_stop(bed.net);
+}
+
 TEST_CASE("adversary 5: a lazy verifier that copies the solver's leaves loses its audit bond",
           "[adversary]") {
     check_verifier_deviation({"5", "verifier", "reveals committed leaves without replaying", 0, 0,
