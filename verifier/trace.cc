@@ -96,8 +96,9 @@ Result<TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec&
                                  const kernels::TaskSpec& spec, const kernels::Dataset& data,
                                  const UnitRef& unit, const TrainState& from, uint32_t from_leaf,
                                  uint32_t to_leaf, const LeafCallback& on_leaf,
-                                 const std::optional<TraceFault>& fault) {
-    return replay_impl(backend, ex, spec, data, unit, from, from_leaf, to_leaf, on_leaf, fault, nullptr);
+                                 const std::optional<TraceFault>& fault, float* last_loss) {
+    return replay_impl(backend, ex, spec, data, unit, from, from_leaf, to_leaf, on_leaf, fault,
+                       last_loss);
 }
 
 Result<UnitTrace> build_trace(kernels::Backend& backend, const kernels::Exec& ex,

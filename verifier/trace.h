@@ -85,7 +85,9 @@ Result<UnitTrace> build_trace(kernels::Backend& backend, const kernels::Exec& ex
 
 // Checkpoint replay: from `from` (the state at leaf `from_leaf`, step counter checked: error
 // "start-step") to leaf `to_leaf`, calling `on_leaf(i, state, digest)` for every leaf i in
-// (from_leaf, to_leaf]. Returns the state at `to_leaf`. `fault` as in build_trace.
+// (from_leaf, to_leaf]. Returns the state at `to_leaf`. `fault` as in build_trace; `last_loss`,
+// when given, receives the loss of the last step (a solver training its unit in pieces commits
+// it, as build_trace's caller does).
 using LeafCallback =
     std::function<void(uint32_t leaf, const kernels::TrainState& state, const Hash256& digest)>;
 Result<kernels::TrainState> replay_leaves(kernels::Backend& backend, const kernels::Exec& ex,
@@ -93,7 +95,8 @@ Result<kernels::TrainState> replay_leaves(kernels::Backend& backend, const kerne
                                           const kernels::Dataset& data, const UnitRef& unit,
                                           const kernels::TrainState& from, uint32_t from_leaf,
                                           uint32_t to_leaf, const LeafCallback& on_leaf,
-                                          const std::optional<TraceFault>& fault = std::nullopt);
+                                          const std::optional<TraceFault>& fault = std::nullopt,
+                                          float* last_loss = nullptr);
 
 // A DataResponse for a checkpoint (or final state) chunk: the chain holds only the leaf digest,
 // which is tagged over the state root, so the response carries the state root too. True when
