@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
+#include "consensus/errors.h"
 #include "consensus/params.h"
 #include "consensus/proto/chain.pb.h"
 #include "consensus/task_spec.h"
@@ -19,11 +20,11 @@
 #include "wallet/agent_core.h"
 #include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
+#include "wallet/agent_train.h"
 #include "wallet/blob_transfer.h"
+#include "wallet/errors.h"
 #include "wallet/secure_file.h"
 #include "wallet/tx_builder.h"
-#include "consensus/errors.h"
-#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 
@@ -109,6 +110,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
              waited += std::chrono::milliseconds(50))
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    role_->stop();
     core_->log(agent_events::kStopped, nullptr, std::nullopt, json::object(), "stopped");
     return Status();
 }
@@ -136,6 +138,10 @@ Result<uint64_t> AgentCore::height() {
     auto info = rpc_.call(rpc::kGetChainInfo, json::object(), RpcAuth::kNone);
     if (!info.ok()) return info.status();
     auto h = json_u64(*info, "height");
+    if (h.ok())
+        pace_.observe(
+            *h, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                    .count());
     if (h.ok() && *h != poll_height_) {
         poll_height_ = *h;
         errors_at_height_.clear();
@@ -283,7 +289,7 @@ std::string AgentCore::unit_path(const TaskInfo& t, uint32_t round, uint32_t k,
 }
 
 std::string AgentCore::state_path(const Hash256& committed_leaf) const {
-    return cfg_.state_dir + "/" + to_hex(committed_leaf) + ".state";
+    return state_file_path(cfg_.state_dir, committed_leaf);
 }
 
 Result<Bytes> AgentCore::fetch_state(const TaskInfo& t, uint32_t round, uint32_t k, uint32_t leaf,

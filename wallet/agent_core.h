@@ -41,6 +41,8 @@ public:
     const consensus::Params& params() const { return *ctx_.params; }
     const std::string& address() const { return address_; }
     const RpcClient& rpc() const { return rpc_; }
+    // Used by one thread at a time: the role's background job (agent_worker.h) while one runs,
+    // else the poll thread.
     kernels::Backend& backend() { return *backend_; }
     // Makes the --backend the config names (auto: CUDA when a device is usable, else the CPU);
     // called once before the first poll. Returns the line that says which, for the first log.
@@ -48,6 +50,9 @@ public:
     const kernels::Exec& exec() const { return exec_; }
     // The tip height the current pass started at (set by height()).
     uint64_t poll_height() const { return poll_height_; }
+    // Seconds per block to plan deadlines with: BLOCK_TIME, or the pace height() has seen when
+    // blocks come faster (agent_logic.h BlockPace).
+    double block_seconds() const { return pace_.expected(ctx_.params->block_time_s); }
 
     // Node access. height() also starts a new pass: it sets poll_height().
     Result<uint64_t> height();
@@ -135,6 +140,7 @@ private:
     std::set<std::string> data_reported_;     // dataset problems already logged (once each)
     bool awaiting_data_ = false;              // see awaiting_data()
     uint64_t poll_height_ = 0;                // the tip height the current pass started at
+    BlockPace pace_;                          // the tips height() has seen, and when
     std::set<std::string> errors_at_height_;  // failures logged at poll_height_ (once each)
 };
 
@@ -144,6 +150,9 @@ public:
     virtual ~AgentRole() = default;
     // One pass over the open tasks; `idle` is set when nothing is left for this role.
     virtual Status poll(bool* idle) = 0;
+    // SIGTERM: stops the role's background job at its next check and waits for it. What it
+    // owes stays in the state dir for the next start.
+    virtual void stop() {}
 };
 
 std::unique_ptr<AgentRole> make_solver(AgentCore& core);    // agent_solver.cc

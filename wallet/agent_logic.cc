@@ -335,4 +335,30 @@ bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chu
     return false;
 }
 
+void BlockPace::observe(uint64_t height, double seconds) {
+    if (!seen_.empty() && height <= seen_.back().first) return;
+    seen_.emplace_back(height, seconds);
+    if (seen_.size() > kPaceSamples) seen_.erase(seen_.begin());
+}
+
+std::optional<double> BlockPace::observed() const {
+    if (seen_.size() < 2) return std::nullopt;
+    const auto& [h0, t0] = seen_.front();
+    const auto& [h1, t1] = seen_.back();
+    return std::max(0.0, t1 - t0) / static_cast<double>(h1 - h0);
+}
+
+double BlockPace::expected(uint64_t block_time_s) const {
+    const double planned = static_cast<double>(block_time_s);
+    const auto seen = observed();
+    return seen ? std::min(planned, *seen) : planned;
+}
+
+bool claim_fits(uint64_t steps, double steps_per_s, double block_s, uint64_t claim_timeout) {
+    if (!(steps_per_s > 0) || claim_timeout < 2) return false;
+    const double training_s = static_cast<double>(steps) / steps_per_s;
+    const double available_s = static_cast<double>(claim_timeout - 1) * block_s;
+    return training_s * kClaimSafety <= available_s;
+}
+
 }  // namespace step::wallet::agent

@@ -187,4 +187,35 @@ WhistleStep whistle_due(const UnitView& u, uint64_t height, uint64_t verifier_gr
 bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chunk,
                    uint64_t first_failed, uint64_t height, uint64_t da_window, uint64_t grace);
 
+// ---- Deadlines: whether a solver can commit a unit before CLAIM_TIMEOUT.
+
+// The block pace an agent sees: the new tip heights it observed and when (seconds on a steady
+// clock the caller reads), over the last kPaceSamples of them. A tip seen late shortens the
+// span measured, so the pace errs towards shorter blocks, which leave less time.
+class BlockPace {
+public:
+    static constexpr size_t kPaceSamples = 16;
+    // A tip at `height` seen at `seconds`; heights not above the last one seen are ignored.
+    void observe(uint64_t height, double seconds);
+    // Seconds per block over the tips seen; nullopt before two distinct heights.
+    std::optional<double> observed() const;
+    // What deadlines are planned with: the shorter of `block_time_s` (the chain's BLOCK_TIME)
+    // and the observed pace (a devnet driven by `generate`, or a lucky run of blocks).
+    double expected(uint64_t block_time_s) const;
+
+private:
+    std::vector<std::pair<uint64_t, double>> seen_;  // (height, seconds), oldest first
+};
+
+// A claim is sent only when training takes at most 1 / kClaimSafety of the time it has: block
+// times vary, and uploading and sending the commitment take time too.
+inline constexpr double kClaimSafety = 2.0;
+
+// Whether a solver training `steps_per_s` should claim a unit of `steps` steps: it starts once
+// its claim is in a block h_c, and its CommitUnit must be sent while the tip is below
+// h_c + CLAIM_TIMEOUT (deadlines settle at the end of a block, so it may land in that block),
+// which leaves CLAIM_TIMEOUT - 1 block times of `block_s` seconds. False while the step rate
+// is unknown (steps_per_s <= 0: measure first) or the timeout leaves no block at all.
+bool claim_fits(uint64_t steps, double steps_per_s, double block_s, uint64_t claim_timeout);
+
 }  // namespace step::wallet::agent

@@ -53,10 +53,13 @@ std::optional<Progress> load_progress(const std::string& path, const Hash256& le
     return p;
 }
 
-Status save_state(const std::string& dir, const Hash256& leaf, const kernels::TrainState& s) {
-    const Bytes bytes = kernels::state_to_bytes(s);
+Status save_bytes(const std::string& dir, const Hash256& leaf, const Bytes& bytes) {
     return atomic_write_file(state_file_path(dir, leaf), std::string(bytes.begin(), bytes.end()),
                              0600, WriteMode::kReplace);
+}
+
+Status save_state(const std::string& dir, const Hash256& leaf, const kernels::TrainState& s) {
+    return save_bytes(dir, leaf, kernels::state_to_bytes(s));
 }
 
 // The state a checkpoint file holds, when it is the one `committed` commits to at `leaf`.
@@ -149,6 +152,19 @@ Result<TrainedUnit> train_unit(const UnitTraining& job, const std::atomic<bool>&
     out.root = merkle_root(out.leaves);
     out.last_loss = *at.progress.last_loss;
     return out;
+}
+
+Result<TrainedUnit> keep_trace(const UnitTraining& job, const verifier::UnitTrace& trace,
+                               double seconds) {
+    if (trace.leaves.size() != job.shape.leaf_count())
+        return Status::error(codes::kStateCorrupt, "a trace of " + std::to_string(trace.leaves.size()) +
+                                                       " leaves for a unit of " +
+                                                       std::to_string(job.shape.leaf_count()));
+    for (const verifier::Checkpoint& c : trace.checkpoints)
+        STEP_TRY(save_bytes(job.state_dir, trace.leaves[c.leaf], c.bytes));
+    if (!job.shape.is_checkpoint(job.shape.last_leaf))
+        STEP_TRY(save_state(job.state_dir, trace.leaves.back(), trace.final_state));
+    return TrainedUnit{trace.leaves, trace.root, trace.last_loss, 0, job.shape.steps, seconds};
 }
 
 Result<double> measure_step_rate(kernels::Backend& backend, const kernels::Exec& exec,

@@ -54,6 +54,12 @@ struct TrainedUnit {
 // `stop` was set between two checkpoints (what was done stays saved).
 Result<TrainedUnit> train_unit(const UnitTraining& job, const std::atomic<bool>& stop);
 
+// A unit's trace made by other code (a deviation of the adversary suite, agent_deviation.h), kept
+// as train_unit keeps its own: every checkpoint and the final state written to the state dir
+// under its leaf. `seconds` is how long it took; no progress file (it is not resumed).
+Result<TrainedUnit> keep_trace(const UnitTraining& job, const verifier::UnitTrace& trace,
+                               double seconds);
+
 // The leaves at which a trained unit's states are kept and served: every checkpoint and the last.
 std::vector<uint32_t> served_leaves(const verifier::TraceShape& shape);
 

@@ -1,23 +1,26 @@
 // The verifier agent's pass: for every committed unit that assigned it an audit, replay each
 // sampled leaf from the checkpoint before it (fetched from the blob store, or the round's start
 // state for leaf 0), commit to the digests in the commit window and reveal them in the reveal
-// window. The salt and digests are kept in the state dir so a restarted agent can still reveal.
+// window. The replays run off the poll loop (agent_worker.h), one audit at a time, so reveals
+// of other units go on meanwhile. The salt and digests are written to the state dir (atomically:
+// secure_file.h) before the commitment is sent, so a restarted agent can still reveal.
 #include <chrono>
 
 #include "common/rpc_methods.h"
+#include "consensus/errors.h"
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/proto/chain.pb.h"
 #include "verifier/audit.h"
+#include "verifier/errors.h"
 #include "verifier/whistle.h"
 #include "wallet/agent_core.h"
 #include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
 #include "wallet/agent_proof.h"
-#include "wallet/secure_file.h"
-#include "consensus/errors.h"
-#include "verifier/errors.h"
+#include "wallet/agent_worker.h"
 #include "wallet/errors.h"
+#include "wallet/secure_file.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -52,19 +55,73 @@ Result<SavedAudit> read_audit(const std::string& path) {
     return a;
 }
 
+// What an audit's replay reads: for each sampled leaf, the checkpoint before it and the leaf
+// that commits to that checkpoint. The job owns these copies.
+struct AuditReplay {
+    kernels::TaskSpec spec;
+    verifier::TraceShape shape;
+    verifier::UnitRef unit;
+    const kernels::Dataset* data = nullptr;
+    kernels::Backend* backend = nullptr;
+    kernels::Exec exec;
+    struct Piece {
+        uint32_t sampled = 0;
+        Bytes checkpoint;
+        Hash256 committed{};
+    };
+    std::vector<Piece> pieces;
+};
+
+struct Replayed {
+    std::map<uint32_t, Hash256> digests;  // leaf -> digest of our replay
+    double seconds = 0;
+};
+
+// Runs on the background thread: every piece's replay (run_audit checks each checkpoint
+// against its committed leaf first). Error "cancelled" when stopped between pieces.
+Result<Replayed> replay_audit(const AuditReplay& job, const std::atomic<bool>& stop) {
+    Replayed out;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const AuditReplay::Piece& p : job.pieces) {
+        if (stop.load()) return Status::error(codes::kCancelled, "audit replay stopped");
+        auto work = verifier::run_audit(*job.backend, job.exec, job.spec, *job.data, job.unit,
+                                        p.sampled, p.checkpoint, p.committed);
+        const uint32_t c = job.shape.checkpoint_before(p.sampled);
+        if (!work.ok() && checkpoint_disproves_trace(work.status())) {
+            // No state reaches the committed checkpoint honestly: digests no state has make the
+            // reveal disagree, and the fraud is proven once the trace is opened.
+            for (uint32_t leaf = c + 1; leaf <= p.sampled; ++leaf) out.digests[leaf] = Hash256{};
+            continue;
+        }
+        if (!work.ok()) return work.status();
+        for (size_t i = 0; i < work->digests.size(); ++i)
+            out.digests[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
 class VerifierRole final : public AgentRole {
 public:
     explicit VerifierRole(AgentCore& core) : core_(core), prover_(core) {}
     Status poll(bool* idle) override;
+    void stop() override { replay_.stop(); }
 
 private:
     // The audit step, fraud proof and verdict note due on one unit that drew us.
     void tend_audit(const TaskInfo& t, const UnitView& u, const AuditView& a, const UnitMap& units,
                     uint64_t height);
-    Status audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step, const UnitMap& units);
-    // Replays the sampled leaves of our audit, saves the salt and digests, and commits to them.
-    Status commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
-                        const std::string& path, const UnitMap& units);
+    // True once the step's transaction is sent; false while its replay is pending.
+    Result<bool> audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
+                            const UnitMap& units);
+    // Our audit's commitment: sent again as saved, or made from a finished replay (the salt and
+    // digests saved first), or its replay started when the background thread is free.
+    Result<bool> commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                              const std::string& path, const UnitMap& units);
+    Status start_replay(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                        const UnitMap& units);
+    // Takes a finished replay's digests (or logs its failure).
+    void collect_replay();
     // Saves a fresh salt and the digests (before sending: a commitment whose salt is lost can
     // never be revealed), then commits to them.
     Status save_and_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,
@@ -81,17 +138,38 @@ private:
     Prover prover_;
     std::set<std::string> done_;      // audit steps taken and verdicts logged, by tag (once each)
     std::set<std::string> searched_;  // units replayed whole for a proof, by tag (once each)
+
+    Background<Replayed> replay_;
+    struct InFlight {
+        TaskInfo task;
+        UnitKey unit{};
+        std::string tag;
+    };
+    std::optional<InFlight> in_flight_;         // set exactly while replay_ is busy
+    std::map<std::string, Replayed> replayed_;  // finished replays by audit tag, until committed
 };
 
 Status VerifierRole::poll(bool* idle) {
     auto tasks = core_.begin_pass();
     if (!tasks.ok()) return tasks.status();
+    collect_replay();
     for (const auto& [t, units] : *tasks)
         for (const auto& [key, u] : units)
             if (const AuditView* a = u.audit_of(core_.address()))
                 tend_audit(t, u, *a, units, core_.poll_height());
-    *idle = tasks->empty();
+    *idle = tasks->empty() && !replay_.busy();
     return Status();
+}
+
+void VerifierRole::collect_replay() {
+    auto result = replay_.take();
+    if (!result) return;
+    const InFlight f = std::move(*in_flight_);
+    in_flight_.reset();
+    if (result->ok())
+        replayed_[f.tag] = std::move(**result);
+    else if (!result->status().is(codes::kCancelled))
+        core_.log_error("audit replay", &f.task, f.unit, result->status());
 }
 
 void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
@@ -104,14 +182,15 @@ void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditV
     const Deviation* dev = core_.config().deviation.get();
     if (step != AuditStep::kNothing && !done_.count(done_key) &&
         (!dev || !dev->take_audit_step || dev->take_audit_step(t, u, step))) {
-        Status s = audit_unit(t, u, step, units);
-        if (s.ok())
-            done_.insert(done_key);
-        else
+        auto sent = audit_unit(t, u, step, units);
+        if (!sent.ok())
             core_.log_error(step == AuditStep::kCommit ? "audit commit" : "audit reveal", &t, key,
-                            s);
+                            sent.status());
+        else if (*sent)
+            done_.insert(done_key);
     }
-    if (proof_due(u, core_.address())) {
+    // The proof's replay uses the backend on this thread: not while an audit replays.
+    if (proof_due(u, core_.address()) && !replay_.busy()) {
         Status s = prove_fraud(t, u, units);
         if (!s.ok()) core_.log_error("fraud proof", &t, key, s);
     }
@@ -144,8 +223,8 @@ Status VerifierRole::prove_fraud(const TaskInfo& t, const UnitView& u, const Uni
     return prover_.commit(t, u, (*wrong)->proof);
 }
 
-Status VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
-                                const UnitMap& units) {
+Result<bool> VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
+                                      const UnitMap& units) {
     const AuditView* a = u.audit_of(core_.address());
     const std::string path =
         core_.unit_path(t, u.round, u.unit, "-c" + std::to_string(u.commit_height) + ".audit");
@@ -162,24 +241,58 @@ Status VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep 
     core_.log(agent_events::kRevealed, &t, UnitKey{u.round, u.unit},
               {{"txid", *txid}, {"digests", saved->digests.size()}},
               "revealed " + std::to_string(saved->digests.size()) + " digests, tx " + *txid);
-    return Status();
+    return true;
 }
 
-Status VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
-                                  const std::string& path, const UnitMap& units) {
+Result<bool> VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                                        const std::string& path, const UnitMap& units) {
     // A commitment saved by an earlier run (stopped before its transaction landed) is sent
     // again as it was: a new salt would leave a commitment on chain that no reveal matches.
-    if (auto saved = read_audit(path); saved.ok())
-        return send_audit_commit(t, u, a, saved->salt, saved->digests, 0);
+    if (auto saved = read_audit(path); saved.ok()) {
+        STEP_TRY(send_audit_commit(t, u, a, saved->salt, saved->digests, 0));
+        return true;
+    }
     const Deviation* dev = core_.config().deviation.get();
-    if (auto lazy = dev && dev->audit_digests ? dev->audit_digests(t, u, a) : std::nullopt)
-        return save_and_commit(t, u, a, path, *lazy, 0);
+    if (auto lazy = dev && dev->audit_digests ? dev->audit_digests(t, u, a) : std::nullopt) {
+        STEP_TRY(save_and_commit(t, u, a, path, *lazy, 0));
+        return true;
+    }
+    auto done = replayed_.find(audit_tag(t, u));
+    if (done == replayed_.end()) {
+        if (!replay_.busy()) STEP_TRY(start_replay(t, u, a, units));
+        return false;  // a later pass commits once the replay is done
+    }
+    const Replayed replayed = std::move(done->second);
+    replayed_.erase(done);
+    auto digests = audit_digests(a.leaves, t.shape.leaves_per_checkpoint, replayed.digests);
+    if (!digests.ok()) return digests.status();
+    STEP_TRY(save_and_commit(t, u, a, path, *digests, replayed.seconds));
+    return true;
+}
+
+Status VerifierRole::save_and_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                                     const std::string& path, const std::vector<Hash256>& digests,
+                                     double replay_seconds) {
+    const Seed salt_seed = random_seed();
+    Hash256 salt;
+    std::copy(salt_seed.bytes().begin(), salt_seed.bytes().end(), salt.begin());
+    // Saved before sending: a commitment on chain whose salt is lost can never be revealed.
+    json saved = {{"salt", to_hex(salt)}, {"digests", json::array()}};
+    for (const Hash256& d : digests) saved["digests"].push_back(to_hex(d));
+    STEP_TRY(atomic_write_file(path, saved.dump(), 0600, WriteMode::kReplace));
+    return send_audit_commit(t, u, a, salt, digests, replay_seconds);
+}
+
+Status VerifierRole::start_replay(const TaskInfo& t, const UnitView& u, const AuditView& a,
+                                  const UnitMap& units) {
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
+    AuditReplay job{t.spec, t.shape,          verifier::UnitRef{t.id, u.round, u.unit},
+                    *ds,    &core_.backend(), core_.exec(),
+                    {}};
     const uint32_t per = t.shape.leaves_per_checkpoint;
-    const verifier::UnitRef ref{t.id, u.round, u.unit};
-    const auto t0 = std::chrono::steady_clock::now();
-    std::map<uint32_t, Hash256> replayed;
+    // The checkpoints are fetched here (node calls stay on the poll thread); only the replays
+    // go to the background.
     for (uint32_t s : a.leaves) {
         if (s == 0 || s > t.shape.last_leaf)
             return Status::error(verifier::codes::kBadLeafIndex,
@@ -199,36 +312,12 @@ Status VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, const Au
             if (!fetched.ok()) return fetched.status();
             bytes = std::move(*fetched);
         }
-        auto work = verifier::run_audit(core_.backend(), core_.exec(), t.spec, **ds, ref, s, bytes,
-                                        *committed);
-        if (!work.ok() && checkpoint_disproves_trace(work.status())) {
-            // No state reaches the committed checkpoint honestly: digests no state has make the
-            // reveal disagree, and the fraud is proven once the trace is opened.
-            for (uint32_t leaf = c + 1; leaf <= s; ++leaf) replayed[leaf] = Hash256{};
-            continue;
-        }
-        if (!work.ok()) return work.status();
-        for (size_t i = 0; i < work->digests.size(); ++i)
-            replayed[c + 1 + static_cast<uint32_t>(i)] = work->digests[i];
+        job.pieces.push_back({s, std::move(bytes), *committed});
     }
-    auto digests = audit_digests(a.leaves, per, replayed);
-    if (!digests.ok()) return digests.status();
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return save_and_commit(t, u, a, path, *digests, secs);
-}
-
-Status VerifierRole::save_and_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,
-                                     const std::string& path, const std::vector<Hash256>& digests,
-                                     double replay_seconds) {
-    const Seed salt_seed = random_seed();
-    Hash256 salt;
-    std::copy(salt_seed.bytes().begin(), salt_seed.bytes().end(), salt.begin());
-    // Saved before sending: a commitment on chain whose salt is lost can never be revealed.
-    json saved = {{"salt", to_hex(salt)}, {"digests", json::array()}};
-    for (const Hash256& d : digests) saved["digests"].push_back(to_hex(d));
-    STEP_TRY(atomic_write_file(path, saved.dump(), 0600, WriteMode::kReplace));
-    return send_audit_commit(t, u, a, salt, digests, replay_seconds);
+    in_flight_ = InFlight{t, UnitKey{u.round, u.unit}, audit_tag(t, u)};
+    replay_.start(
+        [job = std::move(job)](const std::atomic<bool>& stop) { return replay_audit(job, stop); });
+    return Status();
 }
 
 Status VerifierRole::send_audit_commit(const TaskInfo& t, const UnitView& u, const AuditView& a,

@@ -77,5 +77,8 @@ inline constexpr ErrorCode kMissingDigest{"missing-digest", ErrorCategory::kInte
 inline constexpr ErrorCode kNoFinalRound{"no-final-round", ErrorCategory::kNotFound};
 // task watch: the watched task ended cancelled, not done (exit 1 after the last view).
 inline constexpr ErrorCode kTaskCancelled{"task-cancelled", ErrorCategory::kNotFound};
+// A unit the solver would not train and commit before CLAIM_TIMEOUT at its measured step rate
+// and the block pace it sees (agent_logic.h claim_fits): it does not claim it.
+inline constexpr ErrorCode kUnitTooLong{"unit-too-long", ErrorCategory::kPolicy};
 
 }  // namespace step::wallet::codes

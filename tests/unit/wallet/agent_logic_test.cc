@@ -391,3 +391,45 @@ TEST_CASE("challenge_due: after the grace, while consensus takes it, never over 
     CHECK_FALSE(challenge_due(u, DataKind::kFinalState, 4, 0, 40, 41, 2, 1));
     CHECK_FALSE(challenge_due(u, DataKind::kDataset, 0, 0, 40, 41, 2, 1));
 }
+
+TEST_CASE("a unit is claimed only when its training fits twice over in CLAIM_TIMEOUT - 1 blocks") {
+    // Devnet: CLAIM_TIMEOUT 6 blocks of 2 s leave 5 blocks, 10 s: at most 5 s of training.
+    CHECK(claim_fits(500, 100.0, 2.0, 6));  // 5 s: exactly half
+    CHECK_FALSE(claim_fits(501, 100.0, 2.0, 6));
+    CHECK(claim_fits(8, 100.0, 0.4, 6));  // blocks every 0.4 s: 2 s, 80 ms of training
+    CHECK_FALSE(claim_fits(200, 100.0, 0.4, 6));
+    // Mainnet-like: 48 blocks of 60 s leave 47 minutes, so up to 23.5 minutes of training.
+    CHECK(claim_fits(1'410 * 1'000, 1'000.0, 60.0, 48));
+    CHECK_FALSE(claim_fits(1'411 * 1'000, 1'000.0, 60.0, 48));
+    // The rate is not measured yet, or the timeout leaves no block to train in.
+    CHECK_FALSE(claim_fits(1, 0.0, 2.0, 6));
+    CHECK_FALSE(claim_fits(1, -1.0, 2.0, 6));
+    CHECK_FALSE(claim_fits(1, 1e9, 2.0, 1));
+    CHECK_FALSE(claim_fits(1, 1e9, 2.0, 0));
+}
+
+TEST_CASE("the block pace is what the agent saw, capped at the chain's BLOCK_TIME") {
+    BlockPace pace;
+    CHECK_FALSE(pace.observed().has_value());
+    CHECK(pace.expected(2) == 2.0);
+    pace.observe(10, 100.0);
+    CHECK_FALSE(pace.observed().has_value());  // one tip is no pace
+    pace.observe(10, 100.3);                   // the same tip again: ignored
+    pace.observe(11, 100.4);
+    pace.observe(14, 101.6);  // three blocks between two polls
+    REQUIRE(pace.observed().has_value());
+    CHECK(*pace.observed() == Approx(0.4));
+    CHECK(pace.expected(2) == Approx(0.4));  // faster than planned: plan with what is seen
+    CHECK(pace.expected(0) == 0.0);
+    // Slower than BLOCK_TIME (a paused miner): BLOCK_TIME, which leaves less time.
+    BlockPace slow;
+    slow.observe(1, 0.0);
+    slow.observe(2, 30.0);
+    CHECK(slow.expected(2) == 2.0);
+    // A reorg or an older tip does not count; the window keeps the last kPaceSamples tips.
+    slow.observe(1, 31.0);
+    CHECK(*slow.observed() == Approx(30.0));
+    BlockPace window;
+    for (uint64_t h = 0; h < 40; ++h) window.observe(h, h < 20 ? 10.0 * h : 190.0 + (h - 19));
+    CHECK(*window.observed() == Approx(1.0));
+}
