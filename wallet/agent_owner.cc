@@ -1,7 +1,10 @@
 // The task owner's agent: keeps the owner's open tasks alive and hands over the result. It
 // answers every dataset challenge on them (a withheld dataset cancels the task and burns the
 // rest of the escrow), logs each round as it finalises, and when a task is done writes its model
-// (G_R, as `task model` fetches it) into the state dir.
+// (G_R, as `task model` fetches it) into the state dir. Each task it looks after is marked in
+// the state dir (`<task>.owned`) until its model is written, so an owner killed while the task
+// closed writes the model when it starts again.
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -29,11 +32,18 @@ private:
     // One of my open tasks, as gettask shows it (`task` is its `owner`'s, checked).
     void tend(const TaskInfo& t, const json& task);
     Status answer(const TaskInfo& t, uint64_t record);
-    // The task left the open list: done (write the model) or cancelled.
-    void finish(const TaskInfo& t);
+    // The task left the open list: done (write the model) or cancelled. Its mark is removed
+    // once that is done; a failure leaves it for the next start.
+    void finish(const std::string& id);
     const std::vector<Hash256>& record_hashes(const kernels::Dataset& ds);
+    std::string mark_path(const std::string& id) const {
+        return core_.config().state_dir + "/" + id + ".owned";
+    }
+    // The tasks marked by an earlier run (its last pass may not have seen them close).
+    std::set<std::string> marked_tasks() const;
 
     AgentCore& core_;
+    bool started_ = false;                  // the first pass has looked at the marks
     std::set<std::string> not_mine_;        // open tasks of other owners (never change hands)
     std::map<std::string, TaskInfo> mine_;  // my open tasks as last seen
     std::set<std::string> answered_;        // "<task>:<record>@<challenge height>"
@@ -47,6 +57,14 @@ Status OwnerRole::poll(bool* idle) {
     auto ids = core_.open_task_ids();
     if (!ids.ok()) return ids.status();
     const std::set<std::string> open(ids->begin(), ids->end());
+    if (!started_) {
+        started_ = true;
+        for (const std::string& id : marked_tasks()) {
+            if (open.count(id)) continue;
+            finish(id);
+            mine_.erase(id);  // finish() logged its last rounds through tend()
+        }
+    }
     for (const std::string& id : *ids) {
         if (not_mine_.count(id)) continue;
         auto task = core_.rpc().call(rpc::kGetTask, {{"task_id", id}}, RpcAuth::kNone);
@@ -67,15 +85,31 @@ Status OwnerRole::poll(bool* idle) {
             ++it;
             continue;
         }
-        finish(it->second);
+        finish(it->first);
         it = mine_.erase(it);
     }
     *idle = mine_.empty();
     return Status();
 }
 
+std::set<std::string> OwnerRole::marked_tasks() const {
+    std::set<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(core_.config().state_dir, ec)) {
+        const std::filesystem::path& p = e.path();
+        if (p.extension() == ".owned" && hash_from_hex(p.stem().string()))
+            out.insert(p.stem().string());
+    }
+    return out;
+}
+
 void OwnerRole::tend(const TaskInfo& t, const json& task) {
     auto [seen, first] = mine_.try_emplace(t.id_hex, t);
+    if (first) {
+        Status s =
+            atomic_write_file(mark_path(t.id_hex), t.id_hex + "\n", 0600, WriteMode::kReplace);
+        if (!s.ok()) core_.log_error("mark task", &t, std::nullopt, s);
+    }
     for (uint32_t r = first ? 0 : seen->second.rounds.finalised_rounds; r < t.rounds.finalised_rounds; ++r)
         core_.log(agent_events::kRoundFinal, &t, std::nullopt, {{"round", r}, {"of_rounds", t.rounds.rounds}},
                   "round " + std::to_string(r + 1) + " of " + std::to_string(t.rounds.rounds) + " final");
@@ -134,11 +168,13 @@ Status OwnerRole::answer(const TaskInfo& t, uint64_t record) {
     return Status();
 }
 
-void OwnerRole::finish(const TaskInfo& seen) {
-    auto t = fetch_task(core_.rpc(), core_.params(), seen.id_hex);
-    if (!t.ok()) return core_.log_error("gettask", &seen, std::nullopt, t.status());
+void OwnerRole::finish(const std::string& id) {
+    auto t = fetch_task(core_.rpc(), core_.params(), id);
+    if (!t.ok()) return core_.log_error("gettask", nullptr, std::nullopt, t.status());
+    std::error_code ec;
     if (t->rounds.finalised_rounds < t->rounds.rounds) {
         core_.log(agent_events::kTaskClosed, &*t, std::nullopt, json::object(), "task cancelled");
+        std::filesystem::remove(mark_path(id), ec);
         return;
     }
     tend(*t, json::object());  // log the rounds finalised since the last pass
@@ -148,6 +184,7 @@ void OwnerRole::finish(const TaskInfo& seen) {
     const std::string path = core_.config().state_dir + "/" + t->id_hex + ".model.state";
     Status s = atomic_write_file(path, std::string(bytes.begin(), bytes.end()), 0644, WriteMode::kReplace);
     if (!s.ok()) return core_.log_error("model", &*t, std::nullopt, s);
+    std::filesystem::remove(mark_path(id), ec);  // the model is written: nothing left owed
     const std::string root = to_hex(model->state_root);
     core_.log(agent_events::kModel, &*t, std::nullopt,
               {{"path", path}, {"rounds", model->rounds}, {"bytes", bytes.size()}, {"state_root", root}},
