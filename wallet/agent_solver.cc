@@ -9,6 +9,7 @@
 #include <bit>
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
@@ -126,6 +127,7 @@ private:
     std::optional<PendingClaim> pending_claim_;
     bool claim_loaded_ = false;
     uint64_t claim_refused_at_ = UINT64_MAX;  // height of the last refused claim: retry next block
+    bool retry_refused_claim_ = false;        // a claim was just lost: one refusal is retried at once
     std::map<std::string, TaskInfo> worked_on_;  // open tasks we acted in, by id
     std::set<Hash256> withheld_;  // states a deviation keeps back, by committed leaf
     std::map<std::string, double> steps_per_s_;  // by task: measured, then from each training
@@ -356,8 +358,13 @@ void SolverRole::drop_lost_claim(const std::vector<WorkableTask>& tasks, uint64_
         if (t.id_hex != pending_claim_->task) continue;
         auto it = units.find({pending_claim_->round, pending_claim_->unit});
         if (it != units.end() && it->second.status != UnitStatus::kOpen &&
-            it->second.solver != core_.address())
+            it->second.solver != core_.address()) {
             lost = true;
+            // Our losing ClaimUnit still waits in the node's mempool, where the next claim we
+            // send is checked after it: that claim is refused ("no longer applies"), and the
+            // refusal drops both from the mempool. The claim after it then goes through.
+            retry_refused_claim_ = true;
+        }
     }
     if (lost) forget_claim();
 }
@@ -409,9 +416,10 @@ void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t hei
         set_ref(tx.mutable_claim_unit()->mutable_unit(), t, c->first, c->second);
         auto txid = core_.send(tx);
         if (!txid.ok()) {
-            // Refused (e.g. insufficient-bond): say so once per block, not once per poll.
+            // Refused (e.g. insufficient-bond): say so once per block, not once per poll; once
+            // after a lost claim, try again at the next pass (see drop_lost_claim).
             forget_claim();
-            claim_refused_at_ = height;
+            if (!std::exchange(retry_refused_claim_, false)) claim_refused_at_ = height;
             core_.log_error("claim", &t, *c, txid.status());
             continue;
         }
