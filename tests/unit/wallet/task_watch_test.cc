@@ -72,3 +72,35 @@ TEST_CASE("the loss sparkline scales from the lowest to the highest loss and kee
     CHECK(loss_sparkline({5.0, 4.0, 3.0, 2.0}, 2) == "█▁");
     CHECK(loss_sparkline({}, 10).empty());
 }
+
+TEST_CASE("a fixed sequence of progress snapshots draws the expected lines") {
+    const consensus::UnitWindows w = consensus::unit_windows(12, devnet());
+    json unit0 = {{"round", 0}, {"unit", 0}, {"commit_height", 12}, {"reported_loss", 2.25}};
+    json unit1 = {{"round", 0}, {"unit", 1}, {"commit_height", 12}, {"reported_loss", 1.75}};
+    const std::string id = std::string(16, 'a') + "...";
+    // 1: submitted at 10, nothing committed yet at 11.
+    auto first = make_watch_view(task_answer(), progress_answer(11, 0, json::array()), devnet());
+    REQUIRE(first.ok());
+    CHECK(render_watch(*first, std::nullopt) ==
+          std::vector<std::string>{"task " + id + "  height 11",
+                                   "[..............................] 0/8 units final, round 1 of 4"});
+    // 2: both units of round 0 committed at 12; at 13 the audits' commit window is ahead.
+    auto second = make_watch_view(task_answer(), progress_answer(13, 0, json::array({unit0, unit1})), devnet());
+    REQUIRE(second.ok());
+    CHECK(render_watch(*second, std::nullopt) ==
+          std::vector<std::string>{
+              "task " + id + "  height 13",
+              "[..............................] 0/8 units final, round 1 of 4",
+              "reported loss █▁ 1.7500 (self-reported by solvers)",
+              "next deadline: audit commit in " + std::to_string(w.commit_end - 13) + " block(s)"});
+    // 3: round 0 final at 30 (20 blocks for 2 units): 60 blocks left at 10 blocks a unit, 1 s each.
+    json progress = progress_answer(30, 2, json::array({unit0, unit1}));
+    auto third = make_watch_view(task_answer(), progress, devnet());
+    REQUIRE(third.ok());
+    const auto lines = render_watch(*third, 1.0);
+    REQUIRE(lines.size() >= 4);
+    CHECK(lines[1] == "[#######.......................] 2/8 units final, round 2 of 4");
+    CHECK(lines.back() == "left: about 60 blocks (60 s)");
+    CHECK(second->change_key() != third->change_key());
+    CHECK(first->change_key() != second->change_key());
+}
