@@ -336,7 +336,10 @@ bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chu
 }
 
 void BlockPace::observe(uint64_t height, double seconds) {
-    if (!seen_.empty() && height <= seen_.back().first) return;
+    const bool first = !height_;
+    if (!first && height <= *height_) return;
+    height_ = height;
+    if (first) return;
     seen_.emplace_back(height, seconds);
     if (seen_.size() > kPaceSamples) seen_.erase(seen_.begin());
 }

@@ -190,8 +190,8 @@ bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chu
 // ---- Deadlines: whether a solver can commit a unit before CLAIM_TIMEOUT.
 
 // The block pace an agent sees: the new tip heights it observed and when (seconds on a steady
-// clock the caller reads), over the last kPaceSamples of them. A tip seen late shortens the
-// span measured, so the pace errs towards shorter blocks, which leave less time.
+// clock the caller reads), over the last kPaceSamples of them. The first tip it sees only sets
+// the height: it came at some unknown time before, so it is not timed.
 class BlockPace {
 public:
     static constexpr size_t kPaceSamples = 16;
@@ -204,7 +204,8 @@ public:
     double expected(uint64_t block_time_s) const;
 
 private:
-    std::vector<std::pair<uint64_t, double>> seen_;  // (height, seconds), oldest first
+    std::optional<uint64_t> height_;                  // the last tip seen
+    std::vector<std::pair<uint64_t, double>> seen_;  // (height, seconds) of new tips, oldest first
 };
 
 // A claim is sent only when training takes at most 1 / kClaimSafety of the time it has: block

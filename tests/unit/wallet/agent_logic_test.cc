@@ -412,17 +412,19 @@ TEST_CASE("the block pace is what the agent saw, capped at the chain's BLOCK_TIM
     BlockPace pace;
     CHECK_FALSE(pace.observed().has_value());
     CHECK(pace.expected(2) == 2.0);
-    pace.observe(10, 100.0);
-    CHECK_FALSE(pace.observed().has_value());  // one tip is no pace
-    pace.observe(10, 100.3);                   // the same tip again: ignored
-    pace.observe(11, 100.4);
-    pace.observe(14, 101.6);  // three blocks between two polls
+    pace.observe(10, 100.0);  // the tip at start: it came at an unknown time
+    pace.observe(11, 100.1);  // so this block may have taken far longer than 0.1 s
+    CHECK_FALSE(pace.observed().has_value());  // one block seen arriving is no pace
+    pace.observe(11, 100.3);                   // the same tip again: ignored
+    pace.observe(12, 100.5);
+    pace.observe(15, 101.7);  // three blocks between two polls
     REQUIRE(pace.observed().has_value());
     CHECK(*pace.observed() == Approx(0.4));
     CHECK(pace.expected(2) == Approx(0.4));  // faster than planned: plan with what is seen
     CHECK(pace.expected(0) == 0.0);
     // Slower than BLOCK_TIME (a paused miner): BLOCK_TIME, which leaves less time.
     BlockPace slow;
+    slow.observe(0, -5.0);
     slow.observe(1, 0.0);
     slow.observe(2, 30.0);
     CHECK(slow.expected(2) == 2.0);
@@ -430,6 +432,6 @@ TEST_CASE("the block pace is what the agent saw, capped at the chain's BLOCK_TIM
     slow.observe(1, 31.0);
     CHECK(*slow.observed() == Approx(30.0));
     BlockPace window;
-    for (uint64_t h = 0; h < 40; ++h) window.observe(h, h < 20 ? 10.0 * h : 190.0 + (h - 19));
+    for (uint64_t h = 0; h < 40; ++h) window.observe(h, h < 20 ? 10.0 * h : 190.0 + (h - 19.0));
     CHECK(*window.observed() == Approx(1.0));
 }
