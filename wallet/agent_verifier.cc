@@ -146,7 +146,7 @@ private:
         std::string tag;
     };
     std::optional<InFlight> in_flight_;         // set exactly while replay_ is busy
-    std::map<std::string, Replayed> replayed_;  // finished replays by audit tag, until committed
+    std::map<std::string, Replayed> replayed_;  // the finished replay by audit tag, until committed
 };
 
 Status VerifierRole::poll(bool* idle) {
@@ -166,6 +166,9 @@ void VerifierRole::collect_replay() {
     if (!result) return;
     const InFlight f = std::move(*in_flight_);
     in_flight_.reset();
+    // One replay at a time, each taken on the pass after it ends: an older one left here is of
+    // a unit whose commit window closed meanwhile.
+    replayed_.clear();
     if (result->ok())
         replayed_[f.tag] = std::move(**result);
     else if (!result->status().is(codes::kCancelled))
