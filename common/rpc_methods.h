@@ -27,6 +27,13 @@ inline constexpr char kGetTask[] = "gettask";
 // getunit {task_id, round, unit} -> the unit: status, solver, commitments, audits (assignments,
 // commits, reveals, verdicts), data challenges, whistle award and its settlements with reasons.
 inline constexpr char kGetUnit[] = "getunit";
+// listunits {task_id, start?, limit?} -> {total, start, more, units: [getunit's answer...]}: the
+// task's units in (round, unit) order from flat index `start` (= round x units_per_round + unit).
+inline constexpr char kListUnits[] = "listunits";
+// Units per listunits answer: a dashboard's task page of up to 256 units in one call; each unit's
+// leaves and audits keep an answer of 256 under a few MB.
+inline constexpr uint64_t kMaxListUnits = 256;
+inline constexpr uint64_t kDefaultListUnits = 64;
 // listtasks {status?: "open"|"all", limit?, start_after?} -> task summaries in task-id order.
 inline constexpr char kListTasks[] = "listtasks";
 inline constexpr uint64_t kMaxListTasks = 500;  // tasks per listtasks answer

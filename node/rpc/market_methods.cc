@@ -1,5 +1,6 @@
 #include "node/rpc/market_methods.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -268,6 +269,33 @@ json get_unit(const MarketContext& c, const json& p) {
     });
 }
 
+// One answer for a task page: `limit` units from flat index `start`, read in one state view.
+json list_units(const MarketContext& c, const json& p) {
+    const Hash256 id = require_task_id(p);
+    uint64_t start = 0;
+    if (p.contains("start")) {
+        if (!p["start"].is_number_unsigned()) throw bad_params("param 'start' must be a unit index");
+        start = p["start"].get<uint64_t>();
+    }
+    const uint64_t limit = optional_limit(p, "limit", rpc::kDefaultListUnits, rpc::kMaxListUnits);
+    return c.answer([&](const cs::KvRead& kv, uint64_t height) -> json {
+        const pb::Task t = require_task(kv, id);
+        const uint64_t per_round = t.spec().units_per_round();
+        const uint64_t total = uint64_t{t.rounds()} * per_round;
+        const uint64_t end = start < total ? start + std::min(limit, total - start) : start;
+        json units = json::array();
+        for (uint64_t i = start; i < end; ++i) {
+            const auto round = static_cast<uint32_t>(i / per_round);
+            const auto index = static_cast<uint32_t>(i % per_round);
+            const pb::Unit u =
+                read_record<pb::Unit>(kv, cs::unit_key(id, round, index)).value_or(pb::Unit());
+            units.push_back(unit_json(kv, *c.params, id, round, index, u));
+        }
+        return {{"task_id", to_hex(id)}, {"height", height}, {"total", total},
+                {"start", start},        {"more", end < total}, {"units", std::move(units)}};
+    });
+}
+
 // listtasks' params: which tasks (open or all), how many, and after which task id.
 struct ListTasksQuery {
     std::string status = rpc::kListTasksOpen;
@@ -434,6 +462,7 @@ json get_ledger(const MarketContext& c, const json& p) {
 constexpr RpcMethod<MarketContext> kMarketMethods[] = {
     {rpc::kGetTask, false, get_task},
     {rpc::kGetUnit, false, get_unit},
+    {rpc::kListUnits, false, list_units},
     {rpc::kListTasks, false, list_tasks},
     {rpc::kGetTaskProgress, false, get_task_progress},
     {rpc::kGetTaskLedger, false, get_task_ledger},

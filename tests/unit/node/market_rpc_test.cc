@@ -296,3 +296,44 @@ TEST_CASE("market RPC lists pending data challenges of a unit and of a task's da
     CHECK(unit["data_challenges"][0]["leaf"] == 4);
     CHECK(unit["data_challenges"][0]["deadline"] == h + mt::P().da_window);
 }
+
+TEST_CASE("listunits pages a task's units in (round, unit) order, each as getunit gives it",
+          "[node][market]") {
+    mt::World w;
+    mt::RoundPlan plan;
+    plan.solvers = w.solvers;
+    w.run_round(0, w.start_of(0, {}), plan);
+    const RpcDispatcher d = market_dispatcher(w);
+    const std::string id = hex(w.task);
+
+    const json all = call(d, step::rpc::kListUnits, {{"task_id", id}})["result"];
+    CHECK(all["total"] == 4);
+    CHECK(all["more"] == false);
+    REQUIRE(all["units"].size() == 4);
+    for (uint32_t i = 0; i < 4; ++i) {
+        json one = call(d, step::rpc::kGetUnit, {{"task_id", id}, {"round", i / 2}, {"unit", i % 2}})["result"];
+        one.erase("height");
+        CHECK(all["units"][i] == one);
+    }
+    CHECK(all["units"][0]["status"] == step::rpc::kUnitFinal);
+    CHECK(all["units"][3]["status"] == step::rpc::kUnitOpen);
+
+    const json page = call(d, step::rpc::kListUnits, {{"task_id", id}, {"start", 1}, {"limit", 2}})["result"];
+    CHECK(page["start"] == 1);
+    CHECK(page["more"] == true);
+    REQUIRE(page["units"].size() == 2);
+    CHECK(page["units"][0]["round"] == 0);
+    CHECK(page["units"][0]["unit"] == 1);
+    CHECK(page["units"][1]["round"] == 1);
+    CHECK(page["units"][1]["unit"] == 0);
+    CHECK(call(d, step::rpc::kListUnits, {{"task_id", id}, {"start", 4}})["result"]["units"].empty());
+
+    json r = call(d, step::rpc::kListUnits, {{"task_id", id}, {"limit", step::rpc::kMaxListUnits + 1}});
+    CHECK(r["error"]["code"] == step::rpc::kErrInvalidParams);
+    r = call(d, step::rpc::kListUnits, {{"task_id", id}, {"limit", 0}});
+    CHECK(r["error"]["code"] == step::rpc::kErrInvalidParams);
+    r = call(d, step::rpc::kListUnits, {{"task_id", id}, {"start", -1}});
+    CHECK(r["error"]["code"] == step::rpc::kErrInvalidParams);
+    r = call(d, step::rpc::kListUnits, {{"task_id", hex(step::Hash256{})}});
+    CHECK(r["error"]["data"]["code"] == name_of(step::consensus::codes::kUnknownTask));
+}
