@@ -5,7 +5,7 @@
 #                                           targets named)
 #   scripts/sanitize.sh test [ctest args]   build, then run the unit tests under the sanitizers
 #   scripts/sanitize.sh fuzz SECONDS        every fuzzer: replay its corpus, then fuzz SECONDS
-#   scripts/sanitize.sh ci                  test, then fuzz 20: what .ci/run adds after test.sh
+#   scripts/sanitize.sh ci                  test, then fuzz 10: what .ci/run adds after test.sh
 # Folder: STEP_SAN_BUILD_DIR (default build-san).
 # Any sanitizer report fails the run (halt_on_error, no recovery from UB).
 set -euo pipefail
@@ -70,7 +70,7 @@ fuzz)
     ;;
 ci)
     "$0" test
-    "$0" fuzz "${STEP_FUZZ_SECONDS:-20}"
+    "$0" fuzz "${STEP_FUZZ_SECONDS:-10}"
     ;;
 *)
     sed -n '2,9p' "$0" >&2
