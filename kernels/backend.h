@@ -101,6 +101,10 @@ public:
                                int V, int C) = 0;
     virtual void unpack_u8_records(const uint8_t* rec, int B, int record_bytes, int features,
                                    float* x, int32_t* labels) = 0;
+    virtual void attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
+                               int H) = 0;
+    virtual void attention_bwd(const float* dy, const float* qkv, const float* att, float* dqkv,
+                               float* datt, int B, int T, int C, int H) = 0;
 
     // Optimisers and state arithmetic.
     virtual void sgd_momentum(float* p, const float* g, float* buf, size_t n, float lr,
@@ -110,6 +114,9 @@ public:
     virtual void add_inplace(float* acc, const float* x, size_t n) = 0;
     virtual void div_inplace(float* x, size_t n, float d) = 0;
     virtual void canonicalize_nan(float* x, size_t n) = 0;
+    // `work` holds ops::clip_work_floats(n) floats; norm_out is one float (both device memory).
+    virtual void clip_grad_norm(float* g, size_t n, float max_norm, float* work,
+                                float* norm_out) = 0;
 };
 
 // The CPU reference backend running on `ex` (the pool must outlive the backend).

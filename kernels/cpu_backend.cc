@@ -96,6 +96,14 @@ public:
                            int32_t* labels) override {
         ops::unpack_u8_records(rec, B, record_bytes, features, x, labels);
     }
+    void attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
+                       int H) override {
+        ops::attention_fwd(ex_, qkv, y, att, B, T, C, H);
+    }
+    void attention_bwd(const float* dy, const float* qkv, const float* att, float* dqkv,
+                       float* datt, int B, int T, int C, int H) override {
+        ops::attention_bwd(ex_, dy, qkv, att, dqkv, datt, B, T, C, H);
+    }
     void sgd_momentum(float* p, const float* g, float* buf, size_t n, float lr, float momentum,
                       float wd) override {
         fast::sgd_momentum(ex_, p, g, buf, n, lr, momentum, wd);
@@ -109,6 +117,10 @@ public:
     }
     void div_inplace(float* x, size_t n, float d) override { ops::div_inplace(ex_, x, n, d); }
     void canonicalize_nan(float* x, size_t n) override { ops::canonicalize_nan(x, n); }
+    void clip_grad_norm(float* g, size_t n, float max_norm, float* work,
+                        float* norm_out) override {
+        ops::clip_grad_norm(ex_, g, n, max_norm, work, norm_out);
+    }
 
 private:
     Exec ex_;

@@ -8,6 +8,7 @@
 // `ex` only says how to run (threads); it never changes a bit.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -64,6 +65,48 @@ void embedding_fwd(const Exec& ex, const float* table, const int32_t* idx, float
 // dtable = 0; then for i = 0..N-1 in order: dtable[idx[i]][c] += dout[i][c]
 void embedding_bwd(const Exec& ex, const float* dout, const int32_t* idx, float* dtable, int N,
                    int V, int C);
+
+// Causal multi-head self-attention (GPT-2's), over packed projections qkv [B][T][3C]: token t's
+// row holds q (columns 0..C-1), k (C..2C-1) and v (2C..3C-1); head h uses columns h*D..h*D+D-1
+// of each, D = C / H (callers check C % H == 0). dot(a, b) = (acc = +0; acc = fmaf(a[d], b[d],
+// acc), d = 0..D-1), as in GEMM. For every (b, h) and query i, over keys j = 0..i only (causal):
+//   s_j = dot(q_i, k_j) * scale,  scale = attention_scale(D);
+//   m = s_0; m = s_j > m ? s_j : m (j = 1..i);  e_j = det_exp(s_j - m);
+//   sum = (acc = +0; acc = acc + e_j, j = 0..i);  p_j = e_j / sum;
+//   y[b][i][h*D + d] = (acc = +0; acc = fmaf(p_j, v_j[d], acc), j = 0..i).
+// att [B][H][T][T] keeps p (att[b][h][i][j] = p_j for j <= i, +0 for j > i) for the backward.
+// Threads split (b, h) pairs only.
+void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H);
+// The backward, given dy [B][T][C] and att from attention_fwd. For every (b, h):
+//   dp_ij = dot(dy_i, v_j) for j <= i (dy_i: head h's columns of dy's row i);
+//   r_i = (acc = +0; acc = fmaf(p_ij, dp_ij, acc), j = 0..i);
+//   ds_ij = (p_ij * (dp_ij - r_i)) * scale   (datt[b][h][i][j]; +0 for j > i);
+//   dq_i[d] = (acc = +0; acc = fmaf(ds_ij, k_j[d], acc), j = 0..i);
+//   dk_j[d] = (acc = +0; acc = fmaf(ds_ij, q_i[d], acc), i = j..T-1);
+//   dv_j[d] = (acc = +0; acc = fmaf(p_ij, dy_i[d], acc), i = j..T-1).
+// dqkv [B][T][3C] is overwritten (dq, dk, dv at q's, k's and v's columns); datt [B][H][T][T] is
+// the op's workspace and holds ds on return.
+void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const float* att,
+                   float* dqkv, float* datt, int B, int T, int C, int H);
+// The score scale: 1.0f / sqrtf((float)D), each step exactly rounded (0.25f for D = 16).
+inline float attention_scale(int D) { return 1.0f / std::sqrt(static_cast<float>(D)); }
+
+// Gradient clipping by global norm over g[0..n): the whole gradient vector, which has the
+// parameter vector's layout (every tensor, in the model's order). One fixed two-level order that
+// depends on n only: chunk c = g[c*kClipChunk .. min(n, (c+1)*kClipChunk)), c = 0..chunks-1,
+//   part[c] = (acc = +0; acc = acc + g_i * g_i, i in the chunk in order);
+//   total = (acc = +0; acc = acc + part[c], c = 0..chunks-1);  norm = sqrtf(total);
+//   coef = max_norm / (norm + kClipEps);  if (coef < 1.0f) g_i = g_i * coef for every i.
+// (PyTorch's clip_grad_norm_: coef >= 1 leaves g unchanged, as its clamp does; a NaN norm also
+// leaves g unchanged.) work holds clip_work_floats(n) floats (the parts, then coef);
+// norm_out[0] = norm. Threads split chunks and elements, never a sum.
+void clip_grad_norm(const Exec& ex, float* g, size_t n, float max_norm, float* work,
+                    float* norm_out);
+inline constexpr size_t kClipChunk = 1024;
+inline constexpr float kClipEps = 1e-6f;
+inline constexpr size_t clip_chunks(size_t n) { return (n + kClipChunk - 1) / kClipChunk; }
+inline constexpr size_t clip_work_floats(size_t n) { return clip_chunks(n) + 1; }
 
 // SGD with momentum and (coupled, PyTorch-style) weight decay, per element:
 //   g' = g + wd * p;  buf = momentum * buf + g';  p = p - lr * buf.

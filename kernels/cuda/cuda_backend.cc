@@ -5,6 +5,7 @@
 #include "kernels/cuda/cuda_backend_impl.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/errors.h"
+#include "kernels/ops.h"  // attention_scale, the clipping constants
 
 namespace step::kernels {
 
@@ -141,5 +142,17 @@ void CudaBackend::add_inplace(float* acc, const float* x, size_t n) {
 }
 void CudaBackend::div_inplace(float* x, size_t n, float d) { cu::div_inplace(stream_, x, n, d); }
 void CudaBackend::canonicalize_nan(float* x, size_t n) { cu::canonicalize_nan(stream_, x, n); }
+void CudaBackend::attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
+                                int H) {
+    cu::attention_fwd(stream_, qkv, y, att, B, T, C, H, ops::attention_scale(C / H));
+}
+void CudaBackend::attention_bwd(const float* dy, const float* qkv, const float* att, float* dqkv,
+                                float* datt, int B, int T, int C, int H) {
+    cu::attention_bwd(stream_, dy, qkv, att, dqkv, datt, B, T, C, H, ops::attention_scale(C / H));
+}
+void CudaBackend::clip_grad_norm(float* g, size_t n, float max_norm, float* work,
+                                 float* norm_out) {
+    cu::clip_grad_norm(stream_, g, n, max_norm, work, norm_out, ops::kClipChunk, ops::kClipEps);
+}
 
 }  // namespace step::kernels

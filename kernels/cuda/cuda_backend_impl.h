@@ -47,6 +47,10 @@ public:
                        int C) override;
     void unpack_u8_records(const uint8_t* rec, int B, int record_bytes, int features, float* x,
                            int32_t* labels) override;
+    void attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
+                       int H) override;
+    void attention_bwd(const float* dy, const float* qkv, const float* att, float* dqkv,
+                       float* datt, int B, int T, int C, int H) override;
     void sgd_momentum(float* p, const float* g, float* buf, size_t n, float lr, float momentum,
                       float wd) override;
     void adamw(float* p, const float* g, float* m, float* v, size_t n, float lr, float beta1,
@@ -54,6 +58,7 @@ public:
     void add_inplace(float* acc, const float* x, size_t n) override;
     void div_inplace(float* x, size_t n, float d) override;
     void canonicalize_nan(float* x, size_t n) override;
+    void clip_grad_norm(float* g, size_t n, float max_norm, float* work, float* norm_out) override;
 
 private:
     cudaStream_t stream_ = nullptr;

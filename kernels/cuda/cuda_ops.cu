@@ -217,6 +217,133 @@ __global__ void canonicalize_nan_k(float* x, size_t n) {
     if (i < n && det_isnan(x[i])) x[i] = bits_float(kCanonicalNaN);
 }
 
+// Attention (ops::attention_fwd/bwd). Rows are indexed e = ((b*H + h)*T + i); outputs
+// e = ((b*T + i)*C + c) with head h = c / D, d = c % D.
+struct AttnDims {
+    int B, T, C, H, D;
+    size_t row;  // 3C
+};
+
+__device__ const float* head_base(const float* qkv, const AttnDims& a, int b, int h) {
+    return qkv + static_cast<size_t>(b) * a.T * a.row + static_cast<size_t>(h) * a.D;
+}
+
+__device__ float head_dot(const float* x, const float* y, int D) {
+    float acc = 0.0f;
+    for (int d = 0; d < D; ++d) acc = __fmaf_rn(x[d], y[d], acc);
+    return acc;
+}
+
+__global__ void attention_probs_k(const float* qkv, float* att, AttnDims a, float scale) {
+    size_t e = global_index();
+    if (e >= static_cast<size_t>(a.B) * a.H * a.T) return;
+    const int i = static_cast<int>(e % a.T);
+    const size_t p = e / a.T;
+    const float* base = head_base(qkv, a, static_cast<int>(p / a.H), static_cast<int>(p % a.H));
+    const float* q = base + static_cast<size_t>(i) * a.row;
+    float* r = att + e * a.T;
+    for (int j = 0; j <= i; ++j)
+        r[j] = head_dot(q, base + static_cast<size_t>(j) * a.row + a.C, a.D) * scale;
+    float m = r[0];
+    for (int j = 1; j <= i; ++j) m = r[j] > m ? r[j] : m;
+    for (int j = 0; j <= i; ++j) r[j] = det_exp(r[j] - m);
+    float sum = 0.0f;
+    for (int j = 0; j <= i; ++j) sum = sum + r[j];
+    for (int j = 0; j <= i; ++j) r[j] = __fdiv_rn(r[j], sum);
+    for (int j = i + 1; j < a.T; ++j) r[j] = 0.0f;
+}
+
+__global__ void attention_out_k(const float* qkv, const float* att, float* y, AttnDims a) {
+    size_t e = global_index();
+    if (e >= static_cast<size_t>(a.B) * a.T * a.C) return;
+    const int c = static_cast<int>(e % a.C);
+    const int i = static_cast<int>((e / a.C) % a.T), b = static_cast<int>(e / a.C / a.T);
+    const int h = c / a.D, d = c % a.D;
+    const float* v = head_base(qkv, a, b, h) + 2 * static_cast<size_t>(a.C) + d;
+    const float* p = att + ((static_cast<size_t>(b) * a.H + h) * a.T + i) * a.T;
+    float acc = 0.0f;
+    for (int j = 0; j <= i; ++j) acc = __fmaf_rn(p[j], v[static_cast<size_t>(j) * a.row], acc);
+    y[e] = acc;
+}
+
+__global__ void attention_ds_k(const float* dy, const float* qkv, const float* att, float* datt,
+                               AttnDims a, float scale) {
+    size_t e = global_index();
+    if (e >= static_cast<size_t>(a.B) * a.H * a.T) return;
+    const int i = static_cast<int>(e % a.T);
+    const size_t p = e / a.T;
+    const int b = static_cast<int>(p / a.H), h = static_cast<int>(p % a.H);
+    const float* v = head_base(qkv, a, b, h) + 2 * static_cast<size_t>(a.C);
+    const float* dyr = dy + (static_cast<size_t>(b) * a.T + i) * a.C + static_cast<size_t>(h) * a.D;
+    const float* pr = att + e * a.T;
+    float* ds = datt + e * a.T;
+    for (int j = 0; j <= i; ++j) ds[j] = head_dot(dyr, v + static_cast<size_t>(j) * a.row, a.D);
+    float r = 0.0f;
+    for (int j = 0; j <= i; ++j) r = __fmaf_rn(pr[j], ds[j], r);
+    for (int j = 0; j <= i; ++j) ds[j] = (pr[j] * (ds[j] - r)) * scale;
+    for (int j = i + 1; j < a.T; ++j) ds[j] = 0.0f;
+}
+
+__global__ void attention_dq_k(const float* qkv, const float* datt, float* dqkv, AttnDims a) {
+    size_t e = global_index();
+    if (e >= static_cast<size_t>(a.B) * a.T * a.C) return;
+    const int c = static_cast<int>(e % a.C);
+    const int i = static_cast<int>((e / a.C) % a.T), b = static_cast<int>(e / a.C / a.T);
+    const int h = c / a.D, d = c % a.D;
+    const float* k = head_base(qkv, a, b, h) + a.C + d;
+    const float* ds = datt + ((static_cast<size_t>(b) * a.H + h) * a.T + i) * a.T;
+    float acc = 0.0f;
+    for (int j = 0; j <= i; ++j) acc = __fmaf_rn(ds[j], k[static_cast<size_t>(j) * a.row], acc);
+    dqkv[(static_cast<size_t>(b) * a.T + i) * a.row + c] = acc;
+}
+
+// dk_j[d] and dv_j[d]: queries i = j..T-1 in order.
+__global__ void attention_dkv_k(const float* dy, const float* qkv, const float* att,
+                                const float* datt, float* dqkv, AttnDims a) {
+    size_t e = global_index();
+    if (e >= static_cast<size_t>(a.B) * a.T * a.C) return;
+    const int c = static_cast<int>(e % a.C);
+    const int j = static_cast<int>((e / a.C) % a.T), b = static_cast<int>(e / a.C / a.T);
+    const int h = c / a.D, d = c % a.D;
+    const float* q = head_base(qkv, a, b, h) + d;
+    const float* dyc = dy + static_cast<size_t>(b) * a.T * a.C + c;
+    const size_t blk = (static_cast<size_t>(b) * a.H + h) * a.T * a.T;
+    float dk = 0.0f, dv = 0.0f;
+    for (int i = j; i < a.T; ++i) {
+        const size_t ij = blk + static_cast<size_t>(i) * a.T + j;
+        dk = __fmaf_rn(datt[ij], q[static_cast<size_t>(i) * a.row], dk);
+        dv = __fmaf_rn(att[ij], dyc[static_cast<size_t>(i) * a.C], dv);
+    }
+    float* out = dqkv + (static_cast<size_t>(b) * a.T + j) * a.row + c;
+    out[a.C] = dk;
+    out[2 * static_cast<size_t>(a.C)] = dv;
+}
+
+// Gradient clipping (ops::clip_grad_norm): parts, then one thread for total/norm/coef, then scale.
+__global__ void clip_parts_k(const float* g, size_t n, size_t chunk, size_t chunks, float* work) {
+    size_t c = global_index();
+    if (c >= chunks) return;
+    const size_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
+    float acc = 0.0f;
+    for (size_t i = c * chunk; i < end; ++i) acc = acc + g[i] * g[i];
+    work[c] = acc;
+}
+
+__global__ void clip_coef_k(float* work, size_t chunks, float max_norm, float eps,
+                            float* norm_out) {
+    float total = 0.0f;
+    for (size_t c = 0; c < chunks; ++c) total = total + work[c];
+    const float norm = __fsqrt_rn(total);
+    work[chunks] = __fdiv_rn(max_norm, norm + eps);
+    norm_out[0] = norm;
+}
+
+__global__ void clip_scale_k(float* g, size_t n, const float* coef) {
+    size_t i = global_index();
+    const float c = coef[0];
+    if (i < n && c < 1.0f) g[i] = g[i] * c;
+}
+
 void launched() { STEP_CUDA_CHECK(cudaGetLastError()); }
 }  // namespace
 
@@ -294,6 +421,29 @@ void add_inplace(cudaStream_t s, float* acc, const float* x, size_t n) {
 void div_inplace(cudaStream_t s, float* x, size_t n, float d) { STEP_LAUNCH(n, div_k, x, n, d); }
 void canonicalize_nan(cudaStream_t s, float* x, size_t n) {
     STEP_LAUNCH(n, canonicalize_nan_k, x, n);
+}
+void attention_fwd(cudaStream_t s, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H, float scale) {
+    if (H <= 0) return;
+    const AttnDims a{B, T, C, H, C / H, 3 * static_cast<size_t>(C)};
+    STEP_LAUNCH(static_cast<size_t>(B) * H * T, attention_probs_k, qkv, att, a, scale);
+    STEP_LAUNCH(static_cast<size_t>(B) * T * C, attention_out_k, qkv, att, y, a);
+}
+void attention_bwd(cudaStream_t s, const float* dy, const float* qkv, const float* att,
+                   float* dqkv, float* datt, int B, int T, int C, int H, float scale) {
+    if (H <= 0) return;
+    const AttnDims a{B, T, C, H, C / H, 3 * static_cast<size_t>(C)};
+    STEP_LAUNCH(static_cast<size_t>(B) * H * T, attention_ds_k, dy, qkv, att, datt, a, scale);
+    STEP_LAUNCH(static_cast<size_t>(B) * T * C, attention_dq_k, qkv, datt, dqkv, a);
+    STEP_LAUNCH(static_cast<size_t>(B) * T * C, attention_dkv_k, dy, qkv, att, datt, dqkv, a);
+}
+void clip_grad_norm(cudaStream_t s, float* g, size_t n, float max_norm, float* work,
+                    float* norm_out, size_t chunk, float eps) {
+    const size_t chunks = (n + chunk - 1) / chunk;
+    STEP_LAUNCH(chunks, clip_parts_k, g, n, chunk, chunks, work);
+    clip_coef_k<<<1, 1, 0, s>>>(work, chunks, max_norm, eps, norm_out);
+    launched();
+    STEP_LAUNCH(n, clip_scale_k, g, n, work + chunks);
 }
 
 }  // namespace step::kernels::cuda

@@ -45,5 +45,16 @@ void adamw(cudaStream_t s, float* p, const float* g, float* m, float* v, size_t 
 void add_inplace(cudaStream_t s, float* acc, const float* x, size_t n);
 void div_inplace(cudaStream_t s, float* x, size_t n, float d);
 void canonicalize_nan(cudaStream_t s, float* x, size_t n);
+// ops::attention_fwd / attention_bwd with scale = ops::attention_scale(C / H), computed by the
+// host caller. Forward: one thread per (b, h, query) for the probabilities, then one per output.
+// Backward: one thread per (b, h, query) for ds, then one per dq, dk/dv output.
+void attention_fwd(cudaStream_t s, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H, float scale);
+void attention_bwd(cudaStream_t s, const float* dy, const float* qkv, const float* att,
+                   float* dqkv, float* datt, int B, int T, int C, int H, float scale);
+// ops::clip_grad_norm with chunk = ops::kClipChunk and eps = ops::kClipEps (passed by the host
+// caller): one thread per chunk, one thread for the total and coef, one per element.
+void clip_grad_norm(cudaStream_t s, float* g, size_t n, float max_norm, float* work,
+                    float* norm_out, size_t chunk, float eps);
 
 }  // namespace step::kernels::cuda

@@ -262,6 +262,45 @@ TEST_CASE("every CUDA op equals the CPU reference bitwise", "[kernels][cuda]") {
     });
 }
 
+TEST_CASE("CUDA attention and gradient clipping equal the CPU reference bitwise",
+          "[kernels][cuda]") {
+    STEP_REQUIRE_DEVICE();
+    auto cpu = make_cpu_backend(Exec{});
+    auto gpu = std::move(make_backend("cuda", Exec{}).value());
+    std::mt19937 rng(13);
+    using Outs = std::vector<std::vector<float>>;
+    struct Shape { int B, T, C, H; };
+    for (Shape sh : {Shape{2, 33, 24, 3}, Shape{1, 1, 16, 1}, Shape{3, 64, 64, 4}}) {
+        INFO("B=" << sh.B << " T=" << sh.T << " C=" << sh.C << " H=" << sh.H);
+        const size_t rows = static_cast<size_t>(sh.B) * sh.T;
+        const size_t tt = static_cast<size_t>(sh.B) * sh.H * sh.T * sh.T;
+        auto qkv = values(rng, rows * 3 * sh.C), dy = values(rng, rows * sh.C);
+        same_bits(*cpu, *gpu, "attention", [&](On& on) {
+            float* y = on.out(rows * sh.C);
+            float* att = on.out(tt);
+            float* dqkv = on.out(rows * 3 * sh.C);
+            float* datt = on.out(tt);
+            const float* pq = on.put(qkv);
+            on.be.attention_fwd(pq, y, att, sh.B, sh.T, sh.C, sh.H);
+            on.be.attention_bwd(on.put(dy), pq, att, dqkv, datt, sh.B, sh.T, sh.C, sh.H);
+            return Outs{on.get(y, rows * sh.C), on.get(att, tt), on.get(dqkv, rows * 3 * sh.C),
+                        on.get(datt, tt)};
+        });
+    }
+    for (float max_norm : {1.0f, 1e6f}) {  // clipped, and left alone
+        INFO("max_norm " << max_norm);
+        const size_t n = 5000;
+        auto g = values(rng, n, 2.0f, false);
+        same_bits(*cpu, *gpu, "clip_grad_norm", [&](On& on) {
+            float* pg = on.put(g);
+            float* work = on.out(ops::clip_work_floats(n));
+            float* norm = on.out(1);
+            on.be.clip_grad_norm(pg, n, max_norm, work, norm);
+            return Outs{on.get(pg, n), on.get(work, ops::clip_work_floats(n)), on.get(norm, 1)};
+        });
+    }
+}
+
 TEST_CASE("a short training run gives the same leaf digests on CPU and CUDA", "[kernels][cuda]") {
     STEP_REQUIRE_DEVICE();
     for (const char* name : {"mnist-mlp-sgd", "mnist-mlp-adamw-gelu"}) {

@@ -2,6 +2,7 @@
 // and the optimisers against their written definitions.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -48,6 +49,33 @@ double dot(const std::vector<float>& a, const std::vector<float>& w) {
     double s = 0;
     for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * static_cast<double>(w[i]);
     return s;
+}
+
+// Causal attention in doubles, packed qkv [B][T][3C] -> y [B][T][C] (the ops.h definition).
+std::vector<double> attention_reference(const std::vector<float>& qkv, int B, int T, int C, int H) {
+    const int D = C / H;
+    std::vector<double> y(static_cast<size_t>(B) * T * C);
+    auto at = [&](int b, int t, int col) {
+        return static_cast<double>(qkv[(static_cast<size_t>(b) * T + t) * 3 * C + col]);
+    };
+    for (int b = 0; b < B; ++b)
+        for (int h = 0; h < H; ++h)
+            for (int i = 0; i < T; ++i) {
+                std::vector<double> p(i + 1);
+                double mx = -1e300, sum = 0;
+                for (int j = 0; j <= i; ++j) {
+                    for (int d = 0; d < D; ++d)
+                        p[j] += at(b, i, h * D + d) * at(b, j, C + h * D + d);
+                    p[j] /= std::sqrt(static_cast<double>(D));
+                    mx = std::max(mx, p[j]);
+                }
+                for (int j = 0; j <= i; ++j) sum += (p[j] = std::exp(p[j] - mx));
+                for (int j = 0; j <= i; ++j)
+                    for (int d = 0; d < D; ++d)
+                        y[(static_cast<size_t>(b) * T + i) * C + h * D + d] +=
+                            p[j] / sum * at(b, j, 2 * C + h * D + d);
+            }
+    return y;
 }
 
 }  // namespace
@@ -164,6 +192,39 @@ TEST_CASE("embedding_bwd: repeated indices accumulate and the gradient matches f
     ops::embedding_bwd(kEx, up.data(), idx.data(), dt.data(), N, V, C);
     check_grad(table, L, dt, 1e-2f, 1e-3);
     for (int c = 0; c < C; ++c) CHECK(dt[2 * C + c] == 0.0f);
+}
+
+TEST_CASE("attention_bwd: dQ dK and dV match finite differences of attention_fwd") {
+    const int B = 2, T = 5, C = 8, H = 2;
+    const size_t n = static_cast<size_t>(B) * T * 3 * C, tt = static_cast<size_t>(B) * H * T * T;
+    auto qkv = randoms(n, 18, 1.5f), up = randoms(static_cast<size_t>(B) * T * C, 19);
+    auto L = [&](const std::vector<float>& in) {
+        std::vector<float> y(up.size()), att(tt);
+        ops::attention_fwd(kEx, in.data(), y.data(), att.data(), B, T, C, H);
+        return dot(y, up);
+    };
+    std::vector<float> y(up.size()), att(tt), dqkv(n, 7.0f), datt(tt);
+    ops::attention_fwd(kEx, qkv.data(), y.data(), att.data(), B, T, C, H);
+    ops::attention_bwd(kEx, up.data(), qkv.data(), att.data(), dqkv.data(), datt.data(), B, T, C,
+                       H);
+    for (int part = 0; part < 3; ++part) {  // q, k, v columns of every row
+        INFO("part " << "qkv"[part]);
+        std::vector<float> x_part, g_part;
+        std::vector<size_t> where;
+        for (size_t r = 0; r < static_cast<size_t>(B) * T; ++r)
+            for (int c = 0; c < C; ++c) where.push_back(r * 3 * C + part * C + c);
+        for (size_t k : where) g_part.push_back(dqkv[k]);
+        auto L_part = [&](const std::vector<float>& xp) {
+            std::vector<float> full(qkv);
+            for (size_t k = 0; k < where.size(); ++k) full[where[k]] = xp[k];
+            return L(full);
+        };
+        for (size_t k : where) x_part.push_back(qkv[k]);
+        check_grad(x_part, L_part, g_part, 1e-2f, 2e-3);
+    }
+    auto want = attention_reference(qkv, B, T, C, H);
+    for (size_t i = 0; i < y.size(); ++i)
+        CHECK(std::fabs(static_cast<double>(y[i]) - want[i]) < 1e-5);
 }
 
 TEST_CASE("mlp backward (all three GEMM layouts plus bias and activation) matches finite differences") {

@@ -1,0 +1,168 @@
+// Causal self-attention and gradient clipping (kernels/ops.h): the mask, exact small cases, the
+// clipping definition to the bit, the same bits on 1 to 3 threads and every vector level, and
+// their FLOP counts. (Finite-difference checks of the attention backward: ops_grad_test.cc.)
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/detmath.h"
+#include "kernels/op_flops.h"
+#include "kernels/ops.h"
+
+using namespace step::kernels;
+
+namespace {
+
+std::vector<float> uniform(uint32_t seed, size_t n, float scale) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-scale, scale);
+    std::vector<float> v(n);
+    for (auto& x : v) x = u(rng);
+    return v;
+}
+
+std::vector<uint32_t> bits(const std::vector<float>& v) {
+    std::vector<uint32_t> out(v.size());
+    std::memcpy(out.data(), v.data(), 4 * v.size());
+    return out;
+}
+
+struct Attn {
+    int B, T, C, H;
+    std::vector<float> y, att, dqkv, datt;
+    Attn(int b, int t, int c, int h) : B(b), T(t), C(c), H(h) {}
+    size_t tt() const { return static_cast<size_t>(B) * H * T * T; }
+    void run(const Exec& ex, const std::vector<float>& qkv, const std::vector<float>& dy) {
+        y.assign(static_cast<size_t>(B) * T * C, 7.0f);
+        att.assign(tt(), 7.0f);
+        dqkv.assign(qkv.size(), 7.0f);
+        datt.assign(tt(), 7.0f);
+        ops::attention_fwd(ex, qkv.data(), y.data(), att.data(), B, T, C, H);
+        ops::attention_bwd(ex, dy.data(), qkv.data(), att.data(), dqkv.data(), datt.data(), B, T, C,
+                           H);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("attention is causal: a later token never changes an earlier output's bits") {
+    Attn a(2, 7, 12, 3), b(2, 7, 12, 3);
+    const size_t row = 3 * 12;
+    auto qkv = uniform(1, 2 * 7 * row, 2.0f), dy = uniform(2, 2 * 7 * 12, 1.0f);
+    a.run(Exec{}, qkv, dy);
+    for (size_t c = 0; c < row; ++c) qkv[4 * row + c] = qkv[4 * row + c] * -3.0f;  // b 0, t 4
+    b.run(Exec{}, qkv, dy);
+    auto y_rows = [](const Attn& x, size_t r0, size_t r1) {
+        return bits(std::vector<float>(x.y.begin() + r0 * 12, x.y.begin() + r1 * 12));
+    };
+    CHECK(y_rows(a, 0, 4) == y_rows(b, 0, 4));    // batch 0, tokens 0..3
+    CHECK(y_rows(a, 4, 5) != y_rows(b, 4, 5));    // token 4 itself sees the change
+    CHECK(y_rows(a, 7, 14) == y_rows(b, 7, 14));  // batch 1 untouched
+    // Masked entries are +0 (bit pattern 0) in att and datt.
+    for (size_t p = 0; p < 2 * 3; ++p)
+        for (int i = 0; i < 7; ++i)
+            for (int j = i + 1; j < 7; ++j) {
+                CHECK(float_bits(a.att[(p * 7 + i) * 7 + j]) == 0u);
+                CHECK(float_bits(a.datt[(p * 7 + i) * 7 + j]) == 0u);
+            }
+}
+
+TEST_CASE("attention of one token is v exactly and its backward passes dy to dv") {
+    Attn a(1, 1, 16, 1);
+    auto qkv = uniform(3, 48, 2.0f), dy = uniform(4, 16, 1.0f);
+    a.run(Exec{}, qkv, dy);
+    CHECK(a.att[0] == 1.0f);
+    for (int d = 0; d < 16; ++d) {
+        CHECK(a.y[d] == qkv[32 + d]);
+        CHECK(a.dqkv[d] == 0.0f);        // dq: ds = p * (dp - r) = 0
+        CHECK(a.dqkv[16 + d] == 0.0f);   // dk
+        CHECK(a.dqkv[32 + d] == dy[d]);  // dv = fmaf(1, dy, +0)
+    }
+    CHECK(ops::attention_scale(16) == 0.25f);
+    CHECK(ops::attention_scale(64) == 0.125f);
+    CHECK(ops::attention_scale(8) == 1.0f / std::sqrt(8.0f));
+}
+
+TEST_CASE("attention: the same bits on 1 2 and 3 threads and every vector level") {
+    const int B = 3, T = 9, C = 12, H = 3;
+    auto qkv = uniform(5, static_cast<size_t>(B) * T * 3 * C, 3.0f);
+    auto dy = uniform(6, static_cast<size_t>(B) * T * C, 1.0f);
+    qkv[7] = 60.0f;  // a large score: det_exp underflows for the others in its row
+    Attn one(B, T, C, H);
+    one.run(Exec{}, qkv, dy);
+    ThreadPool two(2), three(3);
+    for (int s = 0; s <= static_cast<int>(detect_simd()); ++s)
+        for (ThreadPool* pool : {&two, &three}) {
+            INFO("threads " << pool->size() << " simd " << simd_name(static_cast<Simd>(s)));
+            Attn many(B, T, C, H);
+            many.run(Exec{pool, static_cast<Simd>(s)}, qkv, dy);
+            CHECK(bits(many.y) == bits(one.y));
+            CHECK(bits(many.att) == bits(one.att));
+            CHECK(bits(many.dqkv) == bits(one.dqkv));
+            CHECK(bits(many.datt) == bits(one.datt));
+        }
+}
+
+TEST_CASE("clip_grad_norm follows its written order to the bit and scales only above max_norm") {
+    const size_t n = 5000;  // 5 chunks, the last one partial
+    auto g = uniform(7, n, 0.5f);
+    std::vector<float> work(ops::clip_work_floats(n), 7.0f);
+    float norm = 0.0f;
+    // The definition, written out.
+    float total = 0.0f;
+    for (size_t c = 0; c < ops::clip_chunks(n); ++c) {
+        float part = 0.0f;
+        for (size_t i = c * ops::kClipChunk; i < std::min(n, (c + 1) * ops::kClipChunk); ++i)
+            part = part + g[i] * g[i];
+        total = total + part;
+    }
+    const float want_norm = std::sqrt(total);
+    const float coef = 2.0f / (want_norm + ops::kClipEps);
+    REQUIRE(coef < 1.0f);
+    double exact = 0;
+    for (float v : g) exact += static_cast<double>(v) * static_cast<double>(v);
+    CHECK(std::fabs(static_cast<double>(want_norm) - std::sqrt(exact)) < 1e-5 * std::sqrt(exact));
+
+    auto clipped = g;
+    ops::clip_grad_norm(Exec{}, clipped.data(), n, 2.0f, work.data(), &norm);
+    CHECK(float_bits(norm) == float_bits(want_norm));
+    CHECK(float_bits(work.back()) == float_bits(coef));
+    for (size_t i = 0; i < n; ++i) REQUIRE(float_bits(clipped[i]) == float_bits(g[i] * coef));
+    double after = 0;
+    for (float v : clipped) after += static_cast<double>(v) * static_cast<double>(v);
+    CHECK(std::fabs(std::sqrt(after) - 2.0) < 1e-5);
+
+    ThreadPool three(3);
+    auto threaded = g;
+    float norm3 = 0.0f;
+    ops::clip_grad_norm(Exec{&three, detect_simd()}, threaded.data(), n, 2.0f, work.data(), &norm3);
+    CHECK(float_bits(norm3) == float_bits(norm));
+    CHECK(bits(threaded) == bits(clipped));
+
+    auto kept = g;  // max_norm above the norm: not a bit changes
+    ops::clip_grad_norm(Exec{}, kept.data(), n, want_norm * 2.0f, work.data(), &norm);
+    CHECK(bits(kept) == bits(g));
+    kept[10] = std::nanf("");  // a NaN norm leaves the gradients as they are
+    auto with_nan = kept;
+    ops::clip_grad_norm(Exec{}, with_nan.data(), n, 1.0f, work.data(), &norm);
+    CHECK(std::isnan(norm));
+    CHECK(bits(with_nan) == bits(kept));
+    ops::clip_grad_norm(Exec{}, nullptr, 0, 1.0f, work.data(), &norm);  // empty: norm +0
+    CHECK(float_bits(norm) == 0u);
+}
+
+TEST_CASE("FLOP counts of attention and clipping follow docs/kernels.md") {
+    // One token, D = 16: forward 2D + 1 + 1 + det_exp + 1 + 1 + 2D = 92, backward 8D + 5 = 133.
+    CHECK(attention_flops(1, 1, 16, 1) == 92 + 133);
+    // T = 2: 3 causal pairs and 1 max comparison per (b, h); 2 x 2 (b, h) pairs, D = 4.
+    CHECK(attention_flops(2, 2, 8, 2) == 4 * (3 * (16 + 4 + 24) + 1 + 3 * (32 + 5)));
+    // The gpt{256,64,2,64,4} at B = 16: 30.1 MFLOP a layer, 2,080 pairs a head.
+    CHECK(attention_flops(16, 64, 64, 4) == 64ull * (2080 * (64 + 28 + 133) + 2016));
+    CHECK(clip_grad_norm_flops(1025) == 3 * 1025 + 2 + 4);
+    CHECK(clip_grad_norm_flops(0) == 4);
+}
