@@ -105,6 +105,16 @@ void BlobFetch::expire(Fetch& f, int64_t now) {
         f.lacking.insert(it->first);  // silent: as good as "not held"
         it = f.asking.erase(it);
     }
+    for (auto it = f.holders.begin(); it != f.holders.end();) {
+        if (now - it->second.progress_ms < static_cast<int64_t>(kBlobHolderStallS * 1000)) {
+            ++it;
+            continue;
+        }
+        log_debug("blob fetch of ", describe(f.name), ": peer ", it->first, " delivered no chunk in ",
+                  kBlobHolderStallS, " s; taken as not holding it");
+        f.lacking.insert(it->first);
+        it = f.holders.erase(it);
+    }
     for (auto& [id, h] : f.holders)
         for (auto it = h.in_flight.begin(); it != h.in_flight.end();) {
             if (now - it->second < static_cast<int64_t>(kBlobChunkTimeoutS * 1000)) {
@@ -269,7 +279,7 @@ void BlobFetch::take_holding(Peer& peer, Fetch& f, const wire::BlobHolding& h) {
         f.size = h.size();
     }
     if (!f.named_by) f.named_by = peer.id;
-    f.holders.try_emplace(peer.id);
+    if (auto [h, added] = f.holders.try_emplace(peer.id); added) h->second.progress_ms = ctx_.now_ms();
 }
 
 void BlobFetch::on_blobinfo(Peer& peer, const wire::BlobInfo& m) {
@@ -323,6 +333,7 @@ bool BlobFetch::take_chunk(Peer& peer, Fetch& f, const wire::BlobChunk& m) {
         return true;
     }
     if (put->stored) ++ctx_.counters.blob_chunks_received;
+    if (h != f.holders.end()) h->second.progress_ms = ctx_.now_ms();
     return true;
 }
 

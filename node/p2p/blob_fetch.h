@@ -55,6 +55,7 @@ private:
     struct Holder {
         std::map<uint64_t, int64_t> in_flight;  // chunk index -> asked at (ms)
         int64_t busy_until_ms = 0;
+        int64_t progress_ms = 0;  // taken as holder, or last delivered a chunk (kBlobHolderStallS)
     };
     struct Fetch {
         wire::BlobName name;

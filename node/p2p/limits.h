@@ -185,6 +185,12 @@ inline constexpr uint64_t kBlobInfoTimeoutS = 10;
 // A requested chunk unanswered this long is asked of another holder (the slow one is not
 // punished: it may be serving others under its own limits).
 inline constexpr uint64_t kBlobChunkTimeoutS = 20;
+// A holder that stored no chunk with us for this long is taken as not holding the blob (not
+// punished: it may have pruned it, or be saturated), so a peer that claims a blob and then never
+// serves it (silent, or "busy" forever) cannot keep a fetch, and the agent waiting on it, from
+// ending "not found": the agent then challenges the data on chain. Three chunk timeouts: a live
+// holder under its serve limits (kBlobServeBytesPerSecond) delivers a chunk well inside it.
+inline constexpr uint64_t kBlobHolderStallS = 3 * kBlobChunkTimeoutS;
 // A holder that refused a chunk as busy (its serve limits) is not asked again for this long.
 inline constexpr uint64_t kBlobBusyBackoffMs = 500;
 // Blob chunks a peer may send for blobs we are not fetching (late answers after a timeout are

@@ -483,3 +483,49 @@ TEST_CASE("results nobody reads do not keep new fetches out") {
         CHECK(b.have(root) == 1);
     }
 }
+
+// A liar that claims a blob whole and then serves nothing (silent, or "busy" forever) must not
+// keep the fetch, and the agent polling findblob, from ending: it stops counting as a holder.
+TEST_CASE("a holder that never delivers a chunk stops counting after kBlobHolderStallS") {
+    const bool busy = GENERATE(false, true);
+    MemoryNetwork net;
+    Clocks clocks;
+    BlobNode c(net, clocks, busy ? "blob-stall-busy" : "blob-stall-silent", 3);
+    Port& raw = net.add_port();
+    const PeerId raw_id = handshake_raw(net, raw, c);
+    const Bytes blob = blob_of(3 * kChunkBytes, 9);
+    const wire::BlobName name = name_by_root(blob_root(blob));
+    REQUIRE(c.fetch(name).ok());
+    settle(net, {&c});
+    auto asked = raw.take<wire::GetBlobInfo>();
+    REQUIRE(asked.size() == 1);
+    raw.send_message(raw_id, claim_of(asked[0].names(0), blob));
+    settle(net, {&c});
+
+    const auto state_after = [&](uint64_t ms) {
+        for (uint64_t t = 0; t < ms; t += kBlobBusyBackoffMs) {
+            clocks.p2p_ms += kBlobBusyBackoffMs;
+            settle(net, {&c});
+            for (const wire::GetBlobChunk& r : raw.take<wire::GetBlobChunk>()) {
+                if (!busy) continue;
+                wire::BlobChunk refusal;
+                refusal.set_root(r.root());
+                refusal.set_index(r.index());
+                refusal.set_blob_size(blob.size());
+                refusal.set_chunks_root(hash_to_field(verifier::make_chunk_proof(blob, 0)->chunks_root));
+                raw.send_message(raw_id, refusal);
+            }
+            settle(net, {&c});
+        }
+        auto p = c.fetch(name);
+        REQUIRE(p.ok());
+        INFO(p->error.to_string());
+        return p->state;
+    };
+    // Still a holder just before the limit (the chunk timeout alone re-asks, it does not end).
+    CHECK(state_after(kBlobHolderStallS * 1000 - 2 * kBlobBusyBackoffMs) == State::kFetching);
+    CHECK(state_after(2 * kBlobBusyBackoffMs) == State::kNotFound);
+    CHECK(c.have(blob_root(blob)) == 0);
+    INFO(c.discouraged_reason());
+    CHECK(c.discouraged_reason().empty());  // not punished: it may have pruned it meanwhile
+}
