@@ -108,9 +108,11 @@ json send_as(const MarketDevnet& net, const std::string& name,
     return net.node().call("sendtransaction", {{"tx", to_hex(consensus::encode_tx(tx))}});
 }
 
-void check_supply_after_stop(MarketDevnet& net) {
-    stop_cleanly(net.node());
-    auto db = node::Database::open(net.node().datadir() + "/chain");
+void check_supply_after_stop(MarketDevnet& net) { check_supply_after_stop(net.node()); }
+
+void check_supply_after_stop(StepdProcess& node) {
+    stop_cleanly(node);
+    auto db = node::Database::open(node.datadir() + "/chain");
     REQUIRE(db.ok());
     std::map<Bytes, Bytes, consensus::BytesLess> state;
     const Bytes prefix = node::keys::state({});

@@ -64,6 +64,7 @@ nlohmann::json send_as(const MarketDevnet& net, const std::string& name,
 
 // Stops the node (SIGTERM, clean exit) and checks the supply invariant over its whole stored
 // state: balances, bonds, escrows and the pool add up to minted - burned.
+void check_supply_after_stop(StepdProcess& node);
 void check_supply_after_stop(MarketDevnet& net);
 
 // The probability that one audit of Q leaves drawn from n covers a given hidden leaf h (its

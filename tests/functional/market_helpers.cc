@@ -52,15 +52,32 @@ size_t count_code(const json& ledger, const std::string& code) {
     return n;
 }
 
-std::multiset<std::string> events(const std::string& path) {
-    std::multiset<std::string> out;
+namespace {
+
+// Each whole JSON line of the agent's log (every line must be JSON).
+void each_event(const std::string& path, const std::function<void(const json&)>& f) {
     std::ifstream in(path);
     for (std::string line; std::getline(in, line);) {
         if (in.eof()) break;  // a last line without its newline is still being written
         const json j = json::parse(line, nullptr, false);
         CHECK(j.is_object());
-        if (j.is_object()) out.insert(j.value("event", std::string()));
+        if (j.is_object()) f(j);
     }
+}
+
+}  // namespace
+
+std::multiset<std::string> events(const std::string& path) {
+    std::multiset<std::string> out;
+    each_event(path, [&](const json& j) { out.insert(j.value("event", std::string())); });
+    return out;
+}
+
+std::vector<json> event_records(const std::string& path, const std::string& name) {
+    std::vector<json> out;
+    each_event(path, [&](const json& j) {
+        if (j.value("event", std::string()) == name) out.push_back(j);
+    });
     return out;
 }
 

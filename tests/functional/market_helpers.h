@@ -30,6 +30,8 @@ void kill_unreaped(const std::vector<pid_t>& pids);
 size_t count_code(const nlohmann::json& ledger, const std::string& code);
 // The agent's JSON lines by event name (every line must be JSON).
 std::multiset<std::string> events(const std::string& path);
+// The agent's JSON lines of event `name`, in order.
+std::vector<nlohmann::json> event_records(const std::string& path, const std::string& name);
 Hash256 hash_of(const std::string& hex);
 
 // A solver played by the test, with a seed it knows, that forges unit 0/0 of a one-round task:

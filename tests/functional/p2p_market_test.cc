@@ -19,14 +19,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <regex>
 
 #include "common/rpc_methods.h"
 #include "consensus/market_state.h"
 #include "tests/functional/market_helpers.h"
 #include "tests/functional/p2p_bed.h"
+#include "tests/functional/p2p_market_bed.h"
 #include "tests/functional/p2p_nodes.h"
-#include "tests/support/mini_http.h"
 #include "tests/unit/wallet/task_spec_file.h"
 #include "wallet/agent_events.h"
 
@@ -50,38 +49,9 @@ constexpr uint64_t kStep = 1'000'000'000;
 // What the owner sends each other party: a 20 STEP bond, a 5 STEP fraud proof bond, fees.
 constexpr char kFunds[] = "30";
 
-// One market role: its own HOME (keys, passphrase), node and wallet.
-struct Role {
-    std::string home;
-    std::string address;
-    std::unique_ptr<StepdProcess> node;
-    std::unique_ptr<WalletCli> cli;
-
-    step::test::WalletRun wallet(std::vector<std::string> args) const {
-        return cli->run(std::move(args));
-    }
-    json call(const std::string& method, const json& params = json::object()) const {
-        return node->result(method, params);
-    }
-    uint64_t balance(const std::string& who) const {
-        return std::stoull(
-            call(rpc::kGetAccount, {{"address", who}})["balance"].get<std::string>());
-    }
-};
-
-// How many putblobchunk calls the node has handled (0 when /metrics names none).
-uint64_t putblobchunk_calls(const StepdProcess& node) {
-    const auto metrics = step::test::http_request(node.port(), "GET", "/metrics");
-    REQUIRE(metrics.status == 200);
-    const std::regex line(std::string("stepd_rpc_latency_seconds_count\\{method=\"") +
-                          rpc::kPutBlobChunk + "\"\\} ([0-9]+)");
-    std::smatch m;
-    return std::regex_search(metrics.body, m, line) ? std::stoull(m[1]) : 0;
-}
-
-uint64_t net_counter(const StepdProcess& node, const char* name) {
-    return node.result(rpc::kGetNetworkInfo)[name].get<uint64_t>();
-}
+using Role = step::test::MarketRole;
+using step::test::net_counter;
+using step::test::putblobchunk_calls;
 
 // Owner (mining), solver and verifier, each on its own node, connected; the solver and the
 // verifier funded and bonded, and a task of the owner's in a block all three nodes hold.
