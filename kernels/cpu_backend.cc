@@ -98,11 +98,11 @@ public:
     }
     void attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
                        int H) override {
-        ops::attention_fwd(ex_, qkv, y, att, B, T, C, H);
+        fast::attention_fwd(ex_, qkv, y, att, B, T, C, H);
     }
     void attention_bwd(const float* dy, const float* qkv, const float* att, float* dqkv,
                        float* datt, int B, int T, int C, int H) override {
-        ops::attention_bwd(ex_, dy, qkv, att, dqkv, datt, B, T, C, H);
+        fast::attention_bwd(ex_, dy, qkv, att, dqkv, datt, B, T, C, H);
     }
     void sgd_momentum(float* p, const float* g, float* buf, size_t n, float lr, float momentum,
                       float wd) override {

@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include <vector>
+
+#include "kernels/attention_avx2.h"
 #include "kernels/detmath.h"
 #include "kernels/ops.h"
+#include "kernels/ops_fast.h"
 #include "kernels/ops_util.h"
 
 namespace step::kernels::ops {
@@ -38,22 +42,31 @@ float dot(const float* a, const float* b, int D) {
     return acc;
 }
 
-// Row i of the probabilities: scores, running max, det_exp, sum in order, divide; +0 past i.
-void softmax_row(const Head& hd, int i, float scale, float* a) {
-    for (int j = 0; j <= i; ++j) a[j] = dot(hd.q(i), hd.k(j), hd.D) * scale;
+// a[0..i] holds the scaled scores of row i: running max, det_exp, sum in order, divide; +0 past
+// i. (Shared by the reference and the fast path.)
+void softmax_tail(float* a, int i, int T) {
     float m = a[0];
     for (int j = 1; j <= i; ++j) m = a[j] > m ? a[j] : m;
     for (int j = 0; j <= i; ++j) a[j] = det_exp(a[j] - m);
     float sum = 0.0f;
     for (int j = 0; j <= i; ++j) sum = sum + a[j];
     for (int j = 0; j <= i; ++j) a[j] = a[j] / sum;
-    for (int j = i + 1; j < hd.T; ++j) a[j] = 0.0f;
+    for (int j = i + 1; j < T; ++j) a[j] = 0.0f;
+}
+
+// ds[0..i] holds dp of row i, a the probabilities: r in order, then ds; +0 past i.
+void ds_tail(const float* a, float* ds, int i, int T, float scale) {
+    float r = 0.0f;
+    for (int j = 0; j <= i; ++j) r = det_fmaf(a[j], ds[j], r);
+    for (int j = 0; j <= i; ++j) ds[j] = (a[j] * (ds[j] - r)) * scale;
+    for (int j = i + 1; j < T; ++j) ds[j] = 0.0f;
 }
 
 void pair_fwd(const Head& hd, float scale, float* att, float* y, size_t y_row) {
     for (int i = 0; i < hd.T; ++i) {
         float* a = att + static_cast<size_t>(i) * hd.T;
-        softmax_row(hd, i, scale, a);
+        for (int j = 0; j <= i; ++j) a[j] = dot(hd.q(i), hd.k(j), hd.D) * scale;
+        softmax_tail(a, i, hd.T);
         float* yr = y + static_cast<size_t>(i) * y_row;
         for (int d = 0; d < hd.D; ++d) yr[d] = 0.0f;
         for (int j = 0; j <= i; ++j) {
@@ -67,10 +80,7 @@ void pair_fwd(const Head& hd, float scale, float* att, float* y, size_t y_row) {
 void pair_bwd_row(const Head& hd, int i, float scale, const float* a, const float* dyr, float* ds,
                   float* dq) {
     for (int j = 0; j <= i; ++j) ds[j] = dot(dyr, hd.v(j), hd.D);
-    float r = 0.0f;
-    for (int j = 0; j <= i; ++j) r = det_fmaf(a[j], ds[j], r);
-    for (int j = 0; j <= i; ++j) ds[j] = (a[j] * (ds[j] - r)) * scale;
-    for (int j = i + 1; j < hd.T; ++j) ds[j] = 0.0f;
+    ds_tail(a, ds, i, hd.T, scale);
     for (int d = 0; d < hd.D; ++d) dq[d] = 0.0f;
     for (int j = 0; j <= i; ++j) {
         const float* k = hd.k(j);
@@ -98,24 +108,22 @@ void pair_bwd_kv(const Head& hd, const float* att, const float* datt, const floa
     }
 }
 
-}  // namespace
+// Everything one (batch, head) pair reads and owns. y/dy point at the head's first column of
+// the sequence's first row (rows C apart), dqkv at the head's q columns (rows 3C apart).
+struct Pair {
+    Head hd;
+    float scale;
+    float* att;   // [T][T] block (const in the backward)
+    float* datt;  // [T][T] block (backward only)
+    float* y;     // forward output; in the backward, dy
+    float* dqkv;
+    size_t y_row;  // C
+};
 
-void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,
-                   int H) {
-    const int D = C / H;
-    const float scale = attention_scale(D);
-    const size_t tt = static_cast<size_t>(T) * T;
-    for_blocks(ex, static_cast<size_t>(B) * H, 1, [&](size_t p0, size_t p1) {
-        for (size_t p = p0; p < p1; ++p) {
-            const int b = static_cast<int>(p / H), h = static_cast<int>(p % H);
-            float* yb = y + static_cast<size_t>(b) * T * C + static_cast<size_t>(h) * D;
-            pair_fwd(head_of(qkv, b, h, T, C, H), scale, att + p * tt, yb, C);
-        }
-    });
-}
-
-void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const float* att, float* dqkv,
-                   float* datt, int B, int T, int C, int H) {
+// fn(pair) for every (b, h), pairs split over the pool (each pair whole on one thread).
+template <class Fn>
+void for_pairs(const Exec& ex, const float* qkv, const float* att, const float* datt,
+               const float* y, const float* dqkv, int B, int T, int C, int H, Fn&& fn) {
     const int D = C / H;
     const float scale = attention_scale(D);
     const size_t tt = static_cast<size_t>(T) * T;
@@ -123,18 +131,78 @@ void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const floa
         for (size_t p = p0; p < p1; ++p) {
             const int b = static_cast<int>(p / H), h = static_cast<int>(p % H);
             const Head hd = head_of(qkv, b, h, T, C, H);
-            const size_t off = hd.base - qkv;  // the same head's place in dqkv
-            const float* dyb = dy + static_cast<size_t>(b) * T * C + static_cast<size_t>(h) * D;
-            const float* a = att + p * tt;
-            float* ds = datt + p * tt;
-            for (int i = 0; i < T; ++i) {
-                const size_t r = static_cast<size_t>(i);
-                pair_bwd_row(hd, i, scale, a + r * T, dyb + r * C, ds + r * T,
-                             dqkv + off + r * hd.row);
-            }
-            pair_bwd_kv(hd, a, ds, dyb, C, dqkv + off);
+            const size_t y_off = static_cast<size_t>(b) * T * C + static_cast<size_t>(h) * D;
+            const size_t qkv_off = static_cast<size_t>(hd.base - qkv);
+            fn(Pair{hd, scale, const_cast<float*>(att) + p * tt,
+                    datt ? const_cast<float*>(datt) + p * tt : nullptr,
+                    const_cast<float*>(y) + y_off,
+                    dqkv ? const_cast<float*>(dqkv) + qkv_off : nullptr, static_cast<size_t>(C)});
         }
     });
+}
+
+void pair_bwd(const Pair& pr) {
+    const Head& hd = pr.hd;
+    const size_t T = static_cast<size_t>(hd.T);
+    for (size_t i = 0; i < T; ++i)
+        pair_bwd_row(hd, static_cast<int>(i), pr.scale, pr.att + i * T, pr.y + i * pr.y_row,
+                     pr.datt + i * T, pr.dqkv + i * hd.row);
+    pair_bwd_kv(hd, pr.att, pr.datt, pr.y, pr.y_row, pr.dqkv);
+}
+
+// The fast path: keys (values) transposed once per pair so 8 dot products run in 8 lanes.
+void transpose_rows(const float* first, size_t row, int T, int D, float* xt) {
+    for (int j = 0; j < T; ++j)
+        for (int d = 0; d < D; ++d)
+            xt[static_cast<size_t>(d) * T + j] = first[static_cast<size_t>(j) * row + d];
+}
+
+void pair_fwd_fast(const Pair& pr, float* kt) {
+    const Head& hd = pr.hd;
+    const size_t T = static_cast<size_t>(hd.T);
+    transpose_rows(hd.k(0), hd.row, hd.T, hd.D, kt);
+    for (int i = 0; i < hd.T; ++i) {
+        float* a = pr.att + static_cast<size_t>(i) * T;
+        detail::dots_avx2(hd.q(i), kt, T, i + 1, hd.D, a);
+        for (int j = 0; j <= i; ++j) a[j] = a[j] * pr.scale;
+        softmax_tail(a, i, hd.T);
+        detail::weighted_rows_avx2(a, 1, hd.v(0), hd.row, i + 1, hd.D,
+                                   pr.y + static_cast<size_t>(i) * pr.y_row);
+    }
+}
+
+void pair_bwd_fast(const Pair& pr, float* vt) {
+    const Head& hd = pr.hd;
+    const size_t T = static_cast<size_t>(hd.T);
+    transpose_rows(hd.v(0), hd.row, hd.T, hd.D, vt);
+    for (int i = 0; i < hd.T; ++i) {
+        const size_t r = static_cast<size_t>(i);
+        float* ds = pr.datt + r * T;
+        detail::dots_avx2(pr.y + r * pr.y_row, vt, T, i + 1, hd.D, ds);
+        ds_tail(pr.att + r * T, ds, i, hd.T, pr.scale);
+        detail::weighted_rows_avx2(ds, 1, hd.k(0), hd.row, i + 1, hd.D, pr.dqkv + r * hd.row);
+    }
+    for (size_t j = 0; j < T; ++j) {
+        const int n = static_cast<int>(T - j);
+        float* dk = pr.dqkv + j * hd.row + hd.C;
+        detail::weighted_rows_avx2(pr.datt + j * T + j, T, hd.q(static_cast<int>(j)), hd.row, n,
+                                   hd.D, dk);
+        detail::weighted_rows_avx2(pr.att + j * T + j, T, pr.y + j * pr.y_row, pr.y_row, n, hd.D,
+                                   dk + hd.C);
+    }
+}
+
+}  // namespace
+
+void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H) {
+    for_pairs(ex, qkv, att, nullptr, y, nullptr, B, T, C, H,
+              [](const Pair& pr) { pair_fwd(pr.hd, pr.scale, pr.att, pr.y, pr.y_row); });
+}
+
+void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const float* att, float* dqkv,
+                   float* datt, int B, int T, int C, int H) {
+    for_pairs(ex, qkv, att, datt, dy, dqkv, B, T, C, H, [](const Pair& pr) { pair_bwd(pr); });
 }
 
 void clip_grad_norm(const Exec& ex, float* g, size_t n, float max_norm, float* work,
@@ -161,3 +229,25 @@ void clip_grad_norm(const Exec& ex, float* g, size_t n, float max_norm, float* w
 }
 
 }  // namespace step::kernels::ops
+
+namespace step::kernels::fast {
+
+void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H) {
+    if (!detail::use_avx2(ex)) return ops::attention_fwd(ex, qkv, y, att, B, T, C, H);
+    ops::for_pairs(ex, qkv, att, nullptr, y, nullptr, B, T, C, H, [&](const ops::Pair& pr) {
+        std::vector<float> kt(static_cast<size_t>(T) * pr.hd.D);
+        ops::pair_fwd_fast(pr, kt.data());
+    });
+}
+
+void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const float* att, float* dqkv,
+                   float* datt, int B, int T, int C, int H) {
+    if (!detail::use_avx2(ex)) return ops::attention_bwd(ex, dy, qkv, att, dqkv, datt, B, T, C, H);
+    ops::for_pairs(ex, qkv, att, datt, dy, dqkv, B, T, C, H, [&](const ops::Pair& pr) {
+        std::vector<float> vt(static_cast<size_t>(T) * pr.hd.D);
+        ops::pair_bwd_fast(pr, vt.data());
+    });
+}
+
+}  // namespace step::kernels::fast

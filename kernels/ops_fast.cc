@@ -10,16 +10,21 @@
 #include "kernels/ops_avx2.h"
 #include "kernels/ops_util.h"
 
-namespace step::kernels::fast {
-
-namespace {
-using detail::for_blocks;
-using detail::kElementGrain;
+namespace step::kernels::detail {
 
 bool use_avx2(const Exec& ex) {
     static const Simd best = detect_simd();
     return ex.simd != Simd::kScalar && best != Simd::kScalar;
 }
+
+}  // namespace step::kernels::detail
+
+namespace step::kernels::fast {
+
+namespace {
+using detail::for_blocks;
+using detail::kElementGrain;
+using detail::use_avx2;
 }  // namespace
 
 void bias_add(const Exec& ex, const float* x, const float* b, float* y, int rows, int cols) {

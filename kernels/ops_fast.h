@@ -19,5 +19,11 @@ void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n
                   float momentum, float wd);
 void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,
            float beta1, float beta2, float eps, float wd, float b1t, float b2t);
+// Attention (kernels/ops_attention.cc): AVX2+FMA lanes across keys for the dot products and
+// across columns for the weighted sums; exp, max and the sums over a row stay scalar.
+void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,
+                   int H);
+void attention_bwd(const Exec& ex, const float* dy, const float* qkv, const float* att,
+                   float* dqkv, float* datt, int B, int T, int C, int H);
 
 }  // namespace step::kernels::fast

@@ -26,4 +26,8 @@ void for_blocks(const Exec& ex, size_t n, size_t grain, Fn&& fn) {
 
 inline constexpr size_t kElementGrain = 16384;
 
+// Whether a fast op takes its AVX2(+FMA) body: ex.simd asks for vectors and this CPU has them
+// (ops_fast.cc). Out of line, so files built with -mavx2 never define it.
+bool use_avx2(const Exec& ex);
+
 }  // namespace step::kernels::detail

@@ -13,6 +13,7 @@
 #include "kernels/detmath.h"
 #include "kernels/op_flops.h"
 #include "kernels/ops.h"
+#include "kernels/ops_fast.h"
 
 using namespace step::kernels;
 
@@ -37,14 +38,17 @@ struct Attn {
     std::vector<float> y, att, dqkv, datt;
     Attn(int b, int t, int c, int h) : B(b), T(t), C(c), H(h) {}
     size_t tt() const { return static_cast<size_t>(B) * H * T * T; }
-    void run(const Exec& ex, const std::vector<float>& qkv, const std::vector<float>& dy) {
+    // The reference ops, or (fast) the CPU backend's vector path of kernels/ops_fast.h.
+    void run(const Exec& ex, const std::vector<float>& qkv, const std::vector<float>& dy,
+             bool fast = false) {
         y.assign(static_cast<size_t>(B) * T * C, 7.0f);
         att.assign(tt(), 7.0f);
         dqkv.assign(qkv.size(), 7.0f);
         datt.assign(tt(), 7.0f);
-        ops::attention_fwd(ex, qkv.data(), y.data(), att.data(), B, T, C, H);
-        ops::attention_bwd(ex, dy.data(), qkv.data(), att.data(), dqkv.data(), datt.data(), B, T, C,
-                           H);
+        auto fwd = fast ? fast::attention_fwd : ops::attention_fwd;
+        auto bwd = fast ? fast::attention_bwd : ops::attention_bwd;
+        fwd(ex, qkv.data(), y.data(), att.data(), B, T, C, H);
+        bwd(ex, dy.data(), qkv.data(), att.data(), dqkv.data(), datt.data(), B, T, C, H);
     }
 };
 
@@ -89,23 +93,31 @@ TEST_CASE("attention of one token is v exactly and its backward passes dy to dv"
 }
 
 TEST_CASE("attention: the same bits on 1 2 and 3 threads and every vector level") {
-    const int B = 3, T = 9, C = 12, H = 3;
-    auto qkv = uniform(5, static_cast<size_t>(B) * T * 3 * C, 3.0f);
-    auto dy = uniform(6, static_cast<size_t>(B) * T * C, 1.0f);
-    qkv[7] = 60.0f;  // a large score: det_exp underflows for the others in its row
-    Attn one(B, T, C, H);
-    one.run(Exec{}, qkv, dy);
+    // Head widths with and without 8-lane tails, sequences with and without 16-key tails.
+    struct Shape {
+        int B, T, C, H;
+    };
     ThreadPool two(2), three(3);
-    for (int s = 0; s <= static_cast<int>(detect_simd()); ++s)
-        for (ThreadPool* pool : {&two, &three}) {
-            INFO("threads " << pool->size() << " simd " << simd_name(static_cast<Simd>(s)));
-            Attn many(B, T, C, H);
-            many.run(Exec{pool, static_cast<Simd>(s)}, qkv, dy);
-            CHECK(bits(many.y) == bits(one.y));
-            CHECK(bits(many.att) == bits(one.att));
-            CHECK(bits(many.dqkv) == bits(one.dqkv));
-            CHECK(bits(many.datt) == bits(one.datt));
-        }
+    for (Shape sh :
+         {Shape{3, 9, 12, 3}, Shape{2, 33, 40, 2}, Shape{1, 17, 80, 2}, Shape{2, 20, 32, 2}}) {
+        auto qkv = uniform(5, static_cast<size_t>(sh.B) * sh.T * 3 * sh.C, 3.0f);
+        auto dy = uniform(6, static_cast<size_t>(sh.B) * sh.T * sh.C, 1.0f);
+        qkv[7] = 60.0f;  // a large score: det_exp underflows for the others in its row
+        Attn one(sh.B, sh.T, sh.C, sh.H);
+        one.run(Exec{}, qkv, dy);
+        for (int s = 0; s <= static_cast<int>(detect_simd()); ++s)
+            for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &two, &three}) {
+                INFO("T " << sh.T << " C " << sh.C << " H " << sh.H << " threads "
+                          << (pool ? pool->size() : 1) << " simd "
+                          << simd_name(static_cast<Simd>(s)));
+                Attn many(sh.B, sh.T, sh.C, sh.H);
+                many.run(Exec{pool, static_cast<Simd>(s)}, qkv, dy, true);
+                CHECK(bits(many.y) == bits(one.y));
+                CHECK(bits(many.att) == bits(one.att));
+                CHECK(bits(many.dqkv) == bits(one.dqkv));
+                CHECK(bits(many.datt) == bits(one.datt));
+            }
+    }
 }
 
 TEST_CASE("clip_grad_norm follows its written order to the bit and scales only above max_norm") {
