@@ -15,5 +15,11 @@ void dots_avx2(const float* x, const float* xt, size_t ld, int n, int D, float* 
 // a weighted sum of n rows, each output summed over the rows in order.
 void weighted_rows_avx2(const float* w, size_t ws, const float* rows, size_t rs, int n, int D,
                         float* out);
+// a[j] = det_exp(a[j] - m) for j in [0, n): kernels/detmath.h's det_exp, 8 lanes at a time,
+// every path (NaN, overflow, underflow to 0, subnormal and huge 2^n scaling) blended per lane.
+void exp_shifted_avx2(float* a, int n, float m);
+// (acc = +0; acc = fmaf(a[j], b[j], acc), j = 0..n-1): one sequential chain, the hardware fmaf
+// inline instead of a library call.
+float fma_chain_avx2(const float* a, const float* b, int n);
 
 }  // namespace step::kernels::detail

@@ -43,11 +43,15 @@ float dot(const float* a, const float* b, int D) {
 }
 
 // a[0..i] holds the scaled scores of row i: running max, det_exp, sum in order, divide; +0 past
-// i. (Shared by the reference and the fast path.)
+// i. (Shared by the reference and, with kFast, the fast path: det_exp on 8 lanes.)
+template <bool kFast = false>
 void softmax_tail(float* a, int i, int T) {
     float m = a[0];
     for (int j = 1; j <= i; ++j) m = a[j] > m ? a[j] : m;
-    for (int j = 0; j <= i; ++j) a[j] = det_exp(a[j] - m);
+    if constexpr (kFast)
+        detail::exp_shifted_avx2(a, i + 1, m);
+    else
+        for (int j = 0; j <= i; ++j) a[j] = det_exp(a[j] - m);
     float sum = 0.0f;
     for (int j = 0; j <= i; ++j) sum = sum + a[j];
     for (int j = 0; j <= i; ++j) a[j] = a[j] / sum;
@@ -55,9 +59,13 @@ void softmax_tail(float* a, int i, int T) {
 }
 
 // ds[0..i] holds dp of row i, a the probabilities: r in order, then ds; +0 past i.
+template <bool kFast = false>
 void ds_tail(const float* a, float* ds, int i, int T, float scale) {
     float r = 0.0f;
-    for (int j = 0; j <= i; ++j) r = det_fmaf(a[j], ds[j], r);
+    if constexpr (kFast)
+        r = detail::fma_chain_avx2(a, ds, i + 1);
+    else
+        for (int j = 0; j <= i; ++j) r = det_fmaf(a[j], ds[j], r);
     for (int j = 0; j <= i; ++j) ds[j] = (a[j] * (ds[j] - r)) * scale;
     for (int j = i + 1; j < T; ++j) ds[j] = 0.0f;
 }
@@ -165,7 +173,7 @@ void pair_fwd_fast(const Pair& pr, float* kt) {
         float* a = pr.att + static_cast<size_t>(i) * T;
         detail::dots_avx2(hd.q(i), kt, T, i + 1, hd.D, a);
         for (int j = 0; j <= i; ++j) a[j] = a[j] * pr.scale;
-        softmax_tail(a, i, hd.T);
+        softmax_tail<true>(a, i, hd.T);
         detail::weighted_rows_avx2(a, 1, hd.v(0), hd.row, i + 1, hd.D,
                                    pr.y + static_cast<size_t>(i) * pr.y_row);
     }
@@ -179,7 +187,7 @@ void pair_bwd_fast(const Pair& pr, float* vt) {
         const size_t r = static_cast<size_t>(i);
         float* ds = pr.datt + r * T;
         detail::dots_avx2(pr.y + r * pr.y_row, vt, T, i + 1, hd.D, ds);
-        ds_tail(pr.att + r * T, ds, i, hd.T, pr.scale);
+        ds_tail<true>(pr.att + r * T, ds, i, hd.T, pr.scale);
         detail::weighted_rows_avx2(ds, 1, hd.k(0), hd.row, i + 1, hd.D, pr.dqkv + r * hd.row);
     }
     for (size_t j = 0; j < T; ++j) {
