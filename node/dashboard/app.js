@@ -12,11 +12,23 @@
   const kBlocksShown = 20;   // blocks on the overview and the blocks page
   const kMaxUnitsRead = 256; // units a task page reads (listunits' kMaxListUnits) for their audits
   const kCoin = 1000000000n; // base units per STEP
-  // Every deferred script (uPlot's comes after this one) has run.
-  const scriptsRan = new Promise((resolve) => {
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, {once: true});
-    else resolve();
-  });
+  const kUPlotScript = '/static/vendor/uplot-1.6.32.min.js';
+  // uPlot (51 KB) is loaded on the first page with a chart, not by index.html: compiling it
+  // would hold the first render back by as long as the page takes to draw
+  // (docs/benchmarks.md "Dashboard").
+  let uPlotLoaded = null;
+  function loadUPlot() {
+    if (!uPlotLoaded) {
+      uPlotLoaded = new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = kUPlotScript;
+        script.onload = resolve;
+        script.onerror = () => reject(new Error('the chart library did not load'));
+        document.head.appendChild(script);
+      });
+    }
+    return uPlotLoaded;
+  }
 
   // ---- building the page from text only ----
 
@@ -318,11 +330,14 @@
         label: 'unit ' + u, stroke: colors[u % colors.length], width: 0,
         points: {show: true, size: 8, fill: colors[u % colors.length]}}))),
     };
-    // uPlot lays itself out once in the document; build it after this box is placed. Its script
-    // runs after this one (index.html), so a first page can be answered before uPlot has loaded.
-    const draw = () => { if (typeof uPlot !== 'undefined') new uPlot(opts, [xs].concat(series), box); };
+    // uPlot lays itself out once in the document; build it after this box is placed.
+    const draw = () => {
+      new uPlot(opts, [xs].concat(series), box);
+      const body = document.body.dataset;
+      if (!body.firstChartMs) body.firstChartMs = String(Math.round(performance.now()));
+    };
     if (typeof uPlot !== 'undefined') queueMicrotask(draw);
-    else scriptsRan.then(draw);
+    else loadUPlot().then(draw, (e) => box.appendChild(errorBox(e.message)));
     return box;
   }
 
@@ -475,8 +490,9 @@
     return rendering;
   }
 
+  let events = null;
   function listen() {
-    const events = new EventSource('/events');
+    events = new EventSource('/events');
     let opened = false;
     events.addEventListener('open', () => {
       live.textContent = 'live';
@@ -504,5 +520,14 @@
   });
   window.addEventListener('hashchange', render);
   listen();
+  // A page left for another keeps no stream open (the browser may hold it in its back-forward
+  // cache): each open stream takes one of the few connections a browser allows per host, so
+  // streams of pages left behind would soon starve the next page's calls.
+  window.addEventListener('pagehide', () => events.close());
+  window.addEventListener('pageshow', (e) => {
+    if (!e.persisted) return;
+    listen();
+    render();
+  });
   render();
 })();
