@@ -3,7 +3,9 @@
 // checkpoint segments of them within its compute budget (--cpu-share of one core): first the
 // segments a disagreeing audit covered, then the rest of those units, then segments drawn at
 // random. A segment that replays to a different leaf is proven with ProofCommit then FraudProof
-// (the shared Prover, agent_proof.h), unless the proof would lose.
+// (the shared Prover, agent_proof.h), unless the proof would lose. The replays run off the poll
+// loop (agent_worker.h), one segment at a time, so proofs in hand are committed and revealed
+// while a segment replays.
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -15,6 +17,8 @@
 #include "wallet/agent_core.h"
 #include "wallet/agent_events.h"
 #include "wallet/agent_proof.h"
+#include "wallet/agent_worker.h"
+#include "wallet/errors.h"
 
 namespace step::wallet::agent {
 namespace {
@@ -22,9 +26,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// One pass replays at most this long before it reads the chain again: proofs it holds must
-// still be committed and revealed inside the unit's few blocks.
-constexpr auto kPassReplayTime = std::chrono::seconds(1);
 // Replay time saved up while there is nothing to replay, in seconds (ReplayBudget's cap).
 constexpr double kMaxReplayCredit = 60.0;
 // Blocks after open_end that a verifier whose audit disagreed has to prove the unit before a
@@ -36,7 +37,46 @@ struct SegmentResult {
     uint32_t first_leaf = 0;  // the leaves compared with the opened trace: first..last
     uint32_t last_leaf = 0;
     std::optional<verifier::FraudProof> proof;  // set when a leaf differs
+    double seconds = 0;                         // the replay's, spent from the budget
 };
+
+// What one segment's replay reads: the state at checkpoint leaf `c` (fetched, or the round's
+// start state) and the opened leaves. The job owns these copies; the dataset and the backend
+// are left alone by the poll thread while it runs.
+struct SegmentJob {
+    kernels::TaskSpec spec;
+    verifier::UnitRef unit;
+    std::vector<Hash256> leaves;
+    const kernels::Dataset* data = nullptr;
+    kernels::Backend* backend = nullptr;
+    kernels::Exec exec;
+    uint32_t c = 0;
+    Bytes start;
+    SegmentResult out;  // first_leaf, last_leaf; a proof already when leaf 0 is wrong
+};
+
+// Runs on the background thread: replays leaves (c, last_leaf] from the start state with
+// run_audit (which checks it against leaf c first) and proves the first that differs.
+Result<SegmentResult> replay_segment(const SegmentJob& j, const std::atomic<bool>& stop) {
+    SegmentResult out = j.out;
+    if (out.proof) return out;
+    if (stop.load()) return Status::error(codes::kCancelled, "segment replay stopped");
+    const auto t0 = Clock::now();
+    auto work = verifier::run_audit(*j.backend, j.exec, j.spec, *j.data, j.unit, out.last_leaf,
+                                    j.start, j.leaves[j.c]);
+    if (!work.ok()) return work.status();
+    for (uint32_t leaf = j.c + 1; leaf <= out.last_leaf; ++leaf) {
+        if (work->digests[leaf - j.c - 1] == j.leaves[leaf]) continue;
+        // Leaf - 1 replayed right (or is the checked checkpoint): its state is the pre-state.
+        auto proof = verifier::build_segment_proof(j.spec, *j.data, j.unit, j.leaves, leaf,
+                                                   work->pre_state_of(leaf));
+        if (!proof.ok()) return proof.status();
+        out.proof = std::move(*proof);
+        break;
+    }
+    out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return out;
+}
 
 class WhistleRole final : public AgentRole {
 public:
@@ -47,6 +87,7 @@ public:
           last_pass_(Clock::now()),
           rng_(std::random_device{}()) {}
     Status poll(bool* idle) override;
+    void stop() override { job_.stop(); }
 
 private:
     // An opened unit this pass may replay.
@@ -59,10 +100,14 @@ private:
     // Proofs held (advanced) or found (offered); the units left to replay in `targets`/`views`.
     void tend_units(const std::vector<WorkableTask>& tasks, std::vector<Target>* targets,
                     std::vector<WatchedUnit>* views);
-    void replay_within_budget(std::vector<Target>& targets, std::vector<WatchedUnit>& views);
-    Result<SegmentResult> replay_segment(const Target& x, uint32_t segment);
+    // Starts the replay of the next segment (next_replay) when the budget allows.
+    void start_replay(std::vector<Target>& targets, std::vector<WatchedUnit>& views);
+    // The job replaying `segment` of x, its start state fetched (node calls stay here).
+    Result<SegmentJob> prepare(const Target& x, uint32_t segment);
     Result<Bytes> segment_start(const Target& x, uint32_t c,
                                 std::optional<verifier::FraudProof>* leaf0);
+    // Takes a finished replay: logs it, and keeps a proof it found for tend_units to offer.
+    void collect_replay();
     // Commits to a found proof when whistle_due says so and no other prover's commitment to it
     // is pending.
     void offer_proof(const TaskInfo& t, const UnitView& u, const verifier::FraudProof& proof);
@@ -76,6 +121,15 @@ private:
     std::map<std::string, std::set<uint32_t>> replayed_;  // segments replayed, by unit tag
     std::map<std::string, verifier::FraudProof> found_;   // proofs not yet committed, by tag
     std::set<std::string> left_;                          // proofs given up, by tag
+
+    Background<SegmentResult> job_;
+    struct InFlight {
+        TaskInfo task;
+        UnitKey unit{};
+        std::string tag;
+        uint32_t segment = 0;
+    };
+    std::optional<InFlight> in_flight_;  // set exactly while job_ is busy
 };
 
 Status WhistleRole::poll(bool* idle) {
@@ -84,11 +138,12 @@ Status WhistleRole::poll(bool* idle) {
     const auto now = Clock::now();
     budget_.elapse(std::chrono::duration<double>(now - last_pass_).count());
     last_pass_ = now;
+    collect_replay();
     std::vector<Target> targets;
     std::vector<WatchedUnit> views;
     tend_units(*tasks, &targets, &views);
-    replay_within_budget(targets, views);
-    *idle = tasks->empty();
+    if (!job_.busy()) start_replay(targets, views);
+    *idle = tasks->empty() && !job_.busy();
     return Status();
 }
 
@@ -128,45 +183,55 @@ void WhistleRole::tend_units(const std::vector<WorkableTask>& tasks, std::vector
     std::erase_if(found_, [&](const auto& e) { return !seen.count(e.first); });
 }
 
-void WhistleRole::replay_within_budget(std::vector<Target>& targets,
-                                       std::vector<WatchedUnit>& views) {
-    const auto pass_end = Clock::now() + kPassReplayTime;
-    while (budget_.allows() && Clock::now() < pass_end) {
+void WhistleRole::start_replay(std::vector<Target>& targets, std::vector<WatchedUnit>& views) {
+    while (budget_.allows()) {
         const auto pick = next_replay(views, rng_());
         if (!pick) return;
         const Target& x = targets[pick->unit];
-        const UnitKey key{x.unit->round, x.unit->unit};
-        const auto t0 = Clock::now();
-        auto r = replay_segment(x, pick->segment);
-        const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-        budget_.spend(secs);
-        views[pick->unit].replayed.insert(
-            pick->segment);  // not again this pass, whatever came of it
-        if (!r.ok()) {
-            core_.log_error("replay", x.task, key, r.status());
+        views[pick->unit].replayed.insert(pick->segment);  // not again this pass, whatever comes
+        auto job = prepare(x, pick->segment);
+        if (!job.ok()) {
+            core_.log_error("replay", x.task, UnitKey{x.unit->round, x.unit->unit}, job.status());
             continue;
         }
-        replayed_[x.tag].insert(pick->segment);
-        const json wrong = r->proof ? json(r->proof->leaf) : json(nullptr);
-        core_.log(
-            agent_events::kReplayed, x.task, key,
-            {{"first_leaf", r->first_leaf},
-             {"last_leaf", r->last_leaf},
-             {"seconds", secs},
-             {"wrong_leaf", wrong}},
-            "replayed leaves " + std::to_string(r->first_leaf) + ".." +
-                std::to_string(r->last_leaf) + " in " + std::to_string(secs) + " s: " +
-                (r->proof ? "leaf " + std::to_string(r->proof->leaf) + " is wrong" : "all match"));
-        if (!r->proof) continue;
-        const size_t bytes = verifier::encode_fraud_proof(*r->proof).size();
-        core_.log(agent_events::kFraudFound, x.task, key,
-                  {{"leaf", r->proof->leaf}, {"bytes", bytes}},
-                  "built the fraud proof of leaf " + std::to_string(r->proof->leaf) + " (" +
-                      std::to_string(bytes) + " bytes)");
-        views[pick->unit].segments = 0;  // one proof per unit: nothing more to replay there
-        found_[x.tag] = *r->proof;
-        offer_proof(*x.task, *x.unit, *r->proof);
+        in_flight_ = InFlight{*x.task, UnitKey{x.unit->round, x.unit->unit}, x.tag, pick->segment};
+        job_.start([job = std::move(*job)](const std::atomic<bool>& stop) {
+            return replay_segment(job, stop);
+        });
+        return;
     }
+}
+
+void WhistleRole::collect_replay() {
+    auto result = job_.take();
+    if (!result) return;
+    const InFlight f = std::move(*in_flight_);
+    in_flight_.reset();
+    if (!result->ok()) {
+        // Replayed again on a later pass while the unit stays opened.
+        if (!result->status().is(codes::kCancelled))
+            core_.log_error("replay", &f.task, f.unit, result->status());
+        return;
+    }
+    const SegmentResult& r = **result;
+    budget_.spend(r.seconds);
+    replayed_[f.tag].insert(f.segment);
+    const json wrong = r.proof ? json(r.proof->leaf) : json(nullptr);
+    core_.log(agent_events::kReplayed, &f.task, f.unit,
+              {{"first_leaf", r.first_leaf},
+               {"last_leaf", r.last_leaf},
+               {"seconds", r.seconds},
+               {"wrong_leaf", wrong}},
+              "replayed leaves " + std::to_string(r.first_leaf) + ".." +
+                  std::to_string(r.last_leaf) + " in " + std::to_string(r.seconds) + " s: " +
+                  (r.proof ? "leaf " + std::to_string(r.proof->leaf) + " is wrong" : "all match"));
+    if (!r.proof) return;
+    const size_t bytes = verifier::encode_fraud_proof(*r.proof).size();
+    core_.log(agent_events::kFraudFound, &f.task, f.unit,
+              {{"leaf", r.proof->leaf}, {"bytes", bytes}},
+              "built the fraud proof of leaf " + std::to_string(r.proof->leaf) + " (" +
+                  std::to_string(bytes) + " bytes)");
+    found_[f.tag] = *r.proof;  // offered by tend_units, this pass
 }
 
 Result<Bytes> WhistleRole::segment_start(const Target& x, uint32_t c,
@@ -185,31 +250,27 @@ Result<Bytes> WhistleRole::segment_start(const Target& x, uint32_t c,
     return kernels::state_to_bytes(*start);
 }
 
-Result<SegmentResult> WhistleRole::replay_segment(const Target& x, uint32_t segment) {
+Result<SegmentJob> WhistleRole::prepare(const Target& x, uint32_t segment) {
     const TaskInfo& t = *x.task;
     const UnitView& u = *x.unit;
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
     const uint32_t per = t.shape.leaves_per_checkpoint;
-    const uint32_t c = segment * per;
-    SegmentResult out{c == 0 ? 0u : c + 1, std::min(c + per, t.shape.last_leaf), std::nullopt};
-    auto bytes = segment_start(x, c, &out.proof);
+    SegmentJob j{t.spec,
+                 verifier::UnitRef{t.id, u.round, u.unit},
+                 u.leaves,
+                 *ds,
+                 &core_.backend(),
+                 core_.exec(),
+                 segment * per,
+                 {},
+                 {}};
+    j.out.first_leaf = j.c == 0 ? 0u : j.c + 1;
+    j.out.last_leaf = std::min(j.c + per, t.shape.last_leaf);
+    auto bytes = segment_start(x, j.c, &j.out.proof);
     if (!bytes.ok()) return bytes.status();
-    if (out.proof) return out;
-    const verifier::UnitRef ref{t.id, u.round, u.unit};
-    auto work = verifier::run_audit(core_.backend(), core_.exec(), t.spec, **ds, ref, out.last_leaf,
-                                    *bytes, u.leaves[c]);
-    if (!work.ok()) return work.status();
-    for (uint32_t j = c + 1; j <= out.last_leaf; ++j) {
-        if (work->digests[j - c - 1] == u.leaves[j]) continue;
-        // Leaf j - 1 replayed right (or is the checked checkpoint): its state is the pre-state.
-        auto proof =
-            verifier::build_segment_proof(t.spec, **ds, ref, u.leaves, j, work->pre_state_of(j));
-        if (!proof.ok()) return proof.status();
-        out.proof = std::move(*proof);
-        break;
-    }
-    return out;
+    j.start = std::move(*bytes);
+    return j;
 }
 
 void WhistleRole::offer_proof(const TaskInfo& t, const UnitView& u,
