@@ -5,6 +5,7 @@
 // shipped binary makes an agent cheat. A hook may be called from any thread an agent runs on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -54,6 +55,10 @@ struct Deviation {
     // Any role: runs after each pass with the agent's services (a prover's false or copied
     // proofs).
     std::function<void(AgentCore&)> after_pass;
+    // Verifier: runs on the background thread before the whole-unit replay that finds a fraud
+    // proof's leaf (a slow machine); returns early once `stop` is set.
+    std::function<void(const TaskInfo&, UnitKey, const std::atomic<bool>& stop)>
+        before_proof_search;
 };
 
 }  // namespace step::wallet::agent

@@ -2,8 +2,9 @@
 // sampled leaf from the checkpoint before it (fetched from the blob store, or the round's start
 // state for leaf 0), commit to the digests in the commit window and reveal them in the reveal
 // window. The replays run off the poll loop (agent_worker.h), one audit at a time, so reveals
-// of other units go on meanwhile. The salt and digests are written to the state dir (atomically:
-// secure_file.h) before the commitment is sent, so a restarted agent can still reveal.
+// of other units go on meanwhile; so does the whole-unit replay that finds a fraud proof's leaf.
+// The salt and digests are written to the state dir (atomically: secure_file.h) before the
+// commitment is sent, so a restarted agent can still reveal.
 #include <chrono>
 
 #include "common/rpc_methods.h"
@@ -101,11 +102,40 @@ Result<Replayed> replay_audit(const AuditReplay& job, const std::atomic<bool>& s
     return out;
 }
 
+// What the whole-unit replay that finds a fraud proof's leaf reads (find_first_wrong_leaf's
+// inputs). The job owns these copies; the dataset and backend are left alone by the poll
+// thread while it runs.
+struct ProofSearch {
+    kernels::TaskSpec spec;
+    verifier::UnitRef unit;
+    std::vector<Hash256> leaves;
+    std::vector<kernels::TrainState> previous_finals;
+    const kernels::Dataset* data = nullptr;
+    kernels::Backend* backend = nullptr;
+    kernels::Exec exec;
+    TaskInfo task;  // for the deviation seam
+    std::shared_ptr<const Deviation> deviation;
+};
+
+// Runs on the background thread: the first wrong leaf of the opened trace with its proof, or
+// nullopt when every leaf replays right. Error "cancelled" when stopped first.
+Result<std::optional<verifier::WrongLeaf>> search_proof(const ProofSearch& job,
+                                                        const std::atomic<bool>& stop) {
+    if (job.deviation && job.deviation->before_proof_search)
+        job.deviation->before_proof_search(job.task, UnitKey{job.unit.round, job.unit.unit}, stop);
+    if (stop.load()) return Status::error(codes::kCancelled, "fraud proof search stopped");
+    return verifier::find_first_wrong_leaf(*job.backend, job.exec, job.spec, *job.data, job.unit,
+                                           job.leaves, job.previous_finals);
+}
+
 class VerifierRole final : public AgentRole {
 public:
     explicit VerifierRole(AgentCore& core) : core_(core), prover_(core) {}
     Status poll(bool* idle) override;
-    void stop() override { replay_.stop(); }
+    void stop() override {
+        replay_.stop();
+        search_.stop();
+    }
 
 private:
     // The audit step, fraud proof and verdict note due on one unit that drew us.
@@ -131,8 +161,14 @@ private:
                              const Hash256& salt, const std::vector<Hash256>& digests,
                              double replay_seconds);
     // ProofCommit, then (once it is in a block) FraudProof for the first wrong leaf of an opened
-    // trace our audit disagreed with (the Prover keeps it across restarts).
+    // trace our audit disagreed with (the Prover keeps it across restarts); the leaf is found
+    // by a whole-unit replay on the background thread first.
     Status prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+    Status start_search(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+    // Takes a finished search's proof (or logs that there is none, or its failure).
+    void collect_search();
+    // The audit replays and the proof search share the backend: one of them runs at a time.
+    bool worker_busy() const { return replay_.busy() || search_.busy(); }
 
     AgentCore& core_;
     Prover prover_;
@@ -147,17 +183,22 @@ private:
     };
     std::optional<InFlight> in_flight_;         // set exactly while replay_ is busy
     std::map<std::string, Replayed> replayed_;  // the finished replay by audit tag, until committed
+
+    Background<std::optional<verifier::WrongLeaf>> search_;
+    std::optional<InFlight> searching_;                  // set exactly while search_ is busy
+    std::map<std::string, verifier::FraudProof> found_;  // searched proofs by tag, until committed
 };
 
 Status VerifierRole::poll(bool* idle) {
     auto tasks = core_.begin_pass();
     if (!tasks.ok()) return tasks.status();
     collect_replay();
+    collect_search();
     for (const auto& [t, units] : *tasks)
         for (const auto& [key, u] : units)
             if (const AuditView* a = u.audit_of(core_.address()))
                 tend_audit(t, u, *a, units, core_.poll_height());
-    *idle = tasks->empty() && !replay_.busy();
+    *idle = tasks->empty() && !worker_busy();
     return Status();
 }
 
@@ -192,8 +233,7 @@ void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditV
         else if (*sent)
             done_.insert(done_key);
     }
-    // The proof's replay uses the backend on this thread: not while an audit replays.
-    if (proof_due(u, core_.address()) && !replay_.busy()) {
+    if (proof_due(u, core_.address())) {
         Status s = prove_fraud(t, u, units);
         if (!s.ok()) core_.log_error("fraud proof", &t, key, s);
     }
@@ -208,22 +248,55 @@ void VerifierRole::tend_audit(const TaskInfo& t, const UnitView& u, const AuditV
 Status VerifierRole::prove_fraud(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
     if (prover_.stage(t, u) != Prover::Stage::kNone) return prover_.advance(t, u);
     const std::string tag = audit_tag(t, u);
-    if (searched_.count(tag)) return Status();
+    if (auto f = found_.find(tag); f != found_.end()) {
+        const verifier::FraudProof proof = std::move(f->second);
+        found_.erase(f);
+        return prover_.commit(t, u, proof);
+    }
+    if (searched_.count(tag) || worker_busy()) return Status();
+    return start_search(t, u, units);
+}
+
+Status VerifierRole::start_search(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
+    // The previous finals are fetched here (node calls stay on the poll thread).
     auto previous_finals = core_.previous_finals(t, u.round, units);
     if (!previous_finals.ok()) return previous_finals.status();
-    auto wrong = verifier::find_first_wrong_leaf(core_.backend(), core_.exec(), t.spec, **ds,
-                                                 verifier::UnitRef{t.id, u.round, u.unit}, u.leaves,
-                                                 *previous_finals);
-    if (!wrong.ok()) return wrong.status();
-    searched_.insert(tag);
-    if (!wrong->has_value()) {
-        core_.log(agent_events::kNoFraud, &t, UnitKey{u.round, u.unit}, json::object(),
-                  "the opened trace replays right although our audit disagreed: nothing to prove");
-        return Status();
+    ProofSearch job{t.spec,
+                    verifier::UnitRef{t.id, u.round, u.unit},
+                    u.leaves,
+                    std::move(*previous_finals),
+                    *ds,
+                    &core_.backend(),
+                    core_.exec(),
+                    t,
+                    core_.config().deviation};
+    searching_ = InFlight{t, UnitKey{u.round, u.unit}, audit_tag(t, u)};
+    search_.start(
+        [job = std::move(job)](const std::atomic<bool>& stop) { return search_proof(job, stop); });
+    return Status();
+}
+
+void VerifierRole::collect_search() {
+    auto result = search_.take();
+    if (!result) return;
+    const InFlight f = std::move(*searching_);
+    searching_.reset();
+    if (!result->ok()) {
+        // Searched again on a later pass while the unit is still opened.
+        if (!result->status().is(codes::kCancelled))
+            core_.log_error("fraud proof", &f.task, f.unit, result->status());
+        return;
     }
-    return prover_.commit(t, u, (*wrong)->proof);
+    searched_.insert(f.tag);
+    if (!result->value().has_value()) {
+        core_.log(agent_events::kNoFraud, &f.task, f.unit, json::object(),
+                  "the opened trace replays right although our audit disagreed: nothing to prove");
+        return;
+    }
+    // Committed by this pass's prove_fraud, which reads the unit afresh.
+    found_[f.tag] = std::move(result->value()->proof);
 }
 
 Result<bool> VerifierRole::audit_unit(const TaskInfo& t, const UnitView& u, AuditStep step,
@@ -262,7 +335,7 @@ Result<bool> VerifierRole::commit_audit(const TaskInfo& t, const UnitView& u, co
     }
     auto done = replayed_.find(audit_tag(t, u));
     if (done == replayed_.end()) {
-        if (!replay_.busy()) STEP_TRY(start_replay(t, u, a, units));
+        if (!worker_busy()) STEP_TRY(start_replay(t, u, a, units));
         return false;  // a later pass commits once the replay is done
     }
     const Replayed replayed = std::move(done->second);

@@ -1,8 +1,12 @@
 #include "tests/adversary/deviations.h"
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
@@ -300,6 +304,18 @@ std::shared_ptr<Deviation> copy_proofs() {
     return d;
 }
 
+// Not a deviation but a slow machine: its fraud-proof search holds the background thread until
+// the file `until` exists, after writing `until`.held so the test knows it is held.
+std::shared_ptr<Deviation> hold_proof_search(std::string until) {
+    auto d = std::make_shared<Deviation>();
+    d->before_proof_search = [until](const TaskInfo&, UnitKey, const std::atomic<bool>& stop) {
+        std::ofstream(until + ".held") << "held\n";
+        while (!stop.load() && !std::filesystem::exists(until))
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    };
+    return d;
+}
+
 }  // namespace
 
 const std::vector<DeviationInfo>& deviation_list() {
@@ -316,11 +332,14 @@ const std::vector<DeviationInfo>& deviation_list() {
         {"race", "solver", "claims the first unit even when another solver holds it"},
         {"false-proof", "verifier", "proves a right leaf of the first opened unit wrong"},
         {"copy-proof", "verifier", "copies every fraud proof other provers reveal"},
+        {"hold-proof-search", "verifier",
+         "a slow machine: holds its fraud-proof search until the file --until exists"},
     };
     return list;
 }
 
-std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t leaf) {
+std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t leaf,
+                                                const std::string& until) {
     if (name == "forge-leaf") return forge_leaf(leaf);
     if (name == "skip-work") return skip_work(leaf, true);
     if (name == "skip-work-stale") return skip_work(leaf, false);
@@ -332,6 +351,7 @@ std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t 
     if (name == "race") return race();
     if (name == "false-proof") return prove_right_leaf();
     if (name == "copy-proof") return copy_proofs();
+    if (name == "hold-proof-search" && !until.empty()) return hold_proof_search(until);
     return nullptr;
 }
 

@@ -22,8 +22,9 @@ struct DeviationInfo {
 const std::vector<DeviationInfo>& deviation_list();
 
 // `leaf`: forge-leaf forges this leaf (not a checkpoint); skip-work trains up to it and no
-// further. Null for a name not in deviation_list().
-std::shared_ptr<const wallet::agent::Deviation> make_deviation(std::string_view name,
-                                                               uint32_t leaf);
+// further. `until`: the file hold-proof-search waits for. Null for a name not in
+// deviation_list() (or hold-proof-search without `until`).
+std::shared_ptr<const wallet::agent::Deviation> make_deviation(std::string_view name, uint32_t leaf,
+                                                               const std::string& until = "");
 
 }  // namespace step::adversary

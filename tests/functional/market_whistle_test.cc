@@ -1,13 +1,16 @@
 // The whistleblower agent and missing data on a devnet node (market_devnet.h): a forged trace
 // that no drawn verifier catches is proven by a whistleblower that was never drawn, SIGKILLed
-// between its ProofCommit and its FraudProof; and a checkpoint the solver withholds is
-// challenged by the verifier agent, whose missed audit is then excused.
+// between its ProofCommit and its FraudProof; a checkpoint the solver withholds is challenged
+// by the verifier agent, whose missed audit is then excused; and a verifier whose fraud-proof
+// replay is held on its background thread still reveals its audit of another unit.
 #ifdef STEP_HAVE_WALLET
 
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -160,6 +163,79 @@ TEST_CASE("a withheld checkpoint is challenged by the verifier agent, whose audi
     const json wledger = net.node().result("getledger", {{"address", net.addr["withholder"]}});
     CHECK(count_code(wledger, reasons::kDataWithheld) == 1);
     CHECK(unit00(net)["solver"] == net.addr["solver"]);
+}
+
+TEST_CASE("a verifier reveals an audit while its fraud-proof search of another unit runs") {
+    MarketDevnet net;
+    // One round of 2 units, U/L = 4, C/L = 2; one verifier sampling every leaf, drawn for both.
+    net.set_up({{"steps", "8"},
+                {"budget", "2000000000"},
+                {"audit.verifiers", "1"},
+                {"audit.leaves", "4"}});
+    step::test::Forger forger(net.node(), *net.cli, net.root);
+    net.addr["forger"] = forger.address();
+    REQUIRE(net.wallet({"generate", "2", "--from", "forger"}).exit_code == 0);
+    REQUIRE(net.wallet({"bond", "solver", "20", "--from", "forger", "-y"}).exit_code == 0);
+    auto mine = [&] { REQUIRE(net.wallet({"generate", "1"}).exit_code == 0); };
+    forger.claim(net.task_id);
+    mine();
+    forger.commit(net.data);
+    mine();
+
+    // The verifier is a slow machine (step-deviant hold-proof-search): its search for the forged
+    // unit's wrong leaf holds its background thread until the test writes `release`.
+    const std::string release = net.root + "/release";
+    const std::string solver_log = net.root + "/solver.log",
+                      verifier_log = net.root + "/verifier.log";
+    const pid_t verifier = net.agent("verifier", verifier_log, "", true,
+                                     {"--deviation", "hold-proof-search", "--until", release});
+    auto wait_for = [&](const std::string& log, const char* event, size_t n) {
+        net.wait_until([&] { return events(log).count(event) >= n; });
+    };
+    wait_for(verifier_log, ev::kStarted, 1);
+    // Lock-step, so that unit 1's reveal window opens in the block that opens the forged trace:
+    // the verifier's pass then starts the search and owes the reveal at once.
+    mine();
+    const pid_t solver = net.agent("solver", solver_log);
+    wait_for(solver_log, ev::kClaimed, 1);
+    mine();
+    wait_for(solver_log, ev::kCommitted, 1);
+    wait_for(verifier_log, ev::kAudited, 1);
+    mine();
+    wait_for(verifier_log, ev::kRevealed, 1);
+    mine();
+    wait_for(verifier_log, ev::kAudited, 2);
+    const json w0 = unit00(net)["windows"];
+    const json w1 = net.node().result(
+        "getunit", {{"task_id", net.task_id}, {"round", 0}, {"unit", 1}})["windows"];
+    INFO("unit 0 windows " << w0.dump() << ", unit 1 windows " << w1.dump());
+    REQUIRE(w1["commit_end"].get<uint64_t>() == w0["reveal_end"].get<uint64_t>() + 1);
+    while (net.node().result("getchaininfo")["height"].get<uint64_t>() <
+           w0["reveal_end"].get<uint64_t>())
+        mine();
+    forger.open();
+    mine();  // the forged trace opens: the search is due, and so is unit 1's reveal
+
+    INFO("verifier log:\n"
+         << read_file(verifier_log) << "\nsolver log:\n"
+         << read_file(solver_log));
+    net.wait_until([&] { return std::filesystem::exists(release + ".held"); });
+    wait_for(verifier_log, ev::kRevealed, 2);  // while the search is held
+    CHECK(events(verifier_log).count(ev::kProofCommitted) == 0);
+    std::ofstream(release) << "go\n";
+    int blocks = 0;
+    REQUIRE(net.drive(100, &blocks)["done"] == true);
+    CHECK(reap(solver, std::chrono::seconds(20)) == 0);
+    CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
+    const auto vlog = events(verifier_log);
+    CHECK(vlog.count(ev::kProofCommitted) == 1);
+    CHECK(vlog.count(ev::kProved) == 1);
+    const json vledger = net.node().result("getledger", {{"address", net.addr["verifier"]}});
+    CHECK(count_code(vledger, reasons::kWhistleReward) == 1);
+    CHECK(count_code(vledger, reasons::kAuditMissed) == 0);
+    CHECK(count_code(vledger, reasons::kAuditFee) >= 2);  // unit 1, and unit 0 redone
+    const json fledger = net.node().result("getledger", {{"address", net.addr["forger"]}});
+    CHECK(count_code(fledger, reasons::kFraudProven) == 1);
 }
 
 #endif  // STEP_HAVE_WALLET
