@@ -11,6 +11,7 @@
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
 #include "consensus/encoding.h"
+#include "consensus/errors.h"
 #include "consensus/keys.h"
 #include "consensus/market.h"
 #include "consensus/proto/chain.pb.h"
@@ -212,15 +213,17 @@ bool commit_proof(AgentCore& core, PendingProof& p) {
 }
 
 // Sends the FraudProof of a commitment made in an earlier block (once; a refusal is logged).
+// The commitment may land a block after the tip it was sent at (a block came during that
+// pass): refused for that, the proof is sent again on the next pass.
 void reveal_proof(AgentCore& core, PendingProof& p) {
     if (p.revealed || core.poll_height() <= p.committed_at) return;
-    p.revealed = true;
     pb::Transaction tx;
     auto* f = tx.mutable_fraud_proof();
     wallet::agent::set_ref(f->mutable_unit(), p.task, p.unit.first, p.unit.second);
     f->set_leaf_index(p.leaf);
     f->set_proof(p.proof.data(), p.proof.size());
     auto txid = core.send(tx);
+    p.revealed = txid.ok() || !txid.status().is(consensus::codes::kNoProofCommit);
     if (!txid.ok()) return core.log_error("fraud proof", &p.task, p.unit, txid.status());
     core.log(wallet::agent_events::kProved, &p.task, p.unit, {{"txid", *txid}, {"leaf", p.leaf}},
              "sent a proof of leaf " + std::to_string(p.leaf));
