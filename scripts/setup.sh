@@ -25,11 +25,14 @@ test_packages=(
   python3-torch             # peer checks against PyTorch (Debian's own python3)
   chromium chromium-driver  # the dashboard's browser tests (CTest label ui, tests/ui/)
 )
-case "${1:-}" in
-  --tests) packages+=("${test_packages[@]}") ;;
-  "") ;;
-  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
-esac
+# Further arguments are more Debian packages a script needs (the data scripts: npm, bible-kjv).
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=("${test_packages[@]}") ;;
+    -*) echo "usage: scripts/setup.sh [--tests] [PACKAGE...]" >&2; exit 2 ;;
+    *) packages+=("$arg") ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
