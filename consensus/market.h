@@ -72,9 +72,16 @@ Status release_challenges(Market& m, pb::Unit& u);
 void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, const Bytes& key);
 Status refund_challenge(Market& m, const pb::DataChallengeState& ch);
 // A final unit's final state went unanswered while the next round depends on it: the solver's
-// bond pays up to unit_bond (burned), pending challenges return, the next round is excused.
+// bond pays up to unit_bond (burned), pending challenges return, the next round is settled as
+// settle_withheld_dependants says.
 Status final_state_withheld(Market& m, const Hash256& task, uint32_t round, uint32_t unit,
                             pb::Unit& u);
+// Unit (round, index)'s `what` ("data", "final state") went unanswered past DA_WINDOW: round
+// round+1 starts from round `round`'s final states, so each of its units claimed and not yet
+// committed is released (unit bond back, reset, "data-dependant-reset") and each committed or
+// opened one is excused (its verifiers' missed windows and unproven disagreements unslashed).
+Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::Task& task,
+                                  uint32_t round, uint32_t index, const std::string& what);
 // Data availability of the dataset (market_dataset.cc).
 Status dataset_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
 Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sender);

@@ -2,8 +2,9 @@
 // obliges a unit's solver to publish a chunk of a checkpoint or of its final state within
 // DA_WINDOW. Unanswered while the unit is in flight: the solver is slashed, the unit resets and
 // its verifiers are excused. Unanswered for the final state of a final unit whose next round
-// still depends on it: the solver's general bond pays up to unit_bond and that round's verifiers
-// are excused. The dataset's challenges are market_dataset.cc's.
+// still depends on it: the solver's general bond pays up to unit_bond. Either way the next
+// round's claims are released and its commitments excused. The dataset's challenges are
+// market_dataset.cc's.
 #include <algorithm>
 
 #include "common/merkle.h"
@@ -212,6 +213,38 @@ Status refund_challenge(Market& m, const pb::DataChallengeState& ch) {
                     reasons::kChallengeRefund, "returned: data challenge bond");
 }
 
+Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::Task& task,
+                                  uint32_t round, uint32_t index, const std::string& what) {
+    if (round + 1 >= task.rounds()) return Status();
+    const std::string why = "round " + std::to_string(round) + " unit " + std::to_string(index) +
+                            "'s " + what + " was withheld";
+    bool released = false;
+    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
+        const Bytes key = unit_key(task_id, round + 1, k);
+        auto d = m.unit_at(key);
+        if (!d.ok()) return d.status();
+        pb::Unit du = *d;
+        if (du.status() == pb::UNIT_CLAIMED) {
+            // It could not train: its claim ends at no cost, the unit reopens for whoever can.
+            const UnitKey dk{task_id, round + 1, k};
+            STEP_TRY(m.release_unit_bond(to_address(du.solver()), dk, du,
+                                         "released: unit bond, " + why));
+            STEP_TRY(reset_unit(m, task_id, round + 1, k, du, reasons::kDataDependantReset, why));
+            m.put_unit(key, du);
+            released = true;
+            continue;
+        }
+        if (du.status() < pb::UNIT_COMMITTED || du.status() > pb::UNIT_OPENED || du.excused())
+            continue;
+        du.set_excused(true);
+        m.put_unit(key, du);
+        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, ledger_kinds::kExcuse, 0,
+                          reasons::kAuditExcused, "excused: " + why));
+    }
+    // A released unit of a cancelled task is cancelled, which may close the task.
+    return released ? update_task_progress(m, task_id) : Status();
+}
+
 Status final_state_withheld(Market& m, const Hash256& task_id, uint32_t round, uint32_t index,
                             pb::Unit& u) {
     auto t = m.task(task_id);
@@ -231,22 +264,7 @@ Status final_state_withheld(Market& m, const Hash256& task_id, uint32_t round, u
     STEP_TRY(m.record(std::nullopt, task_id, round, index, ledger_kinds::kBurn, taken,
                       reasons::kFinalStateWithheld, "burned: solver bond, " + why));
     STEP_TRY(release_challenges(m, u));
-    // The next round's audits replay from the mean of these final states: its verifiers are
-    // excused (missed windows and unproven disagreements go unslashed).
-    if (round + 1 >= task.rounds()) return Status();
-    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
-        const Bytes key = unit_key(task_id, round + 1, k);
-        auto d = m.unit_at(key);
-        if (!d.ok()) return d.status();
-        if (d->status() < pb::UNIT_CLAIMED || d->status() > pb::UNIT_OPENED || d->excused()) continue;
-        pb::Unit du = *d;
-        du.set_excused(true);
-        m.put_unit(key, du);
-        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, ledger_kinds::kExcuse, 0, reasons::kAuditExcused,
-                          "excused: round " + std::to_string(round) + " unit " +
-                              std::to_string(index) + "'s final state was withheld"));
-    }
-    return Status();
+    return settle_withheld_dependants(m, task_id, task, round, index, "final state");
 }
 
 }  // namespace step::consensus::detail

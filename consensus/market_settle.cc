@@ -75,8 +75,11 @@ Status finalise(Market& m, const UnitKey& kp, pb::Task& task, pb::Unit& u) {
 }
 
 // The solver withheld a checkpoint or its final state past DA_WINDOW: slashed; its verifiers
-// are excused (their audits vanish with the reset, unslashed).
-Status expire_withheld(Market& m, const UnitKey& kp, const Bytes& key, pb::Unit& u) {
+// are excused (their audits vanish with the reset, unslashed). The reset takes the unit's final
+// leaf off the chain until a redo commits it, so the next round's units in flight are settled
+// too: claims released, commitments excused (settle_withheld_dependants).
+Status expire_withheld(Market& m, const UnitKey& kp, const Bytes& key, const pb::Task& task,
+                       pb::Unit& u) {
     for (const auto& a : u.audits())
         if (!a.settled())
             STEP_TRY(m.record(to_address(a.verifier()), kp.task, kp.round, kp.unit,
@@ -84,6 +87,7 @@ Status expire_withheld(Market& m, const UnitKey& kp, const Bytes& key, pb::Unit&
                               "excused: the unit's data was withheld"));
     STEP_TRY(slash_solver(m, kp, u, reasons::kDataWithheld, "unit data withheld past DA_WINDOW"));
     m.put_unit(key, u);
+    STEP_TRY(settle_withheld_dependants(m, kp.task, task, kp.round, kp.unit, "data"));
     return update_task_progress(m, kp.task);  // a cancelled task may now close
 }
 
@@ -208,7 +212,7 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     }
     if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     STEP_TRY(process_challenges(m, key, u, &withheld));
-    if (withheld) return expire_withheld(m, kp, key, u);
+    if (withheld) return expire_withheld(m, kp, key, task, u);
     const UnitWindows w = unit_windows(u.commit_height(), p);
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
     if (h == w.reveal_end) STEP_TRY(settle_missed_audits(m, kp, u));

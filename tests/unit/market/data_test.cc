@@ -45,6 +45,21 @@ size_t excuses_of_unit(World& w, uint32_t round, uint32_t unit) {
     return n;
 }
 
+// How many entries of `l` carry `code`.
+size_t count_code(const std::vector<pb::LedgerEntry>& l, const std::string& code) {
+    return static_cast<size_t>(
+        std::count_if(l.begin(), l.end(), [&](const auto& e) { return e.code() == code; }));
+}
+
+// Every party's account, to compare before and after a settlement.
+std::map<Address, AccountState> accounts_of(World& w) {
+    std::map<Address, AccountState> a;
+    for (const Address& x : w.solvers) a[x] = w.sim.account(x);
+    for (const Address& x : w.verifiers) a[x] = w.sim.account(x);
+    a[w.owner] = w.sim.account(w.owner);
+    return a;
+}
+
 }  // namespace
 
 TEST_CASE("Withheld checkpoint: unanswered DataChallenge slashes the solver, excuses verifiers",
@@ -214,6 +229,109 @@ TEST_CASE("Withheld final state of a final unit: solver bond slashed, next round
     CHECK(sim.reject_code(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE, 1, 0)) ==
           codes::kWrongPhase);
     sim.clear_queue();
+}
+
+TEST_CASE("Withheld data of a unit in flight releases the next round's claims, bonds returned",
+          "[market]") {
+    // Round 1 was claimed once round 0 committed; its solvers need unit (0,0)'s final state to
+    // compute their start state, and it is withheld.
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    for (const auto& v : w.verifiers) plan.verifiers[v] = Verifier::kAbsent;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    sim.block({sim.claim_tx(w.solvers[0], w.task, 1, 0), sim.claim_tx(w.solvers[1], w.task, 1, 1)});
+    REQUIRE(sim.unit(w.task, 1, 1).status() == pb::UNIT_CLAIMED);
+    const auto before = accounts_of(w);
+    const uint64_t burned = sim.totals().burned, escrow = sim.task(w.task).escrow();
+    const Address challenger = w.verifiers[0];
+    sim.block({challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE)});
+    const uint64_t expiry = sim.height() + P().da_window;
+    REQUIRE(expiry < unit_windows(c, P()).reveal_end);  // no audit window closes meanwhile
+    w.drive(expiry, {w.active(0, c, work, plan)});
+    // Both round-1 claims released: open again, each claimant's unit bond back in its bond.
+    for (uint32_t k = 0; k < 2; ++k) {
+        const pb::Unit u = sim.unit(w.task, 1, k);
+        CHECK(u.status() == pb::UNIT_OPEN);
+        CHECK(u.resets() == 1);
+        CHECK(u.bond() == 0);
+    }
+    const uint64_t bond = w.spec.unit_bond;
+    CHECK(sim.account(w.solvers[1]).solver_bond == before.at(w.solvers[1]).solver_bond + bond);
+    CHECK(sim.account(w.solvers[0]).solver_bond == before.at(w.solvers[0]).solver_bond + bond);
+    CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kBondRelease) == bond);
+    CHECK(count_code(sim.task_ledger(w.task), reasons::kDataDependantReset) == 2);
+    // Nothing else moved: only the withholder's round-0 bond burned, the challenger's bond
+    // back, no balance but the challenger's changed, the escrow untouched.
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kDataWithheld) == bond);
+    CHECK(sim.totals().burned - burned == bond);
+    CHECK(sim.task(w.task).escrow() == escrow);
+    for (const auto& [who, a] : before) {
+        INFO(to_hex(who));
+        const uint64_t fee = who == challenger ? P().min_fee : 0;
+        CHECK(sim.account(who).balance + fee == a.balance);
+        if (who != w.solvers[0] && who != w.solvers[1])
+            CHECK(sim.account(who).solver_bond == a.solver_bond);
+        CHECK(sim.account(who).verifier_bond == a.verifier_bond);
+    }
+    CHECK(sim.unit(w.task, 0, 1).status() == pb::UNIT_COMMITTED);
+    // Round 1 waits for the redo of unit (0,0), which commits the same final state.
+    CHECK(sim.reject_code(sim.claim_tx(w.solvers[1], w.task, 1, 1)) == codes::kRoundNotReady);
+    sim.clear_queue();
+}
+
+TEST_CASE("Withheld data of a unit in flight: the next round's commitments stay, excused",
+          "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    for (const auto& v : w.verifiers) plan.verifiers[v] = Verifier::kAbsent;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    // Unit (1,0)'s solver had the data and committed; unit (1,1)'s only claimed.
+    sim.block({sim.claim_tx(w.solvers[0], w.task, 1, 0), sim.claim_tx(w.solvers[1], w.task, 1, 1)});
+    const UnitWork w10 = sim.train(w.spec, w.task, 1, 0, w.start_of(1, work));
+    sim.block({sim.commit_tx(w.solvers[0], w.task, 1, 0, w.spec, w10.leaves)});
+    const uint64_t b1 = sim.account(w.solvers[1]).solver_bond;
+    sim.block({challenge_tx(sim, w.verifiers[0], w.task, 2)});  // a checkpoint, not the final state
+    w.drive(sim.height() + P().da_window, {w.active(0, c, work, plan)});
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_OPEN);
+    const pb::Unit committed = sim.unit(w.task, 1, 0);
+    CHECK(committed.status() == pb::UNIT_COMMITTED);
+    CHECK(committed.excused());
+    CHECK(committed.bond() == w.spec.unit_bond);
+    CHECK(sim.unit(w.task, 1, 1).status() == pb::UNIT_OPEN);
+    CHECK(sim.account(w.solvers[1]).solver_bond == b1 + w.spec.unit_bond);
+    CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kBondRelease) == w.spec.unit_bond);
+    CHECK(count_code(sim.task_ledger(w.task), reasons::kDataDependantReset) == 1);
+}
+
+TEST_CASE("Withheld final state of a final unit releases the next round's claims", "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    const auto work0 = w.run_round(0, w.start_of(0, {}), plan);
+    sim.block({sim.claim_tx(w.solvers[0], w.task, 1, 0), sim.claim_tx(w.solvers[1], w.task, 1, 1)});
+    const UnitWork w10 = sim.train(w.spec, w.task, 1, 0, w.start_of(1, work0));
+    sim.block({sim.commit_tx(w.solvers[0], w.task, 1, 0, w.spec, w10.leaves)});
+    const auto before = accounts_of(w);
+    const uint64_t burned = sim.totals().burned;
+    sim.block({challenge_tx(sim, w.verifiers[0], w.task, 4, pb::DATA_FINAL_STATE, 0, 0)});
+    sim.mine_to(w.miner, static_cast<int>(P().da_window));
+    const uint64_t bond = w.spec.unit_bond;
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kFinalStateWithheld) == bond);
+    CHECK(sim.totals().burned - burned == bond);
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+    CHECK(sim.unit(w.task, 1, 0).status() == pb::UNIT_COMMITTED);
+    CHECK(sim.unit(w.task, 1, 0).excused());
+    CHECK(sim.unit(w.task, 1, 1).status() == pb::UNIT_OPEN);
+    CHECK(sim.account(w.solvers[1]).solver_bond == before.at(w.solvers[1]).solver_bond + bond);
+    CHECK(sim.account(w.solvers[1]).balance == before.at(w.solvers[1]).balance);
+    CHECK(count_code(sim.task_ledger(w.task), reasons::kDataDependantReset) == 1);
 }
 
 TEST_CASE("Answered final state of a final unit: no slash, next round not excused", "[market]") {
