@@ -310,6 +310,62 @@ TEST_CASE(
     step::test::check_supply_after_stop(bed.net);
 }
 
+TEST_CASE(
+    "adversary 4: a solver that withholds its final state from the next round is slashed, the "
+    "next round's solver released",
+    "[adversary]") {
+    // 2 rounds of 2 units and a second, honest solver: round 1 is claimed once round 0 is
+    // committed, and its start state is the mean of round 0's final states.
+    auto spec = step::test::one_round_spec();
+    spec["steps"] = "16";
+    spec["budget"] = "4000000000";
+    Bed bed(0, spec, {"solver2"});
+    bed.start("verifier", "verifier");
+    bed.start("solver", "solver", {"--deviation", "withhold-final"});
+    bed.wait_started();
+    bed.wait_event("solver", ev::kClaimed);  // unit 0/0: the deviant's, its final state withheld
+    bed.block();
+    bed.start("solver2", "solver");
+    bed.wait_event("solver2", ev::kClaimed);
+    const json progress = bed.finish();
+    INFO(bed.all_logs());
+    CHECK(progress["done"] == true);
+    const TaskTerms& t = bed.terms;
+    const json sledger = ledger_of(bed.net, "solver"), s2ledger = ledger_of(bed.net, "solver2");
+    const json tledger = bed.net.node().result("gettaskledger", {{"task_id", bed.net.task_id}});
+    CHECK(count_code(sledger, reasons::kDataWithheld) == 1);
+    // The honest solver of round 1 could not compute its start state: it challenged (or the
+    // verifier did), its claim was released with its bond, and it claimed again later.
+    CHECK(events(bed.logs.at("solver2")).count(ev::kDataChallenged) >= 1);
+    CHECK(count_code(tledger, reasons::kDataDependantReset) >= 1);
+    const auto units2 = static_cast<int64_t>(count_code(s2ledger, reasons::kUnitPay));
+    const auto units = static_cast<int64_t>(count_code(sledger, reasons::kUnitPay));
+    CHECK(units + units2 == 4);
+    CHECK(count_code(s2ledger, reasons::kBondRelease) == static_cast<size_t>(units2) + 1);
+    // No honest party lost anything: solver2 is paid for its final units, less its fees (the
+    // released claim and the challenge cost it fees only); the verifier its agreed audits'
+    // fees (the others were excused); the owner breaks even or better (unpaid fees refunded).
+    CHECK(bed.book->payoff("solver2") == units2 * t.unit_reward() - bed.fees("solver2"));
+    CHECK(bed.book->payoff("verifier") ==
+          static_cast<int64_t>(count_code(ledger_of(bed.net, "verifier"), reasons::kAuditFee) *
+                               t.audit_fee) -
+              bed.fees("verifier"));
+    CHECK(bed.owner_payoff() >= 0);
+    bed.check_unslashed({"solver2", "verifier", "owner"});
+    // The deviant: the same final units done honestly, less the bond it lost.
+    const int64_t honest = bed.solver_promise(static_cast<int>(units));
+    const int64_t deviating = bed.book->payoff("solver");
+    CHECK(deviating ==
+          units * t.unit_reward() - static_cast<int64_t>(t.unit_bond) - bed.fees("solver"));
+    CHECK(deviating < honest);
+    step::test::record_row({"4", "solver", "withholds its final state from the next round", honest,
+                            deviating, 1.0, deviating,
+                            "the next round's solver challenges it; unanswered, the withholder is "
+                            "slashed and the next round's claims are released with their bonds "
+                            "(data-dependant-reset)"});
+    step::test::check_supply_after_stop(bed.net);
+}
+
 TEST_CASE("adversary 5: a lazy verifier that copies the solver's leaves loses its audit bond",
           "[adversary]") {
     check_verifier_deviation({"5", "verifier", "reveals committed leaves without replaying", 0, 0,
