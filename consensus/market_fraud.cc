@@ -127,9 +127,11 @@ Status settle_fraud(Market& m, UnitCtx& c, const Address& prover, uint32_t leaf,
     return Status();
 }
 
-// A copy contest: the same proof already proved this unit's fraud, so an earlier commitment
-// takes the held whistle reward over (no replay needed: the bytes are identical) and the
-// commitment's bond returns. Sets *settled when it was one.
+// A copy contest: the same proof already proved this unit's fraud (the bytes are identical, so
+// no replay is needed). An earlier commitment takes the held whistle reward over; a later one
+// made before the proof was revealed in a block is an independent find, not a copy, and earns
+// nothing; either way the commitment's bond returns. A commitment from the revealing block on
+// may be a copy: refused ("wrong-phase"), its bond stays locked. Sets *settled when it was one.
 Status contest_copy(Market& m, const UnitCtx& c, const Address& prover,
                     const pb::ProofCommitment& pc, std::optional<Bytes>* commit_record,
                     const Hash256& proof_hash, bool* settled) {
@@ -137,17 +139,23 @@ Status contest_copy(Market& m, const UnitCtx& c, const Address& prover,
     auto award = read_award(m, c.key);
     if (!award.ok()) return award.status();
     if (!*award || (*award)->proof_hash() != str(proof_hash)) return Status();
-    if (pc.height() >= (*award)->commit_height())
-        return fail(codes::kWrongPhase, "the same proof was committed earlier by another prover");
     pb::WhistleAward w = **award;
-    w.set_prover(str(prover));
-    w.set_commit_height(pc.height());
-    *m.cache().raw(award_key(c.key)) = encode_message(w);
+    // The award was created by the first reveal, PROOF_CONTEST_WINDOW before it pays.
+    const uint64_t revealed_at = w.pay_height() - m.params().proof_contest_window;
+    const bool earlier = pc.height() < w.commit_height();
+    if (!earlier && pc.height() >= revealed_at)
+        return fail(codes::kWrongPhase, "the same proof was committed earlier by another prover");
+    if (earlier) {
+        w.set_prover(str(prover));
+        w.set_commit_height(pc.height());
+        *m.cache().raw(award_key(c.key)) = encode_message(w);
+    }
     *commit_record = std::nullopt;
     *settled = true;
     STEP_TRY(m.credit_balance(prover, pc.bond()));
+    const std::string why = earlier ? "earlier commitment wins" : "committed before the reveal";
     return m.record(prover, c.task_id, c.round, c.index, ledger_kinds::kRefund, pc.bond(),
-                    reasons::kProofBondReturned, "returned: proof bond (earlier commitment wins)");
+                    reasons::kProofBondReturned, "returned: proof bond (" + why + ")");
 }
 
 // Counts a proof's replay against the block's MAX_BLOCK_PROOF_FLOPS ("block-proof-flops").

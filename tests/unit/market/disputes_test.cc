@@ -134,6 +134,41 @@ TEST_CASE("A copied proof loses to the earlier commitment", "[market]") {
     CHECK(ledger_sum(w.sim.ledger(copier), reasons::kProofBondReturned) == P().proof_bond);
 }
 
+TEST_CASE("A later commitment of a proven proof: made before its reveal, the bond returns",
+          "[market]") {
+    World w;
+    const Address copier = w.sim.party(11);
+    w.sim.mine_to(copier, 1);
+    auto f = forged_round0(w, {});
+    const UnitWindows win = unit_windows(f.commit, P());
+    w.drive(win.open_end, {f.active});
+    const auto wrong = find_fraud(w, 0, 1);
+    const Address first = w.verifiers[0], independent = w.verifiers[1];
+    const auto push = [&](pb::Transaction tx) {
+        return [tx](uint64_t, std::vector<pb::Transaction>& txs) { txs.push_back(tx); };
+    };
+    // `independent` finds the same proof and commits a block after `first`, before any reveal;
+    // the copier commits in the block that reveals it.
+    w.drive(win.open_end + 1, {f.active}, push(proof_commit_tx(w.sim, first, wrong.proof)));
+    w.drive(win.open_end + 2, {f.active}, push(proof_commit_tx(w.sim, independent, wrong.proof)));
+    w.sim.block({fraud_tx(w.sim, first, w.task, 0, 1, wrong.proof),
+                 proof_commit_tx(w.sim, copier, wrong.proof)});
+    const uint64_t balance = w.sim.account(independent).balance;
+    w.sim.block({fraud_tx(w.sim, independent, w.task, 0, 1, wrong.proof)});
+    CHECK(w.sim.account(independent).balance == balance + P().proof_bond - P().min_fee);
+    CHECK(ledger_sum(w.sim.ledger(independent), reasons::kProofBondReturned) == P().proof_bond);
+    auto award = read_record<pb::WhistleAward>(w.sim.kv(), award_key(unit_key(w.task, 0, 1)));
+    CHECK(detail::to_address(award.prover()) == first);  // the earliest commitment keeps it
+    // The copy is refused; its commitment and bond stay.
+    CHECK(w.sim.reject_code(fraud_tx(w.sim, copier, w.task, 0, 1, wrong.proof)) ==
+          codes::kWrongPhase);
+    w.sim.clear_queue();
+    w.drive(w.sim.height() + P().proof_contest_window, {});
+    CHECK(ledger_sum(w.sim.ledger(first), reasons::kWhistleReward) == award.amount());
+    CHECK(ledger_sum(w.sim.ledger(independent), reasons::kWhistleReward) == 0);
+    CHECK(ledger_sum(w.sim.ledger(copier), reasons::kProofBondReturned) == 0);
+}
+
 TEST_CASE("A verifier that disagrees without a proof loses its audit bond", "[market]") {
     World w;
     RoundPlan plan = all(w, Verifier::kLiar);
