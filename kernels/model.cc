@@ -14,6 +14,7 @@ struct RegistryEntry {
 // One line per architecture.
 constexpr RegistryEntry kRegistry[] = {
     {"mlp", &make_mlp},
+    {"gpt", &make_gpt},
 };
 }  // namespace
 

@@ -31,14 +31,24 @@ struct ModelSpec {
 // Parses "mlp{784,256,256,10}"; errors name the problem ("model-syntax", "unknown-model").
 Result<ModelSpec> parse_model_spec(std::string_view text, Activation activation);
 
+// What a model reads from a batch of B records (device memory; the model's kind says which).
+//   kFeatures: x [B][input_features] floats (unpack_u8_records), one prediction per record;
+//   kTokens:   tokens [B][input_features] int32 in [0, classes), one prediction per token.
+enum class InputKind : uint32_t { kFeatures = 1, kTokens = 2 };
+struct ModelInput {
+    const float* x = nullptr;
+    const int32_t* tokens = nullptr;
+};
+
 // Device workspace for one batch size: forward and backward of one batch.
 class ModelRun {
 public:
     virtual ~ModelRun() = default;
-    // x: [B][input_features] device floats. Writes logits [B][classes] (owned by the run).
-    virtual const float* forward(const float* params, const float* x) = 0;
-    // After forward(): from dlogits [B][classes], writes every parameter's gradient (overwrite).
-    virtual void backward(const float* params, const float* x, const float* dlogits,
+    // Writes logits [B * positions][classes] (owned by the run).
+    virtual const float* forward(const float* params, const ModelInput& in) = 0;
+    // After forward(): from dlogits [B * positions][classes], writes every parameter's gradient
+    // (overwrite).
+    virtual void backward(const float* params, const ModelInput& in, const float* dlogits,
                           float* grads) = 0;
 };
 
@@ -58,6 +68,9 @@ public:
     virtual uint64_t param_count() const = 0;
     virtual int input_features() const = 0;
     virtual int classes() const = 0;
+    virtual InputKind input_kind() const { return InputKind::kFeatures; }
+    // Predictions (logit rows) per record: 1 for a classifier, the context for a language model.
+    virtual int positions() const { return 1; }
     // Fills `params` (param_count floats, host) from the seed: uniform distributions only.
     virtual void init(uint64_t seed, float* params) const = 0;
     // Floating-point operations of one training step of batch B (forward + backward +
@@ -75,5 +88,6 @@ std::vector<std::string> model_names();
 
 // Registry entry points (one per model file).
 Result<std::unique_ptr<Model>> make_mlp(const ModelSpec& spec);
+Result<std::unique_ptr<Model>> make_gpt(const ModelSpec& spec);
 
 }  // namespace step::kernels

@@ -32,9 +32,9 @@ public:
         dz_ = be.alloc(sizeof(float) * static_cast<size_t>(batch) * widest);
     }
 
-    const float* forward(const float* params, const float* x) override {
+    const float* forward(const float* params, const ModelInput& input) override {
         size_t L = dims_.size() - 1;
-        const float* in = x;
+        const float* in = input.x;
         const float* p = params;
         for (size_t l = 0; l < L; ++l) {
             int fin = dims_[l], fout = dims_[l + 1];
@@ -55,8 +55,9 @@ public:
         return z_[L - 1].f();
     }
 
-    void backward(const float* params, const float* x, const float* dlogits,
+    void backward(const float* params, const ModelInput& input, const float* dlogits,
                   float* grads) override {
+        const float* x = input.x;
         size_t L = dims_.size() - 1;
         std::vector<size_t> offset(L);
         size_t off = 0;

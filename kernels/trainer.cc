@@ -17,6 +17,9 @@ Result<std::unique_ptr<Trainer>> Trainer::create(Backend& backend, const TaskSpe
     if ((*model)->input_features() != fmt->features || (*model)->classes() != fmt->classes)
         return Status::error(codes::kBadSpec, "spec.model: input/classes do not match data format " +
                                              fmt->name);
+    if ((*model)->input_kind() == InputKind::kTokens && fmt->name != kTextFormatName)
+        return Status::error(codes::kBadSpec, "spec.data.format: a language model reads " +
+                                                  std::string(kTextFormatName) + " records");
     return std::unique_ptr<Trainer>(new Trainer(backend, spec, std::move(model).value()));
 }
 
@@ -33,12 +36,17 @@ Trainer::Trainer(Backend& be, const TaskSpec& spec, std::unique_ptr<Model> model
         slot2_ = be_.alloc(pb);
         scalars_ = {1.0f, 1.0f};
     }
-    int features = model_->input_features(), classes = model_->classes();
-    records_ = be_.alloc(static_cast<size_t>(B) * (features + 1));
-    x_ = be_.alloc(sizeof(float) * B * features);
-    labels_ = be_.alloc(sizeof(int32_t) * B);
-    row_loss_ = be_.alloc(sizeof(float) * B);
-    dlogits_ = be_.alloc(sizeof(float) * B * classes);
+    const size_t features = model_->input_features(), classes = model_->classes();
+    const size_t rows = static_cast<size_t>(B) * model_->positions();
+    if (model_->input_kind() == InputKind::kTokens) {
+        x_ = be_.alloc(sizeof(int32_t) * B * features);  // the tokens
+    } else {
+        records_ = be_.alloc(static_cast<size_t>(B) * (features + 1));
+        x_ = be_.alloc(sizeof(float) * B * features);
+    }
+    labels_ = be_.alloc(sizeof(int32_t) * rows);
+    row_loss_ = be_.alloc(sizeof(float) * rows);
+    dlogits_ = be_.alloc(sizeof(float) * rows * classes);
     loss_ = be_.alloc(sizeof(float));
 }
 
@@ -84,6 +92,34 @@ TrainState Trainer::save() {
     return s;
 }
 
+ModelInput Trainer::unpack(const uint8_t* records, int b) {
+    const int features = model_->input_features(), rb = features + 1;
+    if (model_->input_kind() == InputKind::kFeatures) {
+        be_.upload(records_.u8(), records, static_cast<size_t>(b) * rb);
+        be_.unpack_u8_records(records_.u8(), b, rb, features, x_.f(), labels_.i32());
+        return ModelInput{x_.f(), nullptr};
+    }
+    // Tokens and next-token targets are integer copies of the record bytes (no arithmetic), so
+    // the host makes them for every backend.
+    const size_t n = static_cast<size_t>(b) * features;
+    std::vector<int32_t> tokens(n), targets(n);
+    for (size_t i = 0; i < static_cast<size_t>(b); ++i) {
+        const uint8_t* rec = records + i * rb;
+        for (int t = 0; t < features; ++t) {
+            tokens[i * features + t] = rec[t];
+            targets[i * features + t] = rec[t + 1];
+        }
+    }
+    be_.upload(x_.i32(), tokens.data(), sizeof(int32_t) * n);
+    be_.upload(labels_.i32(), targets.data(), sizeof(int32_t) * n);
+    return ModelInput{nullptr, x_.i32()};
+}
+
+int Trainer::label_of(const uint8_t* record, int position) const {
+    if (model_->input_kind() == InputKind::kFeatures) return record[model_->input_features()];
+    return record[position + 1];
+}
+
 Result<float> Trainer::train_step(ByteSpan batch) {
     const int B = static_cast<int>(spec_.batch);
     const int features = model_->input_features(), classes = model_->classes();
@@ -91,12 +127,12 @@ Result<float> Trainer::train_step(ByteSpan batch) {
     if (batch.size() != rb * B)
         return Status::error(codes::kBadBatch, "batch has " + std::to_string(batch.size()) +
                                               " bytes, expected " + std::to_string(rb * B));
-    be_.upload(records_.u8(), batch.data(), batch.size());
-    be_.unpack_u8_records(records_.u8(), B, static_cast<int>(rb), features, x_.f(), labels_.i32());
-    const float* logits = run_->forward(params_.f(), x_.f());
-    be_.xent_fwd_bwd(logits, labels_.i32(), B, classes, row_loss_.f(), dlogits_.f());
-    be_.sum_div(row_loss_.f(), static_cast<size_t>(B), static_cast<float>(B), loss_.f());
-    run_->backward(params_.f(), x_.f(), dlogits_.f(), grads_.f());
+    const ModelInput in = unpack(batch.data(), B);
+    const int rows = B * model_->positions();
+    const float* logits = run_->forward(params_.f(), in);
+    be_.xent_fwd_bwd(logits, labels_.i32(), rows, classes, row_loss_.f(), dlogits_.f());
+    be_.sum_div(row_loss_.f(), static_cast<size_t>(rows), static_cast<float>(rows), loss_.f());
+    run_->backward(params_.f(), in, dlogits_.f(), grads_.f());
     const OptimizerSpec& o = spec_.optimizer;
     if (o.kind == OptimizerKind::kSgd) {
         be_.sgd_momentum(params_.f(), grads_.f(), slot1_.f(), P_, o.lr, o.momentum,
@@ -120,8 +156,7 @@ std::vector<float> Trainer::last_gradients() {
 }
 
 void Trainer::forward_all(const Dataset& ds, const BatchOutputs& each) {
-    const int features = model_->input_features(), classes = model_->classes();
-    const int rb = features + 1;
+    const int classes = model_->classes();
     const uint64_t n = ds.count();
     std::unique_ptr<ModelRun> tail_run;
     for (uint64_t at = 0; at < n;) {
@@ -131,35 +166,35 @@ void Trainer::forward_all(const Dataset& ds, const BatchOutputs& each) {
             tail_run = model_->bind(be_, b);
             run = tail_run.get();
         }
-        be_.upload(records_.u8(), ds.record(at), static_cast<size_t>(b) * rb);
-        be_.unpack_u8_records(records_.u8(), b, rb, features, x_.f(), labels_.i32());
-        const float* logits = run->forward(params_.f(), x_.f());
-        be_.xent_fwd_bwd(logits, labels_.i32(), b, classes, row_loss_.f(), dlogits_.f());
-        std::vector<float> host_logits(static_cast<size_t>(b) * classes), rl(b);
+        const ModelInput in = unpack(ds.record(at), b);
+        const int rows = b * model_->positions();
+        const float* logits = run->forward(params_.f(), in);
+        be_.xent_fwd_bwd(logits, labels_.i32(), rows, classes, row_loss_.f(), dlogits_.f());
+        std::vector<float> host_logits(static_cast<size_t>(rows) * classes), rl(rows);
         be_.download(host_logits.data(), logits, sizeof(float) * host_logits.size());
-        be_.download(rl.data(), row_loss_.f(), sizeof(float) * b);
+        be_.download(rl.data(), row_loss_.f(), sizeof(float) * rows);
         each(at, b, host_logits, rl);
         at += b;
     }
 }
 
 EvalResult Trainer::evaluate(const Dataset& ds) {
-    const int features = model_->input_features(), classes = model_->classes();
+    const int classes = model_->classes(), pos = model_->positions();
     double loss_sum = 0;
     uint64_t correct = 0;
     forward_all(ds, [&](uint64_t at, int b, const std::vector<float>& logits,
                         const std::vector<float>& row_loss) {
-        for (int i = 0; i < b; ++i) {
+        for (int i = 0; i < b * pos; ++i) {
             loss_sum += static_cast<double>(row_loss[i]);
             const float* row = logits.data() + static_cast<size_t>(i) * classes;
             int best = 0;
             for (int j = 1; j < classes; ++j)
                 if (row[j] > row[best]) best = j;
-            if (best == ds.record(at + i)[features]) ++correct;
+            if (best == label_of(ds.record(at + i / pos), i % pos)) ++correct;
         }
     });
     EvalResult r;
-    const uint64_t n = ds.count();
+    const uint64_t n = ds.count() * static_cast<uint64_t>(pos);
     r.count = n;
     r.loss = n ? loss_sum / static_cast<double>(n) : 0;
     r.accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;

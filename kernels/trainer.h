@@ -2,10 +2,11 @@
 // only when saved (at leaf intervals), so the CUDA backend runs many steps without copies.
 //
 // One step t (the state's counter) on a batch of B records, exactly:
-//   x, labels  = unpack_u8_records(batch)
-//   logits     = model forward(params, x)
-//   row_loss, dlogits = xent_fwd_bwd(logits, labels)       (dlogits already divided by B)
-//   loss       = sum_div(row_loss, B, (float)B)
+//   x, labels  = unpack_u8_records(batch)    (a token model: tokens = bytes 0..T-1 of each
+//                                             record, labels = bytes 1..T, as int32)
+//   logits     = model forward(params, x)      (R = B * positions rows: B, or B*T for a GPT)
+//   row_loss, dlogits = xent_fwd_bwd(logits, labels) over R rows  (dlogits divided by (float)R)
+//   loss       = sum_div(row_loss, R, (float)R)
 //   grads      = model backward
 //   sgd:   sgd_momentum(params, grads, momentum, lr, momentum, wd)
 //   adamw: b1t = b1t * beta1; b2t = b2t * beta2; adamw(params, grads, m, v, ..., b1t, b2t)
@@ -29,7 +30,7 @@ namespace step::kernels {
 struct EvalResult {
     double loss = 0;       // mean row loss (reporting only, not consensus)
     double accuracy = 0;   // fraction of argmax == label (first maximum wins)
-    uint64_t count = 0;
+    uint64_t count = 0;    // rows: records x the model's positions
 };
 
 class Trainer {
@@ -48,7 +49,8 @@ public:
     Result<float> train_step(ByteSpan batch);
     // Loss and accuracy over all of `ds` in batches of B (a last partial batch included).
     EvalResult evaluate(const Dataset& ds);
-    // The logits of every record of `ds` ([records][classes], host), batched as evaluate().
+    // The logits of every record of `ds` ([records * positions][classes], host), batched as
+    // evaluate().
     std::vector<float> logits(const Dataset& ds);
 
     const Model& model() const { return *model_; }
@@ -61,6 +63,10 @@ private:
     using BatchOutputs = std::function<void(uint64_t at, int b, const std::vector<float>& logits,
                                             const std::vector<float>& row_loss)>;
     void forward_all(const Dataset& ds, const BatchOutputs& each);
+    // Puts b records (host bytes) on the device as the model's input and the labels.
+    ModelInput unpack(const uint8_t* records, int b);
+    // The label of prediction `position` of a record.
+    int label_of(const uint8_t* record, int position) const;
     Trainer(Backend& backend, const TaskSpec& spec, std::unique_ptr<Model> model);
     Backend& be_;
     TaskSpec spec_;

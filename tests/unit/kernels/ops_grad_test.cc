@@ -248,7 +248,7 @@ TEST_CASE("mlp backward (all three GEMM layouts plus bias and activation) matche
         be->upload(xb.f(), x.data(), 4 * x.size());
         auto L = [&](const std::vector<float>& p) {
             be->upload(pb.f(), p.data(), 4 * P);
-            const float* logits = run->forward(pb.f(), xb.f());
+            const float* logits = run->forward(pb.f(), ModelInput{xb.f(), nullptr});
             std::vector<float> out(B * 3);
             be->download(out.data(), logits, 4 * out.size());
             return dot(out, up);
@@ -256,7 +256,7 @@ TEST_CASE("mlp backward (all three GEMM layouts plus bias and activation) matche
         L(params);
         Buffer ub = be->alloc(4 * up.size());
         be->upload(ub.f(), up.data(), 4 * up.size());
-        run->backward(pb.f(), xb.f(), ub.f(), gb.f());
+        run->backward(pb.f(), ModelInput{xb.f(), nullptr}, ub.f(), gb.f());
         std::vector<float> g(P);
         be->download(g.data(), gb.f(), 4 * P);
         check_grad(params, L, g, act == Activation::kRelu ? 1e-3f : 1e-2f, 5e-3);
@@ -315,4 +315,58 @@ TEST_CASE("make_backend: cpu always and cuda only when built and unknown names r
     CHECK(cuda.status() == codes::kBackendUnavailable);
 #endif
     CHECK(make_backend("tpu", kEx).status() == codes::kUnknownBackend);
+}
+
+TEST_CASE("gpt backward (embeddings, blocks, final LayerNorm, head) matches finite differences") {
+    auto model = make_model(*parse_model_spec("gpt{256,8,1,16,2}", Activation::kGelu));
+    REQUIRE(model.ok());
+    auto be = make_cpu_backend(kEx);
+    const int B = 2, T = 8, V = 256;
+    auto run = (*model)->bind(*be, B);
+    const uint64_t P = (*model)->param_count();
+    std::vector<float> params(P);
+    (*model)->init(42, params.data());
+    // Off the init's zeros and ones, so every path carries signal.
+    auto jitter = randoms(P, 21, 0.1f);
+    for (size_t i = 0; i < P; ++i) params[i] = params[i] + jitter[i];
+    // Two windows of text as tokens ("In the beginning God created").
+    const std::string text = "In the beginning God created";
+    std::vector<int32_t> tokens(B * T);
+    for (int i = 0; i < B * T; ++i) tokens[i] = static_cast<uint8_t>(text[i]);
+    auto up = randoms(static_cast<size_t>(B) * T * V, 22);
+    Buffer pb = be->alloc(4 * P), tb = be->alloc(4 * tokens.size()), gb = be->alloc(4 * P);
+    be->upload(tb.i32(), tokens.data(), 4 * tokens.size());
+    const ModelInput in{nullptr, tb.i32()};
+    auto L = [&](const std::vector<float>& p) {
+        be->upload(pb.f(), p.data(), 4 * P);
+        const float* logits = run->forward(pb.f(), in);
+        std::vector<float> out(up.size());
+        be->download(out.data(), logits, 4 * out.size());
+        return dot(out, up);
+    };
+    L(params);
+    Buffer ub = be->alloc(4 * up.size());
+    be->upload(ub.f(), up.data(), 4 * up.size());
+    run->backward(pb.f(), in, ub.f(), gb.f());
+    std::vector<float> g(P);
+    be->download(g.data(), gb.f(), 4 * P);
+    // Every tensor, at up to 12 evenly spaced elements, plus the embedding rows of two used tokens.
+    std::vector<size_t> where;
+    for (const NamedTensor& t : (*model)->named_tensors()) {
+        const uint64_t n = t.count(), stride = std::max<uint64_t>(1, n / 12);
+        for (uint64_t i = 0; i < n; i += stride) where.push_back(t.offset + i);
+    }
+    for (int32_t tok : {tokens[0], tokens[5]})
+        for (int c = 0; c < 16; ++c) where.push_back(static_cast<size_t>(tok) * 16 + c);
+    std::vector<float> x_part, g_part;
+    for (size_t k : where) {
+        x_part.push_back(params[k]);
+        g_part.push_back(g[k]);
+    }
+    auto L_part = [&](const std::vector<float>& xp) {
+        std::vector<float> full(params);
+        for (size_t k = 0; k < where.size(); ++k) full[where[k]] = xp[k];
+        return L(full);
+    };
+    check_grad(x_part, L_part, g_part, 2e-3f, 5e-3);
 }
