@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -292,6 +293,7 @@ int main(int argc, char** argv) {
             j["test_loss"] = ev.loss;
             j["test_accuracy"] = ev.accuracy;
             j["test_count"] = ev.count;
+            if (fmt->name == kTextFormatName) j["test_bits_per_byte"] = ev.loss / std::log(2.0);
         }
         std::printf("%s\n", j.dump().c_str());
     } else {
@@ -300,7 +302,12 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(ran),
                     static_cast<unsigned long long>(run->final_state.step), be.name().c_str(),
                     a.threads, sps, 100 * hash_share, run->leaves.size());
-        if (have_test)
+        if (have_test && fmt->name == kTextFormatName)
+            std::printf("validation: %.4f bits per byte (loss %.4f nats), next-byte accuracy "
+                        "%.2f%% (%llu bytes)\n",
+                        ev.loss / std::log(2.0), ev.loss, 100 * ev.accuracy,
+                        static_cast<unsigned long long>(ev.count));
+        else if (have_test)
             std::printf("test: loss %.4f  accuracy %.2f%% (%llu records)\n", ev.loss,
                         100 * ev.accuracy, static_cast<unsigned long long>(ev.count));
         if (!final_leaf.empty()) std::printf("final leaf %s\n", final_leaf.c_str());
