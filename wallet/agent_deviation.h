@@ -59,6 +59,9 @@ struct Deviation {
     // proof's leaf (a slow machine); returns early once `stop` is set.
     std::function<void(const TaskInfo&, UnitKey, const std::atomic<bool>& stop)>
         before_proof_search;
+    // Whistleblower: the same before each segment replay.
+    std::function<void(const TaskInfo&, UnitKey, const std::atomic<bool>& stop)>
+        before_segment_replay;
 };
 
 }  // namespace step::wallet::agent

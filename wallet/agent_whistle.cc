@@ -15,6 +15,7 @@
 #include "verifier/errors.h"
 #include "verifier/whistle.h"
 #include "wallet/agent_core.h"
+#include "wallet/agent_deviation.h"
 #include "wallet/agent_events.h"
 #include "wallet/agent_proof.h"
 #include "wallet/agent_worker.h"
@@ -53,6 +54,8 @@ struct SegmentJob {
     uint32_t c = 0;
     Bytes start;
     SegmentResult out;  // first_leaf, last_leaf; a proof already when leaf 0 is wrong
+    TaskInfo task;      // for the deviation seam
+    std::shared_ptr<const Deviation> deviation;
 };
 
 // Runs on the background thread: replays leaves (c, last_leaf] from the start state with
@@ -60,6 +63,8 @@ struct SegmentJob {
 Result<SegmentResult> replay_segment(const SegmentJob& j, const std::atomic<bool>& stop) {
     SegmentResult out = j.out;
     if (out.proof) return out;
+    if (j.deviation && j.deviation->before_segment_replay)
+        j.deviation->before_segment_replay(j.task, UnitKey{j.unit.round, j.unit.unit}, stop);
     if (stop.load()) return Status::error(codes::kCancelled, "segment replay stopped");
     const auto t0 = Clock::now();
     auto work = verifier::run_audit(*j.backend, j.exec, j.spec, *j.data, j.unit, out.last_leaf,
@@ -264,7 +269,9 @@ Result<SegmentJob> WhistleRole::prepare(const Target& x, uint32_t segment) {
                  core_.exec(),
                  segment * per,
                  {},
-                 {}};
+                 {},
+                 t,
+                 core_.config().deviation};
     j.out.first_leaf = j.c == 0 ? 0u : j.c + 1;
     j.out.last_leaf = std::min(j.c + per, t.shape.last_leaf);
     auto bytes = segment_start(x, j.c, &j.out.proof);

@@ -309,12 +309,28 @@ std::shared_ptr<Deviation> copy_proofs() {
 
 // Not a deviation but a slow machine: its fraud-proof search holds the background thread until
 // the file `until` exists, after writing `until`.held so the test knows it is held.
+void hold_until(const std::string& until, const std::atomic<bool>& stop) {
+    std::ofstream(until + ".held") << "held\n";
+    while (!stop.load() && !std::filesystem::exists(until))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 std::shared_ptr<Deviation> hold_proof_search(std::string until) {
     auto d = std::make_shared<Deviation>();
     d->before_proof_search = [until](const TaskInfo&, UnitKey, const std::atomic<bool>& stop) {
-        std::ofstream(until + ".held") << "held\n";
-        while (!stop.load() && !std::filesystem::exists(until))
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        hold_until(until, stop);
+    };
+    return d;
+}
+
+// The same for a whistleblower: its replays of every unit but the first it replays wait.
+std::shared_ptr<Deviation> hold_replays(std::string until) {
+    auto first = std::make_shared<std::optional<UnitKey>>();  // touched by one job at a time
+    auto d = std::make_shared<Deviation>();
+    d->before_segment_replay = [until, first](const TaskInfo&, UnitKey unit,
+                                              const std::atomic<bool>& stop) {
+        if (!*first) *first = unit;
+        if (unit != **first) hold_until(until, stop);
     };
     return d;
 }
@@ -337,6 +353,9 @@ const std::vector<DeviationInfo>& deviation_list() {
         {"copy-proof", "verifier", "copies every fraud proof other provers reveal"},
         {"hold-proof-search", "verifier",
          "a slow machine: holds its fraud-proof search until the file --until exists"},
+        {"hold-replays", "whistleblower",
+         "a slow machine: holds its replays of every unit but the first it replays until the "
+         "file --until exists"},
     };
     return list;
 }
@@ -355,6 +374,7 @@ std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t 
     if (name == "false-proof") return prove_right_leaf();
     if (name == "copy-proof") return copy_proofs();
     if (name == "hold-proof-search" && !until.empty()) return hold_proof_search(until);
+    if (name == "hold-replays" && !until.empty()) return hold_replays(until);
     return nullptr;
 }
 

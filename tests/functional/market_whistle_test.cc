@@ -1,8 +1,9 @@
 // The whistleblower agent and missing data on a devnet node (market_devnet.h): a forged trace
 // that no drawn verifier catches is proven by a whistleblower that was never drawn, SIGKILLed
 // between its ProofCommit and its FraudProof; a checkpoint the solver withholds is challenged
-// by the verifier agent, whose missed audit is then excused; and a verifier whose fraud-proof
-// replay is held on its background thread still reveals its audit of another unit.
+// by the verifier agent, whose missed audit is then excused; and replays held on an agent's
+// background thread (a slow machine) do not hold up its loop: a verifier still reveals its
+// audit of another unit, a whistleblower still commits and reveals its proof.
 #ifdef STEP_HAVE_WALLET
 
 #include <signal.h>
@@ -234,6 +235,74 @@ TEST_CASE("a verifier reveals an audit while its fraud-proof search of another u
     CHECK(count_code(vledger, reasons::kWhistleReward) == 1);
     CHECK(count_code(vledger, reasons::kAuditMissed) == 0);
     CHECK(count_code(vledger, reasons::kAuditFee) >= 2);  // unit 1, and unit 0 redone
+    const json fledger = net.node().result("getledger", {{"address", net.addr["forger"]}});
+    CHECK(count_code(fledger, reasons::kFraudProven) == 1);
+}
+
+TEST_CASE("a whistleblower commits and reveals its proof while a replay of another unit runs") {
+    MarketDevnet net;
+    // One round of 2 units, U/L = 4, C/L = 2; one verifier sampling every leaf, so its audit of
+    // the forged unit disagrees and the whistleblower replays that unit's segments first.
+    net.set_up({{"steps", "8"},
+                {"budget", "2000000000"},
+                {"audit.verifiers", "1"},
+                {"audit.leaves", "4"}});
+    step::test::Forger forger(net.node(), *net.cli, net.root);
+    net.addr["forger"] = forger.address();
+    REQUIRE(net.wallet({"generate", "2", "--from", "forger"}).exit_code == 0);
+    REQUIRE(net.wallet({"bond", "solver", "20", "--from", "forger", "-y"}).exit_code == 0);
+    add_funded_key(net, "whistle");
+    forger.claim(net.task_id);
+    REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
+    forger.commit(net.data);
+    REQUIRE(net.wallet({"generate", "1"}).exit_code == 0);
+
+    // Slow machines (step-deviant): the verifier's search for the wrong leaf is held until
+    // `search`, so the whistleblower proves the unit once the verifier's grace is over; the
+    // whistleblower's replays of the honest unit are held until `replays`.
+    const std::string search = net.root + "/search", replays = net.root + "/replays";
+    const std::string solver_log = net.root + "/solver.log",
+                      verifier_log = net.root + "/verifier.log",
+                      whistle_log = net.root + "/whistle.log";
+    const pid_t solver = net.agent("solver", solver_log);
+    const pid_t verifier = net.agent("verifier", verifier_log, "", true,
+                                     {"--deviation", "hold-proof-search", "--until", search});
+    const pid_t whistle =
+        net.agent("whistleblower", whistle_log, "whistle", true,
+                  {"--deviation", "hold-replays", "--until", replays}, {"--cpu-share", "1"});
+    bool opened = false, held_before_commit = false;
+    int blocks = 0;
+    const json progress = net.drive(100, &blocks, [&] {
+        const json u = unit00(net);
+        const uint64_t h = net.node().result("getchaininfo")["height"].get<uint64_t>();
+        if (!opened && u["status"] == step::rpc::kUnitCommitted &&
+            h >= u["windows"]["reveal_end"].get<uint64_t>()) {
+            forger.open();
+            opened = true;
+        }
+        // The whistleblower commits once the verifier's grace (2 blocks after open_end) is over:
+        // by then a replay of the honest unit must be held.
+        if (opened && u["status"] == step::rpc::kUnitOpened &&
+            h + 1 >= u["windows"]["open_end"].get<uint64_t>() + 2) {
+            net.wait_until([&] { return std::filesystem::exists(replays + ".held"); });
+            held_before_commit =
+                held_before_commit || events(whistle_log).count(ev::kProofCommitted) == 0;
+        }
+        if (events(whistle_log).count(ev::kProved) == 1 && !std::filesystem::exists(replays)) {
+            std::ofstream(replays) << "go\n";
+            std::ofstream(search) << "go\n";
+        }
+    });
+    INFO("whistleblower log:\n"
+         << read_file(whistle_log) << "\nverifier log:\n"
+         << read_file(verifier_log));
+    REQUIRE(progress["done"] == true);
+    CHECK(held_before_commit);
+    CHECK(std::filesystem::exists(replays));  // released only once the proof was revealed
+    for (pid_t pid : {solver, verifier, whistle}) CHECK(reap(pid, std::chrono::seconds(20)) == 0);
+    const json wledger = net.node().result("getledger", {{"address", net.addr["whistle"]}});
+    CHECK(count_code(wledger, reasons::kWhistleReward) == 1);
+    CHECK(count_code(wledger, reasons::kProofBondReturned) == 1);
     const json fledger = net.node().result("getledger", {{"address", net.addr["forger"]}});
     CHECK(count_code(fledger, reasons::kFraudProven) == 1);
 }
