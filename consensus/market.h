@@ -82,6 +82,14 @@ Status final_state_withheld(Market& m, const Hash256& task, uint32_t round, uint
 // opened one is excused (its verifiers' missed windows and unproven disagreements unslashed).
 Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::Task& task,
                                   uint32_t round, uint32_t index, const std::string& what);
+// Unit (round, index) is about to reset because its trace was never opened, `u` still holding
+// its pending data challenges: each round round+1 unit claimed (not committed) by one of those
+// challengers is released ("data-dependant-reset", unit bond back), since its solver declared
+// on chain it cannot fetch its start state and the reset ends the challenge that would have
+// made the data public. Claimants that did not challenge keep their claims: they have the data
+// and the redo commits the same final state. Task progress is left to the caller.
+Status release_challenging_claimants(Market& m, const Hash256& task_id, const pb::Task& task,
+                                     uint32_t round, uint32_t index, const pb::Unit& u);
 // Data availability of the dataset (market_dataset.cc).
 Status dataset_challenge(Market& m, const pb::Transaction& tx, const Address& sender);
 Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sender);

@@ -213,6 +213,46 @@ Status refund_challenge(Market& m, const pb::DataChallengeState& ch) {
                     reasons::kChallengeRefund, "returned: data challenge bond");
 }
 
+namespace {
+
+// Ends unit (round, k)'s claim at no cost to its solver: unit bond back, the unit reopens for
+// whoever can compute its start state.
+Status release_claim(Market& m, const Hash256& task_id, uint32_t round, uint32_t k,
+                     const Bytes& key, pb::Unit& du, const std::string& why) {
+    const UnitKey dk{task_id, round, k};
+    STEP_TRY(m.release_unit_bond(to_address(du.solver()), dk, du, "released: unit bond, " + why));
+    STEP_TRY(reset_unit(m, task_id, round, k, du, reasons::kDataDependantReset, why));
+    m.put_unit(key, du);
+    return Status();
+}
+
+}  // namespace
+
+Status release_challenging_claimants(Market& m, const Hash256& task_id, const pb::Task& task,
+                                     uint32_t round, uint32_t index, const pb::Unit& u) {
+    if (round + 1 >= task.rounds() || u.challenges_size() == 0) return Status();
+    std::vector<Address> challengers;
+    for (const auto& ks : u.challenges()) {
+        auto ch = read_challenge(m, Bytes(ks.begin(), ks.end()));
+        if (!ch.ok()) return ch.status();
+        challengers.push_back(to_address(ch->challenger()));
+    }
+    const std::string why = "round " + std::to_string(round) + " unit " + std::to_string(index) +
+                            " reset unopened while its claimant's data challenge was pending";
+    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
+        const Bytes key = unit_key(task_id, round + 1, k);
+        auto d = m.unit_at(key);
+        if (!d.ok()) return d.status();
+        pb::Unit du = *d;
+        if (du.status() != pb::UNIT_CLAIMED ||
+            std::find(challengers.begin(), challengers.end(), to_address(du.solver())) ==
+                challengers.end())
+            continue;
+        STEP_TRY(release_claim(m, task_id, round + 1, k, key, du, why));
+    }
+    return Status();
+}
+
 Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::Task& task,
                                   uint32_t round, uint32_t index, const std::string& what) {
     if (round + 1 >= task.rounds()) return Status();
@@ -225,12 +265,7 @@ Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::T
         if (!d.ok()) return d.status();
         pb::Unit du = *d;
         if (du.status() == pb::UNIT_CLAIMED) {
-            // It could not train: its claim ends at no cost, the unit reopens for whoever can.
-            const UnitKey dk{task_id, round + 1, k};
-            STEP_TRY(m.release_unit_bond(to_address(du.solver()), dk, du,
-                                         "released: unit bond, " + why));
-            STEP_TRY(reset_unit(m, task_id, round + 1, k, du, reasons::kDataDependantReset, why));
-            m.put_unit(key, du);
+            STEP_TRY(release_claim(m, task_id, round + 1, k, key, du, why));  // it could not train
             released = true;
             continue;
         }

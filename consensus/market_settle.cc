@@ -217,6 +217,8 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
     if (h == w.reveal_end) STEP_TRY(settle_missed_audits(m, kp, u));
     if (h == w.open_end && u.status() == pb::UNIT_COMMITTED) {
+        // Before the reset refunds the unit's challenges: they name the claimants to release.
+        STEP_TRY(release_challenging_claimants(m, kp.task, task, kp.round, kp.unit, u));
         STEP_TRY(slash_solver(m, kp, u, reasons::kTraceNotOpened, "trace not opened within OPEN_WINDOW"));
         progress = true;
     } else if (h == w.final_at && u.status() == pb::UNIT_OPENED) {

@@ -51,7 +51,8 @@ inline constexpr char kChallengeAnswered[] = "data-challenge-answered";
 inline constexpr char kChallengeRefund[] = "data-challenge-refund";
 inline constexpr char kFinalStateWithheld[] = "final-state-withheld";
 // A claimed, uncommitted unit of the next round released (bond back, reset) when a unit of its
-// previous round is slashed for withheld data: it could not compute its start state.
+// previous round is slashed for withheld data, or resets unopened while this unit's solver has
+// a data challenge pending on it: it could not compute its start state.
 inline constexpr char kDataDependantReset[] = "data-dependant-reset";
 inline constexpr char kDatasetWithheld[] = "dataset-withheld";
 inline constexpr char kDatasetWithheldPay[] = "dataset-withheld-pay";

@@ -334,6 +334,59 @@ TEST_CASE("Withheld final state of a final unit releases the next round's claims
     CHECK(count_code(sim.task_ledger(w.task), reasons::kDataDependantReset) == 1);
 }
 
+TEST_CASE("A trace never opened releases the next round's claimants that challenged its data",
+          "[market]") {
+    // Unit (0,0)'s solver never opens its trace. Unit (1,0)'s claimant could not fetch (0,0)'s
+    // final state and challenged it; the reset refunds that challenge, so its claim is released.
+    // Unit (1,1)'s claimant did not challenge: it has the data and keeps its claim.
+    World w;
+    Sim& sim = w.sim;
+    const Address other = sim.party(7);
+    sim.fund_and_bond(other, 1, pb::BOND_ROLE_SOLVER, 10 * kCoin);
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    plan.unopened = {0};
+    for (const auto& v : w.verifiers) plan.verifiers[v] = Verifier::kSilentReveal;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const Address challenger = w.solvers[1];
+    const uint64_t open_end = unit_windows(c, P()).open_end;
+    REQUIRE(open_end - 1 + P().da_window > open_end);  // the challenge outlives the open window
+    w.drive(open_end - 1, {w.active(0, c, work, plan)}, [&](uint64_t h, auto& txs) {
+        if (h == open_end - 2) {
+            txs.push_back(sim.claim_tx(challenger, w.task, 1, 0));
+            txs.push_back(sim.claim_tx(other, w.task, 1, 1));
+        }
+        if (h == open_end - 1)
+            txs.push_back(challenge_tx(sim, challenger, w.task, 4, pb::DATA_FINAL_STATE));
+    });
+    REQUIRE(sim.unit(w.task, 1, 0).status() == pb::UNIT_CLAIMED);
+    REQUIRE(sim.unit(w.task, 1, 1).status() == pb::UNIT_CLAIMED);
+    REQUIRE(sim.unit(w.task, 0, 0).challenges_size() == 1);
+    const auto before = accounts_of(w);
+    const AccountState other_before = sim.account(other);
+    w.drive(open_end, {w.active(0, c, work, plan)});
+    const uint64_t bond = w.spec.unit_bond;
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_OPEN);
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kTraceNotOpened) == bond);
+    // The challenger's claim is released with its bond, its challenge bond refunded.
+    const pb::Unit released = sim.unit(w.task, 1, 0);
+    CHECK(released.status() == pb::UNIT_OPEN);
+    CHECK(released.resets() == 1);
+    CHECK(sim.account(challenger).solver_bond == before.at(challenger).solver_bond + bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kBondRelease) == bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeRefund) > 0);
+    CHECK(count_code(sim.task_ledger(w.task), reasons::kDataDependantReset) == 1);
+    // The other claimant keeps its claim and its bond stays in it.
+    const pb::Unit kept = sim.unit(w.task, 1, 1);
+    CHECK(kept.status() == pb::UNIT_CLAIMED);
+    CHECK(detail::to_address(kept.solver()) == other);
+    CHECK(kept.bond() == bond);
+    CHECK(sim.account(other).solver_bond == other_before.solver_bond);
+    CHECK(sim.account(other).balance == other_before.balance);
+    sim.check_invariant();
+}
+
 TEST_CASE("Answered final state of a final unit: no slash, next round not excused", "[market]") {
     World w;
     Sim& sim = w.sim;
