@@ -78,6 +78,7 @@ pb::TaskSpec spec_to_proto(const kernels::TaskSpec& s, const Hash256& dataset_ro
     m.set_beta1(bits(s.optimizer.beta1));
     m.set_beta2(bits(s.optimizer.beta2));
     m.set_eps(bits(s.optimizer.eps));
+    m.set_max_grad_norm(bits(s.optimizer.max_grad_norm));
     m.set_batch(s.batch);
     m.set_steps(s.steps);
     m.set_dataset_root(dataset_root.data(), dataset_root.size());
@@ -116,6 +117,7 @@ Result<kernels::TaskSpec> spec_from_proto(const pb::TaskSpec& m, uint64_t budget
     s.optimizer.beta1 = from_bits(m.beta1());
     s.optimizer.beta2 = from_bits(m.beta2());
     s.optimizer.eps = from_bits(m.eps());
+    s.optimizer.max_grad_norm = from_bits(m.max_grad_norm());
     s.batch = m.batch();
     s.steps = m.steps();
     s.seed = m.seed();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/data.h"
+#include "kernels/op_flops.h"
 #include "kernels/spec.h"
 #include "kernels/state.h"
 #include "kernels/errors.h"
@@ -38,11 +39,15 @@ Status validate_task_spec(const TaskSpec& s) {
     const OptimizerSpec& o = s.optimizer;
     for (auto [name, v] : {std::pair<const char*, float>{"lr", o.lr}, {"momentum", o.momentum},
                            {"weight_decay", o.weight_decay}, {"beta1", o.beta1},
-                           {"beta2", o.beta2}, {"eps", o.eps}})
+                           {"beta2", o.beta2}, {"eps", o.eps},
+                           {"max_grad_norm", o.max_grad_norm}})
         if (!std::isfinite(v)) return bad(std::string("optimizer.") + name, "must be finite");
     if (!(o.lr > 0.0f)) return bad("optimizer.lr", "must be > 0");
     if (o.momentum < 0.0f || o.momentum >= 1.0f) return bad("optimizer.momentum", "must be in [0, 1)");
     if (o.weight_decay < 0.0f) return bad("optimizer.weight_decay", "must be >= 0");
+    // +0 (off) or positive: -0 is refused so that "off" has one encoding (no bits on the wire).
+    if (o.max_grad_norm < 0.0f || std::signbit(o.max_grad_norm))
+        return bad("optimizer.max_grad_norm", "must be 0 (off) or > 0");
     if (o.kind == OptimizerKind::kAdamW) {
         if (o.beta1 < 0.0f || o.beta1 >= 1.0f) return bad("optimizer.beta1", "must be in [0, 1)");
         if (o.beta2 < 0.0f || o.beta2 >= 1.0f) return bad("optimizer.beta2", "must be in [0, 1)");
@@ -75,7 +80,10 @@ constexpr uint64_t kMaxU64 = ~uint64_t{0};
 Result<uint64_t> step_flops(const TaskSpec& spec) {
     auto model = make_model(spec.model);
     if (!model.ok()) return model.status();
-    return (*model)->flops_per_step(spec.batch, optimizer_flops(spec.optimizer.kind));
+    const uint64_t f = (*model)->flops_per_step(spec.batch, optimizer_flops(spec.optimizer.kind));
+    if (spec.optimizer.max_grad_norm > 0.0f)
+        return f + clip_grad_norm_flops((*model)->param_count());
+    return f;
 }
 
 Result<uint64_t> segment_flops(const TaskSpec& spec, uint64_t steps) {

@@ -27,6 +27,9 @@ struct OptimizerSpec {
     float beta1 = 0.9f;          // adamw
     float beta2 = 0.999f;        // adamw
     float eps = 1e-8f;           // adamw
+    // Gradient clipping by global norm (ops::clip_grad_norm) after the backward, before the
+    // optimiser; +0 = off (and then absent from the on-chain spec's bytes).
+    float max_grad_norm = 0.0f;
 };
 
 struct TaskSpec {

@@ -125,6 +125,7 @@ Result<TaskSpec> parse_task_spec(std::string_view text, std::string_view base_di
     STEP_TRY(r.read_f32("optimizer.beta1", s.optimizer.beta1, false));
     STEP_TRY(r.read_f32("optimizer.beta2", s.optimizer.beta2, false));
     STEP_TRY(r.read_f32("optimizer.eps", s.optimizer.eps, false));
+    STEP_TRY(r.read_f32("optimizer.max_grad_norm", s.optimizer.max_grad_norm, false));
 
     STEP_TRY(r.read_u32("batch", s.batch, true));
     STEP_TRY(r.read_u64("steps", s.steps, true));

@@ -5,6 +5,7 @@
 
 #include "kernels/detmath.h"
 #include "kernels/errors.h"
+#include "kernels/ops.h"
 
 namespace step::kernels {
 
@@ -48,6 +49,10 @@ Trainer::Trainer(Backend& be, const TaskSpec& spec, std::unique_ptr<Model> model
     row_loss_ = be_.alloc(sizeof(float) * rows);
     dlogits_ = be_.alloc(sizeof(float) * rows * classes);
     loss_ = be_.alloc(sizeof(float));
+    if (spec.optimizer.max_grad_norm > 0.0f) {
+        clip_work_ = be_.alloc(sizeof(float) * ops::clip_work_floats(P_));
+        clip_norm_ = be_.alloc(sizeof(float));
+    }
 }
 
 Trainer::~Trainer() = default;
@@ -134,6 +139,8 @@ Result<float> Trainer::train_step(ByteSpan batch) {
     be_.sum_div(row_loss_.f(), static_cast<size_t>(rows), static_cast<float>(rows), loss_.f());
     run_->backward(params_.f(), in, dlogits_.f(), grads_.f());
     const OptimizerSpec& o = spec_.optimizer;
+    if (o.max_grad_norm > 0.0f)
+        be_.clip_grad_norm(grads_.f(), P_, o.max_grad_norm, clip_work_.f(), clip_norm_.f());
     if (o.kind == OptimizerKind::kSgd) {
         be_.sgd_momentum(params_.f(), grads_.f(), slot1_.f(), P_, o.lr, o.momentum,
                          o.weight_decay);

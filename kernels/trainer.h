@@ -8,6 +8,7 @@
 //   row_loss, dlogits = xent_fwd_bwd(logits, labels) over R rows  (dlogits divided by (float)R)
 //   loss       = sum_div(row_loss, R, (float)R)
 //   grads      = model backward
+//   clip_grad_norm(grads, P, max_grad_norm)   only when optimizer.max_grad_norm > 0
 //   sgd:   sgd_momentum(params, grads, momentum, lr, momentum, wd)
 //   adamw: b1t = b1t * beta1; b2t = b2t * beta2; adamw(params, grads, m, v, ..., b1t, b2t)
 //   step = step + 1
@@ -75,6 +76,7 @@ private:
     uint64_t P_ = 0, step_ = 0;
     std::vector<float> scalars_;  // adamw: b1t, b2t (host-side; part of the state)
     Buffer params_, grads_, slot1_, slot2_, records_, x_, labels_, row_loss_, dlogits_, loss_;
+    Buffer clip_work_, clip_norm_;  // only with optimizer.max_grad_norm > 0
 };
 
 // The protocol's pure step: state -> state on one batch (uploads, steps, downloads).

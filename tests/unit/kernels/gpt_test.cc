@@ -2,6 +2,7 @@
 // causality, bitwise equality across threads and vector levels, and resuming.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -140,4 +141,34 @@ TEST_CASE("resuming a gpt run from a checkpoint equals running straight through"
     // Leaves at steps 4, 6, 8: the resumed run's equal the straight run's.
     REQUIRE(rest.leaves.size() == 3);
     for (size_t i = 0; i < 3; ++i) CHECK(rest.leaves[i] == straight.leaves[i + 2]);
+}
+
+TEST_CASE("max_grad_norm clips the gradient before the optimiser and prices the clipping") {
+    TaskSpec spec = gpt_spec("gpt{256,64,1,32,2}");
+    auto start = *init_state(spec);
+    auto plain = train(spec, start, 2, 2, detect_simd());
+    TaskSpec clipped = spec;
+    clipped.optimizer.max_grad_norm = 0.05f;  // below the initial gradient norm: every step clips
+    auto c1 = train(clipped, start, 2, 1, Simd::kScalar);
+    CHECK(c1.leaves[0] == plain.leaves[0]);
+    CHECK(c1.leaves[1] != plain.leaves[1]);
+    CHECK(train(clipped, start, 2, 3, detect_simd()).leaves == c1.leaves);
+    CHECK(*step_flops(clipped) == *step_flops(spec) + clip_grad_norm_flops(*param_count(spec)));
+    // The trainer's gradient after a step is the clipped one.
+    ThreadPool pool(1);
+    Exec ex{&pool, Simd::kScalar};
+    auto be = make_cpu_backend(ex);
+    auto t = Trainer::create(*be, clipped);
+    REQUIRE(t.ok());
+    REQUIRE((*t)->load(start).ok());
+    Dataset data = text_fixture();
+    auto idx = batch_indices(clipped.seed, data.count(), 1, 0, clipped.batch, 0);
+    REQUIRE(idx.ok());
+    REQUIRE((*t)->train_step(gather_records(data, *idx)).ok());
+    double norm = 0;
+    for (float v : (*t)->last_gradients()) norm += static_cast<double>(v) * static_cast<double>(v);
+    CHECK(std::sqrt(norm) == Approx(0.05).epsilon(1e-4));
+    TaskSpec bad = spec;
+    bad.optimizer.max_grad_norm = -0.0f;
+    CHECK(validate_task_spec(bad) == codes::kBadSpec);
 }

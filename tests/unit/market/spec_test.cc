@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -161,6 +162,25 @@ TEST_CASE("The example task fits the limits and its bond meets deterrence", "[ma
     REQUIRE(f.ok());
     CHECK(f->share_per_unit <= 0.10);
     CHECK(f->catch_skip > 0.999);
+}
+
+TEST_CASE("max_grad_norm: off leaves the spec bytes as before the field, on round-trips",
+          "[market]") {
+    kernels::TaskSpec s = small_spec();
+    const Bytes off = encode_task_spec(small_spec_proto(s));
+    // Field 25, wire type 5 (fixed32): tag 0xcd 0x01. Absent when clipping is off.
+    const Bytes tag{0xcd, 0x01};
+    CHECK(std::search(off.begin(), off.end(), tag.begin(), tag.end()) == off.end());
+    s.optimizer.max_grad_norm = 0.7f;
+    const Bytes on = encode_task_spec(small_spec_proto(s));
+    CHECK(std::search(on.begin(), on.end(), tag.begin(), tag.end()) != on.end());
+    auto k = spec_from_proto(*decode_task_spec(on), s.budget, s.unit_bond);
+    REQUIRE(k.ok());
+    CHECK(std::bit_cast<uint32_t>(k->optimizer.max_grad_norm) == std::bit_cast<uint32_t>(0.7f));
+    // -0 would be a second encoding of "off": refused.
+    pb::TaskSpec neg = small_spec_proto(s);
+    neg.set_max_grad_norm(0x80000000u);
+    CHECK(code_of(neg) == codes::kSpecInvalid);
 }
 
 }  // namespace step::consensus::market_test
