@@ -131,8 +131,8 @@ json send_transaction(const ChainContext& c, const json& p) {
 
 json get_transaction(const ChainContext& c, const json& p) {
     const Hash256 id = require_hash(p, "txid");
-    if (auto tx = c.node->mempool_tx(id))
-        return json{{"txid", to_hex(id)}, {"tx", tx_json(*tx)}, {"status", "mempool"}};
+    // The active chain first: a block's transactions leave the mempool just after the tip moves,
+    // so in between a confirmed transaction is in both, and "confirmed" is the true answer.
     auto where = c.chain().tx_block(id);
     auto block = where ? c.chain().block(*where) : std::nullopt;
     if (block) {
@@ -145,6 +145,8 @@ json get_transaction(const ChainContext& c, const json& p) {
                         {"height", block->header().height()}};
         }
     }
+    if (auto tx = c.node->mempool_tx(id))
+        return json{{"txid", to_hex(id)}, {"tx", tx_json(*tx)}, {"status", "mempool"}};
     throw RpcError(rpc::kErrNotFound, "transaction not found");
 }
 
