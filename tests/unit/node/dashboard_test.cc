@@ -54,7 +54,20 @@ TEST_CASE("the dashboard page is served at / with a strict policy and every file
         if (path.ends_with(".css")) CHECK(file->content_type == "text/css; charset=utf-8");
         ++files;
     }
-    CHECK(files >= 5);  // icon, uPlot's styles and script, the app's styles and script
+    CHECK(files >= 4);  // icon, uPlot's styles, the app's styles and script
+
+    // The script the app loads itself (uPlot, with the first chart) is served too.
+    const auto app = serve_dashboard(get("/static/app.js"));
+    REQUIRE(app);
+    std::smatch loaded;
+    REQUIRE(std::regex_search(app->body, loaded, std::regex("'(/static/vendor/[^']+\\.js)'")));
+    const std::string chart_path = loaded[1];
+    const auto chart_lib = serve_dashboard(get(chart_path));
+    INFO(chart_path);
+    REQUIRE(chart_lib);
+    CHECK(chart_lib->status == 200);
+    CHECK(chart_lib->content_type == "text/javascript; charset=utf-8");
+    CHECK(chart_lib->body.find("uPlot") != std::string::npos);
 }
 
 TEST_CASE("the dashboard's script writes no markup from data") {
