@@ -226,6 +226,20 @@ Status release_claim(Market& m, const Hash256& task_id, uint32_t round, uint32_t
     return Status();
 }
 
+// Calls f(k, key, unit) for each unit of round `round + 1`, stopping at the first error.
+template <class F>
+Status each_next_round_unit(Market& m, const Hash256& task_id, const pb::Task& task,
+                            uint32_t round, F&& f) {
+    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
+        const Bytes key = unit_key(task_id, round + 1, k);
+        auto d = m.unit_at(key);
+        if (!d.ok()) return d.status();
+        pb::Unit du = *d;
+        STEP_TRY(f(k, key, du));
+    }
+    return Status();
+}
+
 }  // namespace
 
 Status release_challenging_claimants(Market& m, const Hash256& task_id, const pb::Task& task,
@@ -239,18 +253,14 @@ Status release_challenging_claimants(Market& m, const Hash256& task_id, const pb
     }
     const std::string why = "round " + std::to_string(round) + " unit " + std::to_string(index) +
                             " reset unopened while its claimant's data challenge was pending";
-    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
-        const Bytes key = unit_key(task_id, round + 1, k);
-        auto d = m.unit_at(key);
-        if (!d.ok()) return d.status();
-        pb::Unit du = *d;
-        if (du.status() != pb::UNIT_CLAIMED ||
-            std::find(challengers.begin(), challengers.end(), to_address(du.solver())) ==
-                challengers.end())
-            continue;
-        STEP_TRY(release_claim(m, task_id, round + 1, k, key, du, why));
-    }
-    return Status();
+    return each_next_round_unit(
+        m, task_id, task, round, [&](uint32_t k, const Bytes& key, pb::Unit& du) {
+            if (du.status() != pb::UNIT_CLAIMED ||
+                std::find(challengers.begin(), challengers.end(), to_address(du.solver())) ==
+                    challengers.end())
+                return Status();
+            return release_claim(m, task_id, round + 1, k, key, du, why);
+        });
 }
 
 Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::Task& task,
@@ -259,23 +269,19 @@ Status settle_withheld_dependants(Market& m, const Hash256& task_id, const pb::T
     const std::string why = "round " + std::to_string(round) + " unit " + std::to_string(index) +
                             "'s " + what + " was withheld";
     bool released = false;
-    for (uint32_t k = 0; k < task.spec().units_per_round(); ++k) {
-        const Bytes key = unit_key(task_id, round + 1, k);
-        auto d = m.unit_at(key);
-        if (!d.ok()) return d.status();
-        pb::Unit du = *d;
-        if (du.status() == pb::UNIT_CLAIMED) {
-            STEP_TRY(release_claim(m, task_id, round + 1, k, key, du, why));  // it could not train
-            released = true;
-            continue;
-        }
-        if (du.status() < pb::UNIT_COMMITTED || du.status() > pb::UNIT_OPENED || du.excused())
-            continue;
-        du.set_excused(true);
-        m.put_unit(key, du);
-        STEP_TRY(m.record(std::nullopt, task_id, round + 1, k, ledger_kinds::kExcuse, 0,
-                          reasons::kAuditExcused, "excused: " + why));
-    }
+    STEP_TRY(each_next_round_unit(
+        m, task_id, task, round, [&](uint32_t k, const Bytes& key, pb::Unit& du) {
+            if (du.status() == pb::UNIT_CLAIMED) {
+                released = true;
+                return release_claim(m, task_id, round + 1, k, key, du, why);  // it could not train
+            }
+            if (du.status() < pb::UNIT_COMMITTED || du.status() > pb::UNIT_OPENED || du.excused())
+                return Status();
+            du.set_excused(true);
+            m.put_unit(key, du);
+            return m.record(std::nullopt, task_id, round + 1, k, ledger_kinds::kExcuse, 0,
+                            reasons::kAuditExcused, "excused: " + why);
+        }));
     // A released unit of a cancelled task is cancelled, which may close the task.
     return released ? update_task_progress(m, task_id) : Status();
 }
