@@ -303,7 +303,7 @@ TEST_CASE("CUDA attention and gradient clipping equal the CPU reference bitwise"
 
 TEST_CASE("a short training run gives the same leaf digests on CPU and CUDA", "[kernels][cuda]") {
     STEP_REQUIRE_DEVICE();
-    for (const char* name : {"mnist-mlp-sgd", "mnist-mlp-adamw-gelu"}) {
+    for (const char* name : {"mnist-mlp-sgd", "mnist-mlp-adamw-gelu", "kjv-gpt-adamw-clip"}) {
         INFO(name);
         auto spec = load_task_spec(std::string(STEP_SOURCE_DIR) + "/tests/golden/" + name + ".toml");
         REQUIRE(spec.ok());

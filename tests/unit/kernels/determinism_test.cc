@@ -101,3 +101,12 @@ TEST_CASE("golden leaves: AdamW + GELU run reproduces every committed leaf on al
     check_golden("mnist-mlp-adamw-gelu", 1, Simd::kScalar);
     check_golden("mnist-mlp-adamw-gelu", 2, detect_simd());
 }
+
+TEST_CASE("golden leaves: GPT run (attention, clipping) reproduces every leaf on all levels") {
+    check_golden("kjv-gpt-adamw-clip", 1, Simd::kScalar);
+    for (int level = 1; level <= static_cast<int>(detect_simd()); ++level) {
+        INFO("simd " << simd_name(static_cast<Simd>(level)));
+        check_golden("kjv-gpt-adamw-clip", 2, static_cast<Simd>(level));
+    }
+    check_golden("kjv-gpt-adamw-clip", 3, detect_simd());
+}

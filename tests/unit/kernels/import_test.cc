@@ -109,4 +109,14 @@ TEST_CASE("the committed KJV fixture gives its recorded windows and dataset root
           "af23ea1127e30096516d6b7bafe49233db3bc5ac41a9a117ac07ce8bac4f7173");
     CHECK(to_hex(dataset_root(split->validation)) ==
           "4243756c72823d256c1db468c1ad5e3182678b640ceeb2fd0eadc9e1d58d625e");
+    // The committed record files the golden GPT run trains on are exactly this import.
+    const std::string fixtures = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/";
+    auto fmt = record_format(kTextFormatName);
+    REQUIRE(fmt.ok());
+    auto train = load_records(fixtures + "kjv-genesis-16k-train.rec", *fmt);
+    auto val = load_records(fixtures + "kjv-genesis-16k-val.rec", *fmt);
+    REQUIRE(train.ok());
+    REQUIRE(val.ok());
+    CHECK(train->bytes == split->train.bytes);
+    CHECK(val->bytes == split->validation.bytes);
 }
