@@ -16,6 +16,10 @@ inline constexpr ErrorCode kUnknownModel{"unknown-model", ErrorCategory::kMalfor
 inline constexpr ErrorCode kBadModel{"bad-model", ErrorCategory::kMalformed};  // dims out of range
 inline constexpr ErrorCode kBadActivation{"bad-activation", ErrorCategory::kMalformed};
 
+// Text generation (kernels/sample.h)
+inline constexpr ErrorCode kNotLanguageModel{"not-language-model", ErrorCategory::kMalformed};
+inline constexpr ErrorCode kBadSample{"bad-sample", ErrorCategory::kMalformed};
+
 // Training states and rounds
 inline constexpr ErrorCode kBadState{"bad-state", ErrorCategory::kMalformed};  // bytes
 inline constexpr ErrorCode kStateMismatch{"state-mismatch", ErrorCategory::kMalformed};

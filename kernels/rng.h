@@ -18,6 +18,7 @@ enum class RngPurpose : uint32_t {
     kDataOrder = 2,     // index = epoch * 65536 + shard: the permutation key of that epoch
     kFeistelRound = 3,  // internal to the permutation
     kDropout = 4,       // reserved for models with dropout
+    kSample = 5,        // text generation, not consensus (kernels/sample.h): index = byte number
 };
 
 uint64_t rng_mix(uint64_t z);

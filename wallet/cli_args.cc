@@ -53,6 +53,14 @@ Status set_value_option(Options& o, std::string_view name, const std::string& va
         o.cpu_share = value;
     } else if (name == "--format") {
         o.model_format = value;
+    } else if (name == "--sample") {
+        o.sample = value;
+    } else if (name == "--prompt") {
+        o.prompt = value;
+    } else if (name == "--temperature") {
+        o.temperature = value;
+    } else if (name == "--seed") {
+        o.seed = value;
     } else {
         return usage_error("unknown option '" + std::string(name) + "'");
     }
@@ -64,7 +72,8 @@ bool takes_value(std::string_view name) {
            name == "--wallet-dir" || name == "--cookie" || name == "--passphrase-file" ||
            name == "--from" || name == "--fee" || name == "--role" || name == "--data" ||
            name == "--state-dir" || name == "--poll-ms" || name == "--backend" ||
-           name == "--cpu-share" || name == "--format";
+           name == "--cpu-share" || name == "--format" || name == "--sample" ||
+           name == "--prompt" || name == "--temperature" || name == "--seed";
 }
 
 }  // namespace
@@ -141,7 +150,8 @@ Commands:
   task model TASK_ID OUT [TEST]  the trained model (mean of the last final round's states, from
                                the node's blob store, each checked against the chain) to OUT;
                                with TEST records, its test accuracy; --format safetensors
-                               writes it as PyTorch loads it
+                               writes it as PyTorch loads it; --sample N prints N bytes a
+                               GPT model generates
   blob put FILE                upload FILE (at most 64 MiB) to the node as a blob, chunk by
                                chunk with proofs; sends only the chunks the node lacks, so a
                                repeated put resumes an interrupted one; prints the blob root
@@ -180,6 +190,11 @@ Options (before or after the command):
   --format state|safetensors   task model: canonical state bytes (default, what the chain
                                hashes) or safetensors (the parameters, named as PyTorch's
                                nn.Sequential of the same layers names them)
+  --sample N                   task model: also print N bytes the model generates (a
+                               gpt{...} model; escaped where not printable)
+  --prompt TEXT                --sample: the text to continue (default: a newline)
+  --temperature T              --sample: 0 greedy, 1 the model's distribution (default 1)
+  --seed N                     --sample: the draw's seed, so the text is reproducible (default 0)
   -y, --yes                    do not ask for confirmation
   -h, --help                   this text
 

@@ -31,6 +31,10 @@ struct Options {
     std::optional<std::string> cpu_share;        // --cpu-share FRACTION (whistleblower)
     bool exit_when_idle = false;                 // --exit-when-idle
     std::optional<std::string> model_format;     // --format state|safetensors (task model)
+    std::optional<std::string> sample;           // --sample N: task model generates N bytes
+    std::optional<std::string> prompt;           // --prompt TEXT (with --sample)
+    std::optional<std::string> temperature;      // --temperature T (with --sample; 0: greedy)
+    std::optional<std::string> seed;             // --seed N (with --sample)
     bool yes = false;                            // -y / --yes: no confirmation prompt
     bool help = false;                           // -h / --help
 };

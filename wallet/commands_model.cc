@@ -4,17 +4,22 @@
 // chain holds, and the mean is written as canonical state bytes. With TEST_RECORDS, the model is
 // evaluated on them with the reference kernels. With --format safetensors the file holds the
 // model's parameters as PyTorch loads them (kernels/safetensors.h), with the task id, spec hash
-// and state root in its metadata.
+// and state root in its metadata. With --sample N, a GPT model also prints N bytes it generates
+// (kernels/sample.h, the same generation as step-train --sample).
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "common/rpc_methods.h"
 #include "kernels/backend.h"
 #include "kernels/data.h"
 #include "kernels/model.h"
 #include "kernels/safetensors.h"
+#include "kernels/sample.h"
 #include "kernels/state.h"
 #include "kernels/trainer.h"
 #include "wallet/agent.h"
+#include "wallet/amount.h"
 #include "wallet/commands.h"
 #include "wallet/secure_file.h"
 #include "wallet/errors.h"
@@ -41,12 +46,56 @@ Result<Bytes> model_file(const agent::TaskInfo& t, const agent::TaskModel& model
                                         {"format", "pt"}});
 }
 
+// --sample, --prompt, --temperature, --seed as the generation's options.
+Result<kernels::SampleOptions> sample_options(const Options& o) {
+    kernels::SampleOptions opt;
+    auto count = parse_base_units(o.sample.value_or(""));
+    if (!count.ok()) return usage("--sample needs a byte count, not '" + *o.sample + "'");
+    opt.count = count->units();
+    opt.prompt = o.prompt.value_or("");
+    if (o.temperature) {
+        char* end = nullptr;
+        opt.temperature = std::strtof(o.temperature->c_str(), &end);
+        if (o.temperature->empty() || *end != '\0')
+            return usage("--temperature needs a number (0: greedy), not '" + *o.temperature + "'");
+    }
+    if (o.seed) {
+        auto seed = parse_base_units(*o.seed);
+        if (!seed.ok()) return usage("--seed needs an integer, not '" + *o.seed + "'");
+        opt.seed = seed->units();
+    }
+    return opt;
+}
+
+// --sample N: the bytes the model generates, escaped for the terminal, into the output.
+Status add_sample(const kernels::SampleOptions& opt, const agent::TaskInfo& t,
+                  const kernels::TrainState& state, CommandOutput& out) {
+    auto bytes = kernels::sample_bytes(t.spec.model, state, opt,
+                                       kernels::Exec{nullptr, kernels::detect_simd()});
+    if (!bytes.ok()) return bytes.status();
+    const std::string shown = kernels::escape_for_terminal(as_bytes(opt.prompt)) +
+                              kernels::escape_for_terminal(*bytes);
+    out.json["sample"] = {{"prompt", kernels::escape_for_terminal(as_bytes(opt.prompt))},
+                          {"text", kernels::escape_for_terminal(*bytes)},
+                          {"hex", to_hex(*bytes)},
+                          {"temperature", opt.temperature},
+                          {"seed", opt.seed}};
+    out.text += shown + (shown.empty() || shown.back() != '\n' ? "\n" : "");
+    return Status();
+}
+
 }  // namespace
 
 Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
     if (args.size() != 2 && args.size() != 3) return usage("expected: task model TASK_ID OUT [TEST_RECORDS]");
     const std::string& id_hex = args[0];
     const std::string& out_path = args[1];
+    std::optional<kernels::SampleOptions> sampling;
+    if (ctx.options.sample) {
+        auto s = sample_options(ctx.options);
+        if (!s.ok()) return s.status();
+        sampling = *s;
+    }
     if (!hash_from_hex(id_hex))
         return Status::error(codes::kBadTaskId, "'" + id_hex + "' is not a task id (64 hex digits)");
     auto rpc = ctx.rpc();
@@ -84,6 +133,7 @@ Result<CommandOutput> cmd_task_model(Context& ctx, const CommandArgs& args) {
                       100 * e.accuracy, static_cast<unsigned long long>(e.count), e.loss);
         out.text += line;
     }
+    if (sampling) STEP_TRY(add_sample(*sampling, *t, model->state, out));
     return out;
 }
 

@@ -18,6 +18,7 @@
 #include "kernels/model.h"
 #include "kernels/run.h"
 #include "kernels/safetensors.h"
+#include "kernels/sample.h"
 #include "kernels/tools/check_runs.h"
 #include "kernels/errors.h"
 
@@ -33,6 +34,8 @@ namespace {
 struct Args {
     std::string spec, backend = kBackendAuto, digests, checkpoint, resume, export_dir;
     std::string export_model, test_logits;  // --export (safetensors), --test-logits
+    bool sample = false;                     // --sample N: generate instead of training
+    SampleOptions sampling;                  // --sample, --prompt, --temperature, --seed
     std::string golden = std::string(STEP_SOURCE_DIR) + "/tests/golden";
     unsigned threads = 1;
     uint64_t steps = 0, leaf_interval = 0;
@@ -51,6 +54,8 @@ int usage() {
                  "                  [--leaf-interval N] [--digests FILE] [--checkpoint FILE]\n"
                  "                  [--resume FILE] [--output json] [--quiet] [--export-peer DIR]\n"
                  "                  [--export MODEL.safetensors] [--test-logits FILE]\n"
+                 "       step-train SPEC [--resume FILE] --sample N [--prompt TEXT]\n"
+                 "                  [--temperature T] [--seed N] [--output json]\n"
                  "       step-train --check [--golden DIR] [--threads N] [--backend NAME]\n"
                  "backends in this build: %s; auto (the default) takes cuda when a device is\n"
                  "usable, else cpu; --check with auto checks every backend this machine has\n"
@@ -70,6 +75,34 @@ bool parse_u64(const char* s, uint64_t& out) {
     if (!*s || *end || s[0] == '-') return false;
     out = v;
     return true;
+}
+
+bool parse_float(const char* s, float& out) {
+    char* end = nullptr;
+    out = std::strtof(s, &end);
+    return *s && !*end;
+}
+
+// --sample N: N bytes generated from the state (--resume, else the spec's untrained initial
+// state) after the prompt, printed escaped (kernels/sample.h); no training.
+int sample_mode(const Args& a, const TaskSpec& spec, const Exec& ex) {
+    auto state = a.resume.empty() ? init_state(spec) : load_checkpoint(a.resume);
+    if (!state.ok()) return fail(state.status().to_string());
+    auto bytes = sample_bytes(spec.model, *state, a.sampling, ex);
+    if (!bytes.ok()) return fail(bytes.status().to_string());
+    const std::string prompt = escape_for_terminal(as_bytes(a.sampling.prompt));
+    const std::string text = escape_for_terminal(*bytes);
+    if (a.json) {
+        nlohmann::json j{{"event", "sample"},   {"model", state->model},
+                         {"step", state->step}, {"prompt", prompt},
+                         {"text", text},        {"hex", to_hex(*bytes)},
+                         {"temperature", a.sampling.temperature}, {"seed", a.sampling.seed}};
+        std::printf("%s\n", j.dump().c_str());
+    } else {
+        const std::string all = prompt + text;
+        std::printf("%s%s", all.c_str(), all.empty() || all.back() != '\n' ? "\n" : "");
+    }
+    return 0;
 }
 
 // Files for tests/peer/torch_check.py: the start state, each step's batch indices, losses, and
@@ -187,6 +220,16 @@ int main(int argc, char** argv) {
             else if (k == "--export-peer") a.export_dir = v;
             else if (k == "--export") a.export_model = v;
             else if (k == "--test-logits") a.test_logits = v;
+            else if (k == "--sample") {
+                if (!parse_u64(v, a.sampling.count)) return fail("--sample: need a byte count");
+                a.sample = true;
+            } else if (k == "--prompt") a.sampling.prompt = v;
+            else if (k == "--temperature") {
+                if (!parse_float(v, a.sampling.temperature))
+                    return fail("--temperature: need a number (0: greedy)");
+            } else if (k == "--seed") {
+                if (!parse_u64(v, a.sampling.seed)) return fail("--seed: need an integer");
+            }
             else if (k == "--output") {
                 if (std::string(v) != "json" && std::string(v) != "text")
                     return fail("--output: json or text");
@@ -199,16 +242,17 @@ int main(int argc, char** argv) {
     ThreadPool pool(a.threads);
     Exec ex{&pool, detect_simd()};
     if (a.check) return check_backends(a, ex);
-    auto backend = choose_backend(a.backend, ex);
-    if (!backend.ok()) return fail(backend.status().to_string());
-    if (!a.quiet) std::fprintf(stderr, "step-train: %s\n", backend->note.c_str());
-    Backend& be = *backend->backend;
     if (a.spec.empty()) return usage();
-
     std::string spec_text;
     if (!read_text_file(a.spec, spec_text)) return fail("cannot open spec " + a.spec);
     auto spec = load_task_spec(a.spec);
     if (!spec.ok()) return fail(spec.status().to_string());
+    if (a.sample) return sample_mode(a, *spec, ex);  // the CPU forward, whatever the backend
+
+    auto backend = choose_backend(a.backend, ex);
+    if (!backend.ok()) return fail(backend.status().to_string());
+    if (!a.quiet) std::fprintf(stderr, "step-train: %s\n", backend->note.c_str());
+    Backend& be = *backend->backend;
     auto fmt = record_format(spec->data_format);
     auto train = load_records(spec->train_path, *fmt);
     if (!train.ok()) return fail(train.status().to_string());

@@ -152,6 +152,9 @@ TEST_CASE("the solver and verifier agents run a task to the end with no person i
     CHECK(step::Bytes(written.begin(), written.end()) == step::kernels::state_to_bytes(*model));
     // An unknown task is the node's error (no file is written for it).
     CHECK(net.wallet({"task", "model", std::string(64, '0'), model_path}).exit_code != 0);
+    // --sample generates text from a GPT only: this MLP's model is refused (an error, not usage).
+    CHECK(net.wallet({"task", "model", task_id, model_path, "--sample", "8"}).exit_code == 1);
+    CHECK(net.wallet({"task", "model", task_id, model_path, "--sample", "x"}).exit_code == 2);
 
     // The same model as safetensors: a little-endian header length, the JSON header naming each
     // layer's tensors as PyTorch does, then exactly the model's parameters.

@@ -114,10 +114,33 @@ TEST_CASE("step-train trains the tiny GPT example on the text fixture and report
     spec.replace(spec.find("../data/kjv-val.rec"), 19, dir + "/kjv-fixture-val.rec");
     spec.replace(spec.find("gpt{256,64,2,64,4}"), 18, "gpt{256,64,1,32,2}");
     std::ofstream(dir + "/gpt-tiny-fixture.toml") << spec;
-    auto r = run(dir + "/gpt-tiny-fixture.toml --backend cpu --steps 16 --quiet");
+    const std::string state = dir + "/gpt-tiny-fixture.state";
+    auto r = run(dir + "/gpt-tiny-fixture.toml --backend cpu --steps 16 --quiet --checkpoint " + state);
     INFO(r.out);
     CHECK(r.code == 0);
     // 25 validation windows of 64 predicted bytes each; an untrained model is near 8 bits.
     CHECK(r.out.find("bits per byte") != std::string::npos);
     CHECK(r.out.find("(1600 bytes)") != std::string::npos);
+
+    // --sample: the trained state's text after the prompt, the same for the same seed.
+    const std::string sample =
+        dir + "/gpt-tiny-fixture.toml --resume " + state + " --sample 48 --prompt 'And God' --seed 4";
+    auto s1 = run(sample), s2 = run(sample);
+    INFO(s1.out);
+    CHECK(s1.code == 0);
+    CHECK(s1.out.rfind("And God", 0) == 0);
+    CHECK(s1.out == s2.out);
+    auto j = run(sample + " --output json");
+    CHECK(j.out.find("\"event\":\"sample\"") != std::string::npos);
+    CHECK(j.out.find("\"step\":16") != std::string::npos);
+}
+
+TEST_CASE("step-train --sample refuses an MLP spec and a negative temperature") {
+    const std::string mlp = kSource + "/tests/golden/mnist-mlp-adamw-gelu.toml";
+    auto r = run(mlp + " --sample 4");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("not-language-model") != std::string::npos);
+    auto bad = run(kSource + "/examples/gpt-tiny.toml --sample 4 --temperature -1");
+    CHECK(bad.code == 1);
+    CHECK(bad.out.find("bad-sample") != std::string::npos);
 }

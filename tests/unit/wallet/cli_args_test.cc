@@ -54,6 +54,17 @@ TEST_CASE("the agent's options are stored, before or after the command") {
     CHECK(parse_command_line({"agent", "--role"}).status() == step::wallet::codes::kUsage);
 }
 
+TEST_CASE("task model's sampling options are stored") {
+    Invocation inv = parse_ok({"task", "model", "--sample", "64", "ID", "OUT", "--prompt=And God",
+                               "--temperature", "0.8", "--seed", "7"});
+    CHECK(inv.words == std::vector<std::string>{"task", "model", "ID", "OUT"});
+    CHECK(*inv.options.sample == "64");
+    CHECK(*inv.options.prompt == "And God");
+    CHECK(*inv.options.temperature == "0.8");
+    CHECK(*inv.options.seed == "7");
+    CHECK(parse_command_line({"task", "--sample"}).status() == step::wallet::codes::kUsage);
+}
+
 TEST_CASE("negative numbers stay positional and -- ends options") {
     CHECK(parse_ok({"send", "bob", "-5"}).words == std::vector<std::string>{"send", "bob", "-5"});
     CHECK(parse_ok({"key", "new", "--", "--odd"}).words ==
