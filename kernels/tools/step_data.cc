@@ -4,12 +4,14 @@
 //   step-data subset IN OUT PER_CLASS                   (first PER_CLASS records of each label)
 //   step-data import-text TEXT TRAIN_OUT VALIDATION_OUT  (text-u8-65 windows, 90/10 split)
 //   step-data root FILE [FORMAT]                        (record count and dataset root)
+//   step-data bigram TRAIN VALIDATION                   (text-u8-65: a bigram's bits per byte)
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "kernels/bigram.h"
 #include "kernels/data.h"
 #include "kernels/data_import.h"
 #include "kernels/errors.h"
@@ -43,7 +45,8 @@ int usage() {
                  "       step-data import-idx IMAGES LABELS OUT\n"
                  "       step-data subset IN OUT PER_CLASS\n"
                  "       step-data import-text TEXT TRAIN_OUT VALIDATION_OUT\n"
-                 "       step-data root FILE [FORMAT]   (default mnist-u8)\n");
+                 "       step-data root FILE [FORMAT]   (default mnist-u8)\n"
+                 "       step-data bigram TRAIN VALIDATION   (text-u8-65 records)\n");
     return 2;
 }
 
@@ -62,6 +65,24 @@ int import_text_file(const std::string& text_path, const std::string& train_out,
                     static_cast<unsigned long long>(ds->count()),
                     to_hex(dataset_root(*ds)).c_str());
     }
+    return 0;
+}
+
+// The byte-bigram baseline (kernels/bigram.h) a GPT's validation bits per byte is compared with.
+int bigram_file(const std::string& train_path, const std::string& validation_path) {
+    auto format = record_format(kTextFormatName);
+    if (!format.ok()) return fail(format.status());
+    auto train = load_records(train_path, *format);
+    if (!train.ok()) return fail(train.status());
+    auto validation = load_records(validation_path, *format);
+    if (!validation.ok()) return fail(validation.status());
+    auto fit = bigram_bits_per_byte(*train, *validation);
+    if (!fit.ok()) return fail(fit.status());
+    std::printf("bigram (add-%llu smoothing) of %llu training windows: %.4f bits per byte on %llu "
+                "validation bytes\n",
+                static_cast<unsigned long long>(kBigramSmoothing),
+                static_cast<unsigned long long>(train->count()), fit->bits_per_byte,
+                static_cast<unsigned long long>(fit->predicted));
     return 0;
 }
 
@@ -121,6 +142,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (a[0] == "import-text" && a.size() == 4) return import_text_file(a[1], a[2], a[3]);
+    if (a[0] == "bigram" && a.size() == 3) return bigram_file(a[1], a[2]);
     if (a[0] == "root" && (a.size() == 2 || a.size() == 3)) {
         auto format = a.size() == 3 ? record_format(a[2]) : Result<RecordFormat>(mnist);
         if (!format.ok()) return fail(format.status());
