@@ -246,6 +246,28 @@ TEST_CASE(
     FAIL("no seed of " << kSeeds << " draws an audit that covers the forged leaf");
 }
 
+TEST_CASE("adversary 1g: a solver that forges one leaf of a GPT segment is proven wrong and "
+          "loses its bond",
+          "[adversary]") {
+    // Case 1 on a tiny GPT task (market_helpers.h gpt_spec): the fraud proof replays a GPT
+    // segment on every node. With Q = n = 4 every leaf lies in some sampled leaf's replay, so
+    // the draw catches the forged leaf surely and no seed is searched.
+    auto spec = step::test::gpt_spec(step::test::one_round_spec());
+    spec["audit.leaves"] = "4";
+    Bed bed(0, spec);
+    bed.start("verifier", "verifier");
+    bed.start("solver", "solver", {"--deviation", "forge-leaf", "--leaf", "1"});
+    bed.finish();
+    INFO(bed.all_logs());
+    int64_t honest = 0;
+    const int64_t deviating = bed.check_caught_solver(&honest);
+    step::test::record_row({"1g", "solver", "forges one hidden leaf of a GPT segment", honest,
+                            deviating, 1.0, deviating,
+                            "gpt{256,64,2,16,2} on the KJV fixture; Q = n audits every leaf, so "
+                            "the forged one is caught surely"});
+    step::test::check_supply_after_stop(bed.net);
+}
+
 TEST_CASE("adversary 2: a solver that skips most of the work is caught by any audit",
           "[adversary]") {
     Bed bed(0);

@@ -43,7 +43,8 @@ struct MarketDevnet {
     std::unique_ptr<step::test::WalletCli> cli;
     std::map<std::string, std::string> addr;
     std::string task_id;
-    const std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
+    // The training records the agents read (--data): set_up takes a spec edit "data.train".
+    std::string data = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/mnist-train-500.rec";
     bool mining = false;
     // Set before set_up for a seeded bed (the adversary suite): keys from fixed seeds and a node
     // on --mock-time, so the chain up to the agents' first action is the same on every run.
@@ -71,6 +72,8 @@ struct MarketDevnet {
     void set_up(const std::map<std::string, std::string>& spec_edits = {}, bool mine = false,
                 const std::vector<std::string>& extra_solvers = {}) {
         mining = mine;
+        if (auto train = spec_edits.find("data.train"); train != spec_edits.end())
+            data = train->second.substr(1, train->second.size() - 2);  // a quoted TOML string
         {
             // Keys first (no node needed): a mining node needs the owner's address at start.
             StepdProcess unstarted(root);

@@ -36,6 +36,25 @@ int reap(pid_t pid, std::chrono::seconds limit) {
     return -1;
 }
 
+std::map<std::string, std::string> gpt_spec(const std::map<std::string, std::string>& edits) {
+    const std::string fixture = std::string(STEP_SOURCE_DIR) + "/tests/fixtures/kjv-genesis-16k";
+    std::map<std::string, std::string> spec = {{"model.arch", "\"gpt{256,64,2,16,2}\""},
+                                               {"model.activation", "\"gelu\""},
+                                               {"optimizer.kind", "\"adamw\""},
+                                               {"optimizer.lr", "0.01"},
+                                               {"optimizer.momentum", "0"},
+                                               {"optimizer.beta1", "0.9"},
+                                               {"optimizer.beta2", "0.99"},
+                                               {"optimizer.eps", "1e-8"},
+                                               {"optimizer.weight_decay", "0.01"},
+                                               {"optimizer.max_grad_norm", "1.0"},
+                                               {"data.format", "\"text-u8-65\""},
+                                               {"data.train", "\"" + fixture + "-train.rec\""},
+                                               {"data.test", "\"" + fixture + "-val.rec\""}};
+    for (const auto& [k, v] : edits) spec[k] = v;
+    return spec;
+}
+
 void kill_unreaped(const std::vector<pid_t>& pids) {
     for (const pid_t pid : pids) {
         int status = 0;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -33,6 +34,12 @@ std::multiset<std::string> events(const std::string& path);
 // The agent's JSON lines of event `name`, in order.
 std::vector<nlohmann::json> event_records(const std::string& path, const std::string& name);
 Hash256 hash_of(const std::string& hex);
+
+// Spec edits (wallet::testing::write_spec's) for a tiny byte-level GPT, gpt{256,64,2,16,2}
+// trained by AdamW with clipping by global norm on the committed KJV fixture's text windows
+// (tests/fixtures/kjv-genesis-16k-*.rec), so a test runs a GPT task as the others run the MLP's.
+// `edits` apply on top.
+std::map<std::string, std::string> gpt_spec(const std::map<std::string, std::string>& edits = {});
 
 // A solver played by the test, with a seed it knows, that forges unit 0/0 of a one-round task:
 // it commits the honest trace with leaves 1 and 3 changed, so every audit window holds a forged
