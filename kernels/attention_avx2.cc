@@ -7,16 +7,11 @@
 
 #include <immintrin.h>
 
+#include "kernels/detmath_avx2.h"
+
 namespace step::kernels::detail {
 
 namespace {
-constexpr int kLanes = 8;
-
-// Lanes [0, count) set (sign bit), the rest clear.
-__m256i lane_mask(int count) {
-    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), idx);
-}
 
 // NV vectors of accumulators: columns [0, NV*8) of the weighted sum in registers.
 template <int NV>
@@ -47,50 +42,6 @@ void weighted_tail(const float* w, size_t ws, const float* rows, size_t rs, int 
 }
 }  // namespace
 
-namespace {
-// detmath.h's det_exp on 8 lanes: the same constants and operations in the same order
-// (x * log2e then + shifter: two roundings, never fused), each special path blended per lane.
-__m256 pow2i(__m256i k) {  // 2^k for k in [-126, 127]
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
-}
-
-__m256i clamp_k(__m256i k) {
-    return _mm256_min_epi32(_mm256_max_epi32(k, _mm256_set1_epi32(-126)), _mm256_set1_epi32(127));
-}
-
-__m256 det_exp8(__m256 x) {
-    const __m256 shifter = _mm256_set1_ps(12582912.0f);
-    const __m256 t =
-        _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269502162933349609375f)), shifter);
-    const __m256 n = _mm256_sub_ps(t, shifter);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);  // fmaf(-n, c, x)
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
-    __m256 p = _mm256_set1_ps(1.98412698e-04f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.38888889e-03f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.33333377e-03f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.16666679e-02f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.66666672e-01f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256i k = _mm256_cvttps_epi32(n);  // n is integral: exact where it matters
-    __m256 res = _mm256_mul_ps(p, pow2i(clamp_k(k)));
-    const __m256 hi = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(_mm256_set1_epi32(127))),
-                                    pow2i(clamp_k(_mm256_sub_epi32(k, _mm256_set1_epi32(127)))));
-    const __m256 lo =
-        _mm256_mul_ps(_mm256_mul_ps(p, pow2i(clamp_k(_mm256_add_epi32(k, _mm256_set1_epi32(64))))),
-                      pow2i(_mm256_set1_epi32(-64)));
-    res = _mm256_blendv_ps(res, hi,
-                           _mm256_castsi256_ps(_mm256_cmpgt_epi32(k, _mm256_set1_epi32(127))));
-    res = _mm256_blendv_ps(res, lo,
-                           _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(-126), k)));
-    res = _mm256_blendv_ps(res, _mm256_setzero_ps(),
-                           _mm256_cmp_ps(x, _mm256_set1_ps(-103.97208404541015625f), _CMP_LT_OQ));
-    res = _mm256_blendv_ps(res, _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)),
-                           _mm256_cmp_ps(x, _mm256_set1_ps(88.72283935546875f), _CMP_GT_OQ));
-    return _mm256_blendv_ps(res, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-}  // namespace
 
 float fma_chain_avx2(const float* a, const float* b, int n) {
     float acc = 0.0f;

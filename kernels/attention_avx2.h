@@ -1,7 +1,7 @@
-// Internal to ops_attention.cc: the AVX2+FMA bodies of the attention fast path (attention_avx2.cc,
-// compiled with -mavx2 -mfma). Each lane runs the reference's fmaf sequence for one output, so
-// the bits are the reference's. Plain declarations only, so no AVX2 code can leak into scalar
-// callers through inline functions.
+// Internal to ops_attention.cc (and ops_fast.cc's loss, for exp_shifted_avx2): the AVX2+FMA
+// bodies of the attention fast path (attention_avx2.cc, compiled with -mavx2 -mfma). Each lane
+// runs the reference's fmaf sequence for one output, so the bits are the reference's. Plain
+// declarations only, so no AVX2 code can leak into scalar callers through inline functions.
 #pragma once
 
 #include <cstddef>

@@ -64,13 +64,13 @@ public:
     void relu_bwd(const float* x, const float* dy, float* dx, size_t n) override {
         fast::relu_bwd(ex_, x, dy, dx, n);
     }
-    void gelu_fwd(const float* x, float* y, size_t n) override { ops::gelu_fwd(ex_, x, y, n); }
+    void gelu_fwd(const float* x, float* y, size_t n) override { fast::gelu_fwd(ex_, x, y, n); }
     void gelu_bwd(const float* x, const float* dy, float* dx, size_t n) override {
-        ops::gelu_bwd(ex_, x, dy, dx, n);
+        fast::gelu_bwd(ex_, x, dy, dx, n);
     }
     void xent_fwd_bwd(const float* logits, const int32_t* labels, int B, int C, float* row_loss,
                       float* dlogits) override {
-        ops::xent_fwd_bwd(ex_, logits, labels, B, C, row_loss, dlogits);
+        fast::xent_fwd_bwd(ex_, logits, labels, B, C, row_loss, dlogits);
     }
     void sum_div(const float* x, size_t n, float divisor, float* out) override {
         ops::sum_div(x, n, divisor, out);

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 
+#include "kernels/attention_avx2.h"
+#include "kernels/detmath.h"
+#include "kernels/gelu_avx2.h"
 #include "kernels/ops.h"
 #include "kernels/ops_avx2.h"
 #include "kernels/ops_util.h"
@@ -68,6 +71,53 @@ void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t 
     const float c1 = 1.0f - b1t, c2 = 1.0f - b2t;
     for_blocks(ex, n, kElementGrain, [&](size_t i0, size_t i1) {
         detail::adamw_avx2(p, g, m, v, i0, i1, lr, beta1, beta2, omb1, omb2, c1, c2, eps, wd);
+    });
+}
+
+void gelu_fwd(const Exec& ex, const float* x, float* y, size_t n) {
+    if (!use_avx2(ex)) return ops::gelu_fwd(ex, x, y, n);
+    const detail::GeluConstants k{ops::kSqrtHalf, ops::kInvSqrt2Pi};
+    for_blocks(ex, n, kElementGrain,
+               [&](size_t i0, size_t i1) { detail::gelu_fwd_avx2(x, y, i0, i1, k); });
+}
+
+void gelu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t n) {
+    if (!use_avx2(ex)) return ops::gelu_bwd(ex, x, dy, dx, n);
+    const detail::GeluConstants k{ops::kSqrtHalf, ops::kInvSqrt2Pi};
+    for_blocks(ex, n, kElementGrain,
+               [&](size_t i0, size_t i1) { detail::gelu_bwd_avx2(x, dy, dx, i0, i1, k); });
+}
+
+namespace {
+// One row of ops::xent_fwd_bwd: d[j] = det_exp(x[j] - m) once (8 lanes), then the reference's
+// sum, det_log and (p - t) / fb from those values. x is read before d is written (they may alias).
+void xent_row(const float* x, int32_t label, int C, float fb, float* loss, float* d) {
+    float m = x[0];
+    for (int j = 1; j < C; ++j) m = x[j] > m ? x[j] : m;
+    const bool valid = label >= 0 && label < C;
+    const float x_label = valid ? x[label] : 0.0f;
+    std::copy(x, x + C, d);
+    detail::exp_shifted_avx2(d, C, m);
+    float s = 0.0f;
+    for (int j = 0; j < C; ++j) s = s + d[j];
+    const float lse = m + det_log(s);
+    const float qnan = bits_float(ops::kCanonicalNaN);
+    *loss = valid ? lse - x_label : qnan;
+    for (int j = 0; j < C; ++j) {
+        const float p = d[j] / s;
+        const float t = j == label ? 1.0f : 0.0f;
+        d[j] = valid ? (p - t) / fb : qnan;
+    }
+}
+}  // namespace
+
+void xent_fwd_bwd(const Exec& ex, const float* logits, const int32_t* labels, int B, int C,
+                  float* row_loss, float* dlogits) {
+    if (!use_avx2(ex)) return ops::xent_fwd_bwd(ex, logits, labels, B, C, row_loss, dlogits);
+    const float fb = static_cast<float>(B);
+    for_blocks(ex, static_cast<size_t>(B), 8, [&](size_t r0, size_t r1) {
+        for (size_t r = r0; r < r1; ++r)
+            xent_row(logits + r * C, labels[r], C, fb, row_loss + r, dlogits + r * C);
     });
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/exec.h"
 
@@ -19,6 +20,13 @@ void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n
                   float momentum, float wd);
 void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,
            float beta1, float beta2, float eps, float wd, float b1t, float b2t);
+// GELU and the softmax cross-entropy: detmath.h's det_erf and det_exp on 8 AVX2+FMA lanes
+// (kernels/detmath_avx2.h); the loss computes each row's exponentials once, the row's max, sum
+// and det_log stay scalar and in order.
+void gelu_fwd(const Exec& ex, const float* x, float* y, size_t n);
+void gelu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t n);
+void xent_fwd_bwd(const Exec& ex, const float* logits, const int32_t* labels, int B, int C,
+                  float* row_loss, float* dlogits);
 // Attention (kernels/ops_attention.cc): AVX2+FMA lanes across keys for the dot products and
 // across columns for the weighted sums; exp, max and the sums over a row stay scalar.
 void attention_fwd(const Exec& ex, const float* qkv, float* y, float* att, int B, int T, int C,

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/detmath.h"
 #include "kernels/ops.h"
 #include "kernels/ops_fast.h"
 
@@ -131,6 +132,92 @@ TEST_CASE("fast sgd_momentum and adamw equal the reference bitwise", "[kernels][
             REQUIRE(canon(p) == canon(wp));
             REQUIRE(canon(m) == canon(wm));
             REQUIRE(canon(v) == canon(wv));
+        }
+    }
+}
+
+namespace {
+// GELU inputs: the mixed values, a wide spread that reaches every det_erf branch (|x / sqrt 2|
+// below 0.5, to 1.5, to 4, beyond), and the neighbours of each branch boundary.
+std::vector<float> gelu_inputs(std::mt19937& rng, size_t n) {
+    auto v = mixed(rng, n);
+    std::uniform_real_distribution<float> wide(-7.0f, 7.0f);
+    std::uniform_int_distribution<int> pick(0, 3);
+    std::uniform_int_distribution<int> near(-40, 40);
+    const float edges[] = {0.5f, 1.5f, 4.0f};
+    for (auto& x : v) {
+        int p = pick(rng);
+        if (p == 1) x = wide(rng);
+        if (p == 2) {
+            float e = edges[static_cast<size_t>(near(rng) + 40) % 3] / ops::kSqrtHalf;
+            x = bits_float(float_bits(near(rng) < 0 ? -e : e) + static_cast<uint32_t>(near(rng)));
+        }
+    }
+    return v;
+}
+}  // namespace
+
+TEST_CASE("fast gelu_fwd and gelu_bwd equal the reference bitwise", "[kernels][fastops]") {
+    std::mt19937 rng(24);
+    Setup s;
+    for (size_t n : kLengths) {
+        auto x = gelu_inputs(rng, n), dy = mixed(rng, n);
+        std::vector<float> want_y(n), want_dx(n);
+        ops::gelu_fwd(Exec{}, x.data(), want_y.data(), n);
+        ops::gelu_bwd(Exec{}, x.data(), dy.data(), want_dx.data(), n);
+        for (const Exec& ex : s.execs()) {
+            INFO("n=" << n << " simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+            std::vector<float> y(n, 9.0f), dx(n, 9.0f);
+            fast::gelu_fwd(ex, x.data(), y.data(), n);
+            fast::gelu_bwd(ex, x.data(), dy.data(), dx.data(), n);
+            REQUIRE(canon(y) == canon(want_y));
+            REQUIRE(canon(dx) == canon(want_dx));
+        }
+    }
+}
+
+TEST_CASE("fast GELU equals the reference over a sweep of all binary32 values",
+          "[kernels][fastops]") {
+    std::vector<float> x;
+    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 4099) x.push_back(bits_float(uint32_t(u)));
+    const size_t n = x.size();
+    std::vector<float> dy(n, 1.0f), want_y(n), want_dx(n), y(n), dx(n);
+    ops::gelu_fwd(Exec{}, x.data(), want_y.data(), n);
+    ops::gelu_bwd(Exec{}, x.data(), dy.data(), want_dx.data(), n);
+    fast::gelu_fwd(Exec{nullptr, detect_simd()}, x.data(), y.data(), n);
+    fast::gelu_bwd(Exec{nullptr, detect_simd()}, x.data(), dy.data(), dx.data(), n);
+    size_t bad = 0;  // the first value that differs (asserting per value is slow)
+    while (bad < n && float_bits(y[bad]) == float_bits(want_y[bad]) &&
+           float_bits(dx[bad]) == float_bits(want_dx[bad]))
+        ++bad;
+    INFO("x " << (bad < n ? x[bad] : 0.0f));
+    CHECK(bad == n);
+}
+
+TEST_CASE("fast xent_fwd_bwd equals the reference bitwise", "[kernels][fastops]") {
+    std::mt19937 rng(25);
+    Setup s;
+    std::uniform_real_distribution<float> u(-30.0f, 30.0f);
+    for (int C : {1, 7, 8, 10, 17, 256}) {
+        for (int B : {1, 9, 64}) {
+            std::vector<float> logits(static_cast<size_t>(B) * C);
+            for (auto& v : logits) v = u(rng);
+            // A few rows with special values: NaN, infinities, huge spreads.
+            auto special = mixed(rng, logits.size());
+            for (size_t i = 0; i < logits.size(); i += 13) logits[i] = special[i];
+            std::vector<int32_t> labels(static_cast<size_t>(B));
+            for (int r = 0; r < B; ++r) labels[r] = r % 11 == 3 ? -1 : r % 11 == 5 ? C : r % C;
+            std::vector<float> want_loss(B), want_d(logits.size());
+            ops::xent_fwd_bwd(Exec{}, logits.data(), labels.data(), B, C, want_loss.data(),
+                              want_d.data());
+            for (const Exec& ex : s.execs()) {
+                INFO("B=" << B << " C=" << C << " simd=" << simd_name(ex.simd)
+                          << " threads=" << ex.threads());
+                std::vector<float> loss(B, 9.0f), d(logits.size(), 9.0f);
+                fast::xent_fwd_bwd(ex, logits.data(), labels.data(), B, C, loss.data(), d.data());
+                REQUIRE(canon(loss) == canon(want_loss));
+                REQUIRE(canon(d) == canon(want_d));
+            }
         }
     }
 }
