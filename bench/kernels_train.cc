@@ -1,5 +1,7 @@
 // step-bench train-mlp: training steps/s of the example task's model (mlp{784,256,256,10}, ReLU,
 //   batch 64, SGD momentum) on the CPU reference backend at 1 and 2 threads.
+// step-bench train-gpt: training steps/s of the gpt-tiny example's shape (gpt{256,64,2,64,4},
+//   batch 16, AdamW, max_grad_norm 1, leaf interval 4) on the CPU backend at 1 and 2 threads.
 // step-bench digest: time to hash the example state (state_root) and its share of training time
 //   at the example's leaf interval.
 // Options: --steps N (timed steps, default 40), --leaf-interval L (default 50).
@@ -32,12 +34,35 @@ TaskSpec example_spec() {
     return s;
 }
 
-// Synthetic MNIST-shaped records (timing does not depend on the pixel values' meaning).
-Dataset synthetic(uint64_t n) {
-    Dataset ds{*record_format("mnist-u8"), Bytes(n * kMnistRecordBytes)};
+// examples/gpt-tiny.toml's model, batch, optimiser and leaf interval.
+TaskSpec gpt_spec() {
+    TaskSpec s;
+    s.model = *parse_model_spec("gpt{256,64,2,64,4}", Activation::kGelu);
+    s.optimizer.kind = OptimizerKind::kAdamW;
+    s.optimizer.lr = 0.003f;
+    s.optimizer.beta1 = 0.9f;
+    s.optimizer.beta2 = 0.99f;
+    s.optimizer.eps = 1e-8f;
+    s.optimizer.weight_decay = 0.01f;
+    s.optimizer.max_grad_norm = 1.0f;
+    s.batch = 16;
+    s.steps = s.steps_per_unit = 1000;
+    s.seed = 1;
+    s.leaf_interval = 4;
+    s.checkpoint_interval = 8;
+    s.data_format = kTextFormatName;
+    return s;
+}
+
+// Synthetic records of `format` (timing does not depend on the bytes' meaning); MNIST labels
+// are made valid.
+Dataset synthetic(uint64_t n, const std::string& format = "mnist-u8") {
+    Dataset ds{*record_format(format), {}};
+    ds.bytes.resize(n * ds.format.record_bytes);
     for (uint64_t i = 0; i < ds.bytes.size(); ++i)
         ds.bytes[i] = static_cast<uint8_t>(rng_u64(7, RngPurpose::kInit, i) & 0xff);
-    for (uint64_t i = 0; i < n; ++i) ds.bytes[i * kMnistRecordBytes + kMnistPixels] = i % 10;
+    if (format == "mnist-u8")
+        for (uint64_t i = 0; i < n; ++i) ds.bytes[i * kMnistRecordBytes + kMnistPixels] = i % 10;
     return ds;
 }
 
@@ -48,12 +73,11 @@ uint64_t option(const std::vector<std::string>& args, const std::string& name, u
 }
 
 // Seconds per step over `steps` timed steps after 3 warm-up steps.
-double seconds_per_step(unsigned threads, uint64_t steps) {
-    TaskSpec spec = example_spec();
+double seconds_per_step(unsigned threads, uint64_t steps, const TaskSpec& spec = example_spec(),
+                        const Dataset& data = synthetic(2048)) {
     ThreadPool pool(threads);
     Exec ex{&pool, detect_simd()};
     auto be = make_cpu_backend(ex);
-    Dataset data = synthetic(2048);
     RunOptions warm;
     warm.until_step = 3;
     auto r0 = run_training(*be, ex, spec, data, *init_state(spec), warm);
@@ -71,6 +95,19 @@ int kernels_train_mlp(const std::vector<std::string>& args) {
         double sps = 1.0 / seconds_per_step(threads, steps);
         emit({"train_mlp_steps_per_s", sps, "steps/s", "", 0,
               "mlp{784,256,256,10} relu batch 64 sgd, cpu reference, threads=" +
+                  std::to_string(threads) + ", simd=" + simd_name(detect_simd())});
+    }
+    return 0;
+}
+
+int kernels_train_gpt(const std::vector<std::string>& args) {
+    uint64_t steps = option(args, "--steps", 40);
+    const TaskSpec spec = gpt_spec();
+    const Dataset data = synthetic(2048, kTextFormatName);
+    for (unsigned threads : {1u, 2u}) {
+        double sps = 1.0 / seconds_per_step(threads, steps, spec, data);
+        emit({"train_gpt_steps_per_s", sps, "steps/s", "", 0,
+              "gpt{256,64,2,64,4} batch 16 adamw clip 1.0, leaf interval 4, cpu, threads=" +
                   std::to_string(threads) + ", simd=" + simd_name(detect_simd())});
     }
     return 0;

@@ -15,6 +15,7 @@ namespace step::bench {
     X("gemm", "exact GEMM GFLOP/s on the MLP shapes vs OpenBLAS", kernels_gemm) \
     X("cuda-step", "exact CUDA training step vs cuBLAS GEMMs (skips without a GPU)", kernels_cuda_step) \
     X("train-mlp", "MNIST MLP training steps/s, 1 and 2 threads", kernels_train_mlp) \
+    X("train-gpt", "byte-level GPT (gpt-tiny example) training steps/s, 1 and 2 threads", kernels_train_gpt) \
     X("digest", "state hashing time and share of step time", kernels_digest) \
     X("sigverify", "Ed25519 verifications/s at 1 and 2 threads", consensus_sigverify) \
     X("blockvalidate", "transfers validated/s in full blocks (in-memory KV)", consensus_blockvalidate) \
