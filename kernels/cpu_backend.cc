@@ -94,7 +94,7 @@ public:
     }
     void unpack_u8_records(const uint8_t* rec, int B, int record_bytes, int features, float* x,
                            int32_t* labels) override {
-        ops::unpack_u8_records(rec, B, record_bytes, features, x, labels);
+        fast::unpack_u8_records(ex_, rec, B, record_bytes, features, x, labels);
     }
     void attention_fwd(const float* qkv, float* y, float* att, int B, int T, int C,
                        int H) override {

@@ -86,9 +86,9 @@ Result<std::vector<uint64_t>> batch_indices(uint64_t seed, uint64_t n, uint32_t 
 
 Bytes gather_records(const Dataset& ds, const std::vector<uint64_t>& indices) {
     size_t rb = static_cast<size_t>(ds.format.record_bytes);
-    Bytes out(indices.size() * rb);
-    for (size_t i = 0; i < indices.size(); ++i)
-        std::copy_n(ds.record(indices[i]), rb, out.data() + i * rb);
+    Bytes out;  // appended, not zero-filled first: this runs every training step
+    out.reserve(indices.size() * rb);
+    for (uint64_t i : indices) out.insert(out.end(), ds.record(i), ds.record(i) + rb);
     return out;
 }
 

@@ -61,6 +61,18 @@ void relu_bwd_avx2(const float* x, const float* dy, float* dx, size_t i0, size_t
     for (; i < i1; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
 }
 
+void pixels_avx2(const uint8_t* r, float* x, int n) {
+    const __m256 d = _mm256_set1_ps(255.0f);
+    const size_t count = n > 0 ? static_cast<size_t>(n) : 0;
+    size_t j = 0;
+    for (; j + kLanes <= count; j += kLanes) {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r + j));
+        const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+        _mm256_storeu_ps(x + j, _mm256_div_ps(v, d));
+    }
+    for (; j < count; ++j) x[j] = static_cast<float>(r[j]) / 255.0f;
+}
+
 void sgd_momentum_avx2(float* p, const float* g, float* buf, size_t i0, size_t i1, float lr,
                        float momentum, float wd) {
     const __m256 vlr = _mm256_set1_ps(lr), vmom = _mm256_set1_ps(momentum),

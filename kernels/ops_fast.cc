@@ -58,9 +58,24 @@ void relu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t
 void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n, float lr,
                   float momentum, float wd) {
     if (!use_avx2(ex)) return ops::sgd_momentum(ex, p, g, buf, n, lr, momentum, wd);
+    static const Simd best = detect_simd();
+    const bool wide = ex.simd == Simd::kAvx512 && best == Simd::kAvx512;
     for_blocks(ex, n, kElementGrain, [&](size_t i0, size_t i1) {
-        detail::sgd_momentum_avx2(p, g, buf, i0, i1, lr, momentum, wd);
+        if (wide)
+            detail::sgd_momentum_avx512(p, g, buf, i0, i1, lr, momentum, wd);
+        else
+            detail::sgd_momentum_avx2(p, g, buf, i0, i1, lr, momentum, wd);
     });
+}
+
+void unpack_u8_records(const Exec& ex, const uint8_t* rec, int B, int record_bytes, int features,
+                       float* x, int32_t* labels) {
+    if (!use_avx2(ex)) return ops::unpack_u8_records(rec, B, record_bytes, features, x, labels);
+    for (int i = 0; i < B; ++i) {
+        const uint8_t* r = rec + static_cast<size_t>(i) * record_bytes;
+        detail::pixels_avx2(r, x + static_cast<size_t>(i) * features, features);
+        labels[i] = r[features];
+    }
 }
 
 void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,

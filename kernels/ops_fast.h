@@ -18,6 +18,10 @@ void relu_fwd(const Exec& ex, const float* x, float* y, size_t n);
 void relu_bwd(const Exec& ex, const float* x, const float* dy, float* dx, size_t n);
 void sgd_momentum(const Exec& ex, float* p, const float* g, float* buf, size_t n, float lr,
                   float momentum, float wd);
+// Pixels 8 at a time: the exact u8 -> float conversion, then the reference's division by 255.0f
+// (correctly rounded in every lane).
+void unpack_u8_records(const Exec& ex, const uint8_t* rec, int B, int record_bytes, int features,
+                       float* x, int32_t* labels);
 void adamw(const Exec& ex, float* p, const float* g, float* m, float* v, size_t n, float lr,
            float beta1, float beta2, float eps, float wd, float b1t, float b2t);
 // GELU and the softmax cross-entropy: detmath.h's det_erf and det_exp on 8 AVX2+FMA lanes

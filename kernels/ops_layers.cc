@@ -65,14 +65,18 @@ void xent_fwd_bwd(const Exec& ex, const float* logits, const int32_t* labels, in
             float* d = dlogits + r * C;
             float m = x[0];
             for (int j = 1; j < C; ++j) m = x[j] > m ? x[j] : m;
+            // d[j] holds det_exp(x_j - m) until the sum is known (each computed once).
             float s = 0.0f;
-            for (int j = 0; j < C; ++j) s = s + det_exp(x[j] - m);
+            for (int j = 0; j < C; ++j) {
+                d[j] = det_exp(x[j] - m);
+                s = s + d[j];
+            }
             int32_t label = labels[r];
             bool valid = label >= 0 && label < C;
             float lse = m + det_log(s);
             row_loss[r] = valid ? lse - x[label] : bits_float(kCanonicalNaN);
             for (int j = 0; j < C; ++j) {
-                float p = det_exp(x[j] - m) / s;
+                float p = d[j] / s;
                 float t = j == label ? 1.0f : 0.0f;
                 d[j] = valid ? (p - t) / fb : bits_float(kCanonicalNaN);
             }

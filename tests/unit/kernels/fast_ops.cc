@@ -221,3 +221,27 @@ TEST_CASE("fast xent_fwd_bwd equals the reference bitwise", "[kernels][fastops]"
         }
     }
 }
+
+TEST_CASE("fast unpack_u8_records equals the reference bitwise for every byte value",
+          "[kernels][fastops]") {
+    // Three records: every pixel value 0..255 appears (784 features), and rows with a tail.
+    for (const int features : {784, 13}) {
+        const int rb = features + 1, B = 3;
+        std::vector<uint8_t> rec(static_cast<size_t>(B) * rb);
+        for (size_t i = 0; i < rec.size(); ++i) rec[i] = static_cast<uint8_t>((i * 7) % 256);
+        for (int i = 0; i < B; ++i)
+            rec[static_cast<size_t>(i) * rb + features] = static_cast<uint8_t>(i + 4);
+        std::vector<float> want(static_cast<size_t>(B) * features);
+        std::vector<int32_t> want_labels(B);
+        ops::unpack_u8_records(rec.data(), B, rb, features, want.data(), want_labels.data());
+        Setup s;
+        for (const Exec& ex : s.execs()) {
+            INFO("simd=" << simd_name(ex.simd) << " threads=" << ex.threads());
+            std::vector<float> x(want.size());
+            std::vector<int32_t> labels(B);
+            fast::unpack_u8_records(ex, rec.data(), B, rb, features, x.data(), labels.data());
+            REQUIRE(raw(x) == raw(want));
+            REQUIRE(labels == want_labels);
+        }
+    }
+}
