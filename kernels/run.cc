@@ -33,6 +33,7 @@ Result<RunResult> run_training(Backend& backend, const Exec& ex, const TaskSpec&
                (step - opt.unit_start_step) % opt.leaf_interval == 0;
     };
     if (on_leaf(start.step)) leaf_now(start);
+    TrainState leaf_state;  // each leaf's state, saved into the same memory
     while (t.step() < opt.until_step) {
         auto t0 = std::chrono::steady_clock::now();
         auto idx = batch_indices(spec.seed, train.count(), opt.units, opt.unit, spec.batch, t.step());
@@ -43,7 +44,10 @@ Result<RunResult> run_training(Backend& backend, const Exec& ex, const TaskSpec&
         r.train_seconds += seconds_since(t0);
         r.losses.push_back(*loss);
         if (opt.on_step) opt.on_step(t.step(), *loss);
-        if (on_leaf(t.step())) leaf_now(t.save());
+        if (on_leaf(t.step())) {
+            t.save_into(leaf_state);
+            leaf_now(leaf_state);
+        }
     }
     r.final_state = t.save();
     return r;

@@ -79,6 +79,12 @@ Status Trainer::load(const TrainState& s) {
 
 TrainState Trainer::save() {
     TrainState s;
+    save_into(s);
+    return s;
+}
+
+void Trainer::save_into(TrainState& s) {
+    s.kernel_version = kKernelVersion;
     s.optimizer = spec_.optimizer.kind;
     s.model = model_->spec().text();
     s.step = step_;
@@ -94,7 +100,6 @@ TrainState Trainer::save() {
     }
     for (float& v : s.values)
         if (det_isnan(v)) v = bits_float(0x7fc00000u);
-    return s;
 }
 
 ModelInput Trainer::unpack(const uint8_t* records, int b) {

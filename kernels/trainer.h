@@ -44,6 +44,9 @@ public:
     Status load(const TrainState& s);
     // Downloads the state (NaNs canonicalised).
     TrainState save();
+    // The same into `s`, reusing its memory: a run saves a state at every leaf, and a fresh
+    // 2 MB vector each time cost more than hashing it (zero-fill and page faults).
+    void save_into(TrainState& s);
     uint64_t step() const { return step_; }
 
     // One step on B records (B * record_bytes bytes, batch-row order). Returns the batch loss.
