@@ -19,9 +19,6 @@ void relu_fwd_avx2(const float* x, float* y, size_t i0, size_t i1);
 void relu_bwd_avx2(const float* x, const float* dy, float* dx, size_t i0, size_t i1);
 void sgd_momentum_avx2(float* p, const float* g, float* buf, size_t i0, size_t i1, float lr,
                        float momentum, float wd);
-// The same with 16 lanes (ops_avx512.cc, compiled with -mavx512f): AVX-512 CPUs only.
-void sgd_momentum_avx512(float* p, const float* g, float* buf, size_t i0, size_t i1, float lr,
-                         float momentum, float wd);
 // omb1 = 1 - beta1, omb2 = 1 - beta2, c1 = 1 - b1t, c2 = 1 - b2t (computed once by the caller).
 void adamw_avx2(float* p, const float* g, float* m, float* v, size_t i0, size_t i1, float lr,
                 float beta1, float beta2, float omb1, float omb2, float c1, float c2, float eps,
