@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench/bench_json.h"
+#include "bench/bench_specs.h"
 #include "common/hash.h"
 #include "kernels/rng.h"
 #include "kernels/run.h"
@@ -34,26 +35,6 @@ TaskSpec example_spec() {
     s.seed = 1;
     s.leaf_interval = 50;
     s.checkpoint_interval = 500;
-    return s;
-}
-
-// examples/gpt-tiny.toml's model, batch, optimiser and leaf interval.
-TaskSpec gpt_spec() {
-    TaskSpec s;
-    s.model = *parse_model_spec("gpt{256,64,2,64,4}", Activation::kGelu);
-    s.optimizer.kind = OptimizerKind::kAdamW;
-    s.optimizer.lr = 0.003f;
-    s.optimizer.beta1 = 0.9f;
-    s.optimizer.beta2 = 0.99f;
-    s.optimizer.eps = 1e-8f;
-    s.optimizer.weight_decay = 0.01f;
-    s.optimizer.max_grad_norm = 1.0f;
-    s.batch = 16;
-    s.steps = s.steps_per_unit = 1000;
-    s.seed = 1;
-    s.leaf_interval = 4;
-    s.checkpoint_interval = 8;
-    s.data_format = kTextFormatName;
     return s;
 }
 
@@ -127,7 +108,7 @@ int kernels_train_mlp(const std::vector<std::string>& args) {
 
 int kernels_train_gpt(const std::vector<std::string>& args) {
     uint64_t steps = option(args, "--steps", 40);
-    const TaskSpec spec = gpt_spec();
+    const TaskSpec spec = gpt_bench_spec();
     const Dataset data = synthetic(2048, kTextFormatName);
     for (unsigned threads : {1u, 2u}) {
         double sps = 1.0 / seconds_per_step(threads, steps, spec, data);
