@@ -301,6 +301,71 @@ TEST_CASE("CUDA attention and gradient clipping equal the CPU reference bitwise"
     }
 }
 
+TEST_CASE("CUDA ops at the GPT example's shapes equal the CPU reference bitwise",
+          "[kernels][cuda]") {
+    // gpt{256,64,2,64,4} at batch 16 (examples/gpt-text.toml): R = B*T = 1024 rows, width 64,
+    // vocabulary 256, 136,960 parameters. Block and grid sizes in the CUDA ops depend on these.
+    STEP_REQUIRE_DEVICE();
+    auto cpu = make_cpu_backend(Exec{});
+    auto gpu = std::move(make_backend("cuda", Exec{}).value());
+    std::mt19937 rng(14);
+    using Outs = std::vector<std::vector<float>>;
+    const int R = 1024, T = 64, C = 64, V = 256, P = 136960;
+    const size_t rc = static_cast<size_t>(R) * C, rv = static_cast<size_t>(R) * V;
+    std::vector<int32_t> tokens(R);
+    for (auto& t : tokens) t = static_cast<int32_t>(rng() % V);  // repeats: ordered accumulation
+    const size_t h = static_cast<size_t>(R) * 4 * C;  // the MLP block's hidden activations
+    // Inputs drawn once, outside the lambdas: same_bits runs each lambda once per backend.
+    auto table = values(rng, static_cast<size_t>(V) * C),
+         wpe = values(rng, static_cast<size_t>(T) * C);
+    auto x = values(rng, rc), dy = values(rng, rc);
+    auto lnw = values(rng, C), lnb = values(rng, C), logits = values(rng, rv, 8.0f);
+    auto hid = values(rng, h), dhid = values(rng, h), grad = values(rng, P, 0.05f, false);
+    same_bits(*cpu, *gpu, "token and position embeddings", [&](On& on) {
+        // As kernels/model_gpt.cc: wte by embedding, wpe added in place over B rows of T*C.
+        const int B = R / T;
+        const size_t tc = static_cast<size_t>(T) * C;
+        float* x0 = on.out(rc);
+        float* dwte = on.out(static_cast<size_t>(V) * C);
+        float* dwpe = on.out(tc);
+        const int32_t* ptok = on.put(tokens);
+        on.be.embedding_fwd(on.put(table), ptok, x0, R, C);
+        on.be.bias_add(x0, on.put(wpe), x0, B, static_cast<int>(tc));
+        const float* pdy = on.put(dy);
+        on.be.embedding_bwd(pdy, ptok, dwte, R, V, C);
+        on.be.bias_grad(pdy, dwpe, B, static_cast<int>(tc));
+        return Outs{on.get(x0, rc), on.get(dwte, static_cast<size_t>(V) * C), on.get(dwpe, tc)};
+    });
+    same_bits(*cpu, *gpu, "layernorm at width 64", [&](On& on) {
+        float *y = on.out(rc), *mu = on.out(R), *rs = on.out(R), *dx = on.out(rc);
+        float *dw = on.out(C), *db = on.out(C);
+        const float* px = on.put(x);
+        const float* pw = on.put(lnw);
+        on.be.layernorm_fwd(px, pw, on.put(lnb), y, mu, rs, R, C, 1e-5f);
+        on.be.layernorm_bwd(on.put(dy), px, pw, mu, rs, dx, dw, db, R, C);
+        return Outs{on.get(y, rc),  on.get(mu, R), on.get(rs, R),
+                    on.get(dx, rc), on.get(dw, C), on.get(db, C)};
+    });
+    same_bits(*cpu, *gpu, "loss over all positions and the head's bias gradient", [&](On& on) {
+        float *loss = on.out(R), *dl = on.out(rv), *mean = on.out(1), *db = on.out(V);
+        on.be.xent_fwd_bwd(on.put(logits), on.put(tokens), R, V, loss, dl);
+        on.be.sum_div(loss, R, static_cast<float>(R), mean);
+        on.be.bias_grad(dl, db, R, V);
+        return Outs{on.get(loss, R), on.get(dl, rv), on.get(mean, 1), on.get(db, V)};
+    });
+    same_bits(*cpu, *gpu, "gelu and clipping over the whole gradient", [&](On& on) {
+        float *y = on.out(h), *dx = on.out(h);
+        const float* ph = on.put(hid);
+        on.be.gelu_fwd(ph, y, h);
+        on.be.gelu_bwd(ph, on.put(dhid), dx, h);
+        float* g = on.put(grad);
+        float* work = on.out(ops::clip_work_floats(P));
+        float* norm = on.out(1);
+        on.be.clip_grad_norm(g, P, 1.0f, work, norm);
+        return Outs{on.get(y, h), on.get(dx, h), on.get(g, P), on.get(norm, 1)};
+    });
+}
+
 TEST_CASE("a short training run gives the same leaf digests on CPU and CUDA", "[kernels][cuda]") {
     STEP_REQUIRE_DEVICE();
     for (const char* name : {"mnist-mlp-sgd", "mnist-mlp-adamw-gelu", "kjv-gpt-adamw-clip"}) {
