@@ -18,6 +18,7 @@ out=${OUT:-$root/gpu-out}
 mkdir -p "$out"
 [ -f "$root/.gpu/bundle.tar.xz" ] || { echo "gpu-check: no .gpu/bundle.tar.xz (run scripts/gpu-bundle.sh)" >&2; exit 1; }
 gpu=$(mktemp -d)
+trap 'rm -rf "$gpu"' EXIT
 tar -C "$gpu" -xJf "$root/.gpu/bundle.tar.xz"
 
 # The tests read fixtures and binaries at the paths they were built with: point those here.
@@ -27,7 +28,9 @@ if [ "$source_dir" != "$root" ] && [ ! -e "$source_dir" ]; then
     mkdir -p "$(dirname "$source_dir")" && ln -s "$root" "$source_dir"
 fi
 mkdir -p "$binary_dir"
-[ -e "$binary_dir/bin" ] || ln -s "$gpu/bin" "$binary_dir/bin"
+# A link left by an earlier run (the build folder persists on a warm machine) points at its
+# removed bundle: replace it. A real build folder (this tree's own) is left alone.
+if [ -L "$binary_dir/bin" ] || [ ! -e "$binary_dir/bin" ]; then ln -sfn "$gpu/bin" "$binary_dir/bin"; fi
 export STEP_BIN_DIR=$gpu/bin
 cublas=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\./ {print $NF; exit}')
 [ -n "$cublas" ] || cublas=$(find /usr/local /usr/lib /opt -name 'libcublas.so.1*' -print -quit 2>/dev/null)
