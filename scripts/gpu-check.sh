@@ -81,6 +81,7 @@ step kernels "$bin/test-kernels" "[cuda]" --warn NoTests
 if [ $dry -eq 0 ] && grep -q 'skipped' "$out/kernels.log"; then echo "gpu-check: the CUDA tests skipped"; status=1; fi
 step check "$bin/step-train" --check --backend cuda  # the CPU is checked everywhere else
 step bench "$bin/step-bench" cuda-step
+if [ $dry -eq 0 ] && grep -q '"name":"cuda_step".*skipped' "$out/bench.log"; then echo "gpu-check: cuda-step skipped"; status=1; fi
 step agents "$bin/test-functional" --warn NoTests "$agents_mlp"
 step agents-gpt "$bin/test-functional" --warn NoTests "$agents_gpt"
 [ $dry -eq 1 ] && echo "gpu-check: dry run, exit $status"
