@@ -95,6 +95,10 @@ inline constexpr ErrorCode kUnknownBlob{"unknown-blob", ErrorCategory::kConsensu
 inline constexpr ErrorCode kDuplicateChallenge{"duplicate-challenge", ErrorCategory::kConsensus};
 inline constexpr ErrorCode kUnknownChallenge{"unknown-challenge", ErrorCategory::kConsensus};
 inline constexpr ErrorCode kBadChunkProof{"bad-chunk-proof", ErrorCategory::kConsensus};
+// a challenged chunk past the state's last (the state's size follows from the task's spec)
+inline constexpr ErrorCode kBadChunkIndex = verifier::codes::kBadChunkIndex;
+// a challenged chunk already answered once: every node stores it ('K' record)
+inline constexpr ErrorCode kChunkPublic{"chunk-public", ErrorCategory::kConsensus};
 inline constexpr ErrorCode kBadDataKind{"bad-data-kind", ErrorCategory::kConsensus};        // unknown kind, or another kind's fields
 inline constexpr ErrorCode kBadRecordIndex{"bad-record-index", ErrorCategory::kConsensus};  // dataset record >= data_count
 inline constexpr ErrorCode kBadRecordSize{"bad-record-size", ErrorCategory::kConsensus};    // not the format's record size

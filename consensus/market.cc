@@ -61,6 +61,12 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref) {
     return c;
 }
 
+pb::Audit* find_audit(pb::Unit& u, const Address& who) {
+    for (auto& a : *u.mutable_audits())
+        if (to_address(a.verifier()) == who) return &a;
+    return nullptr;
+}
+
 verifier::TraceShape trace_shape_of(const pb::Task& t) {
     verifier::TraceShape s;
     s.steps = t.spec().steps_per_unit();
@@ -207,19 +213,13 @@ Status commit_unit(Market& m, const pb::Transaction& tx, const Address& sender) 
     return Status();
 }
 
-pb::Audit* find_audit(pb::Unit& u, const Address& who) {
-    for (auto& a : *u.mutable_audits())
-        if (to_address(a.verifier()) == who) return &a;
-    return nullptr;
-}
-
 Status audit_commit(Market& m, const pb::Transaction& tx, const Address& sender) {
     auto c = load_unit(m, tx.audit_commit().unit());
     if (!c.ok()) return c.status();
     pb::Unit& u = c->unit;
     if (u.status() != pb::UNIT_COMMITTED || !u.assigned())
         return fail(codes::kWrongPhase, "unit has no open audit");
-    const UnitWindows w = unit_windows(u.commit_height(), m.params());
+    const UnitWindows w = unit_windows(u.commit_height(), m.params(), u.window_delay());
     if (m.height() <= w.assign || m.height() > w.commit_end)
         return fail(codes::kWrongPhase, "outside the audit commit window");
     pb::Audit* a = find_audit(u, sender);
@@ -239,7 +239,7 @@ Status audit_reveal(Market& m, const pb::Transaction& tx, const Address& sender)
     pb::Unit& u = c->unit;
     if (u.status() != pb::UNIT_COMMITTED || !u.assigned())
         return fail(codes::kWrongPhase, "unit has no open audit");
-    const UnitWindows w = unit_windows(u.commit_height(), m.params());
+    const UnitWindows w = unit_windows(u.commit_height(), m.params(), u.window_delay());
     if (m.height() <= w.commit_end || m.height() > w.reveal_end)
         return fail(codes::kWrongPhase, "outside the audit reveal window");
     pb::Audit* a = find_audit(u, sender);
@@ -274,7 +274,7 @@ Status open_trace(Market& m, const pb::Transaction& tx, const Address& sender) {
     pb::Unit& u = c->unit;
     if (u.status() != pb::UNIT_COMMITTED) return fail(codes::kWrongPhase, "unit is not committed");
     if (to_address(u.solver()) != sender) return fail(codes::kNotUnitSolver, "not the unit's solver");
-    const UnitWindows w = unit_windows(u.commit_height(), m.params());
+    const UnitWindows w = unit_windows(u.commit_height(), m.params(), u.window_delay());
     if (m.height() <= w.reveal_end || m.height() > w.open_end)
         return fail(codes::kWrongPhase, "outside the open window");
     const verifier::TraceShape shape = trace_shape_of(c->task);

@@ -54,6 +54,8 @@ Result<UnitCtx> load_unit(Market& m, const pb::UnitRef& ref);
 // The shape of a task's unit traces (leaf count, leaves per checkpoint). A stored task passed
 // validate_market_spec, so the shape's rules hold and are not checked again.
 verifier::TraceShape trace_shape_of(const pb::Task& t);
+// The audit drawn for `who` on u, or nullptr.
+pb::Audit* find_audit(pb::Unit& u, const Address& who);
 
 // Fraud proofs (market_fraud.cc).
 Status proof_commit(Market& m, const pb::Transaction& tx, const Address& sender);
@@ -71,6 +73,8 @@ Status release_challenges(Market& m, pb::Unit& u);
 // Drops one pending challenge key from a unit's or a task's list of them.
 void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, const Bytes& key);
 Status refund_challenge(Market& m, const pb::DataChallengeState& ch);
+// The challenge was answered: its bond goes back to the challenger ("data-challenge-answered").
+Status answered_refund(Market& m, const pb::DataChallengeState& ch);
 // A final unit's final state went unanswered while the next round depends on it: the solver's
 // bond pays up to unit_bond (burned), pending challenges return, the next round is settled as
 // settle_withheld_dependants says.

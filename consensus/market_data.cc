@@ -1,10 +1,12 @@
 // Data availability of a unit's blobs (PROTOCOL.md section 3; docs/protocol.md): DataChallenge
 // obliges a unit's solver to publish a chunk of a checkpoint or of its final state within
-// DA_WINDOW. Unanswered while the unit is in flight: the solver is slashed, the unit resets and
-// its verifiers are excused. Unanswered for the final state of a final unit whose next round
-// still depends on it: the solver's general bond pays up to unit_bond. Either way the next
-// round's claims are released and its commitments excused. The dataset's challenges are
-// market_dataset.cc's.
+// DA_WINDOW. Answered: the chunk becomes public state (every node stores it and it cannot be
+// challenged again), the challenger's bond returns, and a drawn verifier or next-round claimant
+// that needed the data gets its deadline moved past the answer. Unanswered while the unit is in
+// flight: the solver is slashed, the unit resets and its verifiers are excused. Unanswered for the
+// final state of a final unit whose next round still depends on it: the solver's general bond pays
+// up to unit_bond. Either way the next round's claims are released and its commitments excused. The
+// dataset's challenges are market_dataset.cc's.
 #include <algorithm>
 
 #include "common/merkle.h"
@@ -12,6 +14,8 @@
 #include "consensus/errors.h"
 #include "consensus/market.h"
 #include "consensus/state.h"
+#include "consensus/task_spec.h"
+#include "kernels/spec.h"
 #include "kernels/state.h"
 #include "verifier/proofs.h"
 
@@ -28,7 +32,8 @@ Status check_checkpoint(Market& m, const UnitCtx& c, uint32_t leaf) {
         return fail(codes::kWrongPhase, "only a committed, not yet final unit's checkpoints are owed");
     // Checkpoints are owed until the unit is final, so the challenge must expire by then (the
     // expiry is processed before finalisation in the same block).
-    if (m.height() + m.params().da_window > unit_windows(c.unit.commit_height(), m.params()).final_at)
+    if (m.height() + m.params().da_window >
+        unit_windows(c.unit.commit_height(), m.params(), c.unit.window_delay()).final_at)
         return fail(codes::kWrongPhase, "the unit is final before DA_WINDOW ends");
     return Status();
 }
@@ -59,11 +64,54 @@ Status check_final_state(Market& m, const UnitCtx& c, uint32_t leaf) {
 }
 
 // The committed leaf digest the challenged blob must match.
-const std::string& committed_leaf(const UnitCtx& c, const pb::DataChallengeState& ch) {
-    if (ch.kind() == pb::DATA_FINAL_STATE) return c.unit.final_leaf();
+const std::string& committed_leaf(const UnitCtx& c, uint32_t kind, uint32_t leaf) {
+    if (kind == pb::DATA_FINAL_STATE) return c.unit.final_leaf();
     return c.unit.checkpoint_leaves(
-        static_cast<int>(ch.leaf() / trace_shape_of(c.task).leaves_per_checkpoint - 1));
+        static_cast<int>(leaf / trace_shape_of(c.task).leaves_per_checkpoint - 1));
 }
+
+// Every state of a task has the size its spec gives: a chunk past the last could never be
+// answered, and a chunk answered once is in every node's store (bounds the challenges a blob
+// can get to its chunk count).
+Status check_chunk_owed(Market& m, const UnitCtx& c, uint32_t leaf, uint32_t kind, uint64_t chunk) {
+    auto spec = spec_from_proto(c.task.spec(), c.task.budget(), c.task.unit_bond());
+    if (!spec.ok()) return spec.status();
+    auto bytes = kernels::state_bytes(*spec);
+    if (!bytes.ok()) return bytes.status();
+    const uint64_t chunks = blob_chunk_count(*bytes);
+    if (chunk >= chunks)
+        return fail(codes::kBadChunkIndex, "chunk " + std::to_string(chunk) + " of a state of " +
+                                               std::to_string(chunks) + " chunks");
+    const Hash256 digest = to_hash(committed_leaf(c, kind, leaf));
+    if (*m.cache().raw(public_chunk_key(digest, chunk)))
+        return fail(codes::kChunkPublic,
+                    "chunk " + std::to_string(chunk) + " was answered already");
+    return Status();
+}
+
+// A drawn verifier that challenged its unit's data by the end of its commit window needs the
+// data to audit: an answer that leaves it less than AUDIT_COMMIT_WINDOW moves the unit's
+// phases after assignment so it has that much from the answer block on (an answer must not
+// excuse the audit, or a forger would withhold, answer late and escape it). Only challenges
+// raised by the undelayed commit_end count, so the delay stays under DA_WINDOW +
+// AUDIT_COMMIT_WINDOW however many chunks are challenged.
+Status extend_audit_windows(Market& m, UnitCtx& c, const pb::DataChallengeState& ch) {
+    pb::Unit& u = c.unit;
+    if (u.status() != pb::UNIT_COMMITTED || !u.assigned()) return Status();
+    const Params& p = m.params();
+    const uint64_t base = unit_windows(u.commit_height(), p).commit_end;
+    if (ch.height() > base) return Status();
+    const pb::Audit* a = find_audit(u, to_address(ch.challenger()));
+    if (!a || !a->commitment().empty()) return Status();
+    const uint64_t want = m.height() + p.audit_commit_window;
+    if (want <= base + u.window_delay()) return Status();
+    u.set_window_delay(want - base);
+    const UnitWindows w = unit_windows(u.commit_height(), p, u.window_delay());
+    for (uint64_t h : {w.reveal_end, w.open_end, w.final_at}) STEP_TRY(m.schedule(h, c.key));
+    return Status();
+}
+
+Status extend_claim(Market& m, const UnitCtx& c, const pb::DataChallengeState& ch);
 
 }  // namespace
 
@@ -124,6 +172,7 @@ Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sende
     UnitCtx& c = *cr;
     STEP_TRY(dc.kind() == pb::DATA_FINAL_STATE ? check_final_state(m, c, dc.leaf())
                                                : check_checkpoint(m, c, dc.leaf()));
+    STEP_TRY(check_chunk_owed(m, c, dc.leaf(), dc.kind(), dc.chunk_index()));
     // Keyed by the blob's leaf, so a checkpoint that is also the final state (C/L divides U/L)
     // is challenged once whichever kind names it.
     const Bytes key = challenge_key(c.key, dc.leaf(), dc.chunk_index());
@@ -170,15 +219,19 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
         return fail(codes::kBadChunkProof, "chunk does not prove into the blob root");
     // The blob root is the state root at that leaf: its leaf digest must be the committed leaf.
     const Hash256 leaf = kernels::leaf_digest(c.task_id, c.round, c.index, dr.leaf(), blob);
-    if (str(leaf) != committed_leaf(c, *ch))
+    if (str(leaf) != committed_leaf(c, ch->kind(), ch->leaf()))
         return fail(codes::kBadChunkProof, "blob root is not the committed state's");
-    // Answered: the challenge bond compensates whoever served the data.
+    // Answered: the chunk is public (every node stores it, node/answered_chunks.h) and the
+    // challenger's bond returns; answering earns nothing, so withholding cannot pay.
     *m.cache().raw(key) = std::nullopt;
+    pb::PublicChunk pc;
+    pc.set_height(m.height());
+    *m.cache().raw(public_chunk_key(leaf, dr.chunk_index())) = encode_message(pc);
     forget_challenge(*c.unit.mutable_challenges(), key);
+    STEP_TRY(extend_audit_windows(m, c, *ch));
     m.put_unit(c.key, c.unit);
-    STEP_TRY(m.credit_balance(sender, ch->bond()));
-    return m.record(sender, c.task_id, c.round, c.index, ledger_kinds::kPayout, ch->bond(),
-                    reasons::kChallengeAnswered, "paid: answered a data challenge");
+    STEP_TRY(extend_claim(m, c, *ch));
+    return answered_refund(m, *ch);
 }
 
 Status process_challenges(Market& m, const Bytes& unit_key, pb::Unit& u, bool* withheld) {
@@ -213,6 +266,16 @@ Status refund_challenge(Market& m, const pb::DataChallengeState& ch) {
                     reasons::kChallengeRefund, "returned: data challenge bond");
 }
 
+// The challenger's bond returns when its challenge is answered (whoever answers).
+Status answered_refund(Market& m, const pb::DataChallengeState& ch) {
+    const Address who = to_address(ch.challenger());
+    const auto unit = parse_unit_key(Bytes(ch.unit_key().begin(), ch.unit_key().end()));
+    STEP_TRY(m.credit_balance(who, ch.bond()));
+    return m.record(who, to_hash(ch.task_id()), unit ? unit->round : 0, unit ? unit->unit : 0,
+                    ledger_kinds::kRefund, ch.bond(), reasons::kChallengeAnswered,
+                    "returned: data challenge bond, the data was served");
+}
+
 namespace {
 
 // Ends unit (round, k)'s claim at no cost to its solver: unit bond back, the unit reopens for
@@ -238,6 +301,26 @@ Status each_next_round_unit(Market& m, const Hash256& task_id, const pb::Task& t
         STEP_TRY(f(k, key, du));
     }
     return Status();
+}
+
+// A claimant of round r+1 that challenged a final state of round r it starts from, while its
+// claim was pending, gets a whole CLAIM_TIMEOUT from the answer block on. Only challenges
+// raised by the undelayed timeout count, so the delay stays under DA_WINDOW + CLAIM_TIMEOUT.
+Status extend_claim(Market& m, const UnitCtx& c, const pb::DataChallengeState& ch) {
+    if (ch.leaf() != trace_shape_of(c.task).last_leaf) return Status();
+    const Params& p = m.params();
+    const Address who = to_address(ch.challenger());
+    return each_next_round_unit(
+        m, c.task_id, c.task, c.round, [&](uint32_t, const Bytes& key, pb::Unit& du) {
+            const uint64_t base = du.claim_height() + p.claim_timeout;
+            const uint64_t want = m.height() + p.claim_timeout;
+            if (du.status() != pb::UNIT_CLAIMED || to_address(du.solver()) != who ||
+                ch.height() > base || want <= base + du.claim_delay())
+                return Status();
+            du.set_claim_delay(want - base);
+            m.put_unit(key, du);
+            return m.schedule(want, key);
+        });
 }
 
 }  // namespace

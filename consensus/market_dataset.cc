@@ -130,7 +130,7 @@ Status dataset_challenge(Market& m, const pb::Transaction& tx, const Address& se
     return m.schedule(m.height() + m.params().da_window, unit_key(id, 0, 0));
 }
 
-Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sender) {
+Status dataset_response(Market& m, const pb::Transaction& tx, const Address& /*responder*/) {
     const auto& dr = tx.data_response();
     auto tr = open_task(m, dr.unit());
     if (!tr.ok()) return tr.status();
@@ -155,9 +155,7 @@ Status dataset_response(Market& m, const pb::Transaction& tx, const Address& sen
     *m.cache().raw(key) = std::nullopt;
     forget_challenge(*task.mutable_data_challenges(), key);
     m.put_task(id, task);
-    STEP_TRY(m.credit_balance(sender, ch->bond()));
-    return m.record(sender, id, 0, 0, ledger_kinds::kPayout, ch->bond(), reasons::kChallengeAnswered,
-                    "paid: answered a dataset challenge");
+    return answered_refund(m, *ch);
 }
 
 Status process_dataset_challenges(Market& m, const Hash256& id, bool* cancelled) {

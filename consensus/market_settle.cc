@@ -195,7 +195,8 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     const uint64_t h = m.height();
     bool progress = false;
 
-    if (u.status() == pb::UNIT_CLAIMED && h == u.claim_height() + p.claim_timeout) {
+    if (u.status() == pb::UNIT_CLAIMED &&
+        h == u.claim_height() + p.claim_timeout + u.claim_delay()) {
         STEP_TRY(slash_solver(m, kp, u, reasons::kClaimTimeout, "claim not committed within CLAIM_TIMEOUT"));
         m.put_unit(key, u);
         return update_task_progress(m, kp.task);  // a cancelled task may now close
@@ -213,7 +214,7 @@ Status process_unit_deadlines(Market& m, const Bytes& key, const Hash256& prev_h
     if (u.status() != pb::UNIT_COMMITTED && u.status() != pb::UNIT_OPENED) return Status();
     STEP_TRY(process_challenges(m, key, u, &withheld));
     if (withheld) return expire_withheld(m, kp, key, task, u);
-    const UnitWindows w = unit_windows(u.commit_height(), p);
+    const UnitWindows w = unit_windows(u.commit_height(), p, u.window_delay());
     if (h == w.assign && !u.assigned()) STEP_TRY(assign(m, key, kp, task, u, prev_hash));
     if (h == w.reveal_end) STEP_TRY(settle_missed_audits(m, kp, u));
     if (h == w.open_end && u.status() == pb::UNIT_COMMITTED) {

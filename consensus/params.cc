@@ -192,13 +192,13 @@ uint64_t miner_subsidy_share(uint64_t subsidy, const Params& p) {
                                  10'000);
 }
 
-UnitWindows unit_windows(uint64_t c, const Params& p) {
+UnitWindows unit_windows(uint64_t c, const Params& p, uint64_t delay) {
     UnitWindows w;
     w.assign = c + p.assign_delay;
-    w.commit_end = w.assign + p.audit_commit_window;
+    w.commit_end = w.assign + p.audit_commit_window + delay;
     w.reveal_end = w.commit_end + p.audit_reveal_window;
     w.open_end = w.reveal_end + p.open_window;
-    w.final_at = c + p.finality_window;
+    w.final_at = c + p.finality_window + delay;
     return w;
 }
 

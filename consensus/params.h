@@ -96,11 +96,13 @@ uint64_t block_subsidy(uint64_t height, const Params& p);
 // The miner's part of a subsidy (MINER_SHARE); the rest goes to the useful-work pool.
 uint64_t miner_subsidy_share(uint64_t subsidy, const Params& p);
 // Heights of a committed unit's phases (PROTOCOL.md section 3, "Life of a unit"): assignment,
-// the audit commit and reveal windows, the open window, finality.
+// the audit commit and reveal windows, the open window, finality. `delay` (the unit's
+// window_delay: a drawn verifier's data challenge answered late in its commit window) moves
+// every phase after assignment by that many blocks.
 struct UnitWindows {
     uint64_t assign = 0, commit_end = 0, reveal_end = 0, open_end = 0, final_at = 0;
 };
-UnitWindows unit_windows(uint64_t commit_height, const Params& p);
+UnitWindows unit_windows(uint64_t commit_height, const Params& p, uint64_t delay = 0);
 
 // POOL_RATE applied to `flops` FLOPs (floored): the most the pool pays for that much verified
 // work, e.g. a final unit's subsidy cap.

@@ -133,6 +133,8 @@ size_t state_key_size(StateKeyKind kind) {
             return kPrefix + kHashBytes + kU64Bytes;
         case StateKeyKind::kAward:
             return kPrefix + kUnitKeyBytes;
+        case StateKeyKind::kPublicChunk:
+            return kPrefix + kHashBytes + kU64Bytes;
         case StateKeyKind::kBlockFlops:
             return kPrefix;
         case StateKeyKind::kTreeNode:
@@ -158,6 +160,7 @@ std::optional<StateKeyKind> state_key_kind(ByteSpan key) {
         case StateKeyKind::kChallenge:
         case StateKeyKind::kRecordChallenge:
         case StateKeyKind::kAward:
+        case StateKeyKind::kPublicChunk:
         case StateKeyKind::kBlockFlops:
         case StateKeyKind::kTreeNode:
             if (key.size() == state_key_size(kind)) return kind;
@@ -217,6 +220,9 @@ Bytes record_challenge_key(const Hash256& task, uint64_t record) {
 }
 Bytes award_key(ByteSpan unit_key) {
     return KeyWriter(StateKeyKind::kAward).bytes(unit_key).done();
+}
+Bytes public_chunk_key(const Hash256& leaf_digest, uint64_t chunk) {
+    return KeyWriter(StateKeyKind::kPublicChunk).bytes(leaf_digest).u64(chunk).done();
 }
 Bytes block_flops_key() {
     return KeyWriter(StateKeyKind::kBlockFlops).done();

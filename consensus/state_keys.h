@@ -20,6 +20,9 @@
 //   'R' || task_id(32) || u64be record        -> pb::DataChallengeState (dataset record;
 //                                                listed in the task's data_challenges)
 //   'W' || unit key(41)                       -> pb::WhistleAward
+//   'K' || leaf digest(32) || u64be chunk     -> pb::PublicChunk (a chunk of the state whose
+//                                                committed leaf digest this is, answered once
+//                                                in a DataResponse: every node stores it)
 //   'F'                                       -> u64le replay FLOPs of the current block
 //                                                (deleted at block end: never stored)
 //   'n' || u16be depth || path prefix(32)     -> a state tree node (state_tree.h): derived
@@ -58,6 +61,7 @@ enum class StateKeyKind : uint8_t {
     kChallenge = 'C',
     kRecordChallenge = 'R',
     kAward = 'W',
+    kPublicChunk = 'K',
     kBlockFlops = 'F',
     kTreeNode = 'n',
 };
@@ -109,6 +113,7 @@ Bytes proof_commit_key(ByteSpan commitment);  // commitment: 32 bytes
 Bytes challenge_key(ByteSpan unit_key, uint32_t leaf, uint64_t chunk);
 Bytes record_challenge_key(const Hash256& task, uint64_t record);
 Bytes award_key(ByteSpan unit_key);
+Bytes public_chunk_key(const Hash256& leaf_digest, uint64_t chunk);
 Bytes block_flops_key();
 Bytes state_tree_node_key(unsigned depth, const Hash256& prefix);
 

@@ -204,7 +204,7 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
                 {"excused", u.excused()}};
     if (has_loss(u.status())) {
         put_loss(out, u.reported_loss());
-        const cs::UnitWindows w = cs::unit_windows(u.commit_height(), params);
+        const cs::UnitWindows w = cs::unit_windows(u.commit_height(), params, u.window_delay());
         out["windows"] = {{"assign", w.assign}, {"commit_end", w.commit_end},
                           {"reveal_end", w.reveal_end}, {"open_end", w.open_end},
                           {"final_at", w.final_at}};

@@ -364,7 +364,10 @@ TEST_CASE("the solver agent answers a data challenge on its checkpoint in time")
     CHECK(reap(verifier, std::chrono::seconds(20)) == 0);
     CHECK(events(solver_log).count(ev::kAnswered) == 1);
     const json ledger = net.node().result("getledger", {{"address", net.addr["solver"]}});
-    CHECK(count_code(ledger, step::consensus::reasons::kChallengeAnswered) == 1);
+    // Answering earns nothing; the challenger's bond returns.
+    CHECK(count_code(ledger, step::consensus::reasons::kChallengeAnswered) == 0);
+    const json cledger = net.node().result("getledger", {{"address", net.addr["challenger"]}});
+    CHECK(count_code(cledger, step::consensus::reasons::kChallengeAnswered) == 1);
     CHECK(count_code(ledger, step::consensus::reasons::kDataWithheld) == 0);
     CHECK(count_code(ledger, step::consensus::reasons::kUnitPay) == 2);
 }

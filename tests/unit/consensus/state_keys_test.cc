@@ -58,6 +58,7 @@ std::vector<Sample> samples() {
         {StateKeyKind::kRecordChallenge, record_challenge_key(kTask, 5),
          "52" + task + "0000000000000005"},
         {StateKeyKind::kAward, award_key(kUnit), "57" + unit},
+        {StateKeyKind::kPublicChunk, public_chunk_key(kTask, 3), "4b" + task + "0000000000000003"},
         {StateKeyKind::kBlockFlops, block_flops_key(), "46"},
         {StateKeyKind::kTreeNode, state_tree_node_key(256, hash_of(0x44)),
          "6e0100" + rep("44", 32)},

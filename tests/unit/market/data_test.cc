@@ -9,25 +9,25 @@ namespace {
 
 pb::Transaction challenge_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
                              pb::DataKind kind = pb::DATA_CHECKPOINT, uint32_t round = 0,
-                             uint32_t unit = 0) {
+                             uint32_t unit = 0, uint64_t chunk = 0) {
     return sim.tx(who, [&](auto& t) {
         *t.mutable_data_challenge()->mutable_unit() = ref(task, round, unit);
         t.mutable_data_challenge()->set_leaf(leaf);
-        t.mutable_data_challenge()->set_chunk_index(0);
+        t.mutable_data_challenge()->set_chunk_index(chunk);
         t.mutable_data_challenge()->set_kind(kind);
     });
 }
 
 pb::Transaction response_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
-                            const Bytes& checkpoint, uint32_t round = 0) {
-    auto proof = verifier::make_chunk_proof(checkpoint, 0);
+                            const Bytes& checkpoint, uint32_t round = 0, uint64_t chunk = 0) {
+    auto proof = verifier::make_chunk_proof(checkpoint, chunk);
     REQUIRE(proof.ok());
     const Hash256 root = blob_root(checkpoint);
     return sim.tx(who, [&](auto& t) {
         auto* r = t.mutable_data_response();
         *r->mutable_unit() = ref(task, round, 0);
         r->set_leaf(leaf);
-        r->set_chunk_index(0);
+        r->set_chunk_index(chunk);
         r->set_blob_root(root.data(), 32);
         r->set_blob_size(proof->blob_size);
         r->set_chunks_root(proof->chunks_root.data(), 32);
@@ -49,6 +49,11 @@ size_t excuses_of_unit(World& w, uint32_t round, uint32_t unit) {
 size_t count_code(const std::vector<pb::LedgerEntry>& l, const std::string& code) {
     return static_cast<size_t>(
         std::count_if(l.begin(), l.end(), [&](const auto& e) { return e.code() == code; }));
+}
+
+// Finality of unit (0, k) committed at c, after whatever delay an answer gave it.
+uint64_t final_at_of(World& w, uint32_t round, uint32_t k, uint64_t c) {
+    return unit_windows(c, P(), w.sim.unit(w.task, round, k).window_delay()).final_at;
 }
 
 // Every party's account, to compare before and after a settlement.
@@ -112,12 +117,14 @@ TEST_CASE("Answered DataChallenge: the chunk proves into the committed checkpoin
           codes::kBadChunkProof);
     sim.clear_queue();
     sim.block({response_tx(sim, w.solvers[0], w.task, 2, work[0].checkpoints[1].bytes)});
-    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kChallengeAnswered) == P().da_bond);
+    // The bond returns to the challenger; answering earns the solver nothing.
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kChallengeAnswered) == 0);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeAnswered) == P().da_bond);
     CHECK(sim.unit(w.task, 0, 0).challenges_size() == 0);
     CHECK(sim.reject_code(response_tx(sim, w.solvers[0], w.task, 2, work[0].checkpoints[1].bytes)) ==
           codes::kUnknownChallenge);
     sim.clear_queue();
-    w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
+    w.drive(final_at_of(w, 0, 0, c), {w.active(0, c, work, plan)});
     CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
 }
 
@@ -174,10 +181,11 @@ TEST_CASE("Answered final state: the chunk proves into the committed final leaf"
     sim.clear_queue();
     const uint64_t balance = sim.account(server).balance;
     sim.block({response_tx(sim, server, w.task, 4, kernels::state_to_bytes(work[0].final_state))});
-    CHECK(ledger_sum(sim.ledger(server), reasons::kChallengeAnswered) == P().da_bond);
-    CHECK(sim.account(server).balance == balance + P().da_bond - P().min_fee);
+    CHECK(ledger_sum(sim.ledger(server), reasons::kChallengeAnswered) == 0);
+    CHECK(sim.account(server).balance == balance - P().min_fee);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeAnswered) == P().da_bond);
     CHECK(sim.unit(w.task, 0, 0).challenges_size() == 0);
-    w.drive(unit_windows(c, P()).final_at, {w.active(0, c, work, plan)});
+    w.drive(final_at_of(w, 0, 0, c), {w.active(0, c, work, plan)});
     CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
     CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kDataWithheld) == 0);
 }
@@ -413,7 +421,7 @@ TEST_CASE("Answered final state of a final unit: no slash, next round not excuse
         });
     }()});
     sim.mine_to(w.miner, static_cast<int>(P().da_window));
-    CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeAnswered) == P().da_bond);
     CHECK(ledger_sum(sim.ledger(w.solvers[1]), reasons::kFinalStateWithheld) == 0);
     CHECK_FALSE(sim.unit(w.task, 1, 0).excused());
 }

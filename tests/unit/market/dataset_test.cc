@@ -97,7 +97,7 @@ TEST_CASE("Withheld dataset: task cancelled, in-flight solvers refunded, rest of
     sim.clear_queue();
 }
 
-TEST_CASE("Answered dataset record: the responder earns the DA bond, the task runs on",
+TEST_CASE("Answered dataset record: the challenger's bond returns, the responder earns nothing",
           "[market]") {
     World w;
     Sim& sim = w.sim;
@@ -116,9 +116,12 @@ TEST_CASE("Answered dataset record: the responder earns the DA bond, the task ru
     CHECK(sim.reject_code(dataset_response_tx(sim, server, w.task, 8)) == codes::kUnknownChallenge);
     sim.clear_queue();
     const uint64_t balance = sim.account(server).balance;
+    const uint64_t challenger_balance = sim.account(challenger).balance;
     sim.block({dataset_response_tx(sim, server, w.task, 7)}, w.verifiers[2]);
-    CHECK(sim.account(server).balance == balance + P().da_bond - P().min_fee);
-    CHECK(ledger_sum(sim.ledger(server), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(sim.account(server).balance == balance - P().min_fee);
+    CHECK(ledger_sum(sim.ledger(server), reasons::kChallengeAnswered) == 0);
+    CHECK(sim.account(challenger).balance == challenger_balance + P().da_bond);
+    CHECK(ledger_sum(sim.ledger(challenger), reasons::kChallengeAnswered) == P().da_bond);
     CHECK(sim.task(w.task).data_challenges_size() == 0);
     sim.mine_to(w.verifiers[2], static_cast<int>(P().da_window) + 1);
     CHECK_FALSE(sim.task(w.task).cancelled());

@@ -87,10 +87,11 @@ struct World {
 
     // The audit and open transactions every party of `a` sends in the block at height h.
     void act(const Active& ar, uint64_t h, std::vector<pb::Transaction>& txs) {
-        const UnitWindows w = unit_windows(ar.commit, P());
         for (uint32_t k = 0; k < ar.committed.size(); ++k) {
             const pb::Unit u = sim.unit(task, ar.round, k);
             if (u.commit_height() != ar.commit) continue;  // reset since
+            // A late answer to a drawn verifier's data challenge moves the unit's phases.
+            const UnitWindows w = unit_windows(ar.commit, P(), u.window_delay());
             for (const auto& a : u.audits()) {
                 const Address v = detail::to_address(a.verifier());
                 auto b = ar.plan.verifiers.count(v) ? ar.plan.verifiers.at(v) : Verifier::kHonest;

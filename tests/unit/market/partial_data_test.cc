@@ -1,0 +1,178 @@
+// Partial withholding (docs/market.md "Deviations never pay"): a solver that publishes some
+// chunks of a state and answers challenges on the rest one by one must neither earn from it nor
+// make an honest auditor or next-round claimant miss its deadline.
+#include "kernels/spec.h"
+#include "tests/support/status_check.h"
+#include "tests/unit/market/scenario.h"
+#include "verifier/proofs.h"
+
+namespace step::consensus::market_test {
+namespace {
+
+pb::Transaction challenge(Sim& sim, const Address& who, const Hash256& task, uint32_t round,
+                          uint32_t unit, uint32_t leaf, uint64_t chunk,
+                          pb::DataKind kind = pb::DATA_CHECKPOINT) {
+    return sim.tx(who, [&](auto& t) {
+        auto* c = t.mutable_data_challenge();
+        *c->mutable_unit() = ref(task, round, unit);
+        c->set_leaf(leaf);
+        c->set_chunk_index(chunk);
+        c->set_kind(kind);
+    });
+}
+
+pb::Transaction answer(Sim& sim, const Address& who, const Hash256& task, uint32_t round,
+                       uint32_t unit, uint32_t leaf, const Bytes& state, uint64_t chunk) {
+    auto proof = verifier::make_chunk_proof(state, chunk);
+    REQUIRE(proof.ok());
+    const Hash256 root = blob_root(state);
+    return sim.tx(who, [&](auto& t) {
+        auto* r = t.mutable_data_response();
+        *r->mutable_unit() = ref(task, round, unit);
+        r->set_leaf(leaf);
+        r->set_chunk_index(chunk);
+        r->set_blob_root(root.data(), 32);
+        r->set_blob_size(proof->blob_size);
+        r->set_chunks_root(proof->chunks_root.data(), 32);
+        r->set_chunk(proof->chunk.data(), proof->chunk.size());
+        for (const auto& h : proof->path) r->add_proof(h.data(), 32);
+    });
+}
+
+uint64_t state_chunks(const World& w) {
+    auto bytes = kernels::state_bytes(w.spec);
+    REQUIRE(bytes.ok());
+    return blob_chunk_count(*bytes);
+}
+
+const Bytes& checkpoint_bytes(const UnitWork& work, uint32_t leaf) {
+    for (const auto& cp : work.checkpoints)
+        if (cp.leaf == leaf) return cp.bytes;
+    FAIL("no checkpoint at leaf " << leaf);
+    throw;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "An answered chunk is public: challenging it again, or a chunk past the state, is refused",
+    "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const uint64_t chunks = state_chunks(w);
+    REQUIRE(chunks >= 2);  // the test state spans several chunks
+    const Address challenger = w.verifiers[2];
+    const Bytes& cp = checkpoint_bytes(work[0], 2);
+    CHECK(sim.reject_code(challenge(sim, challenger, w.task, 0, 0, 2, chunks)) ==
+          codes::kBadChunkIndex);
+    sim.clear_queue();
+    sim.block({challenge(sim, challenger, w.task, 0, 0, 2, 1)});
+    sim.block({answer(sim, w.solvers[1], w.task, 0, 0, 2, cp, 1)});
+    CHECK(
+        sim.kv()
+            .get(public_chunk_key(detail::to_hash(sim.unit(w.task, 0, 0).checkpoint_leaves(0)), 1))
+            .has_value());
+    CHECK(sim.reject_code(challenge(sim, challenger, w.task, 0, 0, 2, 1)) == codes::kChunkPublic);
+    sim.clear_queue();
+    // Another chunk of the same state is still owed.
+    sim.block({challenge(sim, challenger, w.task, 0, 0, 2, 0)});
+    CHECK(sim.unit(w.task, 0, 0).challenges_size() == 1);
+    sim.check_invariant();
+}
+
+TEST_CASE(
+    "A drawn verifier's challenge answered late gives it a whole commit window after the answer",
+    "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const UnitWindows base = unit_windows(c, P());
+    w.drive(base.commit_end - 1, {});  // assigned; nobody audits yet
+    const pb::Unit drawn = sim.unit(w.task, 0, 0);
+    REQUIRE(drawn.audits_size() > 0);
+    const Address v = detail::to_address(drawn.audits(0).verifier());
+    const Address bystander = [&] {
+        for (const auto& x : w.verifiers)
+            if (x != v) return x;
+        return v;
+    }();
+    // Challenged in the last block of the commit window, answered DA_WINDOW later.
+    sim.block(
+        {challenge(sim, v, w.task, 0, 0, 2, 0), challenge(sim, bystander, w.task, 0, 0, 2, 1)});
+    REQUIRE(sim.height() == base.commit_end);
+    sim.mine_to(w.miner, static_cast<int>(P().da_window) - 1);
+    const Bytes& cp = checkpoint_bytes(work[0], 2);
+    sim.block({answer(sim, w.solvers[0], w.task, 0, 0, 2, cp, 0),
+               answer(sim, w.solvers[0], w.task, 0, 0, 2, cp, 1)});
+    const uint64_t answered = sim.height();
+    const pb::Unit u = sim.unit(w.task, 0, 0);
+    CHECK(u.window_delay() == answered + P().audit_commit_window - base.commit_end);
+    CHECK(u.window_delay() <= P().da_window + P().audit_commit_window);
+    // Unit 1's windows did not move; unit 0's verifiers all audit in the moved windows.
+    CHECK(sim.unit(w.task, 0, 1).window_delay() == 0);
+    const uint64_t final_at = unit_windows(c, P(), u.window_delay()).final_at;
+    w.drive(final_at, {w.active(0, c, work, plan)});
+    CHECK(sim.unit(w.task, 0, 0).status() == pb::UNIT_FINAL);
+    CHECK(ledger_sum(sim.ledger(v), reasons::kAuditMissed) == 0);
+    CHECK(ledger_sum(sim.ledger(v), reasons::kAuditFee) > 0);
+    CHECK(ledger_sum(sim.ledger(v), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(ledger_sum(sim.ledger(bystander), reasons::kChallengeAnswered) == P().da_bond);
+    CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kChallengeAnswered) == 0);
+    sim.check_invariant();
+}
+
+TEST_CASE("A challenge from a party not drawn, or raised after the commit window, moves nothing",
+          "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    const auto work = w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    const UnitWindows base = unit_windows(c, P());
+    w.drive(base.commit_end, {w.active(0, c, work, plan)});
+    const pb::Unit drawn = sim.unit(w.task, 0, 0);
+    REQUIRE(drawn.audits_size() > 0);
+    const Address v = detail::to_address(drawn.audits(0).verifier());
+    sim.block({challenge(sim, v, w.task, 0, 0, 2, 0)});  // one block too late
+    sim.block({answer(sim, w.solvers[0], w.task, 0, 0, 2, checkpoint_bytes(work[0], 2), 0)});
+    CHECK(sim.unit(w.task, 0, 0).window_delay() == 0);
+}
+
+TEST_CASE("A next-round claimant's challenge answered late gives it a whole CLAIM_TIMEOUT",
+          "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    const auto work0 = w.run_round(0, w.start_of(0, {}), plan);
+    const Address claimant = w.solvers[0];
+    sim.block({sim.claim_tx(claimant, w.task, 1, 0)});
+    const uint64_t claimed = sim.height();
+    const uint64_t timeout = claimed + P().claim_timeout;
+    sim.mine_to(w.miner, static_cast<int>(P().claim_timeout) - 2);
+    sim.block({challenge(sim, claimant, w.task, 0, 1, 4, 0, pb::DATA_FINAL_STATE)});
+    REQUIRE(sim.height() == timeout - 1);
+    sim.block({answer(sim, w.solvers[1], w.task, 0, 1, 4,
+                      kernels::state_to_bytes(work0[1].final_state), 0)});
+    REQUIRE(sim.height() == timeout);
+    pb::Unit u = sim.unit(w.task, 1, 0);
+    CHECK(u.status() == pb::UNIT_CLAIMED);  // not timed out at the old deadline
+    CHECK(u.claim_delay() == P().claim_timeout);
+    // Never committed: it times out a whole CLAIM_TIMEOUT after the answer.
+    sim.mine_to(w.miner, static_cast<int>(P().claim_timeout) - 1);
+    CHECK(sim.unit(w.task, 1, 0).status() == pb::UNIT_CLAIMED);
+    sim.mine_to(w.miner, 1);
+    CHECK(sim.unit(w.task, 1, 0).status() == pb::UNIT_OPEN);
+    CHECK(ledger_sum(sim.ledger(claimant), reasons::kClaimTimeout) == w.spec.unit_bond);
+    sim.check_invariant();
+}
+
+}  // namespace step::consensus::market_test
