@@ -15,9 +15,30 @@
 #include "consensus/market.h"
 #include "consensus/state.h"
 #include "consensus/task_spec.h"
+#include "consensus/transaction.h"
 #include "kernels/spec.h"
 #include "kernels/state.h"
 #include "verifier/proofs.h"
+
+namespace step::consensus {
+
+std::optional<verifier::ChunkProof> response_chunk_proof(const pb::DataResponse& r,
+                                                         Hash256* blob_root) {
+    if (r.blob_root().size() != 32 || r.chunks_root().size() != 32) return std::nullopt;
+    verifier::ChunkProof proof;
+    proof.blob_size = r.blob_size();
+    proof.index = r.chunk_index();
+    proof.chunk.assign(r.chunk().begin(), r.chunk().end());
+    proof.chunks_root = detail::to_hash(r.chunks_root());
+    for (const auto& s : r.proof()) {
+        if (s.size() != 32) return std::nullopt;
+        proof.path.push_back(detail::to_hash(s));
+    }
+    *blob_root = detail::to_hash(r.blob_root());
+    return proof;
+}
+
+}  // namespace step::consensus
 
 namespace step::consensus::detail {
 namespace {
@@ -203,19 +224,10 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
     const Bytes key = challenge_key(c.key, dr.leaf(), dr.chunk_index());
     auto ch = read_challenge(m, key);
     if (!ch.ok()) return ch.status();
-    if (dr.blob_root().size() != 32 || dr.chunks_root().size() != 32)
-        return fail(codes::kBadChunkProof, "blob and chunk roots must be 32 bytes");
-    verifier::ChunkProof proof;
-    proof.blob_size = dr.blob_size();
-    proof.index = dr.chunk_index();
-    proof.chunk.assign(dr.chunk().begin(), dr.chunk().end());
-    proof.chunks_root = to_hash(dr.chunks_root());
-    for (const auto& s : dr.proof()) {
-        if (s.size() != 32) return fail(codes::kBadChunkProof, "path items must be 32 bytes");
-        proof.path.push_back(to_hash(s));
-    }
-    const Hash256 blob = to_hash(dr.blob_root());
-    if (!verifier::verify_chunk_proof(blob, proof))
+    Hash256 blob{};
+    const auto proof = response_chunk_proof(dr, &blob);
+    if (!proof) return fail(codes::kBadChunkProof, "roots and path items must be 32 bytes");
+    if (!verifier::verify_chunk_proof(blob, *proof))
         return fail(codes::kBadChunkProof, "chunk does not prove into the blob root");
     // The blob root is the state root at that leaf: its leaf digest must be the committed leaf.
     const Hash256 leaf = kernels::leaf_digest(c.task_id, c.round, c.index, dr.leaf(), blob);

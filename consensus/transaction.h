@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -10,6 +11,8 @@
 #include "consensus/keys.h"
 #include "consensus/kv.h"
 #include "consensus/params.h"
+#include "consensus/proto/chain.pb.h"
+#include "verifier/proofs.h"
 
 namespace step::consensus {
 
@@ -22,6 +25,12 @@ Hash256 tx_sighash(const pb::Transaction& tx);
 void sign_transaction(pb::Transaction& tx, const SecretSeed& seed);
 // Sender address; the all-zero address when sender_pubkey is not 32 bytes.
 Address tx_sender(const pb::Transaction& tx);
+
+// The chunk proof a unit-blob DataResponse carries (its blob root in *blob_root); nullopt when
+// a root or a path item is not 32 bytes. Consensus checks it against the committed leaf; the
+// node stores the chunks of the responses its blocks hold.
+std::optional<verifier::ChunkProof> response_chunk_proof(const pb::DataResponse& r,
+                                                         Hash256* blob_root);
 
 // Stateless rules, signature included: size, chain id, key and signature shapes, payload kind
 // and fields, fee >= MIN_FEE, fee + amount without overflow, signature valid.

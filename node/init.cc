@@ -128,6 +128,7 @@ Status load_chain(NodeContext& ctx) {
     ctx.node =
         std::make_unique<Node>(*ctx.chain, *ctx.mempool, ctx.metrics, chain_clock(ctx.config));
     ctx.node->set_storage_failure_hook([&ctx](const Status& why) { storage_failed(ctx, why); });
+    ctx.node->set_blob_store(ctx.blobs.get());
     // The dashboard's live updates. Blocks come from the miner, RPC and P2P, all started later and
     // stopped by stop_node before ctx.http (started earlier) is destroyed, so the hook never
     // outlives the server.

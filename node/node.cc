@@ -4,6 +4,7 @@
 
 #include "consensus/pow.h"
 #include "consensus/transaction.h"
+#include "node/answered_chunks.h"
 #include "node/errors.h"
 #include "node/log.h"
 
@@ -44,6 +45,8 @@ Result<SubmitResult> Node::submit_block(const pb::Block& block, BlockSource sour
     // reorganisation never saw them, and nothing else would ever send them there.
     if (tx_accepted_hook_)
         for (const Hash256& txid : returned) tx_accepted_hook_(txid);
+    if (blobs_ && result.ok())
+        for (const auto& connected : result->connected) store_answered_chunks(*blobs_, connected);
     if (tip_changed_hook_ && result.ok() && result->tip_changed) tip_changed_hook_(chain_.tip());
     return result;
 }

@@ -16,6 +16,8 @@
 
 namespace step::node {
 
+class BlobStore;
+
 struct MempoolInfo {
     size_t size = 0;
     size_t bytes = 0;
@@ -56,6 +58,11 @@ public:
     void set_tip_changed_hook(std::function<void(const consensus::ChainTip&)> hook) {
         tip_changed_hook_ = std::move(hook);
     }
+
+    // The blob store that receives the chunks of the DataResponses in every connected block
+    // (node/answered_chunks.h). Set once at start-up, before blocks arrive; none in tests that
+    // need no blobs.
+    void set_blob_store(BlobStore* blobs) { blobs_ = blobs; }
 
     // Called with every storage failure (a read or write the database could not do, or data on
     // disk that does not parse) met by the block-connect path, the miner or the mempool, with no
@@ -103,6 +110,7 @@ private:
     std::function<void(const Hash256&)> tx_accepted_hook_;
     std::function<void(const Status&)> storage_failure_hook_;
     std::function<void(const consensus::ChainTip&)> tip_changed_hook_;
+    BlobStore* blobs_ = nullptr;
 };
 
 }  // namespace step::node

@@ -202,6 +202,8 @@ json unit_json(const cs::KvRead& kv, const cs::Params& params, const Hash256& id
                 {"leaves", hex_list(u.leaves())}, {"stake_snapshot", stakes},
                 {"assigned", u.assigned()}, {"audits", audits}, {"resets", u.resets()},
                 {"excused", u.excused()}};
+    out["window_delay"] = u.window_delay();
+    out["claim_delay"] = u.claim_delay();
     if (has_loss(u.status())) {
         put_loss(out, u.reported_loss());
         const cs::UnitWindows w = cs::unit_windows(u.commit_height(), params, u.window_delay());

@@ -8,6 +8,7 @@
 
 #include "common/merkle.h"
 #include "common/rpc_methods.h"
+#include "node/answered_chunks.h"
 #include "node/rpc/blob_methods.h"
 #include "node/storage/blob_store.h"
 #include "node/storage/block_store.h"
@@ -315,4 +316,47 @@ TEST_CASE("blob RPC: put, info, get, list and prune through the dispatcher") {
     CHECK(call(rpc::kGetBlobChunk, {{"blob_root", to_hex(root)}, {"index", 0}}, false)["error"]["data"]["code"] ==
           name_of(step::rpc::codes::kUnknownBlob));
     CHECK(call(rpc::kGetBlobInfo, {{"blob_root", "zz"}}, false)["error"]["code"] == rpc::kErrInvalidParams);
+}
+
+namespace {
+
+// A block transaction carrying chunk `index` of `blob` as a DataResponse of `kind`.
+pb::Transaction response_of(const Bytes& blob, uint64_t index, pb::DataKind kind) {
+    const verifier::ChunkProof p = proof_of(blob, index);
+    const Hash256 root = blob_root(blob);
+    pb::Transaction tx;
+    auto* r = tx.mutable_data_response();
+    r->set_kind(kind);
+    r->set_blob_root(root.data(), root.size());
+    r->set_chunk_index(index);
+    r->set_blob_size(p.blob_size);
+    r->set_chunks_root(p.chunks_root.data(), p.chunks_root.size());
+    r->set_chunk(p.chunk.data(), p.chunk.size());
+    for (const auto& h : p.path) r->add_proof(h.data(), h.size());
+    return tx;
+}
+
+}  // namespace
+
+TEST_CASE("blob store: a block's answered chunks are stored, other transactions ignored") {
+    TempDb t("answered");
+    auto store = open_store(*t.db);
+    const Bytes blob = sample_blob();
+    const Hash256 root = blob_root(blob);
+    pb::Block block;
+    *block.add_transactions() = response_of(blob, 2, pb::DATA_CHECKPOINT);
+    *block.add_transactions() = response_of(blob, 3, pb::DATA_FINAL_STATE);
+    *block.add_transactions() = response_of(blob, 0, pb::DATA_DATASET);  // a record, not a chunk
+    pb::Transaction bad = response_of(blob, 1, pb::DATA_CHECKPOINT);
+    bad.mutable_data_response()->set_chunks_root("short");
+    *block.add_transactions() = bad;
+    block.add_transactions()->mutable_transfer();
+    CHECK(store_answered_chunks(*store, block) == 2);
+    auto info = store->info(root);
+    REQUIRE(info);
+    CHECK(info->have == 2);
+    CHECK(store->missing(root, 10) == std::vector<uint64_t>{0, 1});
+    // Connected again (a reorganisation back): already there, nothing changes.
+    CHECK(store_answered_chunks(*store, block) == 2);
+    CHECK(store->info(root)->have == 2);
 }
