@@ -114,8 +114,10 @@ inline constexpr char kClearBanned[] = "clearbanned";
 // progress (call again to poll); error kErrNotFound with data.code blob-not-found when no peer
 // holds it (or P2P is off).
 inline constexpr char kFindBlob[] = "findblob";
-// findblob's `state`: held whole here; asking peers who holds it; chunks arriving.
+// findblob's `state`: held whole here; asking peers who holds it; chunks arriving; part held
+// here and nobody serves the rest (with `missing`, as getblobinfo's).
 inline constexpr char kBlobComplete[] = "complete";
+inline constexpr char kBlobPartial[] = "partial";
 inline constexpr char kBlobAsking[] = "asking";
 inline constexpr char kBlobFetching[] = "fetching";
 // Largest blob a node stores (MAX_BLOB_BYTES): a dataset file or a model state. The wallet checks

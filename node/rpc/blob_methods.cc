@@ -172,6 +172,16 @@ json find_answer(const BlobInfo& info, const char* state, bool fetching) {
     return out;
 }
 
+// Part of the blob is held and nobody serves the rest (P2P off, or every peer asked lacks it):
+// what is held and what is missing, so an agent can challenge the missing chunks on chain.
+json partial_answer(const FindContext& c, const BlobInfo& held) {
+    const BlobInfo info = c.store->info(held.root).value_or(held);  // fresher
+    if (info.complete()) return find_answer(info, rpc::kBlobComplete, false);
+    json out = find_answer(info, rpc::kBlobPartial, false);
+    out["missing"] = c.store->missing(info.root, rpc::kMaxBlobInfoMissing);
+    return out;
+}
+
 json progress_answer(const FindContext& c, const p2p::BlobFetchProgress& p) {
     json out = {{"blob_size", p.size},
                 {"chunks", p.chunks},
@@ -195,6 +205,7 @@ json find_blob(const FindContext& c, const json& params) {
     if (!target.ok()) throw RpcError(rpc::kErrNotFound, target.status());
     auto held = c.locator->find(*target);
     if (held && held->complete()) return find_answer(*held, rpc::kBlobComplete, false);
+    if (!c.fetcher && held) return partial_answer(c, *held);
     if (!c.fetcher)
         throw RpcError(rpc::kErrNotFound,
                        "this node lacks " + p2p::describe(name) + " and P2P is off",
@@ -208,6 +219,7 @@ json find_blob(const FindContext& c, const json& params) {
         throw RpcError(rpc::kErrNotFound, p2p::describe(name) + " was pruned after its fetch",
                        rpc::codes::kBlobNotFound);
     }
+    if (p->ended() && held) return partial_answer(c, *held);
     if (p->ended()) throw_find_error(p->error);
     return progress_answer(c, *p);
 }

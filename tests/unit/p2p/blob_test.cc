@@ -459,6 +459,31 @@ TEST_CASE("findblob without P2P: a blob the node lacks is not found") {
     CHECK(r["error"]["data"]["code"] == std::string(rpc::codes::kBlobNotFound.name));
 }
 
+TEST_CASE("findblob without P2P: a partly held blob answers partial, with its missing chunks") {
+    using nlohmann::json;
+    MemoryNetwork net;
+    Clocks clocks;
+    BlobNode c(net, clocks, "blob-rpc-partial", 3);
+    const Bytes blob = blob_of(3 * kChunkBytes + 5, 4);
+    const Hash256 root = blob_root(blob);
+    auto proof = verifier::make_chunk_proof(blob, 1);
+    REQUIRE(proof.ok());
+    REQUIRE(c.store->put_chunk(root, *proof).ok());  // as an answered DataResponse leaves it
+    RpcDispatcher d;
+    register_blob_methods(d, *c.store, *c.node.chain, nullptr);
+    int status = 0;
+    json req = {{"jsonrpc", "2.0"},
+                {"id", 1},
+                {"method", rpc::kFindBlob},
+                {"params", {{"blob_root", to_hex(root)}}}};
+    const json r = json::parse(d.handle(req.dump(), false, status))["result"];
+    CHECK(r["state"] == rpc::kBlobPartial);
+    CHECK(r["complete"] == false);
+    CHECK(r["fetching"] == false);
+    CHECK(r["blob_root"] == to_hex(root));
+    CHECK(r["missing"] == json::array({0, 2, 3}));
+}
+
 TEST_CASE("results nobody reads do not keep new fetches out") {
     MemoryNetwork net;
     Clocks clocks;
