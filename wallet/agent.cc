@@ -335,6 +335,12 @@ Result<Bytes> find_state_blob(const RpcClient& rpc, const Hash256& task, uint32_
                                      "findblob named a blob that is not " + what);
             return download_blob(rpc, *root);
         }
+        // Part held, nobody serves the rest: the missing chunks must be challenged on chain.
+        if (r->value("state", std::string()) == rpc::kBlobPartial)
+            return Status::error(codes::kStateUnavailable,
+                                 "the node holds " + std::to_string(r->value("have", 0)) + " of " +
+                                     std::to_string(r->value("chunks", 0)) + " chunks of " + what +
+                                     " and nobody serves the rest");
         // The node is fetching it from peers: poll a while, then let the next pass ask again.
         if (std::chrono::steady_clock::now() >= deadline)
             return Status::error(codes::kStateFetching,

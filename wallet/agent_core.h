@@ -126,7 +126,11 @@ private:
                       const Hash256& committed_leaf, bool missing);
     // The challenge step due on one missing state; true once it needs no more attention.
     Result<bool> tend_missing(const MissingData& m);
-    Status send_challenge(const MissingData& m, DataKind kind, const std::string& path);
+    Status send_challenge(const MissingData& m, DataKind kind, const std::string& path,
+                          uint64_t chunk);
+    // The file a challenge on chunk `chunk` of m's blob is saved in.
+    std::string challenge_path(const MissingData& m, uint64_t chunk) const;
+    void log_settled(const MissingData& m, const UnitView& u, bool still_committed);
     std::mutex missing_mu_;  // fetch_state may run off the poll thread
     std::map<std::string, MissingData> missing_;  // by committed leaf (hex)
 

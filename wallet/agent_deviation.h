@@ -41,6 +41,9 @@ struct Deviation {
     // Solver: true for a state of its unit (by leaf: a checkpoint or the final state) that it
     // neither uploads nor serves when challenged. Asked once per trained state, before upload.
     std::function<bool(const TaskInfo&, UnitKey, uint32_t leaf)> withhold_state;
+    // Solver: true for a state of its unit of which it uploads chunk 0 only, still answering
+    // every challenge on it (partial withholding). Asked once per trained state, before upload.
+    std::function<bool(const TaskInfo&, UnitKey, uint32_t leaf)> publish_first_chunk_only;
     // Solver: the unit to claim instead of the first claimable one; nullopt claims nothing.
     std::function<std::optional<UnitKey>(const TaskInfo&, const UnitMap&)> claim_target;
     // Verifier: the digests to commit to instead of replaying (a lazy verifier); nullopt

@@ -335,6 +335,20 @@ bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chu
     return false;
 }
 
+std::vector<uint64_t> chunks_to_challenge(
+    uint64_t state_chunks, const std::optional<std::vector<uint64_t>>& node_missing) {
+    std::vector<uint64_t> out;
+    if (!node_missing) {
+        for (uint64_t i = 0; i < state_chunks; ++i) out.push_back(i);
+        return out;
+    }
+    for (uint64_t i : *node_missing)
+        if (i < state_chunks) out.push_back(i);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 void BlockPace::observe(uint64_t height, double seconds) {
     const bool first = !height_;
     if (!first && height <= *height_) return;

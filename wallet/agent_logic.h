@@ -187,6 +187,16 @@ WhistleStep whistle_due(const UnitView& u, uint64_t height, uint64_t verifier_gr
 bool challenge_due(const UnitView& u, DataKind kind, uint32_t leaf, uint64_t chunk,
                    uint64_t first_failed, uint64_t height, uint64_t da_window, uint64_t grace);
 
+// The chunks of a state it cannot fetch that an agent challenges, all in one pass: an answer
+// moves a drawn verifier's (or next-round claimant's) deadline only for challenges raised
+// before it expired, so challenging chunk by chunk after each answer would come too late.
+// `state_chunks`: the state's chunk count (the task's spec gives its size); `node_missing`: the
+// chunks its node lacks when it holds part of the blob (findblob `partial`; answered chunks are
+// in every node's store), nullopt when it holds none. Ascending; a chunk past the state is
+// never named.
+std::vector<uint64_t> chunks_to_challenge(uint64_t state_chunks,
+                                          const std::optional<std::vector<uint64_t>>& node_missing);
+
 // ---- Deadlines: whether a solver can commit a unit before CLAIM_TIMEOUT.
 
 // The block pace an agent sees: the new tip heights it observed and when (seconds on a steady

@@ -321,6 +321,12 @@ Status SolverRole::commit_trained(const TaskInfo& t, const UnitView& u,
         }
         auto file = read_small_file(core_.state_path(trained.leaves[leaf]), rpc::kMaxBlobBytes);
         if (!file.ok()) return file.status();
+        if (dev && dev->publish_first_chunk_only && dev->publish_first_chunk_only(t, key, leaf)) {
+            auto up = upload_chunk(core_.rpc(), Bytes(file->begin(), file->end()), 0);
+            if (!up.ok()) return up.status();
+            uploaded_chunks += *up ? 1 : 0;
+            continue;
+        }
         auto up = upload_blob(core_.rpc(), Bytes(file->begin(), file->end()));
         if (!up.ok()) return up.status();
         uploaded_chunks += up->uploaded;

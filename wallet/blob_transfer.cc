@@ -58,7 +58,30 @@ Result<verifier::ChunkProof> chunk_from_json(const json& j) {
     return p;
 }
 
+// Sends one chunk with its proof; true when the node did not hold it yet.
+Result<bool> put_chunk(const RpcClient& rpc, const Hash256& root, uint64_t size,
+                       const Hash256& chunks_root, uint64_t index, ByteSpan chunk,
+                       const std::vector<Hash256>& path) {
+    json proof = json::array();
+    for (const Hash256& h : path) proof.push_back(to_hex(h));
+    json params = {{"blob_root", to_hex(root)},
+                   {"blob_size", size},
+                   {"chunks_root", to_hex(chunks_root)},
+                   {"index", index},
+                   {"chunk", to_hex(chunk)},
+                   {"proof", proof}};
+    auto r = rpc.call(rpc::kPutBlobChunk, params, RpcAuth::kRequired);
+    if (!r.ok()) return r.status();
+    return r->value("stored", false);
+}
+
 }  // namespace
+
+Result<bool> upload_chunk(const RpcClient& rpc, ByteSpan data, uint64_t index) {
+    auto p = verifier::make_chunk_proof(data, index);
+    if (!p.ok()) return p.status();
+    return put_chunk(rpc, blob_root(data), p->blob_size, p->chunks_root, index, p->chunk, p->path);
+}
 
 Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data, const ChunkProgress& progress) {
     if (data.empty()) return Status::error(rpc::codes::kEmptyBlob, "a blob has at least one byte");
@@ -89,14 +112,10 @@ Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data, const Chun
             if (i >= hashes.size()) return Status::error(codes::kRpcBadResponse, "node asks for a chunk past the end");
             const size_t at = i * kChunkBytes;
             const size_t len = std::min(kChunkBytes, data.size() - at);
-            json proof = json::array();
-            for (const Hash256& h : tree.proof(i)) proof.push_back(to_hex(h));
-            json params = {{"blob_root", to_hex(out.root)},     {"blob_size", data.size()},
-                           {"chunks_root", to_hex(chunks_root)}, {"index", i},
-                           {"chunk", to_hex(data.subspan(at, len))}, {"proof", proof}};
-            auto r = rpc.call(rpc::kPutBlobChunk, params, RpcAuth::kRequired);
-            if (!r.ok()) return r.status();
-            if (r->value("stored", false)) ++out.uploaded;
+            auto stored = put_chunk(rpc, out.root, data.size(), chunks_root, i,
+                                    data.subspan(at, len), tree.proof(i));
+            if (!stored.ok()) return stored.status();
+            if (*stored) ++out.uploaded;
             if (progress) progress(n + 1, missing.size());
         }
     }

@@ -27,6 +27,10 @@ using ChunkProgress = std::function<void(uint64_t done, uint64_t total)>;
 Result<UploadResult> upload_blob(const RpcClient& rpc, ByteSpan data,
                                  const ChunkProgress& progress = {});
 
+// Uploads chunk `index` of `data` alone (a partial upload: tests' deviants publish part of a
+// state); true when the node did not hold it yet. Errors: bad-chunk-index and the node's.
+Result<bool> upload_chunk(const RpcClient& rpc, ByteSpan data, uint64_t index);
+
 // Downloads blob `root`, checking every chunk against `root` itself (not against anything the
 // node says). Errors: unknown-blob, blob-incomplete, bad-chunk-proof, rpc-bad-response.
 Result<Bytes> download_blob(const RpcClient& rpc, const Hash256& root,

@@ -392,6 +392,19 @@ TEST_CASE("challenge_due: after the grace, while consensus takes it, never over 
     CHECK_FALSE(challenge_due(u, DataKind::kDataset, 0, 0, 40, 41, 2, 1));
 }
 
+TEST_CASE("chunks_to_challenge: every chunk while the node holds none, then only those it lacks") {
+    using V = std::vector<uint64_t>;
+    // Nothing held: the whole state at once, so every answer comes in one DA_WINDOW.
+    CHECK(chunks_to_challenge(3, std::nullopt) == V{0, 1, 2});
+    CHECK(chunks_to_challenge(0, std::nullopt).empty());
+    // Chunk 0 published (or answered): the rest only.
+    CHECK(chunks_to_challenge(3, V{1, 2}) == V{1, 2});
+    // Held whole: nothing.
+    CHECK(chunks_to_challenge(3, V{}).empty());
+    // What a node says is bounded by the state's size and said once per chunk, in order.
+    CHECK(chunks_to_challenge(3, V{7, 2, 2, 0}) == V{0, 2});
+}
+
 TEST_CASE("a unit is claimed only when its training fits twice over in CLAIM_TIMEOUT - 1 blocks") {
     // Devnet: CLAIM_TIMEOUT 6 blocks of 2 s leave 5 blocks, 10 s: at most 5 s of training.
     CHECK(claim_fits(500, 100.0, 2.0, 6));  // 5 s: exactly half
