@@ -125,6 +125,15 @@ std::shared_ptr<Deviation> withhold(std::function<bool(const TaskInfo&, UnitKey,
     return d;
 }
 
+// Publishes only chunk 0 of every state `pick` chooses and answers each challenge on the rest:
+// the withholding a one-chunk challenge could not catch.
+std::shared_ptr<Deviation> withhold_partial(
+    std::function<bool(const TaskInfo&, UnitKey, uint32_t)> pick) {
+    auto d = std::make_shared<Deviation>();
+    d->publish_first_chunk_only = std::move(pick);
+    return d;
+}
+
 // A checkpoint between leaf 0 and the final state: what audits of the later leaves start from.
 bool middle_checkpoint(const TaskInfo& t, UnitKey, uint32_t leaf) {
     return leaf != 0 && leaf != t.shape.last_leaf && t.shape.is_checkpoint(leaf);
@@ -345,6 +354,8 @@ const std::vector<DeviationInfo>& deviation_list() {
          "the same, its copied states keeping the step they were trained to"},
         {"withhold-checkpoint", "solver", "keeps back its first unit's middle checkpoint"},
         {"withhold-final", "solver", "keeps back its first final state a later round needs"},
+        {"withhold-partial", "solver",
+         "publishes chunk 0 only of each middle checkpoint, answers every challenge"},
         {"lazy-audit", "verifier", "reveals the solver's committed leaves without replaying"},
         {"never-reveal", "verifier", "commits to its audits and never reveals them"},
         {"withhold-dataset", "owner", "answers no dataset challenge"},
@@ -367,6 +378,7 @@ std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t 
     if (name == "skip-work-stale") return skip_work(leaf, false);
     if (name == "withhold-checkpoint") return withhold(middle_checkpoint);
     if (name == "withhold-final") return withhold(final_state_owed);
+    if (name == "withhold-partial") return withhold_partial(middle_checkpoint);
     if (name == "lazy-audit") return lazy_audit();
     if (name == "never-reveal") return never_reveal();
     if (name == "withhold-dataset") return withhold_dataset();

@@ -445,6 +445,48 @@ TEST_CASE("adversary 3: a solver that withholds a checkpoint is slashed when cha
     step::test::check_supply_after_stop(bed.net);
 }
 
+TEST_CASE(
+    "adversary 3b: a solver that publishes one chunk of a checkpoint and answers the "
+    "challenges on the rest earns nothing by it",
+    "[adversary]") {
+    // Q = n: every audit replays from the middle checkpoint, so the verifier always needs it.
+    auto spec = step::test::one_round_spec();
+    spec["audit.leaves"] = "4";
+    Bed bed(0, spec);
+    bed.start("verifier", "verifier");
+    bed.start("solver", "solver", {"--deviation", "withhold-partial"});
+    bed.wait_started();
+    bed.finish();
+    INFO(bed.all_logs());
+    const TaskTerms& t = bed.terms;
+    const json sledger = ledger_of(bed.net, "solver"), vledger = ledger_of(bed.net, "verifier");
+    // The verifier's node held chunk 0 only: it challenged the rest, every answer returned its
+    // bond, and the answered chunks made the checkpoints fetchable from its node.
+    const size_t answered = count_code(vledger, reasons::kChallengeAnswered);
+    CHECK(answered >= 1);
+    CHECK(events(bed.logs.at("verifier")).count(ev::kDataChallenged) == answered);
+    CHECK(count_code(vledger, reasons::kAuditFee) == 2);
+    CHECK(count_code(vledger, reasons::kAuditMissed) == 0);
+    CHECK(count_code(sledger, reasons::kChallengeAnswered) == 0);  // answering earns nothing
+    CHECK(count_code(sledger, reasons::kDataWithheld) == 0);
+    // The deviant is paid its two units and pays a fee for each answer on top of its 3
+    // transactions a unit: strictly less than honest.
+    const int64_t honest = bed.solver_promise(2);
+    const int64_t deviating = bed.book->payoff("solver");
+    CHECK(bed.book->txs("solver") == 6 + answered);
+    CHECK(deviating == honest - static_cast<int64_t>(answered * t.fee));
+    CHECK(deviating < honest);
+    // The verifier: its two audit fees, less its fees (its challenges' bonds all came back).
+    CHECK(bed.book->payoff("verifier") ==
+          2 * static_cast<int64_t>(t.audit_fee) - bed.fees("verifier"));
+    bed.check_unslashed({"verifier", "owner"});
+    step::test::record_row({"3b", "solver", "publishes 1 chunk of a checkpoint, answers challenges",
+                            honest, deviating, 1.0, deviating,
+                            "every chunk the auditor lacks is challenged; answers return its "
+                            "bonds and move its audit window"});
+    step::test::check_supply_after_stop(bed.net);
+}
+
 TEST_CASE("adversary 7: a false fraud proof costs its prover the proof bond", "[adversary]") {
     Bed bed(0, step::test::one_round_spec(), {}, {"prover"});
     bed.start("solver", "solver");
