@@ -73,6 +73,17 @@ Status release_challenges(Market& m, pb::Unit& u);
 // Drops one pending challenge key from a unit's or a task's list of them.
 void forget_challenge(google::protobuf::RepeatedPtrField<std::string>& keys, const Bytes& key);
 Status refund_challenge(Market& m, const pb::DataChallengeState& ch);
+// A verifier drawn for committed unit u that has not committed its audit challenged the unit's
+// data (`ch`) by the undelayed commit_end: every phase after assignment moves (u.window_delay)
+// so its commit window ends no earlier than DA_WINDOW + AUDIT_COMMIT_WINDOW after the
+// challenge, a whole commit window after the latest answer. An answer must not excuse the audit
+// (a forger would withhold, answer late and escape it); moving the windows when the challenge
+// lands, before any reveal is allowed, keeps audits from being copied from earlier reveals.
+// Counting only challenges raised by the undelayed commit_end bounds the delay to DA_WINDOW +
+// AUDIT_COMMIT_WINDOW. Called when a challenge lands and, for challenges that landed before,
+// when the unit is assigned.
+Status extend_audit_windows(Market& m, const Bytes& unit_key, pb::Unit& u,
+                            const pb::DataChallengeState& ch);
 // The challenge was answered: its bond goes back to the challenger ("data-challenge-answered").
 Status answered_refund(Market& m, const pb::DataChallengeState& ch);
 // A final unit's final state went unanswered while the next round depends on it: the solver's

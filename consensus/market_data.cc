@@ -1,8 +1,9 @@
 // Data availability of a unit's blobs (PROTOCOL.md section 3; docs/protocol.md): DataChallenge
 // obliges a unit's solver to publish a chunk of a checkpoint or of its final state within
-// DA_WINDOW. Answered: the chunk becomes public state (every node stores it and it cannot be
-// challenged again), the challenger's bond returns, and a drawn verifier or next-round claimant
-// that needed the data gets its deadline moved past the answer. Unanswered while the unit is in
+// DA_WINDOW. A drawn verifier's challenge moves its unit's audit windows past the latest answer.
+// Answered: the chunk becomes public state (every node stores it and it cannot be challenged
+// again), the challenger's bond returns, and a next-round claimant that needed the data gets its
+// claim timeout moved past the answer. Unanswered while the unit is in
 // flight: the solver is slashed, the unit resets and its verifiers are excused. Unanswered for the
 // final state of a final unit whose next round still depends on it: the solver's general bond pays
 // up to unit_bond. Either way the next round's claims are released and its commitments excused. The
@@ -110,28 +111,6 @@ Status check_chunk_owed(Market& m, const UnitCtx& c, uint32_t leaf, uint32_t kin
     return Status();
 }
 
-// A drawn verifier that challenged its unit's data by the end of its commit window needs the
-// data to audit: an answer that leaves it less than AUDIT_COMMIT_WINDOW moves the unit's
-// phases after assignment so it has that much from the answer block on (an answer must not
-// excuse the audit, or a forger would withhold, answer late and escape it). Only challenges
-// raised by the undelayed commit_end count, so the delay stays under DA_WINDOW +
-// AUDIT_COMMIT_WINDOW however many chunks are challenged.
-Status extend_audit_windows(Market& m, UnitCtx& c, const pb::DataChallengeState& ch) {
-    pb::Unit& u = c.unit;
-    if (u.status() != pb::UNIT_COMMITTED || !u.assigned()) return Status();
-    const Params& p = m.params();
-    const uint64_t base = unit_windows(u.commit_height(), p).commit_end;
-    if (ch.height() > base) return Status();
-    const pb::Audit* a = find_audit(u, to_address(ch.challenger()));
-    if (!a || !a->commitment().empty()) return Status();
-    const uint64_t want = m.height() + p.audit_commit_window;
-    if (want <= base + u.window_delay()) return Status();
-    u.set_window_delay(want - base);
-    const UnitWindows w = unit_windows(u.commit_height(), p, u.window_delay());
-    for (uint64_t h : {w.reveal_end, w.open_end, w.final_at}) STEP_TRY(m.schedule(h, c.key));
-    return Status();
-}
-
 Status extend_claim(Market& m, const UnitCtx& c, const pb::DataChallengeState& ch);
 
 }  // namespace
@@ -211,6 +190,7 @@ Status data_challenge(Market& m, const pb::Transaction& tx, const Address& sende
     s.set_kind(static_cast<uint32_t>(dc.kind()));
     *v = encode_message(s);
     c.unit.add_challenges(std::string(key.begin(), key.end()));
+    STEP_TRY(extend_audit_windows(m, c.key, c.unit, s));
     m.put_unit(c.key, c.unit);
     return m.schedule(m.height() + m.params().da_window, c.key);
 }
@@ -240,7 +220,6 @@ Status data_response(Market& m, const pb::Transaction& tx, const Address& sender
     pc.set_height(m.height());
     *m.cache().raw(public_chunk_key(leaf, dr.chunk_index())) = encode_message(pc);
     forget_challenge(*c.unit.mutable_challenges(), key);
-    STEP_TRY(extend_audit_windows(m, c, *ch));
     m.put_unit(c.key, c.unit);
     STEP_TRY(extend_claim(m, c, *ch));
     return answered_refund(m, *ch);
@@ -268,6 +247,22 @@ Status release_challenges(Market& m, pb::Unit& u) {
         *m.cache().raw(key) = std::nullopt;
     }
     u.clear_challenges();
+    return Status();
+}
+
+Status extend_audit_windows(Market& m, const Bytes& unit_key, pb::Unit& u,
+                            const pb::DataChallengeState& ch) {
+    if (u.status() != pb::UNIT_COMMITTED || !u.assigned()) return Status();
+    const Params& p = m.params();
+    const uint64_t base = unit_windows(u.commit_height(), p).commit_end;
+    if (ch.height() > base) return Status();
+    const pb::Audit* a = find_audit(u, to_address(ch.challenger()));
+    if (!a || !a->commitment().empty()) return Status();
+    const uint64_t want = ch.height() + p.da_window + p.audit_commit_window;
+    if (want <= base + u.window_delay()) return Status();
+    u.set_window_delay(want - base);
+    const UnitWindows w = unit_windows(u.commit_height(), p, u.window_delay());
+    for (uint64_t h : {w.reveal_end, w.open_end, w.final_at}) STEP_TRY(m.schedule(h, unit_key));
     return Status();
 }
 

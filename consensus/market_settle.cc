@@ -26,7 +26,7 @@ Status slash_solver(Market& m, const UnitKey& kp, pb::Unit& u, const char* code,
     return reset_unit(m, kp.task, kp.round, kp.unit, u, code, why);
 }
 
-Status assign(Market&, const Bytes& key, const UnitKey& kp, const pb::Task& task, pb::Unit& u,
+Status assign(Market& m, const Bytes& key, const UnitKey& kp, const pb::Task& task, pb::Unit& u,
               const Hash256& prev_hash) {
     Bytes seed_in(prev_hash.begin(), prev_hash.end());
     seed_in.insert(seed_in.end(), key.begin(), key.end());
@@ -43,6 +43,12 @@ Status assign(Market&, const Bytes& key, const UnitKey& kp, const pb::Task& task
     }
     u.set_assigned(true);
     (void)kp;
+    // Challenges that landed before the draw count for the verifiers it drew.
+    for (const auto& ks : u.challenges()) {
+        auto ch = read_challenge(m, Bytes(ks.begin(), ks.end()));
+        if (!ch.ok()) return ch.status();
+        STEP_TRY(extend_audit_windows(m, key, u, *ch));
+    }
     return Status();
 }
 

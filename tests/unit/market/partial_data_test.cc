@@ -113,6 +113,7 @@ TEST_CASE(
                answer(sim, w.solvers[0], w.task, 0, 0, 2, cp, 1)});
     const uint64_t answered = sim.height();
     const pb::Unit u = sim.unit(w.task, 0, 0);
+    // Moved when the challenge landed (before any reveal could), as far as the latest answer needs.
     CHECK(u.window_delay() == answered + P().audit_commit_window - base.commit_end);
     CHECK(u.window_delay() <= P().da_window + P().audit_commit_window);
     // Unit 1's windows did not move; unit 0's verifiers all audit in the moved windows.
@@ -126,6 +127,27 @@ TEST_CASE(
     CHECK(ledger_sum(sim.ledger(bystander), reasons::kChallengeAnswered) == P().da_bond);
     CHECK(ledger_sum(sim.ledger(w.solvers[0]), reasons::kChallengeAnswered) == 0);
     sim.check_invariant();
+}
+
+TEST_CASE("A challenge that landed before the draw moves the windows of the verifier drawn",
+          "[market]") {
+    World w;
+    Sim& sim = w.sim;
+    RoundPlan plan;
+    plan.solvers = w.solvers;
+    uint64_t c = 0;
+    w.claim_and_commit(0, w.start_of(0, {}), plan, &c);
+    // Every verifier challenges a chunk of its own in the block that draws them.
+    std::vector<pb::Transaction> txs;
+    for (uint64_t i = 0; i < w.verifiers.size() && i < state_chunks(w); ++i)
+        txs.push_back(challenge(sim, w.verifiers[i], w.task, 0, 0, 2, i));
+    sim.block(txs);
+    const uint64_t challenged = sim.height();
+    REQUIRE(challenged == unit_windows(c, P()).assign);
+    const pb::Unit u = sim.unit(w.task, 0, 0);
+    REQUIRE(u.assigned());
+    const uint64_t base = unit_windows(c, P()).commit_end;
+    CHECK(u.window_delay() == challenged + P().da_window + P().audit_commit_window - base);
 }
 
 TEST_CASE("A challenge from a party not drawn, or raised after the commit window, moves nothing",
