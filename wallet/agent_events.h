@@ -21,6 +21,10 @@ inline constexpr char kCommitted[] = "committed";
 inline constexpr char kOpened[] = "opened";
 inline constexpr char kFinal[] = "final";
 inline constexpr char kAnswered[] = "answered";  // a data challenge answered
+// A final state of the round before that its solver withheld (settled final-state-withheld),
+// trained again from that round's start state, checked against the committed final leaf and
+// uploaded (`round`/`unit` are the recomputed unit's; `seconds`, `chunks`).
+inline constexpr char kRecomputed[] = "recomputed";
 
 // A task owner's: rounds as they finalise, the model when the task is done (kAnswered for a
 // dataset challenge it answered).

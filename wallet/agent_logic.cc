@@ -6,6 +6,7 @@
 
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
+#include "consensus/market_state.h"
 #include "kernels/errors.h"
 #include "verifier/errors.h"
 #include "wallet/context.h"
@@ -226,6 +227,21 @@ std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
         }
     }
     return std::nullopt;
+}
+
+std::vector<uint32_t> finals_to_recompute(
+    uint32_t round, uint32_t units_per_round,
+    const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units) {
+    std::vector<uint32_t> out;
+    for (uint32_t k = 0; round > 0 && k < units_per_round; ++k) {
+        auto it = units.find({round - 1, k});
+        if (it == units.end() || it->second.status != UnitStatus::kFinal) continue;
+        const std::vector<std::string>& codes = it->second.settlement_codes;
+        if (std::find(codes.begin(), codes.end(), consensus::reasons::kFinalStateWithheld) !=
+            codes.end())
+            out.push_back(k);
+    }
+    return out;
 }
 
 bool open_due(const UnitView& u, const std::string& me, uint64_t height) {

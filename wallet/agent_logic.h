@@ -91,6 +91,17 @@ std::pair<uint32_t, uint32_t> live_rounds(const RoundsView& t);
 std::optional<std::pair<uint32_t, uint32_t>> first_claimable(
     const RoundsView& t, const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
 
+// The units of round `round - 1` whose final state a solver that wants to claim a unit of
+// `round` recomputes first (docs/market.md "Agents"): final units settled final-state-withheld,
+// whose solver was slashed for keeping back a state nobody else holds. A final state is
+// deterministic (its unit trained again from the round's start state gives it bit for bit, and
+// the committed final leaf checks it), and without it no unit of `round` can start. The
+// recomputing solver trains that unit unpaid; the rule is simply to do so whenever it wants a
+// unit of `round`, which then pays it (and every later round of the task can go on). Ascending.
+std::vector<uint32_t> finals_to_recompute(
+    uint32_t round, uint32_t units_per_round,
+    const std::map<std::pair<uint32_t, uint32_t>, UnitView>& units);
+
 // The solver's OpenTrace is due: its unit is committed (not yet opened) and the tip is inside
 // [reveal_end, open_end).
 bool open_due(const UnitView& u, const std::string& me, uint64_t height);

@@ -55,6 +55,11 @@ std::string commit_tag(const TaskInfo& t, const UnitView& u) {
     return "committed:" + unit_tag(t, u.round, u.unit, u.claim_height);
 }
 
+// Names a withheld final state whose recomputation gave another leaf (recompute-mismatch).
+std::string recompute_failed_tag(const Hash256& final_leaf) {
+    return "recompute-failed:" + to_hex(final_leaf);
+}
+
 constexpr char kUnitFinalText[] = "unit final: pay and bond released";
 
 // A deviation's trace (agent_deviation.h) in place of train_unit's, on the background thread.
@@ -84,6 +89,9 @@ private:
     // Starts training the first unit we claimed and have not committed; false when there is none.
     bool train_claimed(const std::vector<WorkableTask>& tasks);
     Status start_training(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+    // Training unit u from its round's start state, its progress in the unit's `progress_ext` file.
+    Result<UnitTraining> unit_job(const TaskInfo& t, const UnitView& u, const UnitMap& units,
+                                  const std::string& progress_ext);
     // Cancels a training whose unit is no longer ours to commit (its claim timed out).
     void drop_stale_job(const std::vector<WorkableTask>& tasks);
     Status commit_trained(const TaskInfo& t, const UnitView& u, const TrainedUnit& trained);
@@ -93,6 +101,14 @@ private:
     // Whether a unit of `t` fits before CLAIM_TIMEOUT at our step rate; starts measuring the rate
     // (and says no) while it is unknown.
     bool fits(const TaskInfo& t);
+    // Before a claim of a unit of `round`: recomputes a final state of the round before that its
+    // solver withheld and nobody serves (finals_to_recompute). True while one is missing (its
+    // recomputation started, or the node is still looking for it): the claim waits.
+    bool recover_withheld_finals(const TaskInfo& t, uint32_t round, const UnitMap& units);
+    Status start_recompute(const TaskInfo& t, const UnitView& u, const UnitMap& units);
+    // The recomputed state checked against the committed final leaf and uploaded to the node.
+    Status publish_recomputed(const TaskInfo& t, UnitKey key, const Hash256& final_leaf,
+                              const TrainedUnit& trained);
     Status answer_challenge(const TaskInfo& t, const UnitView& u, const ChallengeView& c);
     // Logs `final` for our units of tasks that closed since the last pass (they leave listtasks).
     void report_closed_tasks(const std::vector<std::string>& open_ids);
@@ -109,8 +125,9 @@ private:
     void load_claim();
     void forget_claim();
 
-    // What the background job is doing: training a unit (its claim height names the claim) or
-    // measuring a task's step rate.
+    // What the background job is doing: training a unit (its claim height names the claim),
+    // recomputing another solver's withheld final state (the committed final leaf it must give),
+    // or measuring a task's step rate.
     struct JobOutput {
         std::optional<TrainedUnit> trained;
         double steps_per_s = 0;
@@ -120,6 +137,7 @@ private:
         UnitKey unit{};
         uint64_t claim_height = 0;
         bool measuring = false;
+        std::optional<Hash256> recompute_of;
     };
 
     AgentCore& core_;
@@ -227,6 +245,11 @@ void SolverRole::collect_job(const std::vector<WorkableTask>& tasks) {
     const TrainedUnit& trained = *(*result)->trained;
     if (trained.steps_trained > 0 && trained.seconds > 0)
         steps_per_s_[f.task.id_hex] = static_cast<double>(trained.steps_trained) / trained.seconds;
+    if (f.recompute_of) {
+        Status s = publish_recomputed(f.task, key, *f.recompute_of, trained);
+        if (!s.ok()) core_.log_error("recompute", &f.task, key, s);
+        return;
+    }
     for (const auto& [t, units] : tasks) {
         if (t.id_hex != f.task.id_hex) continue;
         auto it = units.find(key);
@@ -240,7 +263,7 @@ void SolverRole::collect_job(const std::vector<WorkableTask>& tasks) {
 }
 
 void SolverRole::drop_stale_job(const std::vector<WorkableTask>& tasks) {
-    if (!in_flight_ || in_flight_->measuring) return;
+    if (!in_flight_ || in_flight_->measuring || in_flight_->recompute_of) return;
     for (const auto& [t, units] : tasks) {
         if (t.id_hex != in_flight_->task.id_hex) continue;
         auto it = units.find(in_flight_->unit);
@@ -265,7 +288,8 @@ bool SolverRole::train_claimed(const std::vector<WorkableTask>& tasks) {
     return false;
 }
 
-Status SolverRole::start_training(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
+Result<UnitTraining> SolverRole::unit_job(const TaskInfo& t, const UnitView& u,
+                                          const UnitMap& units, const std::string& progress_ext) {
     auto ds = core_.require_dataset(t);
     if (!ds.ok()) return ds.status();
     auto start = core_.start_state(t, u.round, units);
@@ -279,9 +303,15 @@ Status SolverRole::start_training(const TaskInfo& t, const UnitView& u, const Un
     job.backend = &core_.backend();
     job.exec = core_.exec();
     job.state_dir = core_.config().state_dir;
-    job.progress_path = core_.unit_path(t, u.round, u.unit, ".progress");
-    in_flight_ = InFlight{t, key_of(u), u.claim_height, false};
-    job_.start([job = std::move(job), dev = core_.config().deviation, t,
+    job.progress_path = core_.unit_path(t, u.round, u.unit, progress_ext);
+    return job;
+}
+
+Status SolverRole::start_training(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
+    auto job = unit_job(t, u, units, ".progress");
+    if (!job.ok()) return job.status();
+    in_flight_ = InFlight{t, key_of(u), u.claim_height, false, std::nullopt};
+    job_.start([job = std::move(*job), dev = core_.config().deviation, t,
                 key = key_of(u)](const std::atomic<bool>& stop) -> Result<JobOutput> {
         auto trained = dev && dev->build_trace ? deviant_trace(*dev, job, t, key) : train_unit(job, stop);
         if (!trained.ok()) return trained.status();
@@ -381,7 +411,7 @@ bool SolverRole::fits(const TaskInfo& t) {
         // Measure first (off the loop, like training); a later pass decides.
         auto ds = core_.require_dataset(t);
         if (!ds.ok()) return false;
-        in_flight_ = InFlight{t, {}, 0, true};
+        in_flight_ = InFlight{t, {}, 0, true, std::nullopt};
         job_.start([spec = t.spec, data = *ds, backend = &core_.backend(), exec = core_.exec(),
                     id = t.id](const std::atomic<bool>&) -> Result<JobOutput> {
             auto rate = measure_step_rate(*backend, exec, spec, *data, id);
@@ -410,8 +440,8 @@ void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t hei
     for (const auto& [t, units] : tasks) {
         auto c = dev && dev->claim_target ? dev->claim_target(t, units)
                                           : first_claimable(t.rounds, units);
-        if (!c || !fits(t)) {
-            if (job_.busy()) return;  // measuring
+        if (!c || !fits(t) || recover_withheld_finals(t, c->first, units)) {
+            if (job_.busy()) return;  // measuring or recomputing
             continue;
         }
         const PendingClaim claim{t.id_hex, c->first, c->second, height};
@@ -432,6 +462,68 @@ void SolverRole::claim_next(const std::vector<WorkableTask>& tasks, uint64_t hei
         core_.log(agent_events::kClaimed, &t, *c, {{"txid", *txid}}, "claim sent, tx " + *txid);
         return;
     }
+}
+
+bool SolverRole::recover_withheld_finals(const TaskInfo& t, uint32_t round, const UnitMap& units) {
+    for (uint32_t k : finals_to_recompute(round, t.rounds.units_per_round, units)) {
+        const UnitView& u = units.at({round - 1, k});
+        if (done_.count(recompute_failed_tag(u.final_leaf))) return true;  // it would fail again
+        if (std::filesystem::exists(core_.state_path(u.final_leaf)))
+            continue;  // ours, or recomputed
+        // Another solver may have recomputed and uploaded it: then the node serves it.
+        auto served =
+            find_state_blob(core_.rpc(), t.id, u.round, k, t.shape.last_leaf, u.final_leaf);
+        if (served.ok()) continue;
+        if (!served.status().is(codes::kStateUnavailable)) {
+            if (!served.status().is(codes::kStateFetching))
+                core_.log_error("recompute", &t, key_of(u), served.status());
+            return true;
+        }
+        Status s = start_recompute(t, u, units);
+        if (!s.ok()) core_.log_error("recompute", &t, key_of(u), s);
+        return true;
+    }
+    return false;
+}
+
+Status SolverRole::start_recompute(const TaskInfo& t, const UnitView& u, const UnitMap& units) {
+    auto job = unit_job(t, u, units, ".recompute");
+    if (!job.ok()) return job.status();
+    in_flight_ = InFlight{t, key_of(u), 0, false, u.final_leaf};
+    // The honest training path, whatever deviation this agent runs: the state must be the one
+    // committed.
+    job_.start([job = std::move(*job)](const std::atomic<bool>& stop) -> Result<JobOutput> {
+        auto trained = train_unit(job, stop);
+        if (!trained.ok()) return trained.status();
+        return JobOutput{std::move(*trained), 0};
+    });
+    return Status();
+}
+
+Status SolverRole::publish_recomputed(const TaskInfo& t, UnitKey key, const Hash256& final_leaf,
+                                      const TrainedUnit& trained) {
+    if (trained.leaves.back() != final_leaf) {
+        done_.insert(recompute_failed_tag(final_leaf));
+        std::error_code ec;  // not the committed state: never serve it
+        std::filesystem::remove(core_.state_path(trained.leaves.back()), ec);
+        return Status::error(codes::kRecomputeMismatch,
+                             "unit " + std::to_string(key.first) + "/" +
+                                 std::to_string(key.second) + " trained again ends at leaf " +
+                                 to_hex(trained.leaves.back()) + ", not the committed " +
+                                 to_hex(final_leaf));
+    }
+    auto file = read_small_file(core_.state_path(final_leaf), rpc::kMaxBlobBytes);
+    if (!file.ok()) return file.status();
+    auto up = upload_blob(core_.rpc(), Bytes(file->begin(), file->end()));
+    if (!up.ok()) return up.status();
+    core_.log(agent_events::kRecomputed, &t, key,
+              {{"seconds", trained.seconds}, {"chunks", up->uploaded}},
+              "recomputed the final state its solver withheld (" +
+                  std::to_string(trained.steps_trained) + " steps in " +
+                  std::to_string(trained.seconds) + " s, unpaid), checked it against the " +
+                  "committed final leaf and uploaded it (" + std::to_string(up->uploaded) +
+                  " new chunks)");
+    return Status();
 }
 
 Status SolverRole::save_claim(const PendingClaim& c) const {

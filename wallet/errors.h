@@ -73,6 +73,9 @@ inline constexpr ErrorCode kStateUnavailable{"state-unavailable", ErrorCategory:
 // The node is still fetching a state from its peers; a later poll asks again.
 inline constexpr ErrorCode kStateFetching{"state-fetching", ErrorCategory::kNotFound};
 inline constexpr ErrorCode kStateCorrupt{"state-corrupt", ErrorCategory::kStorage};  // saved files
+// A withheld final state trained again gave another leaf than the committed one: the agent
+// computes differently from the chain's kernels (a training that commits would be slashed too).
+inline constexpr ErrorCode kRecomputeMismatch{"recompute-mismatch", ErrorCategory::kInternal};
 inline constexpr ErrorCode kMissingDigest{"missing-digest", ErrorCategory::kInternal};
 inline constexpr ErrorCode kNoFinalRound{"no-final-round", ErrorCategory::kNotFound};
 // task watch: the watched task ended cancelled, not done (exit 1 after the last view).

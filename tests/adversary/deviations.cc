@@ -144,6 +144,18 @@ bool final_state_owed(const TaskInfo& t, UnitKey unit, uint32_t leaf) {
     return leaf == t.shape.last_leaf && unit.first + 1 < t.rounds.rounds;
 }
 
+// withhold(final_state_owed), and it claims no unit of a later round: the round its state is
+// owed to waits for another solver, by which time the withheld unit is final.
+std::shared_ptr<Deviation> withhold_final_and_leave() {
+    auto d = withhold(final_state_owed);
+    d->claim_target = [](const TaskInfo& t, const UnitMap& units) -> std::optional<UnitKey> {
+        auto c = wallet::agent::first_claimable(t.rounds, units);
+        if (c && c->first > 0) return std::nullopt;
+        return c;
+    };
+    return d;
+}
+
 // Reveals, for every leaf its audit covers, the next leaf the solver committed (a checkpoint
 // or the final leaf) instead of replaying: right on the committed leaves, a guess on the
 // hidden ones.
@@ -354,6 +366,8 @@ const std::vector<DeviationInfo>& deviation_list() {
          "the same, its copied states keeping the step they were trained to"},
         {"withhold-checkpoint", "solver", "keeps back its first unit's middle checkpoint"},
         {"withhold-final", "solver", "keeps back its first final state a later round needs"},
+        {"withhold-final-leave", "solver",
+         "keeps back its first final state a later round needs, claims no unit of a later round"},
         {"withhold-partial", "solver",
          "publishes chunk 0 only of each middle checkpoint, answers every challenge"},
         {"lazy-audit", "verifier", "reveals the solver's committed leaves without replaying"},
@@ -378,6 +392,7 @@ std::shared_ptr<const Deviation> make_deviation(std::string_view name, uint32_t 
     if (name == "skip-work-stale") return skip_work(leaf, false);
     if (name == "withhold-checkpoint") return withhold(middle_checkpoint);
     if (name == "withhold-final") return withhold(final_state_owed);
+    if (name == "withhold-final-leave") return withhold_final_and_leave();
     if (name == "withhold-partial") return withhold_partial(middle_checkpoint);
     if (name == "lazy-audit") return lazy_audit();
     if (name == "never-reveal") return never_reveal();

@@ -157,6 +157,19 @@ struct Bed {
         check_unslashed({"verifier", "owner"});
         return deviating;
     }
+    // Beside a solver that withheld a final state (cases 4 and 4b) no honest party lost anything:
+    // "solver2" is paid for its `units2` final units, less its fees (a released claim and a
+    // challenge cost it fees only); the verifier its agreed audits' fees (the others were
+    // excused); the owner breaks even or better (unpaid fees refunded).
+    void check_honest_beside_withholder(int64_t units2) const {
+        CHECK(book->payoff("solver2") == units2 * terms.unit_reward() - fees("solver2"));
+        CHECK(book->payoff("verifier") ==
+              static_cast<int64_t>(count_code(ledger_of(net, "verifier"), reasons::kAuditFee) *
+                                   terms.audit_fee) -
+                  fees("verifier"));
+        CHECK(owner_payoff() >= 0);
+        check_unslashed({"solver2", "verifier", "owner"});
+    }
     // An honest verifier's `audits` agreeing audits, less its 2 transactions for each.
     int64_t verifier_promise(int audits) const {
         return audits * static_cast<int64_t>(terms.audit_fee - 2 * terms.fee);
@@ -364,16 +377,7 @@ TEST_CASE(
     const auto units = static_cast<int64_t>(count_code(sledger, reasons::kUnitPay));
     CHECK(units + units2 == 4);
     CHECK(count_code(s2ledger, reasons::kBondRelease) == static_cast<size_t>(units2) + 1);
-    // No honest party lost anything: solver2 is paid for its final units, less its fees (the
-    // released claim and the challenge cost it fees only); the verifier its agreed audits'
-    // fees (the others were excused); the owner breaks even or better (unpaid fees refunded).
-    CHECK(bed.book->payoff("solver2") == units2 * t.unit_reward() - bed.fees("solver2"));
-    CHECK(bed.book->payoff("verifier") ==
-          static_cast<int64_t>(count_code(ledger_of(bed.net, "verifier"), reasons::kAuditFee) *
-                               t.audit_fee) -
-              bed.fees("verifier"));
-    CHECK(bed.owner_payoff() >= 0);
-    bed.check_unslashed({"solver2", "verifier", "owner"});
+    bed.check_honest_beside_withholder(units2);
     // The deviant: the same final units done honestly, less the bond it lost.
     const int64_t honest = bed.solver_promise(static_cast<int>(units));
     const int64_t deviating = bed.book->payoff("solver");
@@ -385,6 +389,56 @@ TEST_CASE(
                             "the next round's solver challenges it; unanswered, the withholder is "
                             "slashed and the next round's claims are released with their bonds "
                             "(data-dependant-reset)"});
+    step::test::check_supply_after_stop(bed.net);
+}
+
+TEST_CASE(
+    "adversary 4b: a final state withheld once its unit is final is recomputed by the next "
+    "round's solver, and the task completes",
+    "[adversary]") {
+    // 2 rounds of 1 unit. The deviant trains unit 0/0, keeps back its final state and claims
+    // nothing of round 1; the honest solver starts once 0/0 is final. It cannot fetch the state
+    // and challenges it; unanswered, the deviant is slashed (final-state-withheld) and the claim
+    // released; it then trains 0/0 again itself, checks and uploads the state, and does round 1.
+    auto spec = step::test::one_round_spec();
+    spec["steps"] = "16";
+    spec["split.units"] = "1";
+    Bed bed(0, spec, {"solver2"});
+    bed.start("verifier", "verifier");
+    bed.start("solver", "solver", {"--deviation", "withhold-final-leave"});
+    bed.wait_started();
+    int blocks = 0;
+    const json progress = bed.net.drive(150, &blocks, [&] {
+        if (!bed.logs.count("solver2") && bed.unit(0, 0)["status"] == step::rpc::kUnitFinal) {
+            bed.start("solver2", "solver");
+            bed.wait_event("solver2", ev::kStarted);
+        }
+    });
+    INFO(bed.all_logs());
+    REQUIRE(progress["done"] == true);
+    for (const auto& [name, pid] : bed.pids) CHECK(reap(pid, std::chrono::seconds(20)) == 0);
+    const TaskTerms& t = bed.terms;
+    const json sledger = ledger_of(bed.net, "solver"), s2ledger = ledger_of(bed.net, "solver2");
+    CHECK(count_code(sledger, reasons::kFinalStateWithheld) == 1);
+    CHECK(count_code(sledger, reasons::kUnitPay) == 1);
+    // The honest solver challenged the state, was released, recomputed it once and was paid for
+    // round 1's unit; the recomputation itself is unpaid.
+    const auto s2events = events(bed.logs.at("solver2"));
+    CHECK(s2events.count(ev::kDataChallenged) >= 1);
+    CHECK(s2events.count(ev::kRecomputed) == 1);
+    CHECK(count_code(s2ledger, reasons::kUnitPay) == 1);
+    bed.check_honest_beside_withholder(1);
+    // The deviant: its final unit paid, less the bond slashed from its solver bond.
+    const int64_t honest = bed.solver_promise(1);
+    const int64_t deviating = bed.book->payoff("solver");
+    CHECK(deviating == t.unit_reward() - static_cast<int64_t>(t.unit_bond) - bed.fees("solver"));
+    CHECK(deviating < honest);
+    step::test::record_row({"4b", "solver",
+                            "withholds a final state the next round needs once its unit is final",
+                            honest, deviating, 1.0, deviating,
+                            "challenged and unanswered: UNIT_BOND slashed from its solver bond "
+                            "(final-state-withheld); the next round's solver recomputes the state "
+                            "(unpaid), uploads it and the task completes"});
     step::test::check_supply_after_stop(bed.net);
 }
 

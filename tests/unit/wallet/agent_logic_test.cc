@@ -6,11 +6,12 @@
 
 #include "common/rpc_methods.h"
 #include "consensus/market.h"
+#include "consensus/market_state.h"
 #include "kernels/errors.h"
+#include "tests/support/status_check.h"
 #include "verifier/errors.h"
 #include "wallet/agent_logic.h"
 #include "wallet/errors.h"
-#include "tests/support/status_check.h"
 
 using namespace step::wallet::agent;
 using nlohmann::json;
@@ -104,6 +105,32 @@ TEST_CASE("parse_unit reads getunit's commitments, windows and audits") {
     bad = j;
     bad.erase("status");
     CHECK(parse_unit(bad).status() == step::wallet::codes::kRpcBadResponse);
+}
+
+TEST_CASE("finals_to_recompute names the previous round's final units slashed for withholding") {
+    namespace reasons = step::consensus::reasons;
+    std::map<std::pair<uint32_t, uint32_t>, UnitView> units;
+    for (uint32_t k = 0; k < 3; ++k) units[{0, k}] = with_status(UnitStatus::kFinal);
+    units[{1, 0}] = with_status(UnitStatus::kOpen);
+    // Nothing withheld: every final state is served by its solver.
+    CHECK(finals_to_recompute(1, 3, units).empty());
+    units[{0, 1}].settlement_codes = {reasons::kChallengeAnswered, reasons::kFinalStateWithheld};
+    CHECK(finals_to_recompute(1, 3, units) == std::vector<uint32_t>{1});
+    units[{0, 2}].settlement_codes = {reasons::kFinalStateWithheld};
+    CHECK(finals_to_recompute(1, 3, units) == std::vector<uint32_t>{1, 2});
+    // Round 0 starts from the initial state; a later round looks at its own predecessor only.
+    CHECK(finals_to_recompute(0, 3, units).empty());
+    CHECK(finals_to_recompute(2, 3, units).empty());
+    // A unit reset for withheld data is trained again by a claimant: nothing to recompute.
+    units[{0, 1}].status = UnitStatus::kOpen;
+    units[{0, 1}].settlement_codes = {reasons::kDataWithheld};
+    CHECK(finals_to_recompute(1, 3, units) == std::vector<uint32_t>{2});
+    // A final unit answered in time owes nothing.
+    units[{0, 2}].settlement_codes = {reasons::kChallengeAnswered};
+    CHECK(finals_to_recompute(1, 3, units).empty());
+    // A unit not read is not named.
+    units.erase({0, 2});
+    CHECK(finals_to_recompute(1, 3, units).empty());
 }
 
 TEST_CASE("first_claimable follows the round order and the pipeline depth") {
