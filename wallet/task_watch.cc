@@ -18,13 +18,16 @@ namespace {
 constexpr size_t kBarWidth = 30;        // characters of the progress bar
 constexpr size_t kSparklineWidth = 40;  // losses shown (the latest)
 
-// The nearest window end after `height` among the committed units' windows.
+// The nearest window end after `height` among the committed units' windows, each moved by its
+// `window_delay` (a drawn verifier's data challenge answered late), as consensus moves them.
 void nearest_deadline(const json& units, uint64_t height, const consensus::Params& params,
                       TaskWatchView& v) {
     for (const json& u : units) {
         auto commit = json_u64(u, "commit_height");
         if (!commit.ok() || *commit == 0) continue;
-        const consensus::UnitWindows w = consensus::unit_windows(*commit, params);
+        auto delay = json_u64(u, "window_delay");  // absent from an older node's answer
+        const consensus::UnitWindows w =
+            consensus::unit_windows(*commit, params, delay.ok() ? *delay : 0);
         const std::pair<uint64_t, const char*> ends[] = {{w.commit_end, "audit commit"},
                                                          {w.reveal_end, "audit reveal"},
                                                          {w.open_end, "trace opening"},

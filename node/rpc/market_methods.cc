@@ -390,7 +390,8 @@ json get_task_progress(const MarketContext& c, const json& p) {
                           {"unit", i},
                           {"status", status_name(u.status())},
                           {"solver", address_of(u.solver())},
-                          {"commit_height", u.commit_height()}};
+                          {"commit_height", u.commit_height()},
+                          {"window_delay", u.window_delay()}};
                 put_loss(e, u.reported_loss());
                 units.push_back(e);
             }

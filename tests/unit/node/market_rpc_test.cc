@@ -107,6 +107,7 @@ TEST_CASE("market RPC reports a task, its units, progress and ledgers after an h
     for (const auto& e : prog["committed_units"]) {
         const uint32_t k = e["unit"].get<uint32_t>();
         CHECK(e["reported_loss"].get<double>() == static_cast<double>(work[k].last_loss));
+        CHECK(e["window_delay"] == 0);  // no data challenge moved its windows
     }
 
     const json ledger = call(d, step::rpc::kGetLedger, {{"address", cs::encode_address(w.solvers[0])}})["result"];

@@ -47,6 +47,21 @@ TEST_CASE("the watch view counts units, finds the nearest deadline and extrapola
     CHECK(lines[4].find("about 60 blocks (2 min)") != std::string::npos);
 }
 
+TEST_CASE("the watch view's deadline follows a unit's window_delay") {
+    // A late-answered data challenge moved unit 1/0's windows after assignment by 3 blocks.
+    const consensus::UnitWindows w = consensus::unit_windows(30, devnet(), 3);
+    REQUIRE(w.commit_end == consensus::unit_windows(30, devnet()).commit_end + 3);
+    const json committed = json::array({{{"round", 1},
+                                         {"unit", 0},
+                                         {"commit_height", 30},
+                                         {"window_delay", 3},
+                                         {"reported_loss", 2.0}}});
+    auto v = make_watch_view(task_answer(), progress_answer(30, 2, committed), devnet());
+    REQUIRE(v.ok());
+    REQUIRE(v->blocks_to_deadline);
+    CHECK(*v->blocks_to_deadline == w.commit_end - 30);
+}
+
 TEST_CASE("the watch view of a finished task has no deadline and no estimate") {
     json p = progress_answer(50, 8, json::array());
     p["done"] = true;
