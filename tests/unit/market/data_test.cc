@@ -7,33 +7,16 @@
 namespace step::consensus::market_test {
 namespace {
 
+// Unit (round, 0)'s challenge and answer, in the argument order most cases here use.
 pb::Transaction challenge_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
                              pb::DataKind kind = pb::DATA_CHECKPOINT, uint32_t round = 0,
                              uint32_t unit = 0, uint64_t chunk = 0) {
-    return sim.tx(who, [&](auto& t) {
-        *t.mutable_data_challenge()->mutable_unit() = ref(task, round, unit);
-        t.mutable_data_challenge()->set_leaf(leaf);
-        t.mutable_data_challenge()->set_chunk_index(chunk);
-        t.mutable_data_challenge()->set_kind(kind);
-    });
+    return data_challenge_tx(sim, who, task, round, unit, leaf, chunk, kind);
 }
 
 pb::Transaction response_tx(Sim& sim, const Address& who, const Hash256& task, uint32_t leaf,
                             const Bytes& checkpoint, uint32_t round = 0, uint64_t chunk = 0) {
-    auto proof = verifier::make_chunk_proof(checkpoint, chunk);
-    REQUIRE(proof.ok());
-    const Hash256 root = blob_root(checkpoint);
-    return sim.tx(who, [&](auto& t) {
-        auto* r = t.mutable_data_response();
-        *r->mutable_unit() = ref(task, round, 0);
-        r->set_leaf(leaf);
-        r->set_chunk_index(chunk);
-        r->set_blob_root(root.data(), 32);
-        r->set_blob_size(proof->blob_size);
-        r->set_chunks_root(proof->chunks_root.data(), 32);
-        r->set_chunk(proof->chunk.data(), proof->chunk.size());
-        for (const auto& h : proof->path) r->add_proof(h.data(), 32);
-    });
+    return data_response_tx(sim, who, task, round, 0, leaf, checkpoint, chunk);
 }
 
 // U = 8, L = 2, C = 6: checkpoints at leaf 3 only, the final state (leaf 4) is no checkpoint.

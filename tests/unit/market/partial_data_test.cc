@@ -9,36 +9,6 @@
 namespace step::consensus::market_test {
 namespace {
 
-pb::Transaction challenge(Sim& sim, const Address& who, const Hash256& task, uint32_t round,
-                          uint32_t unit, uint32_t leaf, uint64_t chunk,
-                          pb::DataKind kind = pb::DATA_CHECKPOINT) {
-    return sim.tx(who, [&](auto& t) {
-        auto* c = t.mutable_data_challenge();
-        *c->mutable_unit() = ref(task, round, unit);
-        c->set_leaf(leaf);
-        c->set_chunk_index(chunk);
-        c->set_kind(kind);
-    });
-}
-
-pb::Transaction answer(Sim& sim, const Address& who, const Hash256& task, uint32_t round,
-                       uint32_t unit, uint32_t leaf, const Bytes& state, uint64_t chunk) {
-    auto proof = verifier::make_chunk_proof(state, chunk);
-    REQUIRE(proof.ok());
-    const Hash256 root = blob_root(state);
-    return sim.tx(who, [&](auto& t) {
-        auto* r = t.mutable_data_response();
-        *r->mutable_unit() = ref(task, round, unit);
-        r->set_leaf(leaf);
-        r->set_chunk_index(chunk);
-        r->set_blob_root(root.data(), 32);
-        r->set_blob_size(proof->blob_size);
-        r->set_chunks_root(proof->chunks_root.data(), 32);
-        r->set_chunk(proof->chunk.data(), proof->chunk.size());
-        for (const auto& h : proof->path) r->add_proof(h.data(), 32);
-    });
-}
-
 uint64_t state_chunks(const World& w) {
     auto bytes = kernels::state_bytes(w.spec);
     REQUIRE(bytes.ok());
@@ -67,19 +37,19 @@ TEST_CASE(
     REQUIRE(chunks >= 2);  // the test state spans several chunks
     const Address challenger = w.verifiers[2];
     const Bytes& cp = checkpoint_bytes(work[0], 2);
-    CHECK(sim.reject_code(challenge(sim, challenger, w.task, 0, 0, 2, chunks)) ==
+    CHECK(sim.reject_code(data_challenge_tx(sim, challenger, w.task, 0, 0, 2, chunks)) ==
           codes::kBadChunkIndex);
     sim.clear_queue();
-    sim.block({challenge(sim, challenger, w.task, 0, 0, 2, 1)});
-    sim.block({answer(sim, w.solvers[1], w.task, 0, 0, 2, cp, 1)});
+    sim.block({data_challenge_tx(sim, challenger, w.task, 0, 0, 2, 1)});
+    sim.block({data_response_tx(sim, w.solvers[1], w.task, 0, 0, 2, cp, 1)});
     CHECK(
         sim.kv()
             .get(public_chunk_key(detail::to_hash(sim.unit(w.task, 0, 0).checkpoint_leaves(0)), 1))
             .has_value());
-    CHECK(sim.reject_code(challenge(sim, challenger, w.task, 0, 0, 2, 1)) == codes::kChunkPublic);
+    CHECK(sim.reject_code(data_challenge_tx(sim, challenger, w.task, 0, 0, 2, 1)) == codes::kChunkPublic);
     sim.clear_queue();
     // Another chunk of the same state is still owed.
-    sim.block({challenge(sim, challenger, w.task, 0, 0, 2, 0)});
+    sim.block({data_challenge_tx(sim, challenger, w.task, 0, 0, 2, 0)});
     CHECK(sim.unit(w.task, 0, 0).challenges_size() == 1);
     sim.check_invariant();
 }
@@ -105,12 +75,12 @@ TEST_CASE(
     }();
     // Challenged in the last block of the commit window, answered DA_WINDOW later.
     sim.block(
-        {challenge(sim, v, w.task, 0, 0, 2, 0), challenge(sim, bystander, w.task, 0, 0, 2, 1)});
+        {data_challenge_tx(sim, v, w.task, 0, 0, 2, 0), data_challenge_tx(sim, bystander, w.task, 0, 0, 2, 1)});
     REQUIRE(sim.height() == base.commit_end);
     sim.mine_to(w.miner, static_cast<int>(P().da_window) - 1);
     const Bytes& cp = checkpoint_bytes(work[0], 2);
-    sim.block({answer(sim, w.solvers[0], w.task, 0, 0, 2, cp, 0),
-               answer(sim, w.solvers[0], w.task, 0, 0, 2, cp, 1)});
+    sim.block({data_response_tx(sim, w.solvers[0], w.task, 0, 0, 2, cp, 0),
+               data_response_tx(sim, w.solvers[0], w.task, 0, 0, 2, cp, 1)});
     const uint64_t answered = sim.height();
     const pb::Unit u = sim.unit(w.task, 0, 0);
     // Moved when the challenge landed (before any reveal could), as far as the latest answer needs.
@@ -140,7 +110,7 @@ TEST_CASE("A challenge that landed before the draw moves the windows of the veri
     // Every verifier challenges a chunk of its own in the block that draws them.
     std::vector<pb::Transaction> txs;
     for (uint64_t i = 0; i < w.verifiers.size() && i < state_chunks(w); ++i)
-        txs.push_back(challenge(sim, w.verifiers[i], w.task, 0, 0, 2, i));
+        txs.push_back(data_challenge_tx(sim, w.verifiers[i], w.task, 0, 0, 2, i));
     sim.block(txs);
     const uint64_t challenged = sim.height();
     REQUIRE(challenged == unit_windows(c, P()).assign);
@@ -163,8 +133,8 @@ TEST_CASE("A challenge from a party not drawn, or raised after the commit window
     const pb::Unit drawn = sim.unit(w.task, 0, 0);
     REQUIRE(drawn.audits_size() > 0);
     const Address v = detail::to_address(drawn.audits(0).verifier());
-    sim.block({challenge(sim, v, w.task, 0, 0, 2, 0)});  // one block too late
-    sim.block({answer(sim, w.solvers[0], w.task, 0, 0, 2, checkpoint_bytes(work[0], 2), 0)});
+    sim.block({data_challenge_tx(sim, v, w.task, 0, 0, 2, 0)});  // one block too late
+    sim.block({data_response_tx(sim, w.solvers[0], w.task, 0, 0, 2, checkpoint_bytes(work[0], 2), 0)});
     CHECK(sim.unit(w.task, 0, 0).window_delay() == 0);
 }
 
@@ -180,9 +150,9 @@ TEST_CASE("A next-round claimant's challenge answered late gives it a whole CLAI
     const uint64_t claimed = sim.height();
     const uint64_t timeout = claimed + P().claim_timeout;
     sim.mine_to(w.miner, static_cast<int>(P().claim_timeout) - 2);
-    sim.block({challenge(sim, claimant, w.task, 0, 1, 4, 0, pb::DATA_FINAL_STATE)});
+    sim.block({data_challenge_tx(sim, claimant, w.task, 0, 1, 4, 0, pb::DATA_FINAL_STATE)});
     REQUIRE(sim.height() == timeout - 1);
-    sim.block({answer(sim, w.solvers[1], w.task, 0, 1, 4,
+    sim.block({data_response_tx(sim, w.solvers[1], w.task, 0, 1, 4,
                       kernels::state_to_bytes(work0[1].final_state), 0)});
     REQUIRE(sim.height() == timeout);
     pb::Unit u = sim.unit(w.task, 1, 0);

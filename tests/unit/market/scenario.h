@@ -4,6 +4,7 @@
 
 #include "tests/unit/market/market_sim.h"
 #include "verifier/fraud_proof.h"
+#include "verifier/proofs.h"
 #include "verifier/whistle.h"
 
 namespace step::consensus::market_test {
@@ -158,6 +159,39 @@ inline pb::Transaction fraud_tx(Sim& sim, const Address& prover, const Hash256& 
         *t.mutable_fraud_proof()->mutable_unit() = ref(task, r, k);
         t.mutable_fraud_proof()->set_leaf_index(p.leaf);
         t.mutable_fraud_proof()->set_proof(b.data(), b.size());
+    });
+}
+
+// A DataChallenge on chunk `chunk` of the state at `leaf` of unit (round, unit).
+inline pb::Transaction data_challenge_tx(Sim& sim, const Address& who, const Hash256& task,
+                                         uint32_t round, uint32_t unit, uint32_t leaf, uint64_t chunk,
+                                         pb::DataKind kind = pb::DATA_CHECKPOINT) {
+    return sim.tx(who, [&](auto& t) {
+        auto* c = t.mutable_data_challenge();
+        *c->mutable_unit() = ref(task, round, unit);
+        c->set_leaf(leaf);
+        c->set_chunk_index(chunk);
+        c->set_kind(kind);
+    });
+}
+
+// The DataResponse that answers it: the chunk of `state` and its proof to the state's blob root.
+inline pb::Transaction data_response_tx(Sim& sim, const Address& who, const Hash256& task,
+                                        uint32_t round, uint32_t unit, uint32_t leaf,
+                                        const Bytes& state, uint64_t chunk) {
+    auto proof = verifier::make_chunk_proof(state, chunk);
+    REQUIRE(proof.ok());
+    const Hash256 root = blob_root(state);
+    return sim.tx(who, [&](auto& t) {
+        auto* r = t.mutable_data_response();
+        *r->mutable_unit() = ref(task, round, unit);
+        r->set_leaf(leaf);
+        r->set_chunk_index(chunk);
+        r->set_blob_root(root.data(), 32);
+        r->set_blob_size(proof->blob_size);
+        r->set_chunks_root(proof->chunks_root.data(), 32);
+        r->set_chunk(proof->chunk.data(), proof->chunk.size());
+        for (const auto& h : proof->path) r->add_proof(h.data(), 32);
     });
 }
 
